@@ -1,0 +1,132 @@
+/* analysis.h - pure functions over attempts and host facts: phase
+ * statistics, the kernel's SYN retransmission schedule, and the patterns
+ * (ladders, half-open, periodicity, bursts, thresholds) rules turn into
+ * findings. Nothing here reads the system. */
+#ifndef CONNDOCTOR_ANALYSIS_ANALYSIS_H
+#define CONNDOCTOR_ANALYSIS_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/attempt.h"
+
+/* What the collectors read about this host; -1 where unknown. */
+struct cd_host_facts {
+	int syn_retries;	 /* net.ipv4.tcp_syn_retries */
+	int syn_linear_timeouts; /* net.ipv4.tcp_syn_linear_timeouts (6.7+) */
+	int synack_retries;	 /* net.ipv4.tcp_synack_retries */
+	double rto_init_s;	 /* initial RTO, 1 s unless a route says */
+	int resolv_timeout_s;	 /* resolv.conf options timeout (default 5) */
+	int resolv_attempts;	 /* resolv.conf options attempts (default 2) */
+	int resolv_nameservers;	 /* nameserver lines */
+};
+
+void cd_host_facts_init(struct cd_host_facts *f);
+
+/* ---- statistics ---- */
+
+struct cd_stats {
+	size_t n;
+	int64_t min, p50, p90, p99, max; /* nanoseconds */
+	double mean;
+};
+
+/* Statistics of v[0..n) (sorted in place). */
+void cd_stats_of(int64_t *v, size_t n, struct cd_stats *s);
+
+/* Nearest-rank percentile (0 < pct <= 100) of sorted v[0..n). */
+int64_t cd_percentile(const int64_t *sorted, size_t n, double pct);
+
+struct cd_summary {
+	size_t total;
+	size_t ok;
+	size_t by_class[CD_OUTCOME__COUNT];
+	struct cd_stats phase[CD_PH__COUNT]; /* over phases completed */
+	struct cd_stats total_ok;	     /* whole attempt, ok ones */
+	int64_t first_start_ns, last_end_ns;
+};
+
+/* Summarises attempts (optionally only those of one target, or all with
+ * target < 0). Allocates scratch; returns 0 or -1 when out of memory. */
+int cd_summarize(const struct cd_attempt *a, size_t n, int target,
+		 struct cd_summary *s);
+
+/* A log-scale histogram of durations for the terminal. */
+#define CD_HIST_BUCKETS 16
+struct cd_hist {
+	int64_t lower_ns[CD_HIST_BUCKETS]; /* lower bound of each bucket */
+	size_t count[CD_HIST_BUCKETS];
+	unsigned nbuckets;
+};
+void cd_hist_of(const int64_t *v, size_t n, struct cd_hist *h);
+
+/* ---- the SYN retransmission schedule ---- */
+
+#define CD_SYN_MAX 40
+
+/* When the kernel sends each SYN of a connect() that gets no answer, and
+ * when it gives up, derived from the sysctls in force (see
+ * shared/lab-notes.md: linear timeouts first, then doubling, and failure
+ * at the first timer that finds either retries + linear retransmissions
+ * done or the classic budget (2^(retries+1) - 1) * rto elapsed). */
+struct cd_syn_schedule {
+	int retries, linear;
+	double rto_init_s;
+	unsigned nsyn;		     /* SYNs sent, the first included */
+	double syn_at_s[CD_SYN_MAX]; /* send time of each, from 0 */
+	double give_up_s;	     /* connect() fails with ETIMEDOUT */
+};
+
+void cd_syn_schedule_of(int retries, int linear, double rto_init_s,
+			struct cd_syn_schedule *s);
+
+/* The rung k (1..nsyn-1) whose SYN time matches a connect that took t_s
+ * (the handshake completing after the k-th retransmission), or 0 when t_s
+ * is not near one. rtt_s is the path's round trip. */
+unsigned cd_syn_rung(const struct cd_syn_schedule *s, double t_s, double rtt_s);
+
+/* ---- patterns ---- */
+
+/* Every-Nth failure: seq numbers of failures at a constant stride. */
+struct cd_period {
+	unsigned stride;    /* 0: no periodicity */
+	unsigned failures;  /* failures on the stride */
+	unsigned first_seq; /* the first of them */
+};
+/* fails[] are the seq numbers of failed attempts, ascending. */
+void cd_find_period(const uint32_t *fails, size_t nfails, size_t nattempts,
+		    struct cd_period *p);
+
+/* Failures bunched in time: the shortest window holding >= 80% of them. */
+struct cd_burst {
+	int found;
+	size_t in_window, failures;
+	int64_t start_ns, end_ns; /* window */
+	int64_t run_ns;
+};
+/* times[] are the start times of failures, ascending. */
+void cd_find_burst(const int64_t *times, size_t n, int64_t run_ns,
+		   struct cd_burst *b);
+
+/* Values clustered on multiples of a period (a resolver's timeout):
+ * counts values v >= 0.8 * period within +-15% of k * period. */
+struct cd_ladder_fit {
+	unsigned hits;	       /* values on a rung */
+	unsigned rung_hits[8]; /* hits per k = 1..8 */
+	double period_s;
+};
+void cd_fit_multiples(const double *v_s, size_t n, double period_s,
+		      struct cd_ladder_fit *fit);
+
+/* Concurrency threshold over a ramp: per level, attempts and failures and
+ * the p90 of ok attempts' total time. */
+struct cd_level_stat {
+	unsigned level;
+	size_t attempts, failures;
+	int64_t p90_ns;
+};
+/* The first level whose failures > 0 or whose p90 exceeds twice the first
+ * level's p90 plus 20 ms; 0 when none. */
+unsigned cd_threshold(const struct cd_level_stat *lv, size_t n);
+
+#endif /* CONNDOCTOR_ANALYSIS_ANALYSIS_H */

@@ -1,0 +1,144 @@
+/* stats.c - phase statistics (nearest-rank percentiles), the per-run
+ * summary, and the terminal histogram's buckets. */
+#include "analysis/analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int64_t cd_percentile(const int64_t *sorted, size_t n, double pct)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0;
+	rank = (size_t)((pct / 100.0) * (double)n + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return sorted[rank - 1];
+}
+
+void cd_stats_of(int64_t *v, size_t n, struct cd_stats *s)
+{
+	double sum = 0;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), cmp_i64);
+	for (i = 0; i < n; i++)
+		sum += (double)v[i];
+	s->n = n;
+	s->min = v[0];
+	s->max = v[n - 1];
+	s->p50 = cd_percentile(v, n, 50);
+	s->p90 = cd_percentile(v, n, 90);
+	s->p99 = cd_percentile(v, n, 99);
+	s->mean = sum / (double)n;
+}
+
+void cd_host_facts_init(struct cd_host_facts *f)
+{
+	f->syn_retries = -1;
+	f->syn_linear_timeouts = -1;
+	f->synack_retries = -1;
+	f->rto_init_s = 1.0;
+	f->resolv_timeout_s = 5;
+	f->resolv_attempts = 2;
+	f->resolv_nameservers = -1;
+}
+
+/* Did attempt a get through phase p (rather than fail in it)? */
+static int phase_done(const struct cd_attempt *a, int p)
+{
+	if (a->phase_ns[p] < 0)
+		return 0;
+	return a->outcome == CD_OK || (int)a->failed_phase != p;
+}
+
+int cd_summarize(const struct cd_attempt *a, size_t n, int target,
+		 struct cd_summary *s)
+{
+	int64_t *scratch;
+	size_t i, k;
+	int p;
+
+	memset(s, 0, sizeof(*s));
+	scratch = malloc((n ? n : 1) * sizeof(*scratch));
+	if (!scratch)
+		return -1;
+	s->first_start_ns = INT64_MAX;
+	for (i = 0; i < n; i++) {
+		if (target >= 0 && a[i].target != target)
+			continue;
+		s->total++;
+		s->by_class[a[i].outcome]++;
+		if (a[i].outcome == CD_OK)
+			s->ok++;
+		if (a[i].start_ns < s->first_start_ns)
+			s->first_start_ns = a[i].start_ns;
+		if (a[i].start_ns + a[i].total_ns > s->last_end_ns)
+			s->last_end_ns = a[i].start_ns + a[i].total_ns;
+	}
+	if (!s->total)
+		s->first_start_ns = 0;
+	for (p = 0; p < CD_PH__COUNT; p++) {
+		for (i = 0, k = 0; i < n; i++)
+			if ((target < 0 || a[i].target == target) &&
+			    phase_done(&a[i], p))
+				scratch[k++] = a[i].phase_ns[p];
+		cd_stats_of(scratch, k, &s->phase[p]);
+	}
+	for (i = 0, k = 0; i < n; i++)
+		if ((target < 0 || a[i].target == target) &&
+		    a[i].outcome == CD_OK)
+			scratch[k++] = a[i].total_ns;
+	cd_stats_of(scratch, k, &s->total_ok);
+	free(scratch);
+	return 0;
+}
+
+void cd_hist_of(const int64_t *v, size_t n, struct cd_hist *h)
+{
+	int64_t lo = INT64_MAX, hi = 0, edge;
+	size_t i;
+	unsigned b;
+
+	memset(h, 0, sizeof(*h));
+	for (i = 0; i < n; i++) {
+		if (v[i] < lo)
+			lo = v[i];
+		if (v[i] > hi)
+			hi = v[i];
+	}
+	if (n == 0)
+		return;
+	/* Buckets double from a power-of-two-ish floor to cover [lo, hi]. */
+	edge = 1000; /* 1 us */
+	while (edge * 2 <= lo)
+		edge *= 2;
+	for (b = 0; b < CD_HIST_BUCKETS; b++) {
+		h->lower_ns[b] = edge;
+		h->nbuckets = b + 1;
+		if (edge > hi / 2)
+			break;
+		edge *= 2;
+	}
+	h->lower_ns[0] = lo < h->lower_ns[0] ? lo : h->lower_ns[0];
+	for (i = 0; i < n; i++) {
+		for (b = h->nbuckets; b-- > 0;)
+			if (v[i] >= h->lower_ns[b] || b == 0) {
+				h->count[b]++;
+				break;
+			}
+	}
+}

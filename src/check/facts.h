@@ -1,0 +1,20 @@
+/* facts.h - collectors for the host facts the probe's rules need: kernel
+ * TCP sysctls and the resolver's settings. They read; they never decide. */
+#ifndef CONNDOCTOR_CHECK_FACTS_H
+#define CONNDOCTOR_CHECK_FACTS_H
+
+#include "analysis/analysis.h"
+
+/* Reads the sysctls under procroot ("/proc", or a test's copy) and the
+ * resolver configuration file (usually /etc/resolv.conf, with RES_OPTIONS
+ * applied when res_options is not NULL). Missing files leave -1/defaults. */
+void chk_host_facts_read(struct cd_host_facts *f, const char *procroot,
+			 const char *resolv_conf, const char *res_options);
+
+/* Parses resolv.conf text (NUL-terminated) into f's resolver fields. */
+void chk_resolv_parse(struct cd_host_facts *f, const char *text);
+
+/* Applies an "options" line's words (timeout:N attempts:N ...) to f. */
+void chk_resolv_options(struct cd_host_facts *f, const char *words);
+
+#endif /* CONNDOCTOR_CHECK_FACTS_H */

@@ -1,0 +1,48 @@
+/* cli.h - the command line: options as the mysql client spells them, option
+ * files, environment, and the probe's own flags. */
+#ifndef CONNDOCTOR_CLI_CLI_H
+#define CONNDOCTOR_CLI_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/probe.h"
+
+#define CD_EXIT_OK	    0
+#define CD_EXIT_WARNING	    1
+#define CD_EXIT_CRITICAL    2
+#define CD_EXIT_USAGE	    64
+#define CD_EXIT_UNAVAILABLE 69
+
+struct cli_opts {
+	char *host, *user, *password, *socket, *database, *query;
+	char *ssl_ca, *server_key_path, *address;
+	unsigned port;
+	int port_set;
+	int protocol; /* 0: as the mysql client decides, else CD_TCP+1 /
+			 CD_SOCKET+1 */
+	enum probe_ssl_mode ssl_mode;
+	int prompt_password; /* -p without a value */
+	int get_server_public_key;
+	double timeout_s[CD_PH__COUNT];
+	uint64_t count;
+	int count_set;
+	unsigned concurrency;
+	double rate, duration_s, idle_s;
+	int ramp;
+	unsigned ramp_from, ramp_to, ramp_step, repeat;
+	int compare, family, ping, json, verbose, color;
+	enum probe_stop stop_after;
+	int resolve_once;
+};
+
+/* Parses the probe's arguments (argv[0] is the command name), option files
+ * and the environment into o. Returns 0, or CD_EXIT_USAGE with a one-line
+ * reason in err, or -1 when --help was printed. The password's value in
+ * argv is overwritten so /proc/PID/cmdline does not show it. */
+int cli_parse_probe(int argc, char **argv, struct cli_opts *o, char *err,
+		    size_t errlen);
+void cli_opts_free(struct cli_opts *o);
+void cli_probe_usage(void);
+
+#endif /* CONNDOCTOR_CLI_CLI_H */

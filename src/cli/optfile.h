@@ -1,0 +1,23 @@
+/* optfile.h - MySQL option files (my.cnf): [group] sections, key = value
+ * lines, quotes and escapes, !include and !includedir, as the mysql client
+ * reads them. */
+#ifndef CONNDOCTOR_CLI_OPTFILE_H
+#define CONNDOCTOR_CLI_OPTFILE_H
+
+#include <stddef.h>
+
+/* Called for each option in a wanted group; value is NULL for a bare key.
+ * key has '_' turned into '-'. Returns 0 to go on, -1 to stop (errbuf set
+ * by the callback). */
+typedef int (*cd_optfile_cb)(void *ctx, const char *file, unsigned line,
+			     const char *key, const char *value, char *errbuf,
+			     size_t errlen);
+
+/* Reads path; options of the groups named in groups (NULL-terminated) go to
+ * cb. Returns 0; 1 when the file does not exist (and must_exist is 0); -1
+ * on a malformed file or unreadable include, with "file:line: why" in
+ * errbuf. */
+int cd_optfile_read(const char *path, const char *const *groups, int must_exist,
+		    cd_optfile_cb cb, void *ctx, char *errbuf, size_t errlen);
+
+#endif /* CONNDOCTOR_CLI_OPTFILE_H */

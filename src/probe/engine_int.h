@@ -1,0 +1,91 @@
+/* engine_int.h - what the event loop (engine.c) and the per-connection MySQL
+ * client state machine (client.c) share; private to probe/. */
+#ifndef CONNDOCTOR_PROBE_ENGINE_INT_H
+#define CONNDOCTOR_PROBE_ENGINE_INT_H
+
+#include <openssl/ssl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mysql/mysql.h"
+#include "probe/probe.h"
+
+/* Connection states; each but FREE belongs to one phase. */
+enum conn_state {
+	C_FREE,
+	C_RESOLVING,
+	C_CONNECTING,
+	C_GREETING,
+	C_TLS,
+	C_AUTH,
+	C_IDLE,
+	C_QUERY,
+	C_CLOSING, /* COM_QUIT sent, waiting for the server's EOF */
+	C__COUNT
+};
+
+/* Where in caching_sha2_password's exchange a connection is. */
+enum sha2_step { SHA2_NONE, SHA2_WAIT_RESULT, SHA2_WAIT_KEY };
+
+#define CONN_WBUF     1024
+#define CONN_RBUF_MIN 2048
+#define CONN_RBUF_MAX (64u << 20) /* a packet larger than this is an error */
+
+struct engine;
+
+struct conn {
+	struct engine *eng;
+	int fd;	       /* -1 when closed */
+	uint32_t slot; /* index in the slab */
+	uint32_t gen;  /* bumped per attempt: stale epoll events lose */
+	enum conn_state state;
+	uint32_t events;  /* epoll interest registered now */
+	size_t heap_idx;  /* position in the timer heap, SIZE_MAX: none */
+	int64_t deadline; /* absolute ns of the pending timer */
+	int64_t t_start;  /* absolute ns the attempt started */
+	int64_t t_phase;  /* absolute ns the current phase started */
+	enum cd_phase phase;
+	const struct probe_target *target;
+	struct cd_attempt at; /* filled in place, copied out at the end */
+
+	uint8_t *rbuf; /* kept across attempts of this slot */
+	size_t rlen, rcap;
+	uint8_t wbuf[CONN_WBUF]; /* pending small packet */
+	const uint8_t *wptr;	 /* pending bytes (into wbuf or shared) */
+	size_t wleft;
+
+	SSL *ssl;
+	uint32_t caps; /* negotiated capabilities */
+	uint8_t scramble[MYSQL_SCRAMBLE_LEN];
+	size_t scramble_len;
+	char plugin[MYSQL_NAME_MAX];
+	enum sha2_step sha2;
+	int server_eof; /* the server closed while we were idle */
+	struct mysql_rs rs;
+	struct conn *next_free;
+};
+
+/* Engine services the client state machine calls. */
+void eng_set_state(struct conn *c, enum conn_state s, int line);
+#define SET_STATE(c, s) eng_set_state((c), (s), __LINE__)
+/* Arms the connection's single timer seconds from now (0: disarm). */
+void eng_timer(struct conn *c, double seconds);
+/* Sets the epoll interest (EPOLLIN / EPOLLOUT); 0 removes it. */
+int eng_want(struct conn *c, uint32_t events);
+/* Ends the attempt with outcome o in the current phase. */
+void eng_finish(struct conn *c, enum cd_outcome o, int err);
+const struct probe_config *eng_cfg(const struct conn *c);
+SSL_CTX *eng_ssl_ctx(struct conn *c);
+/* The shared, prebuilt command packet (query or ping). */
+void eng_command(const struct conn *c, const uint8_t **pkt, size_t *len);
+/* Records the server's greeting facts once per run. */
+void eng_note_server(struct conn *c, const struct mysql_greeting *g);
+int64_t eng_now(const struct conn *c);
+
+/* Client state machine entry points, called by the engine. */
+void client_connected(struct conn *c);
+void client_readable(struct conn *c);
+void client_writable(struct conn *c);
+void client_timeout(struct conn *c);
+
+#endif /* CONNDOCTOR_PROBE_ENGINE_INT_H */

@@ -1,0 +1,272 @@
+/* json.c - the probe report as one JSON document: configuration, server,
+ * summary, findings, and one object per attempt (schema: docs/json.md). */
+#include "report/report.h"
+
+#include "util/json.h"
+
+static void stats_json(struct json *j, const struct cd_stats *s)
+{
+	json_obj(j);
+	json_key(j, "n");
+	json_int(j, (int64_t)s->n);
+	json_key(j, "min_s");
+	json_num(j, (double)s->min / 1e9, 6);
+	json_key(j, "p50_s");
+	json_num(j, (double)s->p50 / 1e9, 6);
+	json_key(j, "p90_s");
+	json_num(j, (double)s->p90 / 1e9, 6);
+	json_key(j, "p99_s");
+	json_num(j, (double)s->p99 / 1e9, 6);
+	json_key(j, "max_s");
+	json_num(j, (double)s->max / 1e9, 6);
+	json_key(j, "mean_s");
+	json_num(j, s->mean / 1e9, 6);
+	json_obj_end(j);
+}
+
+static void findings_json(struct json *j, const struct cd_findings *fs)
+{
+	size_t i;
+	unsigned k, m;
+
+	json_arr(j);
+	for (i = 0; i < fs->n; i++) {
+		const struct cd_finding *f = &fs->v[i];
+
+		json_obj(j);
+		json_key(j, "code");
+		json_str(j, f->def->code);
+		json_key(j, "severity");
+		json_str(j, cd_severity_name(f->severity));
+		json_key(j, "layer");
+		json_str(j, cd_layer_name(f->def->layer));
+		json_key(j, "title");
+		json_str(j, f->def->title);
+		json_key(j, "summary");
+		json_str(j, f->summary);
+		json_key(j, "evidence");
+		json_str(j, f->evidence);
+		json_key(j, "data");
+		json_obj(j);
+		for (k = 0; k < f->nev; k++) {
+			const struct cd_evidence *e = &f->ev[k];
+
+			json_key(j, e->key);
+			if (e->n == 1) {
+				json_num(j, e->v[0], 4);
+				continue;
+			}
+			json_arr(j);
+			for (m = 0; m < e->n; m++)
+				json_num(j, e->v[m], 4);
+			json_arr_end(j);
+		}
+		json_obj_end(j);
+		json_key(j, "advice");
+		json_str(j, f->def->advice);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void attempt_json(struct json *j, const struct rpt_probe *p,
+			 const struct cd_attempt *a)
+{
+	size_t nf, i;
+	const struct rpt_field *f = rpt_attempt_fields(&nf);
+	char scratch[256];
+
+	json_obj(j);
+	for (i = 0; i < nf; i++) {
+		struct rpt_value v = {0};
+
+		f[i].get(p, a, &v, scratch, sizeof(scratch));
+		json_key(j, f[i].name);
+		if (!v.present) {
+			json_null(j);
+			continue;
+		}
+		switch (v.kind) {
+		case RPT_INT:
+			json_int(j, v.i);
+			break;
+		case RPT_SECONDS:
+			json_num(j, v.d, 6);
+			break;
+		case RPT_BOOL:
+			json_bool(j, (int)v.i);
+			break;
+		default:
+			json_str(j, v.s);
+		}
+	}
+	json_obj_end(j);
+}
+
+void rpt_probe_json(FILE *out, const struct rpt_probe *p)
+{
+	const struct probe_result *r = p->res;
+	struct cd_summary s;
+	struct json j;
+	unsigned t;
+	int ph, o;
+	size_t i;
+
+	if (cd_summarize(r->attempts, r->nattempts, -1, &s))
+		return;
+	json_init(&j, out);
+	json_obj(&j);
+	json_key(&j, "conndoctor");
+	json_str(&j, CD_VERSION);
+	json_key(&j, "command");
+	json_str(&j, "probe");
+	json_key(&j, "exit_status");
+	json_int(&j, p->exit_status);
+	json_key(&j, "interrupted");
+	json_bool(&j, r->interrupted);
+
+	json_key(&j, "config");
+	json_obj(&j);
+	json_key(&j, "host");
+	json_str(&j, p->cfg->host);
+	json_key(&j, "port");
+	json_int(&j, p->cfg->port);
+	json_key(&j, "user");
+	json_str(&j, p->cfg->user);
+	json_key(&j, "concurrency");
+	json_int(&j, p->cfg->concurrency);
+	json_key(&j, "count");
+	json_int(&j, (int64_t)p->cfg->count);
+	json_key(&j, "rate");
+	json_num(&j, p->cfg->rate, 3);
+	json_key(&j, "idle_s");
+	json_num(&j, p->cfg->idle_s, 3);
+	json_key(&j, "timeouts_s");
+	json_obj(&j);
+	for (ph = 0; ph < CD_PH__COUNT; ph++) {
+		json_key(&j, cd_phase_name((enum cd_phase)ph));
+		json_num(&j, p->cfg->timeout_s[ph], 3);
+	}
+	json_obj_end(&j);
+	json_obj_end(&j);
+
+	json_key(&j, "host_facts");
+	json_obj(&j);
+	json_key(&j, "tcp_syn_retries");
+	json_int(&j, p->facts->syn_retries);
+	json_key(&j, "tcp_syn_linear_timeouts");
+	json_int(&j, p->facts->syn_linear_timeouts);
+	json_key(&j, "resolv_timeout_s");
+	json_int(&j, p->facts->resolv_timeout_s);
+	json_key(&j, "resolv_attempts");
+	json_int(&j, p->facts->resolv_attempts);
+	json_obj_end(&j);
+
+	json_key(&j, "server");
+	json_obj(&j);
+	json_key(&j, "version");
+	if (r->server_version[0])
+		json_str(&j, r->server_version);
+	else
+		json_null(&j);
+	json_key(&j, "mariadb");
+	json_bool(&j, r->server_is_mariadb);
+	json_obj_end(&j);
+
+	json_key(&j, "targets");
+	json_arr(&j);
+	for (t = 0; t < p->cfg->ntargets; t++) {
+		struct cd_summary ts;
+
+		if (cd_summarize(r->attempts, r->nattempts, (int)t, &ts))
+			continue;
+		json_obj(&j);
+		json_key(&j, "label");
+		json_str(&j, p->cfg->targets[t].label);
+		json_key(&j, "transport");
+		json_str(&j, p->cfg->targets[t].transport == CD_TCP ? "tcp"
+								    : "socket");
+		json_key(&j, "attempts");
+		json_int(&j, (int64_t)ts.total);
+		json_key(&j, "ok");
+		json_int(&j, (int64_t)ts.ok);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+
+	json_key(&j, "summary");
+	json_obj(&j);
+	json_key(&j, "attempts");
+	json_int(&j, (int64_t)s.total);
+	json_key(&j, "ok");
+	json_int(&j, (int64_t)s.ok);
+	json_key(&j, "wall_s");
+	json_num(&j, (double)r->wall_ns / 1e9, 6);
+	json_key(&j, "cpu_us_per_attempt");
+	json_num(&j, s.total ? (double)r->cpu_us / (double)s.total : 0, 2);
+	json_key(&j, "outcomes");
+	json_obj(&j);
+	for (o = 0; o < CD_OUTCOME__COUNT; o++) {
+		if (!s.by_class[o])
+			continue;
+		json_key(&j, cd_outcome_name((enum cd_outcome)o));
+		json_int(&j, (int64_t)s.by_class[o]);
+	}
+	json_obj_end(&j);
+	json_key(&j, "phases");
+	json_obj(&j);
+	for (ph = 0; ph < CD_PH__COUNT; ph++) {
+		if (!s.phase[ph].n)
+			continue;
+		json_key(&j, cd_phase_name((enum cd_phase)ph));
+		stats_json(&j, &s.phase[ph]);
+	}
+	json_obj_end(&j);
+	json_key(&j, "total_ok");
+	stats_json(&j, &s.total_ok);
+	json_obj_end(&j);
+
+	if (p->ramp) {
+		struct cd_level_stat lv[64];
+		unsigned rep;
+
+		json_key(&j, "ramp");
+		json_arr(&j);
+		for (rep = 0; rep < p->repeats; rep++) {
+			size_t n = cd_ramp_levels(r, rep, lv, 64), k;
+
+			json_obj(&j);
+			json_key(&j, "repeat");
+			json_int(&j, rep);
+			json_key(&j, "threshold");
+			json_int(&j, cd_threshold(lv, n));
+			json_key(&j, "levels");
+			json_arr(&j);
+			for (k = 0; k < n; k++) {
+				json_obj(&j);
+				json_key(&j, "concurrency");
+				json_int(&j, lv[k].level);
+				json_key(&j, "attempts");
+				json_int(&j, (int64_t)lv[k].attempts);
+				json_key(&j, "failures");
+				json_int(&j, (int64_t)lv[k].failures);
+				json_key(&j, "p90_s");
+				json_num(&j, (double)lv[k].p90_ns / 1e9, 6);
+				json_obj_end(&j);
+			}
+			json_arr_end(&j);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+	}
+
+	json_key(&j, "findings");
+	findings_json(&j, p->findings);
+
+	json_key(&j, "attempts");
+	json_arr(&j);
+	for (i = 0; i < r->nattempts; i++)
+		attempt_json(&j, p, &r->attempts[i]);
+	json_arr_end(&j);
+	json_obj_end(&j);
+}

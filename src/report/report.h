@@ -1,0 +1,52 @@
+/* report.h - renderers: human text (tty aware) and JSON, both driven by the
+ * same field table for attempts, so every format shows the same facts. */
+#ifndef CONNDOCTOR_REPORT_REPORT_H
+#define CONNDOCTOR_REPORT_REPORT_H
+
+#include <stdio.h>
+
+#include "findings/findings.h"
+#include "probe/probe.h"
+
+/* Everything a probe report shows. Borrowed pointers. */
+struct rpt_probe {
+	const struct probe_config *cfg;
+	const struct probe_result *res;
+	const struct cd_findings *findings;
+	const struct cd_host_facts *facts;
+	int ramp;
+	unsigned repeats;
+	int exit_status;
+};
+
+struct rpt_opts {
+	int color;   /* ANSI colour (a tty, and NO_COLOR unset) */
+	int verbose; /* text: one line per attempt */
+};
+
+/* ---- the attempt field table ---- */
+
+enum rpt_kind { RPT_INT, RPT_SECONDS, RPT_STR, RPT_BOOL };
+
+struct rpt_value {
+	enum rpt_kind kind;
+	int present; /* 0: not applicable (null in JSON, "-" in text) */
+	long long i;
+	double d;
+	const char *s;
+};
+
+struct rpt_field {
+	const char *name;
+	void (*get)(const struct rpt_probe *p, const struct cd_attempt *a,
+		    struct rpt_value *v, char *scratch, size_t scratchlen);
+	int text_width; /* column width in -v text; 0: not in text */
+};
+
+const struct rpt_field *rpt_attempt_fields(size_t *n);
+
+void rpt_probe_text(FILE *out, const struct rpt_probe *p,
+		    const struct rpt_opts *o);
+void rpt_probe_json(FILE *out, const struct rpt_probe *p);
+
+#endif /* CONNDOCTOR_REPORT_REPORT_H */

@@ -1,0 +1,264 @@
+/* text.c - the probe report for people: root cause first (the findings),
+ * then outcomes with the error text applications log, phase statistics, a
+ * histogram, and with -v one line per attempt. Colour only on a tty. */
+#include "report/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RED    "\033[1;31m"
+#define YELLOW "\033[1;33m"
+#define GREEN  "\033[1;32m"
+#define BOLD   "\033[1m"
+#define DIM    "\033[2m"
+#define RESET  "\033[0m"
+
+static const char *c(const struct rpt_opts *o, const char *code)
+{
+	return o->color ? code : "";
+}
+
+static void print_ms(FILE *out, int64_t ns)
+{
+	double ms = (double)ns / 1e6;
+
+	if (ms >= 10000)
+		fprintf(out, " %9.0f", ms);
+	else if (ms >= 100)
+		fprintf(out, " %9.1f", ms);
+	else
+		fprintf(out, " %9.3f", ms);
+}
+
+static void findings_text(FILE *out, const struct rpt_probe *p,
+			  const struct rpt_opts *o)
+{
+	const struct cd_findings *fs = p->findings;
+	size_t i;
+
+	if (fs->n == 0) {
+		fprintf(out, "%sno problem found%s: every attempt behaved.\n\n",
+			c(o, GREEN), c(o, RESET));
+		return;
+	}
+	fprintf(out, "%sFindings%s (most severe first)\n", c(o, BOLD),
+		c(o, RESET));
+	for (i = 0; i < fs->n; i++) {
+		const struct cd_finding *f = &fs->v[i];
+		const char *col = f->severity == CD_SEV_CRITICAL  ? RED
+				  : f->severity == CD_SEV_WARNING ? YELLOW
+								  : "";
+
+		fprintf(out, "\n%s%-8s%s %s %s\n", c(o, col),
+			f->severity == CD_SEV_CRITICAL	? "CRITICAL"
+			: f->severity == CD_SEV_WARNING ? "WARNING"
+							: "INFO",
+			c(o, RESET), f->def->code, f->def->title);
+		fprintf(out, "  %s\n", f->summary);
+		if (f->evidence[0])
+			fprintf(out, "  evidence: %s\n", f->evidence);
+		fprintf(out, "  advice:   %s\n", f->def->advice);
+		fprintf(out, "  %smore:     conndoctor explain %s%s\n",
+			c(o, DIM), f->def->code, c(o, RESET));
+	}
+	fputc('\n', out);
+}
+
+static void outcomes_text(FILE *out, const struct rpt_probe *p,
+			  const struct cd_summary *s)
+{
+	const struct probe_result *r = p->res;
+	char line[320];
+	int k;
+	size_t i;
+
+	fprintf(out, "%-24s %7s  %s\n", "outcome", "count",
+		"what the client library reports");
+	for (k = 0; k < CD_OUTCOME__COUNT; k++) {
+		const struct cd_attempt *a = NULL;
+		const struct probe_target *t;
+
+		if (!s->by_class[k])
+			continue;
+		for (i = 0; i < r->nattempts && !a; i++)
+			if ((int)r->attempts[i].outcome == k)
+				a = &r->attempts[i];
+		if (!a)
+			continue;
+		t = &p->cfg->targets[a->target];
+		cd_attempt_client_error(
+			a, p->cfg->host,
+			t->transport == CD_SOCKET ? t->label : NULL,
+			r->server_is_mariadb, line, sizeof(line));
+		fprintf(out, "%-24s %7zu  %s\n",
+			cd_outcome_name((enum cd_outcome)k), s->by_class[k],
+			line[0] ? line : "-");
+	}
+	fputc('\n', out);
+}
+
+static void phases_text(FILE *out, const struct cd_summary *s)
+{
+	int ph;
+
+	fprintf(out, "%-9s %6s %9s %9s %9s %9s %9s   (ms, phases completed)\n",
+		"phase", "n", "min", "p50", "p90", "p99", "max");
+	for (ph = 0; ph < CD_PH__COUNT; ph++) {
+		const struct cd_stats *st = &s->phase[ph];
+
+		if (!st->n)
+			continue;
+		fprintf(out, "%-9s %6zu", cd_phase_name((enum cd_phase)ph),
+			st->n);
+		print_ms(out, st->min);
+		print_ms(out, st->p50);
+		print_ms(out, st->p90);
+		print_ms(out, st->p99);
+		print_ms(out, st->max);
+		fputc('\n', out);
+	}
+	if (s->total_ok.n) {
+		fprintf(out, "%-9s %6zu", "total ok", s->total_ok.n);
+		print_ms(out, s->total_ok.min);
+		print_ms(out, s->total_ok.p50);
+		print_ms(out, s->total_ok.p90);
+		print_ms(out, s->total_ok.p99);
+		print_ms(out, s->total_ok.max);
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+}
+
+static void histogram_text(FILE *out, const struct probe_result *r)
+{
+	int64_t *v = malloc((r->nattempts + 1) * sizeof(*v));
+	struct cd_hist h;
+	size_t i, n = 0, peak = 0;
+	unsigned b;
+
+	if (!v)
+		return;
+	for (i = 0; i < r->nattempts; i++)
+		v[n++] = r->attempts[i].total_ns;
+	cd_hist_of(v, n, &h);
+	free(v);
+	if (n < 2)
+		return;
+	for (b = 0; b < h.nbuckets; b++)
+		if (h.count[b] > peak)
+			peak = h.count[b];
+	fprintf(out, "time per attempt, all outcomes (ms)\n");
+	for (b = 0; b < h.nbuckets; b++) {
+		size_t bar = peak ? (h.count[b] * 40 + peak - 1) / peak : 0;
+		char hashes[41];
+
+		memset(hashes, '#', bar);
+		hashes[bar] = '\0';
+		fprintf(out, "  >=%10.3f | %-40s %zu\n",
+			(double)h.lower_ns[b] / 1e6, hashes, h.count[b]);
+	}
+	fputc('\n', out);
+}
+
+static void attempts_text(FILE *out, const struct rpt_probe *p)
+{
+	size_t nf, i, k;
+	const struct rpt_field *f = rpt_attempt_fields(&nf);
+	char scratch[256];
+
+	for (k = 0; k < nf; k++)
+		if (f[k].text_width)
+			fprintf(out, "%-*s ", f[k].text_width, f[k].name);
+	fprintf(out, "detail\n");
+	for (i = 0; i < p->res->nattempts; i++) {
+		const struct cd_attempt *a = &p->res->attempts[i];
+		struct rpt_value v;
+
+		for (k = 0; k < nf; k++) {
+			if (!f[k].text_width)
+				continue;
+			memset(&v, 0, sizeof(v));
+			f[k].get(p, a, &v, scratch, sizeof(scratch));
+			if (!v.present)
+				fprintf(out, "%-*s ", f[k].text_width, "-");
+			else if (v.kind == RPT_SECONDS)
+				fprintf(out, "%-*.4f ", f[k].text_width, v.d);
+			else if (v.kind == RPT_STR)
+				fprintf(out, "%-*s ", f[k].text_width, v.s);
+			else
+				fprintf(out, "%-*lld ", f[k].text_width, v.i);
+		}
+		if (a->outcome != CD_OK) {
+			const struct probe_target *t =
+				&p->cfg->targets[a->target];
+
+			cd_attempt_client_error(
+				a, p->cfg->host,
+				t->transport == CD_SOCKET ? t->label : NULL,
+				p->res->server_is_mariadb, scratch,
+				sizeof(scratch));
+			fputs(scratch, out);
+		}
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+}
+
+void rpt_probe_text(FILE *out, const struct rpt_probe *p,
+		    const struct rpt_opts *o)
+{
+	const struct probe_result *r = p->res;
+	struct cd_summary s;
+	unsigned t;
+
+	if (cd_summarize(r->attempts, r->nattempts, -1, &s))
+		return;
+	fprintf(out,
+		"%sconndoctor probe%s: %zu attempts, concurrency %u, "
+		"%.2f s",
+		c(o, BOLD), c(o, RESET), s.total, p->cfg->concurrency,
+		(double)r->wall_ns / 1e9);
+	if (r->server_version[0])
+		fprintf(out, ", server %s", r->server_version);
+	fputc('\n', out);
+	if (r->interrupted)
+		fprintf(out, "interrupted: attempts in flight were dropped\n");
+	for (t = 0; t < p->cfg->ntargets; t++) {
+		struct cd_summary ts;
+
+		if (cd_summarize(r->attempts, r->nattempts, (int)t, &ts))
+			continue;
+		fprintf(out, "  %-6s %-40s %5zu ok of %zu\n",
+			p->cfg->targets[t].transport == CD_TCP ? "tcp"
+							       : "socket",
+			p->cfg->targets[t].label, ts.ok, ts.total);
+	}
+	fputc('\n', out);
+	findings_text(out, p, o);
+	outcomes_text(out, p, &s);
+	phases_text(out, &s);
+	if (p->ramp) {
+		struct cd_level_stat lv[64];
+		unsigned rep;
+
+		for (rep = 0; rep < p->repeats; rep++) {
+			size_t n = cd_ramp_levels(r, rep, lv, 64), k;
+
+			fprintf(out, "ramp repeat %u: threshold %u\n", rep + 1,
+				cd_threshold(lv, n));
+			for (k = 0; k < n; k++)
+				fprintf(out,
+					"  concurrency %4u: %5zu attempts, "
+					"%5zu failed, p90 %.3f ms\n",
+					lv[k].level, lv[k].attempts,
+					lv[k].failures,
+					(double)lv[k].p90_ns / 1e6);
+		}
+		fputc('\n', out);
+	}
+	histogram_text(out, r);
+	if (o->verbose)
+		attempts_text(out, p);
+	fprintf(out, "client CPU: %.1f us per attempt\n",
+		s.total ? (double)r->cpu_us / (double)s.total : 0.0);
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: a strict build (warnings are errors) with all of ctest
+# (unit, fuzz corpus replay, integration against a real MariaDB, lab in
+# network namespaces), then an ASan+UBSan build running the unit, fuzz and
+# integration tests again, then the clang-format and clang-tidy checks.
+# Exits non-zero on any failure. Tests that need root or namespaces skip
+# with a reason.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${CD_BUILD_DIR:-$top/build}
+jobs=$(nproc)
+status=0
+
+echo "== build ($build)"
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$jobs"
+echo "== ctest: all tests"
+ctest --test-dir "$build" --output-on-failure || status=1
+
+echo "== build with AddressSanitizer + UBSan ($build-asan)"
+cmake -S "$top" -B "$build-asan" -DCMAKE_BUILD_TYPE=asan >/dev/null
+cmake --build "$build-asan" -j"$jobs"
+echo "== ctest under sanitizers: unit, fuzz, integration"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir "$build-asan" -L 'unit|fuzz|integration' --output-on-failure || status=1
+
+echo "== clang-format"
+if command -v clang-format >/dev/null; then
+  mapfile -t files < <(cd "$top" && git ls-files '*.c' '*.h' 2>/dev/null || find src tests fuzz -name '*.[ch]')
+  if (cd "$top" && clang-format --dry-run -Werror "${files[@]}"); then
+    echo "clang-format: ${#files[@]} files clean"
+  else
+    echo "clang-format: files above need formatting"; status=1
+  fi
+fi
+
+echo "== clang-tidy (checks listed in .clang-tidy)"
+if command -v clang-tidy >/dev/null; then
+  cmake --build "$build" --target tidy || status=1
+fi
+
+[ "$status" = 0 ] && echo "== all tests passed" || echo "== FAILED"
+exit "$status"

@@ -1,0 +1,130 @@
+/* test_optfile.c - the option file reader on fixture files (tests/data/
+ * optfile): groups, quoting, comments, includes, and malformed files that
+ * must be refused with file:line. Plus resolv.conf parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "check/facts.h"
+#include "cli/optfile.h"
+
+struct seen {
+	char text[2048];
+};
+
+static int collect(void *ctx, const char *file, unsigned line, const char *key,
+		   const char *value, char *err, size_t errlen)
+{
+	struct seen *s = ctx;
+	size_t used = strlen(s->text);
+
+	(void)file, (void)line, (void)err, (void)errlen;
+	snprintf(s->text + used, sizeof(s->text) - used, "%s=%s;", key,
+		 value ? value : "(none)");
+	return 0;
+}
+
+static void data_path(char *out, size_t len, const char *name)
+{
+	const char *dir = getenv("CD_TEST_DATA");
+
+	snprintf(out, len, "%s/optfile/%s", dir ? dir : "tests/data", name);
+}
+
+static const char *const groups[] = {"client", "client-mariadb", "conndoctor",
+				     NULL};
+
+static void reads_groups_quotes_includes(void **state)
+{
+	struct seen s = {""};
+	char path[1024], err[512];
+
+	(void)state;
+	data_path(path, sizeof(path), "main.cnf");
+	assert_int_equal(
+		cd_optfile_read(path, groups, 1, collect, &s, err, sizeof(err)),
+		0);
+	assert_string_equal(s.text,
+			    "user=app_user;password=p#ss w\"ord;port=3307;"
+			    "socket=/run/mysqld/mysqld.sock;"
+			    "default-character-set=utf8mb4;no-beep=(none);"
+			    "connect-timeout=3;host=db.example;");
+}
+
+static void refuses(const char *name, const char *why)
+{
+	struct seen s = {""};
+	char path[1024], err[512];
+
+	data_path(path, sizeof(path), name);
+	assert_int_equal(
+		cd_optfile_read(path, groups, 1, collect, &s, err, sizeof(err)),
+		-1);
+	assert_non_null(strstr(err, why));
+	assert_non_null(strstr(err, name));
+}
+
+static void malformed(void **state)
+{
+	(void)state;
+	refuses("bad-quote.cnf", ":2: unterminated quote");
+	refuses("bad-directive.cnf", ":2: unknown directive");
+	refuses("bad-include.cnf", "No such file");
+}
+
+static void missing_file(void **state)
+{
+	struct seen s = {""};
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cd_optfile_read("/nonexistent/my.cnf", groups, 0,
+					 collect, &s, err, sizeof(err)),
+			 1);
+	assert_int_equal(cd_optfile_read("/nonexistent/my.cnf", groups, 1,
+					 collect, &s, err, sizeof(err)),
+			 -1);
+}
+
+static void resolv(void **state)
+{
+	struct cd_host_facts f;
+
+	(void)state;
+	cd_host_facts_init(&f);
+	chk_resolv_parse(&f, "# comment\nnameserver 10.0.0.1\n"
+			     "nameserver 10.0.0.2\nsearch example.com\n"
+			     "options rotate timeout:2 attempts:3 ndots:1\n");
+	assert_int_equal(f.resolv_nameservers, 2);
+	assert_int_equal(f.resolv_timeout_s, 2);
+	assert_int_equal(f.resolv_attempts, 3);
+
+	cd_host_facts_init(&f);
+	chk_resolv_parse(&f, "nameserver 1.1.1.1\nnameserver 2.2.2.2\n"
+			     "nameserver 3.3.3.3\nnameserver 4.4.4.4\n"
+			     "options timeout:99 attempts:x\n");
+	assert_int_equal(f.resolv_nameservers, 3); /* glibc's MAXNS */
+	assert_int_equal(f.resolv_timeout_s, 30);  /* glibc's cap */
+	assert_int_equal(f.resolv_attempts, 2);	   /* malformed: default */
+
+	chk_resolv_options(&f, "attempts:1"); /* RES_OPTIONS */
+	assert_int_equal(f.resolv_attempts, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(reads_groups_quotes_includes),
+		cmocka_unit_test(malformed),
+		cmocka_unit_test(missing_file),
+		cmocka_unit_test(resolv),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,349 @@
+/* test_rules_probe.c - the probe rules on hand-made attempts: each pattern
+ * produces its finding with the right numbers, and a healthy run none. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include <cmocka.h>
+
+#include "findings/findings.h"
+
+#define S    1000000000LL
+#define MS   1000000LL
+#define MAXA 64
+
+struct fixture {
+	struct probe_config cfg;
+	struct probe_result res;
+	struct cd_attempt a[MAXA];
+	struct cd_host_facts facts;
+	struct cd_findings out;
+};
+
+static struct fixture fx;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&fx, 0, sizeof(fx));
+	probe_config_init(&fx.cfg);
+	fx.cfg.ntargets = 2;
+	fx.cfg.targets[0].transport = CD_TCP;
+	strcpy(fx.cfg.targets[0].label, "10.0.0.1:3306");
+	fx.cfg.targets[1].transport = CD_SOCKET;
+	strcpy(fx.cfg.targets[1].label, "/run/mysqld/mysqld.sock");
+	fx.res.attempts = fx.a;
+	cd_host_facts_init(&fx.facts);
+	fx.facts.syn_retries = 2;
+	fx.facts.syn_linear_timeouts = 4;
+	cd_findings_init(&fx.out);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cd_findings_free(&fx.out);
+	return 0;
+}
+
+/* Appends a TCP attempt that went through every phase in ~1 ms. */
+static struct cd_attempt *ok_attempt(void)
+{
+	struct cd_attempt *a = &fx.a[fx.res.nattempts];
+	int p;
+
+	memset(a, 0, sizeof(*a));
+	a->seq = (uint32_t)fx.res.nattempts;
+	a->start_ns = (int64_t)fx.res.nattempts * 10 * MS;
+	for (p = 0; p < CD_PH__COUNT; p++)
+		a->phase_ns[p] = -1;
+	a->phase_ns[CD_PH_CONNECT] = 100000;
+	a->phase_ns[CD_PH_GREETING] = 200000;
+	a->phase_ns[CD_PH_AUTH] = 300000;
+	a->phase_ns[CD_PH_QUERY] = 200000;
+	a->phase_ns[CD_PH_CLOSE] = 100000;
+	a->total_ns = 900000;
+	a->idle_cut_ns = -1;
+	a->outcome = CD_OK;
+	fx.res.nattempts++;
+	return a;
+}
+
+static struct cd_attempt *failed(enum cd_outcome o, enum cd_phase ph, int64_t t,
+				 int err)
+{
+	struct cd_attempt *a = ok_attempt();
+	int p;
+
+	for (p = ph + 1; p < CD_PH__COUNT; p++)
+		a->phase_ns[p] = -1;
+	a->phase_ns[ph] = t;
+	a->total_ns = t;
+	a->outcome = o;
+	a->failed_phase = ph;
+	a->sys_errno = err;
+	return a;
+}
+
+static const struct cd_finding *run(const char *code)
+{
+	struct cd_probe_input in = {&fx.cfg, &fx.res, &fx.facts, 0, 1};
+	size_t i;
+
+	cd_findings_free(&fx.out);
+	assert_int_equal(cd_rules_probe(&in, &fx.out), 0);
+	for (i = 0; code && i < fx.out.n; i++)
+		if (!strcmp(fx.out.v[i].def->code, code))
+			return &fx.out.v[i];
+	return NULL;
+}
+
+static double ev(const struct cd_finding *f, const char *key, unsigned i)
+{
+	unsigned k;
+
+	for (k = 0; k < f->nev; k++)
+		if (!strcmp(f->ev[k].key, key)) {
+			assert_true(i < f->ev[k].n);
+			return f->ev[k].v[i];
+		}
+	fail_msg("no evidence %s", key);
+	return 0;
+}
+
+static void healthy(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20; i++)
+		ok_attempt();
+	run(NULL);
+	assert_int_equal(fx.out.n, 0);
+}
+
+static void syn_kernel_timeout(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	failed(CD_CONNECT_TIMEOUT, CD_PH_CONNECT, 7100 * MS, 110);
+	failed(CD_CONNECT_TIMEOUT, CD_PH_CONNECT, 7090 * MS, 110);
+	f = run("CD3001");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_CRITICAL);
+	assert_float_equal(ev(f, "expected_give_up_s", 0), 7.0, 1e-9);
+	assert_float_equal(ev(f, "kernel_timeouts", 0), 2, 1e-9);
+	assert_float_equal(ev(f, "kernel_timeout_after_s", 0), 7.1, 1e-9);
+	assert_float_equal(ev(f, "syn_schedule_s", 5), 5.0, 1e-9);
+	assert_non_null(strstr(f->summary, "7.10 s"));
+}
+
+static void syn_retransmitted_success(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 9; i++)
+		ok_attempt();
+	a = ok_attempt();
+	a->phase_ns[CD_PH_CONNECT] = 1001 * MS; /* one SYN lost */
+	a->have_tcpi = 1;
+	a->tcpi.rtt_us = 100;
+	a->tcpi.total_retrans = 1;
+	f = run("CD3001");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_WARNING);
+	assert_float_equal(ev(f, "retransmitted_then_ok", 0), 1, 1e-9);
+}
+
+static void half_open(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+
+	(void)state;
+	a = failed(CD_GREETING_TIMEOUT, CD_PH_GREETING, 10 * S, 110);
+	a->tcp_state_at_fail = 1;
+	a->timed_out = 1;
+	a = ok_attempt();
+	a->target = 1; /* the socket works */
+	f = run("CD3003");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "established", 0), 1, 1e-9);
+	assert_float_equal(ev(f, "waited_s", 0), 10.0, 1e-9);
+	assert_float_equal(ev(f, "socket_ok", 0), 1, 1e-9);
+	assert_non_null(strstr(f->evidence, "mysqld itself answers"));
+}
+
+static void resolver_serial(void **state)
+{
+	const struct cd_finding *f;
+	int i;
+
+	(void)state;
+	fx.cfg.concurrency = 3;
+	for (i = 0; i < 3; i++)
+		ok_attempt()->phase_ns[CD_PH_GREETING] =
+			(i + 1) * 10 * S + 5 * MS;
+	f = run("CD2003");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "on_ladder", 0), 3, 1e-9);
+	assert_float_equal(ev(f, "serialized", 0), 1, 1e-9);
+	assert_float_equal(ev(f, "parallel", 0), 0, 1e-9);
+	assert_non_null(strstr(f->evidence, "TCP wrappers"));
+}
+
+static void resolver_parallel(void **state)
+{
+	const struct cd_finding *f;
+	int i;
+
+	(void)state;
+	fx.cfg.concurrency = 3;
+	for (i = 0; i < 3; i++)
+		ok_attempt()->phase_ns[CD_PH_GREETING] = 10 * S + i * 20 * MS;
+	f = run("CD2003");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "parallel", 0), 1, 1e-9);
+	assert_non_null(strstr(f->evidence, "skip_name_resolve=OFF"));
+}
+
+static void compare_tcp_fails(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		failed(CD_REFUSED, CD_PH_CONNECT, 100000, 111);
+		ok_attempt()->target = 1;
+	}
+	assert_non_null(run("CD3006"));
+	assert_non_null(run("CD3002"));
+	assert_int_equal(fx.out.v[0].severity, CD_SEV_CRITICAL);
+}
+
+static void every_third(void **state)
+{
+	const struct cd_finding *f;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 12; i++) {
+		if (i % 3 == 2)
+			failed(CD_CLOSED_BEFORE_GREETING, CD_PH_GREETING, MS,
+			       0);
+		else
+			ok_attempt();
+	}
+	f = run("CD3008");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "stride", 0), 3, 1e-9);
+	assert_float_equal(ev(f, "failures", 0), 4, 1e-9);
+	assert_non_null(run("CD6007"));
+}
+
+static void idle_cut(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+
+	(void)state;
+	fx.cfg.idle_s = 3;
+	a = failed(CD_GONE_AWAY, CD_PH_QUERY, MS, 0);
+	a->phase_ns[CD_PH_IDLE] = 3 * S;
+	a->idle_cut_ns = 1010 * MS;
+	f = run("CD6005");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "closed_after_idle_s", 0), 1.01, 1e-9);
+	assert_float_equal(ev(f, "idle_s", 0), 3, 1e-9);
+	assert_null(run("CD6006"));
+}
+
+static void server_refusals(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+
+	(void)state;
+	a = failed(CD_SERVER_REFUSED, CD_PH_GREETING, MS, 0);
+	a->mysql_code = 1040;
+	strcpy(a->message, "Too many connections");
+	a = failed(CD_SERVER_REFUSED, CD_PH_GREETING, MS, 0);
+	a->mysql_code = 1129;
+	strcpy(a->message, "Host '10.0.0.2' is blocked");
+	ok_attempt();
+	ok_attempt();
+	f = run("CD6001");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "mysql_code", 0), 1040, 1e-9);
+	assert_int_equal(f->severity, CD_SEV_WARNING);
+	f = run("CD6002");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+}
+
+static void ramp_threshold(void **state)
+{
+	struct cd_probe_input in = {&fx.cfg, &fx.res, &fx.facts, 1, 2};
+	unsigned rep, lvl;
+	size_t i;
+	int found = 0;
+
+	(void)state;
+	for (rep = 0; rep < 2; rep++)
+		for (lvl = 1; lvl <= 9; lvl += 4) {
+			struct cd_attempt *a =
+				lvl >= 5 && rep < 2
+					? failed(CD_GREETING_TIMEOUT,
+						 CD_PH_GREETING, S, 110)
+					: ok_attempt();
+			a->level = (uint16_t)lvl;
+			a->repeat = (uint16_t)rep;
+			a = ok_attempt();
+			a->level = (uint16_t)lvl;
+			a->repeat = (uint16_t)rep;
+		}
+	assert_int_equal(cd_rules_probe(&in, &fx.out), 0);
+	for (i = 0; i < fx.out.n; i++)
+		if (!strcmp(fx.out.v[i].def->code, "CD3007")) {
+			found = 1;
+			assert_float_equal(ev(&fx.out.v[i], "threshold", 0), 5,
+					   1e-9);
+			assert_float_equal(ev(&fx.out.v[i], "stable", 0), 1,
+					   1e-9);
+		}
+	assert_true(found);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(healthy, setup, teardown),
+		cmocka_unit_test_setup_teardown(syn_kernel_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(syn_retransmitted_success,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(half_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(resolver_serial, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(resolver_parallel, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(compare_tcp_fails, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(every_third, setup, teardown),
+		cmocka_unit_test_setup_teardown(idle_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(server_refusals, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(ramp_threshold, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
