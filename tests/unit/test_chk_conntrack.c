@@ -1,0 +1,462 @@
+/* test_chk_conntrack.c - the `conntrack -L` parser on real output (plain
+ * and -o extended, made in a lab namespace), IPv6/UDP/ICMP lines and
+ * malformed ones; the sysctl reader on a fixture /proc tree; and the
+ * conntrack rules (CD4003, CD4004, CD4005) on hand-made census records. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "check/conntrack.h"
+#include "guard.h"
+
+#define PRIMARY "10.213.45.1"
+#define REPLICA "10.213.45.2"
+
+static const uint16_t mysql_ports[] = {3306};
+
+struct fx {
+	struct chk_ruleset rs;
+	struct chk_ct_info ct;
+	struct chk_census census;
+	struct chk_sock socks[8];
+	struct chk_fw_view view;
+	struct cd_findings out;
+};
+
+static struct fx fx;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&fx, 0, sizeof(fx));
+	chk_ruleset_init(&fx.rs);
+	chk_ct_info_init(&fx.ct);
+	cd_findings_init(&fx.out);
+	fx.census.tcp = fx.socks;
+	fx.census.tcp_ok = 1;
+	fx.view.rs = &fx.rs;
+	fx.view.census = &fx.census;
+	fx.view.ports = mysql_ports;
+	fx.view.nports = 1;
+	fx.view.tcp_loose = 1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	chk_ruleset_free(&fx.rs);
+	chk_ct_info_free(&fx.ct);
+	cd_findings_free(&fx.out);
+	return 0;
+}
+
+static const char *data_dir(void)
+{
+	const char *dir = getenv("CD_TEST_DATA");
+
+	return dir ? dir : "tests/data";
+}
+
+static char *load(const char *name, size_t *len)
+{
+	char path[512];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/firewall/%s", data_dir(), name);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Parses a conntrack fixture ending at a guard page. */
+static void parse_ct(struct chk_ct_table *t, const char *name)
+{
+	struct guard g;
+	size_t len;
+	char *text = load(name, &len);
+
+	guard_init(&g, len);
+	assert_int_equal(
+		chk_ct_parse(t, (const char *)guard_put(&g, text, len), len),
+		0);
+	guard_free(&g);
+	free(text);
+}
+
+static void parse_rules(const char *name)
+{
+	size_t len;
+	char *text = load(name, &len);
+
+	assert_int_equal(chk_fw_parse_iptables(&fx.rs, text, len, AF_INET,
+					       CHK_FW_IPT_NFT),
+			 0);
+	free(text);
+}
+
+static void addr(struct in6_addr *a, const char *s)
+{
+	struct in_addr v4;
+
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &v4) == 1) {
+		a->s6_addr[10] = a->s6_addr[11] = 0xff;
+		memcpy(&a->s6_addr[12], &v4, 4);
+	} else {
+		assert_int_equal(inet_pton(AF_INET6, s, a), 1);
+	}
+}
+
+static struct chk_sock *sock(const char *src, uint16_t sport, const char *dst,
+			     uint16_t dport, int state, int server_side)
+{
+	struct chk_sock *s = &fx.socks[fx.census.ntcp++];
+
+	memset(s, 0, sizeof(*s));
+	s->family = strchr(src, ':') ? AF_INET6 : AF_INET;
+	s->state = (uint8_t)state;
+	addr(&s->src, src);
+	addr(&s->dst, dst);
+	s->sport = sport;
+	s->dport = dport;
+	s->server_side = server_side;
+	return s;
+}
+
+static const struct cd_finding *find(const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < fx.out.n; i++)
+		if (!strcmp(fx.out.v[i].def->code, code))
+			return &fx.out.v[i];
+	return NULL;
+}
+
+static double num(const struct cd_finding *f, const char *key)
+{
+	unsigned i;
+
+	for (i = 0; i < f->nev; i++)
+		if (!strcmp(f->ev[i].key, key))
+			return f->ev[i].v[0];
+	fail_msg("no evidence %s", key);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- parse */
+
+static void check_lab_entries(const struct chk_ct_table *t)
+{
+	struct in6_addr a;
+	const struct chk_ct_entry *e;
+
+	assert_int_equal(t->nerrors, 0);
+	assert_int_equal(t->n, 3);
+	e = &t->v[0];
+	assert_int_equal(e->family, AF_INET);
+	assert_int_equal(e->proto, IPPROTO_TCP);
+	assert_int_equal(e->state, CHK_CT_TCP_ESTABLISHED);
+	assert_int_equal(e->timeout, 431999);
+	assert_true(e->assured);
+	assert_false(e->unreplied);
+	addr(&a, REPLICA);
+	assert_memory_equal(&e->osrc, &a, sizeof(a));
+	assert_memory_equal(&e->rdst, &a, sizeof(a));
+	addr(&a, PRIMARY);
+	assert_memory_equal(&e->odst, &a, sizeof(a));
+	assert_memory_equal(&e->rsrc, &a, sizeof(a));
+	assert_int_equal(e->osport, 40001);
+	assert_int_equal(e->odport, 3306);
+	assert_int_equal(e->rsport, 3306);
+	assert_int_equal(e->rdport, 40001);
+	e = &t->v[1];
+	assert_int_equal(e->state, CHK_CT_TCP_SYN_SENT);
+	assert_int_equal(e->timeout, 119);
+	assert_true(e->unreplied);
+	assert_false(e->assured);
+	assert_int_equal(e->odport, 3307);
+	assert_int_equal(t->v[2].osport, 40002);
+}
+
+static void test_parse_plain(void **state)
+{
+	(void)state;
+	parse_ct(&fx.ct.table, "conntrack-L.txt");
+	check_lab_entries(&fx.ct.table);
+}
+
+static void test_parse_extended(void **state)
+{
+	(void)state;
+	parse_ct(&fx.ct.table, "conntrack-extended.txt");
+	check_lab_entries(&fx.ct.table);
+}
+
+static void test_parse_v6_udp_icmp(void **state)
+{
+	const struct chk_ct_entry *e;
+	struct in6_addr a;
+
+	(void)state;
+	parse_ct(&fx.ct.table, "conntrack-v6.txt");
+	assert_int_equal(fx.ct.table.nerrors, 0);
+	assert_int_equal(fx.ct.table.n, 3);
+	e = &fx.ct.table.v[0];
+	assert_int_equal(e->family, AF_INET6);
+	addr(&a, "2001:db8::10");
+	assert_memory_equal(&e->odst, &a, sizeof(a));
+	assert_int_equal(e->rsport, 3306);
+	assert_int_equal(fx.ct.table.v[1].proto, IPPROTO_UDP);
+	assert_int_equal(fx.ct.table.v[1].odport, 53);
+	assert_int_equal(fx.ct.table.v[2].proto, IPPROTO_ICMP);
+	assert_int_equal(fx.ct.table.v[2].odport, 0);
+}
+
+static void test_parse_malformed(void **state)
+{
+	static const uint32_t lines[] = {2, 3, 4, 5, 6, 7, 8};
+	size_t i;
+
+	(void)state;
+	parse_ct(&fx.ct.table, "conntrack-malformed.txt");
+	for (i = 0; i < fx.ct.table.nerrors && i < CHK_FW_ERRORS; i++)
+		print_message("line %u: %s\n", fx.ct.table.errors[i].line,
+			      fx.ct.table.errors[i].msg);
+	assert_int_equal(fx.ct.table.nerrors, sizeof(lines) / sizeof(lines[0]));
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		assert_int_equal(fx.ct.table.errors[i].line, lines[i]);
+	assert_string_equal(fx.ct.table.errors[0].msg, "unknown state");
+	assert_string_equal(fx.ct.table.errors[2].msg, "incomplete tuples");
+	assert_string_equal(fx.ct.table.errors[3].msg, "bad port");
+	assert_string_equal(fx.ct.table.errors[4].msg, "bad address");
+	assert_int_equal(fx.ct.table.n, 2);
+	assert_int_equal(fx.ct.table.v[1].osport, 40002);
+}
+
+static void test_parse_cuts(void **state)
+{
+	size_t len, cut;
+	char *text = load("conntrack-L.txt", &len);
+	struct guard g;
+
+	(void)state;
+	guard_init(&g, len);
+	for (cut = 0; cut <= len; cut++) {
+		struct chk_ct_table t;
+
+		chk_ct_table_init(&t);
+		assert_int_equal(
+			chk_ct_parse(&t, (const char *)guard_put(&g, text, cut),
+				     cut),
+			0);
+		assert_true(t.n <= 3);
+		chk_ct_table_free(&t);
+	}
+	guard_free(&g);
+	free(text);
+}
+
+static void test_find(void **state)
+{
+	struct chk_sock *s;
+
+	(void)state;
+	parse_ct(&fx.ct.table, "conntrack-L.txt");
+	s = sock(REPLICA, 40001, PRIMARY, 3306, CHK_TCP_ESTABLISHED, 0);
+	assert_ptr_equal(chk_ct_find(&fx.ct.table, s), &fx.ct.table.v[0]);
+	/* the primary's view of the same connection */
+	s = sock(PRIMARY, 3306, REPLICA, 40002, CHK_TCP_ESTABLISHED, 1);
+	assert_ptr_equal(chk_ct_find(&fx.ct.table, s), &fx.ct.table.v[2]);
+	s = sock(REPLICA, 40009, PRIMARY, 3306, CHK_TCP_ESTABLISHED, 0);
+	assert_null(chk_ct_find(&fx.ct.table, s));
+}
+
+static void test_sysctl_read(void **state)
+{
+	char root[512];
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/firewall/proc-busy", data_dir());
+	chk_ct_sysctl_read(&fx.ct, root);
+	assert_true(fx.ct.loaded);
+	assert_int_equal(fx.ct.count, 249000);
+	assert_int_equal(fx.ct.max, 262144);
+	assert_int_equal(fx.ct.tcp_loose, 0);
+	assert_int_equal(fx.ct.timeout_established, 3600);
+	chk_ct_sysctl_read(&fx.ct, "/nonexistent");
+	assert_false(fx.ct.loaded);
+	assert_int_equal(fx.ct.count, -1);
+}
+
+/* ---------------------------------------------------------------- rules */
+
+static void test_table_full(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	fx.ct.loaded = 1;
+	fx.ct.max = 1000;
+	fx.ct.timeout_established = 432000;
+	fx.ct.count = 799;
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	assert_null(find("CD4003"));
+	fx.ct.count = 800;
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	f = find("CD4003");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_WARNING);
+	assert_int_equal(num(f, "count"), 800);
+	assert_int_equal(num(f, "max"), 1000);
+	assert_float_equal(num(f, "use_pct"), 80.0, 1e-9);
+	cd_findings_free(&fx.out);
+	fx.ct.count = 950;
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	f = find("CD4003");
+	assert_int_equal(f->severity, CD_SEV_CRITICAL);
+	assert_non_null(strstr(f->summary, "table full"));
+}
+
+static void test_missing_entry(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	parse_rules("replica-established-only.v4");
+	parse_ct(&fx.ct.table, "conntrack-L.txt");
+	fx.ct.loaded = fx.ct.listed = 1;
+	fx.ct.count = 3;
+	fx.ct.max = 262144;
+	fx.ct.tcp_loose = 1;
+	fx.ct.timeout_established = 432000;
+	sock(REPLICA, 40001, PRIMARY, 3306, CHK_TCP_ESTABLISHED, 0);
+	sock(REPLICA, 40002, PRIMARY, 3306, CHK_TCP_ESTABLISHED, 0);
+	sock(REPLICA, 40005, PRIMARY, 3306, CHK_TCP_ESTABLISHED, 0);
+	sock(REPLICA, 40006, PRIMARY, 3306, CHK_TCP_TIME_WAIT, 0);
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	assert_int_equal(fx.out.n, 1);
+	f = find("CD4004");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_CRITICAL);
+	assert_int_equal(num(f, "connections"), 1);
+	assert_int_equal(num(f, "dropped"), 1);
+	assert_int_equal(num(f, "local_ports"), 40005);
+	assert_non_null(strstr(f->evidence,
+			       REPLICA ":40005 -> " PRIMARY
+				       ":3306 (incoming dropped)"));
+	assert_non_null(strstr(f->summary, "judged as NEW and dropped"));
+}
+
+static void test_missing_after_flush(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	/* a flushed table: empty, the count 0, the ruleset stateful */
+	parse_rules("replica-established-only.v4");
+	fx.ct.loaded = fx.ct.listed = 1;
+	fx.ct.count = 0;
+	fx.ct.max = 262144;
+	fx.ct.tcp_loose = 0;
+	fx.view.tcp_loose = 0;
+	sock(REPLICA, 40001, PRIMARY, 3306, CHK_TCP_ESTABLISHED, 0);
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	f = find("CD4004");
+	assert_non_null(f);
+	assert_non_null(strstr(f->summary, "INVALID"));
+}
+
+static void test_missing_not_reported(void **state)
+{
+	(void)state;
+	fx.ct.loaded = fx.ct.listed = 1;
+	fx.ct.count = 0;
+	fx.ct.max = 262144;
+	/* the fixtures' rulesets name the primary 192.0.2.10 */
+	sock("192.0.2.20", 40005, "192.0.2.10", 3306, CHK_TCP_ESTABLISHED, 0);
+	/* no state rules: conntrack may be idle here, an empty table says
+	 * nothing */
+	parse_rules("permissive.v4");
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+	/* state rules, but the next packet is accepted statelessly */
+	chk_ruleset_free(&fx.rs);
+	parse_rules("replica-fixed.v4");
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+	/* the table was not listed */
+	chk_ruleset_free(&fx.rs);
+	parse_rules("replica-established-only.v4");
+	fx.ct.listed = 0;
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+}
+
+static void test_timeout_short(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	fx.ct.loaded = 1;
+	fx.ct.timeout_established = 3600;
+	parse_rules("replica-established-only.v4");
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	f = find("CD4005");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_WARNING);
+	assert_int_equal(num(f, "timeout_established_s"), 3600);
+	assert_int_equal(num(f, "mysql_wait_timeout_s"), 28800);
+	assert_int_equal(num(f, "stateful"), 1);
+	cd_findings_free(&fx.out);
+	fx.view.rs = NULL;
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	assert_int_equal(find("CD4005")->severity, CD_SEV_INFO);
+	cd_findings_free(&fx.out);
+	fx.ct.timeout_established = 28800;
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+	fx.ct.timeout_established = 60;
+	fx.ct.loaded = 0;
+	assert_int_equal(chk_ct_rules(&fx.view, &fx.ct, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_parse_plain),	      T(test_parse_extended),
+		T(test_parse_v6_udp_icmp),    T(test_parse_malformed),
+		T(test_parse_cuts),	      T(test_find),
+		T(test_sysctl_read),	      T(test_table_full),
+		T(test_missing_entry),	      T(test_missing_after_flush),
+		T(test_missing_not_reported), T(test_timeout_short),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

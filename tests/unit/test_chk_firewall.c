@@ -1,0 +1,967 @@
+/* test_chk_firewall.c - the ruleset parsers on real iptables-save and
+ * `nft -a list ruleset` output (tests/data/firewall/, made in a lab
+ * namespace) and hand-made malformed text, the evaluator on described
+ * packets, and the firewall rules (CD4001, CD4002, CD4006) on hand-made
+ * census records: field report 004's ESTABLISHED-only replica is flagged
+ * with the exact fix, the fixed ruleset is not. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "check/firewall.h"
+#include "guard.h"
+
+#define PRIMARY "192.0.2.10"
+#define REPLICA "192.0.2.20"
+
+static const uint16_t mysql_ports[] = {3306};
+
+struct fx {
+	struct chk_ruleset rs;
+	struct chk_census census;
+	struct chk_sock socks[16];
+	struct chk_fw_sockinfo info[16];
+	struct chk_fw_view view;
+	struct cd_findings out;
+};
+
+static struct fx fx;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&fx, 0, sizeof(fx));
+	chk_ruleset_init(&fx.rs);
+	cd_findings_init(&fx.out);
+	fx.census.tcp = fx.socks;
+	fx.census.tcp_ok = 1;
+	fx.view.rs = &fx.rs;
+	fx.view.census = &fx.census;
+	fx.view.info = fx.info;
+	fx.view.ports = mysql_ports;
+	fx.view.nports = 1;
+	fx.view.tcp_loose = 1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	chk_ruleset_free(&fx.rs);
+	cd_findings_free(&fx.out);
+	return 0;
+}
+
+/* Reads tests/data/firewall/NAME into a malloc'd buffer. */
+static char *load(const char *name, size_t *len)
+{
+	const char *dir = getenv("CD_TEST_DATA");
+	char path[512];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/firewall/%s", dir ? dir : "tests/data",
+		 name);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Parses a fixture ending at a guard page (the parsers get no NUL). */
+static void parse(const char *name, int family, enum chk_fw_backend b)
+{
+	struct guard g;
+	size_t len;
+	char *text = load(name, &len);
+	const char *at;
+
+	guard_init(&g, len);
+	at = (const char *)guard_put(&g, text, len);
+	if (b == CHK_FW_NFT)
+		assert_int_equal(chk_fw_parse_nft(&fx.rs, at, len, 1), 0);
+	else
+		assert_int_equal(
+			chk_fw_parse_iptables(&fx.rs, at, len, family, b), 0);
+	guard_free(&g);
+	free(text);
+}
+
+static void addr(struct in6_addr *a, const char *s)
+{
+	struct in_addr v4;
+
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &v4) == 1) {
+		a->s6_addr[10] = a->s6_addr[11] = 0xff;
+		memcpy(&a->s6_addr[12], &v4, 4);
+	} else {
+		assert_int_equal(inet_pton(AF_INET6, s, a), 1);
+	}
+}
+
+/* Adds a census socket: local src:sport, remote dst:dport. */
+static struct chk_sock *sock(const char *src, uint16_t sport, const char *dst,
+			     uint16_t dport, int state, int server_side)
+{
+	struct chk_sock *s = &fx.socks[fx.census.ntcp];
+
+	memset(s, 0, sizeof(*s));
+	s->family = strchr(src, ':') ? AF_INET6 : AF_INET;
+	s->state = (uint8_t)state;
+	addr(&s->src, src);
+	addr(&s->dst, dst);
+	s->sport = sport;
+	s->dport = dport;
+	s->server_side = server_side;
+	s->inode = 1000 + (uint32_t)fx.census.ntcp;
+	memset(&fx.info[fx.census.ntcp], 0, sizeof(fx.info[0]));
+	fx.census.ntcp++;
+	return s;
+}
+
+/* The replica's client connection to the primary (like the IO thread). */
+static void replica_conn(uint16_t lport, const char *comm)
+{
+	sock(REPLICA, lport, PRIMARY, 3306, CHK_TCP_ESTABLISHED, 0);
+	snprintf(fx.info[fx.census.ntcp - 1].comm, sizeof(fx.info[0].comm),
+		 "%s", comm);
+	fx.info[fx.census.ntcp - 1].pid = 4242;
+}
+
+/* The first finding of a code; fails the test when there is none. */
+static const struct cd_finding *find(const char *code)
+{
+	static const struct cd_finding none;
+	size_t i;
+
+	for (i = 0; i < fx.out.n; i++)
+		if (!strcmp(fx.out.v[i].def->code, code))
+			return &fx.out.v[i];
+	fail_msg("no %s finding", code);
+	return &none;
+}
+
+static size_t count(const char *code)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < fx.out.n; i++)
+		n += !strcmp(fx.out.v[i].def->code, code);
+	return n;
+}
+
+static const struct cd_evidence *ev(const struct cd_finding *f, const char *key)
+{
+	unsigned i;
+
+	for (i = 0; i < f->nev; i++)
+		if (!strcmp(f->ev[i].key, key))
+			return &f->ev[i];
+	fail_msg("no evidence %s", key);
+	return NULL;
+}
+
+static double num(const struct cd_finding *f, const char *key)
+{
+	return ev(f, key)->v[0];
+}
+
+static int chain_idx(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < fx.rs.nchains; i++)
+		if (!strcmp(fx.rs.chains[i].name, name))
+			return (int)i;
+	fail_msg("no chain %s", name);
+	return -1;
+}
+
+static const struct chk_fw_rule *rule_at(const char *chain, uint32_t pos)
+{
+	const struct chk_fw_chain *c = &fx.rs.chains[chain_idx(chain)];
+
+	assert_true(pos >= 1 && pos <= c->nrules);
+	return &fx.rs.rules[c->first + pos - 1];
+}
+
+/* An incoming packet from the primary's port 3306 to local port lport. */
+static void from_primary(struct chk_fw_packet *p, unsigned ct, uint16_t lport)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = AF_INET;
+	p->hook = CHK_FW_HOOK_INPUT;
+	p->proto = IPPROTO_TCP;
+	p->ctstate = (uint8_t)ct;
+	p->tcp_flags = CHK_TCP_ACK | CHK_TCP_PSH;
+	p->src_known = p->dst_known = 1;
+	addr(&p->src, PRIMARY);
+	addr(&p->dst, REPLICA);
+	p->sport = 3306;
+	p->dport = lport;
+}
+
+/* ---------------------------------------------------------------- parse */
+
+static void test_parse_recipe7(void **state)
+{
+	const struct chk_fw_chain *in;
+	const struct chk_fw_rule *r;
+
+	(void)state;
+	parse("replica-established-only.v4", AF_INET, CHK_FW_IPT_NFT);
+	assert_int_equal(fx.rs.nerrors, 0);
+	assert_int_equal(fx.rs.nchains, 3);
+	in = &fx.rs.chains[chain_idx("INPUT")];
+	assert_int_equal(in->hook, CHK_FW_HOOK_INPUT);
+	assert_int_equal(in->policy, CHK_FW_DROP);
+	assert_int_equal(in->family, AF_INET);
+	assert_string_equal(in->table, "filter");
+	assert_int_equal(in->nrules, 3);
+	assert_int_equal(fx.rs.chains[chain_idx("OUTPUT")].policy,
+			 CHK_FW_ACCEPT);
+	r = rule_at("INPUT", 1);
+	assert_string_equal(r->iif, "lo");
+	assert_int_equal(r->target, CHK_FW_ACCEPT);
+	assert_int_equal(r->line, 6);
+	r = rule_at("INPUT", 2);
+	assert_int_equal(r->ct_mask, CHK_CT_ESTABLISHED | CHK_CT_RELATED);
+	assert_int_equal(r->line, 7);
+	assert_memory_equal(
+		chk_fw_rule_text(&fx.rs, r),
+		"-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED "
+		"-j ACCEPT",
+		r->text_len);
+	r = rule_at("INPUT", 3);
+	assert_int_equal(r->proto, IPPROTO_TCP);
+	assert_int_equal(r->dport.n, 1);
+	assert_int_equal(r->dport.lo[0], 3306);
+	assert_int_equal(r->dport.hi[0], 3306);
+	assert_int_equal(r->ct_mask, CHK_CT_NEW);
+	assert_int_equal(r->unknown, 0);
+	assert_true(fx.rs.uses_ct);
+}
+
+static void test_parse_userchains(void **state)
+{
+	const struct chk_fw_rule *r;
+
+	(void)state;
+	parse("userchains.v4", AF_INET, CHK_FW_IPT_NFT);
+	assert_int_equal(fx.rs.nerrors, 0);
+	assert_int_equal(fx.rs.nchains, 6);
+	assert_int_equal(fx.rs.chains[chain_idx("MYSQL")].hook,
+			 CHK_FW_HOOK_NONE);
+	r = rule_at("INPUT", 2);
+	assert_int_equal(r->target, CHK_FW_JUMP);
+	assert_int_equal(r->jump, chain_idx("STATEFUL"));
+	r = rule_at("INPUT", 3); /* multiport --dports 22,3306:3307 */
+	assert_int_equal(r->dport.n, 2);
+	assert_int_equal(r->dport.lo[0], 22);
+	assert_int_equal(r->dport.lo[1], 3306);
+	assert_int_equal(r->dport.hi[1], 3307);
+	r = rule_at("MYSQL", 1); /* ! -s 10.0.0.0/8 -j REJECT */
+	assert_int_equal(r->src.n, 1);
+	assert_true(r->src.neg);
+	assert_true(r->src.v4);
+	assert_int_equal(r->src.plen[0], 96 + 8);
+	assert_int_equal(r->target, CHK_FW_REJECT);
+	r = rule_at("MYSQL",
+		    2); /* ! --tcp-flags FIN,SYN,RST,ACK SYN, comment */
+	assert_int_equal(r->tcp_mask,
+			 CHK_TCP_FIN | CHK_TCP_SYN | CHK_TCP_RST | CHK_TCP_ACK);
+	assert_int_equal(r->tcp_cmp, CHK_TCP_SYN);
+	assert_true(r->tcp_neg);
+	assert_int_equal(r->unknown, 0);
+	r = rule_at("LOGDROP", 1); /* -m limit ... -j LOG */
+	assert_true(r->unknown);
+	assert_string_equal(r->unknown_what, "limit");
+	assert_int_equal(r->target, CHK_FW_CONTINUE);
+	r = rule_at("STATEFUL", 3);
+	assert_int_equal(r->target, CHK_FW_RETURN);
+}
+
+static void test_parse_malformed(void **state)
+{
+	static const uint32_t lines[] = {2,  7,	 9,  10, 11, 12, 13, 14, 15, 16,
+					 17, 18, 19, 20, 21, 23, 24, 26, 29};
+	size_t i;
+
+	(void)state;
+	parse("malformed.v4", AF_INET, CHK_FW_IPT_NFT);
+	for (i = 0; i < fx.rs.nerrors && i < CHK_FW_ERRORS; i++)
+		print_message("line %u: %s\n", fx.rs.errors[i].line,
+			      fx.rs.errors[i].msg);
+	assert_int_equal(fx.rs.nerrors, sizeof(lines) / sizeof(lines[0]));
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		assert_int_equal(fx.rs.errors[i].line, lines[i]);
+	assert_string_equal(fx.rs.errors[0].msg, "rule outside a table");
+	assert_string_equal(fx.rs.errors[2].msg, "unterminated quote");
+	assert_string_equal(fx.rs.errors[3].msg, "bad address");
+	/* the good lines around the bad ones are kept */
+	assert_int_equal(fx.rs.chains[chain_idx("INPUT")].nrules, 2);
+	assert_string_equal(rule_at("INPUT", 1)->iif, "lo");
+	assert_int_equal(rule_at("INPUT", 2)->line, 22);
+	assert_int_equal(fx.rs.chains[chain_idx("INPUT")].policy, CHK_FW_DROP);
+}
+
+static void test_parse_nft(void **state)
+{
+	const struct chk_fw_chain *in;
+	const struct chk_fw_rule *r;
+
+	(void)state;
+	parse("replica-established-only.nft", 0, CHK_FW_NFT);
+	assert_int_equal(fx.rs.nerrors, 0);
+	assert_int_equal(fx.rs.nchains, 2);
+	in = &fx.rs.chains[chain_idx("input")];
+	assert_int_equal(in->backend, CHK_FW_NFT);
+	assert_int_equal(in->family, AF_UNSPEC);
+	assert_string_equal(in->table, "filter");
+	assert_int_equal(in->hook, CHK_FW_HOOK_INPUT);
+	assert_int_equal(in->policy, CHK_FW_DROP);
+	assert_int_equal(in->nrules, 4);
+	assert_int_equal(fx.rs.chains[chain_idx("output")].hook,
+			 CHK_FW_HOOK_OUTPUT);
+	r = rule_at("input", 1);
+	assert_string_equal(r->iif, "lo");
+	assert_int_equal(r->handle, 3);
+	r = rule_at("input", 2);
+	assert_int_equal(r->ct_mask, CHK_CT_ESTABLISHED | CHK_CT_RELATED);
+	assert_int_equal(r->handle, 4);
+	r = rule_at("input", 3);
+	assert_int_equal(r->ct_mask, CHK_CT_INVALID);
+	assert_int_equal(r->target, CHK_FW_DROP);
+	r = rule_at("input", 4);
+	assert_int_equal(r->proto, IPPROTO_TCP);
+	assert_int_equal(r->dport.lo[0], 3306);
+	assert_int_equal(r->ct_mask, CHK_CT_NEW);
+	assert_int_equal(r->unknown, 0);
+	assert_memory_equal(chk_fw_rule_text(&fx.rs, r),
+			    "tcp dport 3306 ct state new accept", r->text_len);
+}
+
+static void test_parse_nft_mixed(void **state)
+{
+	const struct chk_fw_rule *r;
+	char names[128];
+	size_t len, n;
+	char *text;
+
+	(void)state;
+	parse("mixed.nft", 0, CHK_FW_NFT);
+	assert_int_equal(fx.rs.nerrors, 0);
+	/* the iptables-nft table "ip filter" is left to iptables-save */
+	assert_int_equal(fx.rs.nchains, 3);
+	assert_int_equal(fx.rs.chains[chain_idx("pre")].hook,
+			 CHK_FW_HOOK_PREROUTING);
+	assert_int_equal(fx.rs.chains[chain_idx("pre")].prio, -300);
+	assert_int_equal(fx.rs.chains[chain_idx("pre")].family, AF_INET6);
+	/* the verdict map became three rules */
+	assert_int_equal(fx.rs.chains[chain_idx("input")].nrules, 8);
+	r = rule_at("input", 1);
+	assert_int_equal(r->ct_mask, CHK_CT_INVALID);
+	assert_int_equal(r->target, CHK_FW_DROP);
+	assert_int_equal(rule_at("input", 2)->ct_mask, CHK_CT_ESTABLISHED);
+	assert_int_equal(rule_at("input", 2)->target, CHK_FW_ACCEPT);
+	assert_int_equal(rule_at("input", 3)->ct_mask, CHK_CT_RELATED);
+	r = rule_at("input", 5); /* tcp flags syn / syn,ack ... jump */
+	assert_int_equal(r->tcp_mask, CHK_TCP_SYN | CHK_TCP_ACK);
+	assert_int_equal(r->tcp_cmp, CHK_TCP_SYN);
+	assert_int_equal(r->target, CHK_FW_JUMP);
+	assert_int_equal(r->jump, chain_idx("mysql_new"));
+	r = rule_at("input", 6); /* ip saddr @allowed */
+	assert_true(r->unknown);
+	assert_string_equal(r->unknown_what, "named set");
+	assert_int_equal(r->sport.lo[0], 3306);
+	r = rule_at("input", 7); /* meta l4proto { tcp, udp } th dport 53 */
+	assert_int_equal(r->proto, IPPROTO_TCP);
+	assert_int_equal(r->dport.lo[0], 53);
+	r = rule_at("input", 8); /* ip6 saddr 2001:db8::/32 sport 3306-3309 */
+	assert_false(r->src.v4);
+	assert_int_equal(r->src.plen[0], 32);
+	assert_int_equal(r->sport.lo[0], 3306);
+	assert_int_equal(r->sport.hi[0], 3309);
+	r = rule_at("mysql_new", 1);
+	assert_true(r->src.neg);
+	assert_int_equal(r->target, CHK_FW_REJECT);
+
+	text = load("mixed.nft", &len);
+	n = chk_fw_nft_native_tables(text, len, names, sizeof(names));
+	assert_int_equal(n, 2);
+	assert_string_equal(names, "inet filter, ip6 raw6");
+	/* without iptables-save, the iptables-nft table is read from nft */
+	chk_ruleset_free(&fx.rs);
+	assert_int_equal(chk_fw_parse_nft(&fx.rs, text, len, 0), 0);
+	assert_int_equal(fx.rs.nchains, 4);
+	assert_int_equal(fx.rs.chains[chain_idx("INPUT")].policy, CHK_FW_DROP);
+	assert_int_equal(fx.rs.chains[chain_idx("INPUT")].nrules, 3);
+	free(text);
+}
+
+static void test_parse_nft_malformed(void **state)
+{
+	static const struct {
+		uint32_t line;
+		const char *msg;
+	} want[] = {
+		{6, "bad value"},
+		{7, "bad value"},
+		{8, "bad value"},
+		{9, "unterminated quote"},
+		{10, "bad verdict"},
+		{13, "unbalanced braces"},
+		{14, "bad value"},
+		{11, "jump to unknown chain nosuchchain"},
+		{18, "expected a table"},
+		{20, "unexpected line in a table"},
+		{20, "table lonely not closed"},
+	};
+	const struct chk_fw_rule *r;
+	size_t i;
+
+	(void)state;
+	parse("malformed.nft", 0, CHK_FW_NFT);
+	for (i = 0; i < fx.rs.nerrors && i < CHK_FW_ERRORS; i++)
+		print_message("line %u: %s\n", fx.rs.errors[i].line,
+			      fx.rs.errors[i].msg);
+	assert_int_equal(fx.rs.nerrors, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(fx.rs.errors[i].line, want[i].line);
+		assert_string_equal(fx.rs.errors[i].msg, want[i].msg);
+	}
+	/* the good rules survive; the jump to nowhere is a verdict we
+	 * cannot follow */
+	assert_int_equal(fx.rs.chains[chain_idx("input")].nrules, 3);
+	assert_string_equal(rule_at("input", 1)->iif, "lo");
+	r = rule_at("input", 2);
+	assert_int_equal(r->line, 11);
+	assert_int_equal(r->target, CHK_FW_OTHER);
+	assert_int_equal(rule_at("input", 3)->ct_mask,
+			 CHK_CT_ESTABLISHED | CHK_CT_RELATED);
+	assert_int_equal(fx.rs.chains[chain_idx("input")].policy, CHK_FW_DROP);
+}
+
+/* ---------------------------------------------------------------- eval */
+
+static void test_eval_recipe7(void **state)
+{
+	struct chk_fw_packet p;
+	struct chk_fw_outcome o;
+
+	(void)state;
+	parse("replica-established-only.v4", AF_INET, CHK_FW_IPT_NFT);
+	from_primary(&p, CHK_CT_ESTABLISHED, 40001);
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.nchains, 1);
+	assert_int_equal(o.possible, CHK_FW_V_ACCEPT);
+	assert_int_equal(o.c[0].why[CHK_FW_ACCEPT].rule,
+			 (int)(rule_at("INPUT", 2) - fx.rs.rules));
+	assert_int_equal(o.c[0].why[CHK_FW_ACCEPT].top, 2);
+
+	from_primary(&p, CHK_CT_NEW, 40001);
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.possible, CHK_FW_V_DROP);
+	assert_int_equal(o.c[0].why[CHK_FW_DROP].rule, -1); /* the policy */
+	assert_int_equal(o.c[0].why[CHK_FW_DROP].top, 0);
+
+	from_primary(&p, CHK_CT_INVALID, 40001);
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.possible, CHK_FW_V_DROP);
+
+	/* a NEW SYN to the local MySQL port is accepted (rule 3) */
+	from_primary(&p, CHK_CT_NEW, 3306);
+	p.sport = 50000;
+	p.tcp_flags = CHK_TCP_SYN;
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.possible, CHK_FW_V_ACCEPT);
+	assert_int_equal(o.c[0].why[CHK_FW_ACCEPT].top, 3);
+
+	/* over loopback everything passes */
+	from_primary(&p, CHK_CT_NEW, 40001);
+	strcpy(p.iface, "lo");
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.possible, CHK_FW_V_ACCEPT);
+
+	/* an IPv6 packet meets no chain: accepted */
+	from_primary(&p, CHK_CT_NEW, 40001);
+	p.family = AF_INET6;
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.nchains, 0);
+	assert_int_equal(o.possible, CHK_FW_V_ACCEPT);
+}
+
+static void test_eval_userchains(void **state)
+{
+	struct chk_fw_packet p;
+	struct chk_fw_outcome o;
+
+	(void)state;
+	parse("userchains.v4", AF_INET, CHK_FW_IPT_NFT);
+	from_primary(&p, CHK_CT_ESTABLISHED, 40001);
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.possible, CHK_FW_V_ACCEPT);
+	/* accepted inside STATEFUL, reached from INPUT rule 2 */
+	assert_int_equal(o.c[0].why[CHK_FW_ACCEPT].rule,
+			 (int)(rule_at("STATEFUL", 2) - fx.rs.rules));
+	assert_int_equal(o.c[0].why[CHK_FW_ACCEPT].top, 2);
+
+	/* NEW from the primary: STATEFUL returns, the multiport jump does
+	 * not match port 40001, LOGDROP's LOG (limit: unknown) goes on and
+	 * its DROP ends it, reached from INPUT rule 4. */
+	from_primary(&p, CHK_CT_NEW, 40001);
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.possible, CHK_FW_V_DROP);
+	assert_int_equal(o.c[0].why[CHK_FW_DROP].rule,
+			 (int)(rule_at("LOGDROP", 2) - fx.rs.rules));
+	assert_int_equal(o.c[0].why[CHK_FW_DROP].top, 4);
+
+	/* INVALID is dropped in STATEFUL */
+	from_primary(&p, CHK_CT_INVALID, 40001);
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.c[0].why[CHK_FW_DROP].rule,
+			 (int)(rule_at("STATEFUL", 1) - fx.rs.rules));
+
+	/* A client's mid-stream packet to our 3306 as NEW: MYSQL chain,
+	 * "! -s 10.0.0.0/8" does not match 10.1.1.1, "! --syn" does. */
+	memset(&p, 0, sizeof(p));
+	p.family = AF_INET;
+	p.hook = CHK_FW_HOOK_INPUT;
+	p.proto = IPPROTO_TCP;
+	p.ctstate = CHK_CT_NEW;
+	p.tcp_flags = CHK_TCP_ACK;
+	p.src_known = p.dst_known = 1;
+	addr(&p.src, "10.1.1.1");
+	addr(&p.dst, "10.1.1.2");
+	p.sport = 50000;
+	p.dport = 3306;
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.possible, CHK_FW_V_ACCEPT);
+	assert_int_equal(o.c[0].why[CHK_FW_ACCEPT].rule,
+			 (int)(rule_at("MYSQL", 2) - fx.rs.rules));
+	/* the same from outside 10/8 is rejected */
+	addr(&p.src, "172.16.0.1");
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.possible, CHK_FW_V_REJECT);
+	/* from an unknown address it depends */
+	p.src_known = 0;
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.possible, CHK_FW_V_ACCEPT | CHK_FW_V_REJECT);
+	/* a SYN from inside 10/8 passes "NEW" in MYSQL (rule 3) */
+	p.src_known = 1;
+	addr(&p.src, "10.1.1.1");
+	p.tcp_flags = CHK_TCP_SYN;
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.c[0].why[CHK_FW_ACCEPT].rule,
+			 (int)(rule_at("MYSQL", 3) - fx.rs.rules));
+}
+
+static void test_eval_two_backends(void **state)
+{
+	struct chk_fw_packet p;
+	struct chk_fw_outcome o;
+
+	(void)state;
+	/* legacy's INPUT drops NEW; the nft one accepts it statelessly:
+	 * a packet must pass both. */
+	parse("legacy.v4", AF_INET, CHK_FW_IPT_LEGACY);
+	parse("replica-fixed.v4", AF_INET, CHK_FW_IPT_NFT);
+	from_primary(&p, CHK_CT_NEW, 40001);
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.nchains, 2);
+	assert_int_equal(o.possible, CHK_FW_V_DROP);
+	from_primary(&p, CHK_CT_ESTABLISHED, 40001);
+	chk_fw_eval(&fx.rs, &p, &o);
+	assert_int_equal(o.possible, CHK_FW_V_ACCEPT);
+	fx.census.ntcp = 0;
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_non_null(find("CD4006"));
+	assert_int_equal(find("CD4006")->severity, CD_SEV_INFO);
+	assert_int_equal(num(find("CD4006"), "legacy_rules"), 1);
+	assert_int_equal(num(find("CD4006"), "nft_rules"), 4);
+}
+
+/* ---------------------------------------------------------------- rules */
+
+static void test_trap_flagged(void **state)
+{
+	const struct cd_finding *f;
+	const struct cd_evidence *e;
+
+	(void)state;
+	parse("replica-established-only.v4", AF_INET, CHK_FW_IPT_NFT);
+	replica_conn(40001, "python3");
+	replica_conn(40002, "python3");
+	/* the replica's own server, with a client: not trapped (NEW is
+	 * accepted on dport 3306) */
+	sock(REPLICA, 3306, "192.0.2.99", 51000, CHK_TCP_ESTABLISHED, 1);
+	sock("0.0.0.0", 3306, "0.0.0.0", 0, CHK_TCP_LISTEN, 1);
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(fx.out.n, 1);
+	f = find("CD4001");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_WARNING);
+	assert_non_null(
+		strstr(f->summary, "2 connections to " PRIMARY ":3306"));
+	assert_non_null(strstr(f->summary, "python3 pid 4242"));
+	assert_non_null(
+		strstr(f->evidence,
+		       "iptables-save line 7 `-A INPUT -m conntrack --ctstate "
+		       "RELATED,ESTABLISHED -j ACCEPT`"));
+	assert_non_null(strstr(f->evidence, "the policy DROP of iptables-nft "
+					    "filter chain INPUT"));
+	assert_non_null(strstr(f->evidence,
+			       "Fix: iptables -A INPUT -p tcp -s " PRIMARY
+			       " --sport 3306 -j ACCEPT"));
+	assert_int_equal(num(f, "connections"), 2);
+	assert_int_equal(num(f, "port"), 3306);
+	e = ev(f, "local_ports");
+	assert_int_equal(e->n, 2);
+	assert_int_equal(e->v[0], 40001);
+	assert_int_equal(e->v[1], 40002);
+	assert_int_equal(num(f, "accept_line"), 7);
+	assert_int_equal(num(f, "drop_line"), 0);
+	assert_int_equal(num(f, "replication"), 0);
+	assert_int_equal(num(f, "inbound"), 1);
+	assert_int_equal(num(f, "tcp_loose"), 1);
+}
+
+static void test_trap_replication_critical(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	parse("replica-established-only.v4", AF_INET, CHK_FW_IPT_NFT);
+	replica_conn(40001, "mariadbd");
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	f = find("CD4001");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_CRITICAL);
+	assert_int_equal(num(f, "replication"), 1);
+	assert_non_null(
+		strstr(f->summary, "replication link to primary " PRIMARY));
+}
+
+static void test_trap_loose0(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	parse("replica-established-only.v4", AF_INET, CHK_FW_IPT_NFT);
+	replica_conn(40001, "");
+	fx.view.tcp_loose = 0;
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	f = find("CD4001");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_CRITICAL);
+	assert_int_equal(num(f, "tcp_loose"), 0);
+	assert_non_null(strstr(f->evidence, "INVALID"));
+	assert_non_null(strstr(f->evidence, "never recovers"));
+}
+
+static void test_fixed_not_flagged(void **state)
+{
+	(void)state;
+	parse("replica-fixed.v4", AF_INET, CHK_FW_IPT_NFT);
+	replica_conn(40001, "mariadbd");
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+	/* also with loose=0: the stateless rule takes INVALID too */
+	fx.view.tcp_loose = 0;
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+	assert_int_equal(chk_fw_sock_verdict(&fx.view, 0, 1, CHK_CT_NEW, NULL),
+			 1);
+}
+
+static void test_permissive_not_flagged(void **state)
+{
+	(void)state;
+	parse("permissive.v4", AF_INET, CHK_FW_IPT_NFT);
+	replica_conn(40001, "mariadbd");
+	sock("0.0.0.0", 3306, "0.0.0.0", 0, CHK_TCP_LISTEN, 1);
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+	assert_false(fx.rs.uses_ct);
+}
+
+static void test_trap_reject_rule(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	parse("replica-reject-rule.v4", AF_INET, CHK_FW_IPT_NFT);
+	replica_conn(40001, "");
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	f = find("CD4001");
+	assert_non_null(f);
+	/* the fix goes before the REJECT rule, not after it */
+	assert_non_null(strstr(f->evidence, "Fix: iptables -I INPUT 4 -p tcp "
+					    "-s " PRIMARY " --sport 3306 -j "
+					    "ACCEPT"));
+	assert_non_null(strstr(f->evidence, "(REJECT)"));
+	assert_int_equal(num(f, "drop_line"), 9);
+}
+
+static void test_trap_userchains(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	parse("userchains.v4", AF_INET, CHK_FW_IPT_NFT);
+	sock("10.1.1.2", 40001, "10.1.1.1", 3306, CHK_TCP_ESTABLISHED, 0);
+	/* a client of our server: its packets pass "! --syn" statelessly */
+	sock("10.1.1.2", 3306, "10.1.1.3", 50000, CHK_TCP_ESTABLISHED, 1);
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(count("CD4001"), 1);
+	f = find("CD4001");
+	assert_non_null(f);
+	assert_non_null(strstr(f->evidence, "Fix: iptables -I INPUT 4 -p tcp "
+					    "-s 10.1.1.1 --sport 3306 -j "
+					    "ACCEPT"));
+	assert_int_equal(num(f, "server_side"), 0);
+	/* with loose=0 the client's packets are INVALID: STATEFUL drops
+	 * them, so the server side is caught too */
+	cd_findings_free(&fx.out);
+	fx.view.tcp_loose = 0;
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(count("CD4001"), 2);
+	f = &fx.out.v[1];
+	assert_int_equal(num(f, "server_side"), 1);
+	assert_non_null(strstr(f->evidence, "-I INPUT 2 -p tcp -s 10.1.1.3 "
+					    "--dport 3306 -j ACCEPT"));
+}
+
+static void test_undecided_not_flagged(void **state)
+{
+	struct chk_fw_outcome o;
+
+	(void)state;
+	parse("unknown-match.v4", AF_INET, CHK_FW_IPT_NFT);
+	replica_conn(40001, "mariadbd");
+	assert_string_equal(rule_at("INPUT", 2)->unknown_what, "recent");
+	assert_int_equal(chk_fw_sock_verdict(&fx.view, 0, 1, CHK_CT_NEW, &o),
+			 -1);
+	assert_int_equal(o.possible, CHK_FW_V_ACCEPT | CHK_FW_V_DROP);
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(count("CD4001"), 0);
+}
+
+static void test_trap_ipv6(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	parse("replica-established-only.v6", AF_INET6, CHK_FW_IPT_NFT);
+	sock("2001:db8::20", 40010, "2001:db8::10", 3306, CHK_TCP_ESTABLISHED,
+	     0);
+	/* an IPv4 connection meets no IPv4 ruleset here */
+	replica_conn(40001, "");
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(count("CD4001"), 1);
+	f = find("CD4001");
+	assert_non_null(f);
+	assert_non_null(strstr(f->evidence, "Fix: ip6tables -A INPUT -p tcp -s "
+					    "2001:db8::10 --sport 3306 -j "
+					    "ACCEPT"));
+	assert_non_null(strstr(f->summary, "2001:db8::10"));
+}
+
+static void test_trap_nft(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	parse("replica-established-only.nft", 0, CHK_FW_NFT);
+	replica_conn(40001, "mysqld");
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	f = find("CD4001");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_CRITICAL);
+	assert_non_null(strstr(f->evidence, "nft inet filter chain input"));
+	assert_non_null(
+		strstr(f->evidence,
+		       "Fix: nft add rule inet filter input ip saddr " PRIMARY
+		       " tcp sport 3306 accept"));
+	/* loose=0: "ct state invalid drop" (handle 5) refuses it first,
+	 * so the fix goes before that rule */
+	cd_findings_free(&fx.out);
+	fx.view.tcp_loose = 0;
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	f = find("CD4001");
+	assert_non_null(f);
+	assert_non_null(strstr(
+		f->evidence, "Fix: nft insert rule inet filter input position "
+			     "5 ip saddr " PRIMARY " tcp sport 3306 accept"));
+	assert_int_equal(num(f, "drop_line"), 6); /* line 6, handle 5 */
+}
+
+static void test_nft_fixed_not_flagged(void **state)
+{
+	(void)state;
+	parse("replica-fixed.nft", 0, CHK_FW_NFT);
+	replica_conn(40001, "mysqld");
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+}
+
+static void test_nft_mixed_undecided(void **state)
+{
+	(void)state;
+	/* the only stateless accept uses a named set: undecided, no alarm */
+	parse("mixed.nft", 0, CHK_FW_NFT);
+	replica_conn(40001, "mysqld");
+	assert_int_equal(chk_fw_sock_verdict(&fx.view, 0, 1, CHK_CT_NEW, NULL),
+			 -1);
+	assert_int_equal(
+		chk_fw_sock_verdict(&fx.view, 0, 1, CHK_CT_ESTABLISHED, NULL),
+		1);
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(count("CD4001"), 0);
+}
+
+static void test_listener_syn_dropped(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	parse("server-drop-syn.v4", AF_INET, CHK_FW_IPT_NFT);
+	sock("0.0.0.0", 3306, "0.0.0.0", 0, CHK_TCP_LISTEN, 1);
+	sock("::", 3306, "::", 0, CHK_TCP_LISTEN, 1); /* same port, v6 */
+	sock("127.0.0.1", 3307, "0.0.0.0", 0, CHK_TCP_LISTEN, 1);
+	sock("10.0.0.1", 3306, "10.0.0.7", 50000, CHK_TCP_ESTABLISHED, 1);
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	/* IPv4 once (deduplicated); IPv6 has no ruleset: open */
+	assert_int_equal(count("CD4002"), 1);
+	f = find("CD4002");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_WARNING);
+	assert_int_equal(num(f, "port"), 3306);
+	assert_int_equal(num(f, "family"), 4);
+	assert_int_equal(num(f, "drop_line"), 7);
+	assert_int_equal(num(f, "established_clients"), 1);
+	assert_non_null(strstr(f->summary, "connect_timeout"));
+	assert_non_null(strstr(f->evidence, "--tcp-flags FIN,SYN,RST,ACK SYN"));
+	assert_non_null(strstr(f->evidence, "iptables -I INPUT 2 -p tcp "
+					    "--dport 3306 -j ACCEPT"));
+	/* the established client itself is fine: not a trap */
+	assert_int_equal(count("CD4001"), 0);
+}
+
+static void test_listener_open_not_flagged(void **state)
+{
+	(void)state;
+	parse("replica-established-only.v4", AF_INET, CHK_FW_IPT_NFT);
+	sock("0.0.0.0", 3306, "0.0.0.0", 0, CHK_TCP_LISTEN, 1);
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(count("CD4002"), 0);
+	chk_ruleset_free(&fx.rs);
+	/* userchains: only 10/8 may connect; unknown sources: no alarm */
+	parse("userchains.v4", AF_INET, CHK_FW_IPT_NFT);
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(count("CD4002"), 0);
+}
+
+static void test_no_ruleset_no_census(void **state)
+{
+	(void)state;
+	fx.view.rs = NULL;
+	replica_conn(40001, "mariadbd");
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+	fx.view.rs = &fx.rs;
+	fx.view.census = NULL;
+	parse("replica-established-only.v4", AF_INET, CHK_FW_IPT_NFT);
+	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
+	assert_int_equal(fx.out.n, 0);
+}
+
+/* Every byte split of a fixture line: the parser never reads past len. */
+static void test_truncations(void **state)
+{
+	static const char *const files[] = {"userchains.v4", "mixed.nft",
+					    "malformed.v4", "malformed.nft"};
+	size_t f, cut;
+
+	(void)state;
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		size_t len;
+		char *text = load(files[f], &len);
+		struct guard g;
+
+		guard_init(&g, len);
+		for (cut = 0; cut <= len; cut += 7) {
+			struct chk_ruleset rs;
+			const char *at = (const char *)guard_put(&g, text, cut);
+
+			chk_ruleset_init(&rs);
+			if (strstr(files[f], ".nft"))
+				assert_int_equal(
+					chk_fw_parse_nft(&rs, at, cut, 1), 0);
+			else
+				assert_int_equal(chk_fw_parse_iptables(
+							 &rs, at, cut, AF_INET,
+							 CHK_FW_IPT_NFT),
+						 0);
+			chk_ruleset_free(&rs);
+		}
+		guard_free(&g);
+		free(text);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_parse_recipe7),
+		T(test_parse_userchains),
+		T(test_parse_malformed),
+		T(test_parse_nft),
+		T(test_parse_nft_mixed),
+		T(test_parse_nft_malformed),
+		T(test_eval_recipe7),
+		T(test_eval_userchains),
+		T(test_eval_two_backends),
+		T(test_trap_flagged),
+		T(test_trap_replication_critical),
+		T(test_trap_loose0),
+		T(test_fixed_not_flagged),
+		T(test_permissive_not_flagged),
+		T(test_trap_reject_rule),
+		T(test_trap_userchains),
+		T(test_undecided_not_flagged),
+		T(test_trap_ipv6),
+		T(test_trap_nft),
+		T(test_nft_fixed_not_flagged),
+		T(test_nft_mixed_undecided),
+		T(test_listener_syn_dropped),
+		T(test_listener_open_not_flagged),
+		T(test_no_ruleset_no_census),
+		T(test_truncations),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
