@@ -1,0 +1,145 @@
+/* cap_int.h - private to capture/: the engine's per-flow state (TCP
+ * reassembly of each direction, the MySQL framer and the passive decoder)
+ * shared by flow.c and mysql.c. Nothing outside capture/ includes it. */
+#ifndef CONNDOCTOR_CAPTURE_CAP_INT_H
+#define CONNDOCTOR_CAPTURE_CAP_INT_H
+
+#include "capture/capture.h"
+#include "mysql/mysql.h"
+
+/* An out-of-order segment held until the hole before it fills. */
+struct cap_seg {
+	struct cap_seg *next;
+	uint32_t seq;	 /* first byte */
+	uint32_t len;	 /* bytes on the wire */
+	uint32_t caplen; /* bytes held in data (< len: snaplen cut) */
+	int64_t ts_us;
+	uint8_t data[];
+};
+
+/* Cuts one direction's byte stream into MySQL frames (3-byte length,
+ * sequence id). A frame that arrives whole in one segment is decoded where
+ * it lies; one split over segments is gathered in buf, up to the engine's
+ * frame_keep bytes (the rest of a longer frame is only counted). */
+struct cap_framer {
+	uint8_t hdr[MYSQL_HEADER_LEN];
+	uint8_t hdr_have;
+	uint8_t seq;
+	uint8_t lost;	 /* out of step: waits for a frame start at a
+			    segment boundary */
+	uint8_t off;	 /* not decoded any more (TLS, compression, ...) */
+	uint8_t damaged; /* the capture missed bytes of the kept part */
+	uint8_t cont;	 /* the previous frame was 16 MiB - 1: this one
+			    continues its packet */
+	uint8_t is_cont; /* the frame being read is such a continuation */
+	uint32_t len;	 /* payload length of the frame being read */
+	uint32_t got;	 /* payload bytes of it consumed so far */
+	uint8_t *buf;
+	uint32_t kept, buf_cap;
+	int64_t start_us; /* when its first byte arrived */
+};
+
+#define CAP_RECENT 8
+
+/* One direction's reassembly (by sender). */
+struct cap_half {
+	int seq_known; /* next and isn are set */
+	int syn_seen;
+	uint32_t isn;	  /* base of relative sequence numbers */
+	uint32_t next;	  /* next in-order sequence number */
+	int fin;	  /* a FIN was sent */
+	int fin_acked;	  /* ... and the peer acknowledged it */
+	uint32_t fin_seq; /* its sequence number */
+	struct cap_seg *ooo;
+	size_t ooo_bytes;
+	int win_known;
+	uint16_t win;
+	int64_t zero_since; /* the window is 0 since then, or 0 */
+	int ka_pending;	    /* a keepalive probe waits for its answer */
+	struct {
+		uint32_t seq, end;
+		int64_t ts_us;
+	} recent[CAP_RECENT]; /* the last new segments, for resend ladders */
+	unsigned recent_i;
+	uint32_t ep_seq; /* retransmission episode in progress */
+	struct cap_ladder ep;
+	struct cap_framer fr;
+};
+
+/* How a response is read. */
+enum cap_rk {
+	CAP_RK_TEXT,	/* COM_QUERY: the codec's mysql_rs */
+	CAP_RK_BINARY,	/* COM_STMT_EXECUTE: binary rows */
+	CAP_RK_FIELDS,	/* COM_FIELD_LIST: column definitions, EOF */
+	CAP_RK_PREPARE, /* COM_STMT_PREPARE: OK, params, columns */
+	CAP_RK_SIMPLE	/* one packet: OK, ERR, EOF or data */
+};
+
+/* The generic result reader for binary result sets, field lists and
+ * prepare responses (mysql_rs reads text result sets). */
+enum cap_gs { CAP_GS_FIRST, CAP_GS_COLS, CAP_GS_COLEOF, CAP_GS_ROWS };
+
+struct cap_mydec {
+	uint8_t expect;	       /* sequence id the next packet should carry */
+	uint32_t caps;	       /* capabilities both sides agreed on */
+	uint32_t mariadb_caps; /* MariaDB's extended ones, agreed */
+	int cmd_active;	       /* cmd waits for (the rest of) its response */
+	int server_resync;     /* the server side may resync at its next
+				  segment (a command was just sent) */
+	struct cap_cmd cmd;
+	enum cap_rk rk;
+	struct mysql_rs rs;
+	enum cap_gs gs;
+	uint64_t g_left; /* packets left in this part */
+	uint64_t ncmd;
+};
+
+enum cap_list { CAP_L_NONE, CAP_L_EMBRYO, CAP_L_OPEN, CAP_L_CLOSING };
+
+struct cap_flow {
+	struct cap_flow *hnext;	      /* hash chain */
+	struct cap_flow *prev, *next; /* in list `list` */
+	enum cap_list list;
+	uint64_t hash;
+	int closed;
+	int64_t closed_us;
+	int traced;
+	int64_t gap_before_last_us; /* silence before the last packet */
+	int64_t last_data_us;	    /* last payload, either way */
+	struct cap_half half[2];    /* by sender */
+	struct cap_mydec dec;
+	struct cap_conn rec;
+};
+
+/* Emits a timeline event when f is the traced connection. */
+void cap_emit(struct cap_engine *e, struct cap_flow *f, enum cap_ev_kind k,
+	      int dir, int64_t ts_us, int64_t i, int64_t j,
+	      const struct cap_cmd *cmd);
+
+/* Hands a completed command to the sink. */
+void cap_emit_command(struct cap_engine *e, struct cap_flow *f,
+		      const struct cap_cmd *cmd);
+
+/* The engine's frame_keep. */
+size_t cap_engine_keep(const struct cap_engine *e);
+
+/* ---- the passive MySQL decoder (mysql.c) ---- */
+
+/* Starts a flow's session: at the greeting, or out of step (mid-stream). */
+void cap_my_init(struct cap_flow *f, int mid_stream);
+/* In-order stream bytes of direction dir; seg_start: p is where a
+ * segment's payload begins (a place a frame may start). */
+void cap_my_data(struct cap_engine *e, struct cap_flow *f, int dir,
+		 const uint8_t *p, size_t n, int64_t ts_us, int seg_start);
+/* n bytes of direction dir that the capture missed. */
+void cap_my_gap(struct cap_engine *e, struct cap_flow *f, int dir, uint64_t n,
+		int64_t ts_us);
+/* The connection is over: settles the command outstanding. */
+void cap_my_end(struct cap_engine *e, struct cap_flow *f);
+void cap_my_free(struct cap_flow *f);
+
+/* Copies n bytes as printable text: ASCII kept, \n \r \t and others
+ * escaped; cut to fit cap (NUL-terminated). */
+void cap_escape(char *out, size_t cap, const uint8_t *p, size_t n);
+
+#endif /* CONNDOCTOR_CAPTURE_CAP_INT_H */

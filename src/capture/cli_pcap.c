@@ -1,0 +1,427 @@
+/* cli_pcap.c - `conndoctor pcap`: its options, the inputs in order (files,
+ * "-" for standard input, or --live), the rules run on each finished
+ * connection, the renderer, and the exit status of DESIGN.md (0 healthy,
+ * 1 warnings, 2 critical, 64 usage, 69 input unreadable). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture/capture.h"
+
+#define EXIT_OK_	  0
+#define EXIT_WARNING_	  1
+#define EXIT_CRITICAL_	  2
+#define EXIT_USAGE_	  64
+#define EXIT_UNAVAILABLE_ 69
+#define INPUTS_MAX	  4096
+#define FILTER_MAX	  1024
+
+static void usage(FILE *out)
+{
+	fputs("usage: conndoctor pcap [OPTIONS] FILE...\n"
+	      "       conndoctor pcap [OPTIONS] --live IFACE\n"
+	      "\n"
+	      "Rebuilds every TCP connection and MySQL session of a capture "
+	      "(pcap or\n"
+	      "pcapng; \"-\" reads standard input; several files are read "
+	      "in order as one\n"
+	      "capture, e.g. tcpdump -C/-G rotations) and reports where each "
+	      "went wrong.\n"
+	      "\n"
+	      "  -r, --read FILE      read FILE (the same as naming it)\n"
+	      "  -i, --live IFACE     capture live on IFACE until Ctrl-C or "
+	      "--duration\n"
+	      "  -P, --port PORT      a MySQL server port besides 3306 "
+	      "(repeat, or 3307,3308)\n"
+	      "  -f, --filter EXPR    BPF filter (live default: tcp port "
+	      "3306 and --port's)\n"
+	      "      --duration S     stop a live capture after S seconds\n"
+	      "  -c, --conn ID        one connection's timeline (ID from the "
+	      "table)\n"
+	      "  -v, --segments       with --conn, every segment too\n"
+	      "      --json           JSON lines: one object per connection, "
+	      "command, finding\n"
+	      "      --color WHEN     auto (default), always or never\n"
+	      "  -h, --help           this text\n"
+	      "\n"
+	      "Exit status: 0 healthy, 1 warnings, 2 critical findings, 64 "
+	      "usage error,\n"
+	      "69 input unreadable or cut short. Findings: conndoctor explain "
+	      "CODE.\n",
+	      out);
+}
+
+struct run {
+	struct cap_report *rep;
+	struct cap_agg agg;
+	uint64_t conn_id;
+	struct cd_findings conn_findings; /* --conn: that one's */
+	int oom;
+};
+
+static void on_conn(void *ud, const struct cap_conn *c)
+{
+	struct run *r = ud;
+	struct cd_findings f;
+	size_t i;
+
+	cd_findings_init(&f);
+	if (cap_rules_conn(c, &f))
+		r->oom = 1;
+	cd_findings_sort(&f);
+	if (cap_agg_add(&r->agg, c, &f))
+		r->oom = 1;
+	if (r->conn_id && c->id == r->conn_id)
+		for (i = 0; i < f.n; i++) {
+			struct cd_finding *x = cd_finding_add(&r->conn_findings,
+							      f.v[i].def->code,
+							      f.v[i].severity);
+
+			if (!x) {
+				r->oom = 1;
+				break;
+			}
+			*x = f.v[i];
+		}
+	cap_report_conn(r->rep, c, &f);
+	cd_findings_free(&f);
+}
+
+static void on_command(void *ud, const struct cap_conn *c,
+		       const struct cap_cmd *cmd)
+{
+	struct run *r = ud;
+
+	cap_report_command(r->rep, c, cmd);
+}
+
+static void on_event(void *ud, const struct cap_event *e)
+{
+	struct run *r = ud;
+
+	cap_report_event(r->rep, e);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cap_source_stop();
+}
+
+/* Adds "3307" or "3307,3308" to the server ports. */
+static int add_ports(struct cap_opts *o, const char *arg)
+{
+	const char *p = arg;
+
+	while (*p) {
+		char *end;
+		unsigned long v;
+		unsigned i;
+
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || end == p || v == 0 || v > 65535 ||
+		    (*end && *end != ','))
+			return -1;
+		for (i = 0; i < o->nports; i++)
+			if (o->ports[i] == v)
+				break;
+		if (i == o->nports) {
+			if (o->nports == CAP_PORTS_MAX)
+				return -1;
+			o->ports[o->nports++] = (uint16_t)v;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno || end == s || *end || x == 0)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static void default_filter(const struct cap_opts *o, char *buf, size_t len)
+{
+	size_t n = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < o->nports && n < len; i++) {
+		int k = snprintf(buf + n, len - n, "%stcp port %u",
+				 i ? " or " : "", o->ports[i]);
+
+		if (k < 0)
+			return;
+		n += (size_t)k;
+	}
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+int cap_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"read", required_argument, NULL, 'r'},
+		{"live", required_argument, NULL, 'i'},
+		{"port", required_argument, NULL, 'P'},
+		{"filter", required_argument, NULL, 'f'},
+		{"conn", required_argument, NULL, 'c'},
+		{"segments", no_argument, NULL, 'v'},
+		{"json", no_argument, NULL, 'j'},
+		{"color", required_argument, NULL, 'C'},
+		{"duration", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *inputs[INPUTS_MAX], *live = NULL, *filter = NULL;
+	struct cap_report_opts ro;
+	struct cap_engine *eng = NULL;
+	struct cap_sink sink;
+	struct cap_opts o;
+	struct cd_findings all;
+	struct run run;
+	char err[768], why[512], dflt[FILTER_MAX];
+	const char *input_error = NULL;
+	uint64_t drops = 0, duration = 0;
+	size_t ninputs = 0, i;
+	int opt, color = -1, rc = EXIT_OK_;
+
+	cap_opts_init(&o);
+	memset(&ro, 0, sizeof(ro));
+	memset(&run, 0, sizeof(run));
+	ro.out = stdout;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":r:i:P:f:c:vh", longopts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			if (ninputs == INPUTS_MAX)
+				goto too_many;
+			inputs[ninputs++] = optarg;
+			break;
+		case 'i':
+			live = optarg;
+			break;
+		case 'P':
+			if (add_ports(&o, optarg)) {
+				fprintf(stderr,
+					"conndoctor pcap: --port needs port "
+					"numbers 1-65535, not '%s'\n",
+					optarg);
+				return EXIT_USAGE_;
+			}
+			break;
+		case 'f':
+			filter = optarg;
+			break;
+		case 'c':
+			if (parse_u64(optarg, &o.trace_id)) {
+				fprintf(stderr,
+					"conndoctor pcap: --conn needs a "
+					"connection number, not '%s'\n",
+					optarg);
+				return EXIT_USAGE_;
+			}
+			break;
+		case 'v':
+			o.trace_segments = 1;
+			break;
+		case 'j':
+			ro.json = 1;
+			break;
+		case 'C':
+			if (!strcmp(optarg, "always"))
+				color = 1;
+			else if (!strcmp(optarg, "never"))
+				color = 0;
+			else if (!strcmp(optarg, "auto"))
+				color = -1;
+			else {
+				fprintf(stderr, "conndoctor pcap: --color is "
+						"auto, always or never\n");
+				return EXIT_USAGE_;
+			}
+			break;
+		case 'd':
+			if (parse_u64(optarg, &duration)) {
+				fprintf(stderr, "conndoctor pcap: --duration "
+						"needs whole seconds\n");
+				return EXIT_USAGE_;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK_;
+		case ':':
+			fprintf(stderr,
+				"conndoctor pcap: option '%s' needs a value\n",
+				argv[optind - 1]);
+			return EXIT_USAGE_;
+		default:
+			fprintf(stderr,
+				"conndoctor pcap: unknown option '%s' (try "
+				"--help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE_;
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (ninputs == INPUTS_MAX)
+			goto too_many;
+		inputs[ninputs++] = argv[optind];
+	}
+	if (!ninputs == !live) {
+		fprintf(stderr, "conndoctor pcap: %s (try --help)\n",
+			live ? "--live reads no files"
+			     : "name a capture file, \"-\" or --live IFACE");
+		return EXIT_USAGE_;
+	}
+	if (duration && !live) {
+		fprintf(stderr, "conndoctor pcap: --duration is for --live\n");
+		return EXIT_USAGE_;
+	}
+	if (o.trace_segments && !o.trace_id) {
+		fprintf(stderr, "conndoctor pcap: --segments goes with "
+				"--conn ID\n");
+		return EXIT_USAGE_;
+	}
+	ro.conn_id = o.trace_id;
+	ro.line_flush = live != NULL;
+	ro.color = color >= 0 ? color
+			      : !ro.json && isatty(STDOUT_FILENO) &&
+					!getenv("NO_COLOR");
+
+	run.conn_id = o.trace_id;
+	cap_agg_init(&run.agg);
+	cd_findings_init(&run.conn_findings);
+	cd_findings_init(&all);
+	memset(&sink, 0, sizeof(sink));
+	sink.ud = &run;
+	sink.conn_done = on_conn;
+	sink.command = on_command;
+	sink.event = on_event;
+	eng = cap_engine_new(&o, &sink);
+	run.rep = eng ? cap_report_new(&ro, cap_engine_totals(eng)) : NULL;
+	if (!eng || !run.rep) {
+		fprintf(stderr, "conndoctor pcap: out of memory\n");
+		rc = EXIT_UNAVAILABLE_;
+		goto out;
+	}
+	install_signals();
+	signal(SIGPIPE, SIG_IGN);
+
+	for (i = 0; i < (live ? 1 : ninputs) && !input_error; i++) {
+		const char *name = live ? live : inputs[i];
+		struct cap_source *src;
+
+		if (!name)
+			break;
+		if (live) {
+			default_filter(&o, dflt, sizeof(dflt));
+			src = cap_source_live(live, filter ? filter : dflt, err,
+					      sizeof(err));
+			if (src && duration)
+				alarm((unsigned)duration);
+		} else {
+			src = cap_source_file(name, err, sizeof(err));
+			if (src && filter &&
+			    cap_source_filter(src, filter, err, sizeof(err))) {
+				cap_source_close(src);
+				fprintf(stderr, "conndoctor pcap: %s\n", err);
+				rc = EXIT_USAGE_;
+				goto out;
+			}
+		}
+		if (!src) {
+			fprintf(stderr, "conndoctor pcap: %s\n", err);
+			input_error = err;
+			break;
+		}
+		cap_report_input(run.rep, name, cap_source_linktype(src),
+				 cap_source_snaplen(src));
+		if (cap_source_run(src, eng, why, sizeof(why))) {
+			/* keep what was read; say where it ended */
+			snprintf(err, sizeof(err), "%s: %s",
+				 !strcmp(name, "-") ? "stdin" : name, why);
+			fprintf(stderr, "conndoctor pcap: %s\n", err);
+			input_error = err;
+		}
+		drops += cap_source_drops(src);
+		cap_source_close(src);
+	}
+	cap_engine_finish(eng);
+	if (o.trace_id) {
+		all = run.conn_findings;
+		cd_findings_init(&run.conn_findings);
+	} else if (cap_agg_findings(&run.agg, &all)) {
+		run.oom = 1;
+	}
+	switch (cd_findings_worst(&all)) {
+	case CD_SEV_CRITICAL:
+		rc = EXIT_CRITICAL_;
+		break;
+	case CD_SEV_WARNING:
+		rc = EXIT_WARNING_;
+		break;
+	default:
+		rc = EXIT_OK_;
+		break;
+	}
+	if (!all.n)
+		rc = EXIT_OK_;
+	if (input_error)
+		rc = EXIT_UNAVAILABLE_;
+	if (run.oom) {
+		fprintf(stderr, "conndoctor pcap: out of memory: findings "
+				"are incomplete\n");
+		rc = EXIT_UNAVAILABLE_;
+	}
+	if (o.trace_id && !cap_report_conn_seen(run.rep)) {
+		fprintf(stderr,
+			"conndoctor pcap: no connection #%llu in the capture "
+			"(%llu connections)\n",
+			(unsigned long long)o.trace_id,
+			(unsigned long long)cap_engine_totals(eng)->conns);
+		if (!input_error)
+			rc = EXIT_USAGE_;
+	}
+	if (cap_report_finish(run.rep, &all, drops, input_error, rc) ||
+	    fflush(stdout) != 0) {
+		fprintf(stderr, "conndoctor pcap: cannot write the report\n");
+		rc = EXIT_UNAVAILABLE_;
+	}
+out:
+	cd_findings_free(&all);
+	cd_findings_free(&run.conn_findings);
+	cap_agg_free(&run.agg);
+	cap_report_free(run.rep);
+	cap_engine_free(eng);
+	return rc;
+too_many:
+	fprintf(stderr, "conndoctor pcap: at most %d inputs\n", INPUTS_MAX);
+	return EXIT_USAGE_;
+}
