@@ -8,7 +8,7 @@ foreach(page ${pages})
   get_filename_component(code ${page} NAME_WE)
   file(READ ${page} hex HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
-  string(APPEND arrays "static const char doc_${code}[] = {${hex}0};\n")
+  string(APPEND arrays "static const unsigned char doc_${code}[] = {${hex}0};\n")
   string(APPEND rows "\t{\"${code}\", doc_${code}},\n")
 endforeach()
 file(WRITE ${OUT}.tmp
@@ -21,7 +21,7 @@ file(WRITE ${OUT}.tmp
 ${arrays}
 static const struct {
 \tconst char *code;
-\tconst char *text;
+\tconst unsigned char *text;
 } docs[] = {
 ${rows}};
 
@@ -31,7 +31,7 @@ const char *cd_finding_doc(const char *code)
 
 \tfor (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
 \t\tif (!strcasecmp(docs[i].code, code))
-\t\t\treturn docs[i].text;
+\t\t\treturn (const char *)docs[i].text;
 \treturn NULL;
 }
 ")

@@ -45,4 +45,29 @@ int cli_parse_probe(int argc, char **argv, struct cli_opts *o, char *err,
 void cli_opts_free(struct cli_opts *o);
 void cli_probe_usage(void);
 
+/* The commands; argv[0] is the command's name. */
+int cmd_probe(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
+
+/* Shared by probe and diagnose (cmd_probe.c). */
+struct cd_findings;
+/* Targets, load shape, timeouts and TLS from parsed options; *key_pem is
+ * the server key read from --server-public-key-path (freed by the caller).
+ * Returns 0 or an exit status with err set. */
+int cli_probe_configure(struct cli_opts *o, struct probe_config *cfg,
+			char **key_pem, char *err, size_t errlen);
+/* 69 when no attempt reached the server, else by the worst finding. */
+int cli_probe_exit_status(const struct probe_result *r,
+			  const struct cd_findings *f);
+/* Runs the configured probe (a batch, or a ramp's levels), the second look
+ * at silent targets and the rules. Returns 0, or an exit status with err
+ * set. facts receives the host facts the rules used. */
+struct cd_host_facts;
+int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
+		      struct cd_host_facts *facts, struct probe_result *res,
+		      struct cd_findings *findings, char *err, size_t errlen);
+/* Raises RLIMIT_NOFILE towards the hard limit for want connections. */
+void cli_raise_nofile(unsigned want);
+
 #endif /* CONNDOCTOR_CLI_CLI_H */

@@ -1,16 +1,12 @@
-/* main.c - conndoctor's front end: picks the command, turns options into an
- * engine configuration, runs it, chooses the renderer and the exit status.
- * Everything else lives in the engine modules. */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <signal.h>
+/* main.c - conndoctor's front end: picks the command (each lives in its
+ * cmd_NAME.c) and prints the documentation of findings. Everything else
+ * lives in the engine modules. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "check/facts.h"
+#include "capture/capture.h"
 #include "cli/cli.h"
 #include "findings/findings.h"
 #include "report/report.h"
@@ -26,9 +22,21 @@ static void usage(FILE *out)
 	      "\"go away\", and proves it with measurements.\n"
 	      "\n"
 	      "commands:\n"
+	      "  diagnose       the main job: probe the server (TCP and, when "
+	      "local, the\n"
+	      "                 socket), audit this host and the server, and "
+	      "print the\n"
+	      "                 root cause first with its evidence and fix\n"
 	      "  probe          open connections like an application, time "
 	      "every phase,\n"
 	      "                 classify failures and name the pattern\n"
+	      "  check          audit this host: kernel settings, sockets, "
+	      "TCP wrappers,\n"
+	      "                 resolver, firewall and conntrack, fd hygiene\n"
+	      "  pcap FILE      rebuild every TCP connection and MySQL session "
+	      "of a capture\n"
+	      "                 (or --live IFACE) and say where each went "
+	      "wrong\n"
 	      "  explain [CODE] print the documentation of a finding (all "
 	      "codes without one)\n"
 	      "  help           this text; `conndoctor probe --help` for "
@@ -41,295 +49,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	probe_interrupt();
-}
-
-/* Enough descriptors for the concurrency asked for, if the hard limit
- * allows; the probe reports fd_exhausted otherwise. */
-static void raise_nofile(unsigned want)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return;
-	if (rl.rlim_cur >= (rlim_t)want + 64)
-		return;
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-}
-
-static char *read_small_file(const char *path, size_t *len, char *err,
-			     size_t errlen)
-{
-	FILE *fp = fopen(path, "re");
-	char *buf;
-
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(KEY_MAX + 1);
-	if (!buf) {
-		fclose(fp);
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	*len = fread(buf, 1, KEY_MAX, fp);
-	buf[*len] = '\0';
-	fclose(fp);
-	return buf;
-}
-
-/* Builds the engine configuration from parsed options. */
-static int configure(struct cli_opts *o, struct probe_config *cfg,
-		     char **key_pem, char *err, size_t errlen)
-{
-	int use_socket, use_tcp, family = AF_UNSPEC, p;
-	const char *user;
-
-	probe_config_init(cfg);
-	cfg->host = o->host ? o->host : "localhost";
-	cfg->port = o->port;
-	user = o->user ? o->user : getenv("USER");
-	cfg->user = user ? user : "";
-	cfg->password = o->password;
-	cfg->database = o->database;
-	cfg->query = o->query;
-	cfg->ping = o->ping;
-	cfg->ssl_mode = o->ssl_mode;
-	cfg->ssl_ca = o->ssl_ca;
-	cfg->get_server_public_key = o->get_server_public_key;
-	cfg->resolve_each = !o->resolve_once;
-	cfg->stop_after = o->stop_after;
-	cfg->concurrency = o->concurrency;
-	cfg->rate = o->rate;
-	cfg->duration_s = o->duration_s;
-	cfg->idle_s = o->idle_s;
-	for (p = 0; p < CD_PH__COUNT; p++)
-		if (o->timeout_s[p] > 0)
-			cfg->timeout_s[p] = o->timeout_s[p];
-	if (o->count_set)
-		cfg->count = o->count;
-	else if (o->duration_s > 0)
-		cfg->count = 0; /* bounded by the duration instead */
-	if (o->server_key_path) {
-		*key_pem =
-			read_small_file(o->server_key_path,
-					&cfg->server_key_pem_len, err, errlen);
-		if (!*key_pem)
-			return CD_EXIT_USAGE;
-		cfg->server_key_pem = *key_pem;
-	}
-
-	/* The mysql client's rule: "localhost" means the Unix socket. */
-	if (o->compare) {
-		use_socket = use_tcp = 1;
-	} else if (o->protocol) {
-		use_socket = o->protocol == CD_SOCKET + 1;
-		use_tcp = !use_socket;
-	} else {
-		use_socket = !strcmp(cfg->host, "localhost");
-		use_tcp = !use_socket;
-	}
-	if (o->family == 4)
-		family = AF_INET;
-	else if (o->family == 6)
-		family = AF_INET6;
-	if (use_tcp) {
-		if (o->address) {
-			unsigned char buf[16];
-
-			if (inet_pton(AF_INET, o->address, buf) != 1 &&
-			    inet_pton(AF_INET6, o->address, buf) != 1) {
-				snprintf(err, errlen,
-					 "--address needs an IP address, not "
-					 "'%s'",
-					 o->address);
-				return CD_EXIT_USAGE;
-			}
-			cfg->host = o->address;
-		}
-		if (probe_add_tcp_targets(cfg, family, err, errlen) < 0)
-			return CD_EXIT_UNAVAILABLE;
-	}
-	if (use_socket &&
-	    probe_add_socket_target(cfg, o->socket ? o->socket : DEFAULT_SOCKET,
-				    err, errlen) < 0)
-		return CD_EXIT_USAGE;
-	/* --count is per target: each address and the socket get as many. */
-	cfg->count *= cfg->ntargets;
-	if (cfg->stop_after != PROBE_STOP_NONE)
-		fprintf(stderr,
-			"conndoctor: warning: --stop-after %s ends each "
-			"connection before login; the server counts these "
-			"as aborted handshakes against max_connect_errors "
-			"and may block this host (FLUSH HOSTS lifts it)\n",
-			cfg->stop_after == PROBE_STOP_CONNECT ? "connect"
-							      : "greeting");
-	return 0;
-}
-
-static int exit_status(const struct probe_result *r,
-		       const struct cd_findings *f)
-{
-	size_t i;
-	enum cd_severity worst;
-
-	if (r->nattempts) {
-		for (i = 0; i < r->nattempts; i++)
-			if (!cd_outcome_unreached(r->attempts[i].outcome))
-				break;
-		if (i == r->nattempts)
-			return CD_EXIT_UNAVAILABLE;
-	}
-	if (f->n == 0)
-		return CD_EXIT_OK;
-	worst = cd_findings_worst(f);
-	return worst == CD_SEV_CRITICAL	 ? CD_EXIT_CRITICAL
-	       : worst == CD_SEV_WARNING ? CD_EXIT_WARNING
-					 : CD_EXIT_OK;
-}
-
-/* Targets that accepted but never greeted get one extra connection that
- * speaks first: a peer that answers is not a MySQL server (an HTTP port),
- * and its silent attempts become protocol errors quoting that answer. */
-static void second_look(const struct probe_config *cfg,
-			struct probe_result *res)
-{
-	unsigned t;
-	size_t i;
-
-	for (t = 0; t < cfg->ntargets; t++) {
-		char answer[96];
-		int silent = 0;
-
-		for (i = 0; i < res->nattempts; i++)
-			silent +=
-				res->attempts[i].target == t &&
-				res->attempts[i].outcome == CD_GREETING_TIMEOUT;
-		if (!silent || res->interrupted ||
-		    !probe_sniff(&cfg->targets[t], 3.0, answer, sizeof(answer)))
-			continue;
-		for (i = 0; i < res->nattempts; i++) {
-			struct cd_attempt *a = &res->attempts[i];
-
-			if (a->target != t || a->outcome != CD_GREETING_TIMEOUT)
-				continue;
-			a->outcome = CD_PROTOCOL_ERROR;
-			snprintf(a->message, sizeof(a->message),
-				 "not a MySQL server: it waits for the client "
-				 "and answers a request with \"%.60s\"",
-				 answer);
-		}
-	}
-}
-
-static int cmd_probe(int argc, char **argv)
-{
-	struct cli_opts o;
-	struct probe_config cfg;
-	struct probe_result res;
-	struct cd_findings findings;
-	struct cd_host_facts facts;
-	struct cd_probe_input in;
-	struct rpt_probe rp;
-	struct rpt_opts ro;
-	char err[512], *key_pem = NULL;
-	int rc;
-	unsigned rep, level;
-
-	rc = cli_parse_probe(argc, argv, &o, err, sizeof(err));
-	if (rc < 0) {
-		cli_opts_free(&o);
-		return CD_EXIT_OK;
-	}
-	if (rc) {
-		fprintf(stderr, "conndoctor probe: %s\n", err);
-		cli_opts_free(&o);
-		return rc;
-	}
-	rc = configure(&o, &cfg, &key_pem, err, sizeof(err));
-	if (rc) {
-		fprintf(stderr, "conndoctor probe: %s\n", err);
-		free(key_pem);
-		cli_opts_free(&o);
-		return rc;
-	}
-	raise_nofile(o.ramp ? o.ramp_to : cfg.concurrency);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	chk_host_facts_read(&facts, "/proc", "/etc/resolv.conf",
-			    getenv("RES_OPTIONS"));
-
-	probe_result_init(&res);
-	cd_findings_init(&findings);
-	if (o.ramp) {
-		for (rep = 0; rep < o.repeat && !res.interrupted; rep++)
-			for (level = o.ramp_from;
-			     level <= o.ramp_to && !res.interrupted;
-			     level += o.ramp_step) {
-				cfg.concurrency = level;
-				cfg.count =
-					(o.count_set ? o.count
-						     : 4 * (uint64_t)level) *
-					cfg.ntargets;
-				rc = probe_run(&cfg, (uint16_t)level,
-					       (uint16_t)rep, &res, err,
-					       sizeof(err));
-				if (rc)
-					break;
-			}
-	} else {
-		rc = probe_run(&cfg, (uint16_t)cfg.concurrency, 0, &res, err,
-			       sizeof(err));
-	}
-	if (rc) {
-		fprintf(stderr, "conndoctor probe: %s\n", err);
-		rc = rc == -2 ? CD_EXIT_USAGE : CD_EXIT_UNAVAILABLE;
-		goto out;
-	}
-	second_look(&cfg, &res);
-	in.cfg = &cfg;
-	in.res = &res;
-	in.facts = &facts;
-	in.ramp = o.ramp;
-	in.repeats = o.ramp ? o.repeat : 1;
-	if (cd_rules_probe(&in, &findings)) {
-		fprintf(stderr, "conndoctor probe: out of memory\n");
-		rc = CD_EXIT_UNAVAILABLE;
-		goto out;
-	}
-	rc = exit_status(&res, &findings);
-	rp.cfg = &cfg;
-	rp.res = &res;
-	rp.findings = &findings;
-	rp.facts = &facts;
-	rp.ramp = o.ramp;
-	rp.repeats = in.repeats;
-	rp.exit_status = rc;
-	ro.verbose = o.verbose;
-	ro.color = o.color >= 0 ? o.color
-				: isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	if (o.json)
-		rpt_probe_json(stdout, &rp);
-	else
-		rpt_probe_text(stdout, &rp, &ro);
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "conndoctor probe: cannot write the report\n");
-		rc = CD_EXIT_UNAVAILABLE;
-	}
-out:
-	cd_findings_free(&findings);
-	probe_result_free(&res);
-	free(key_pem);
-	cli_opts_free(&o);
-	return rc;
-}
-
 static int cmd_explain(int argc, char **argv)
 {
 	const struct cd_finding_def *defs;
@@ -339,7 +58,7 @@ static int cmd_explain(int argc, char **argv)
 	if (argc < 2) {
 		defs = cd_catalogue(&n);
 		for (i = 0; i < n; i++)
-			printf("%s  %-9s %s\n", defs[i].code,
+			printf("%s  %-12s %s\n", defs[i].code,
 			       cd_layer_name(defs[i].layer), defs[i].title);
 		return CD_EXIT_OK;
 	}
@@ -369,6 +88,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "probe"))
 		return cmd_probe(argc - 1, argv + 1);
+	if (!strcmp(cmd, "diagnose"))
+		return cmd_diagnose(argc - 1, argv + 1);
+	if (!strcmp(cmd, "pcap"))
+		return cap_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "explain"))
 		return cmd_explain(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||

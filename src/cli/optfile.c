@@ -189,6 +189,14 @@ static int read_file(struct reader *r, const char *path, int must_exist,
 	if (!fp) {
 		if (errno == ENOENT && !must_exist)
 			return 1;
+		if (errno == EACCES && !must_exist) {
+			/* Another user's file (HOME=/root under sudo -u): skip
+			 * it, as the mysql client does, but say so. */
+			fprintf(stderr,
+				"conndoctor: warning: skipping %s: %s\n", path,
+				strerror(errno));
+			return 1;
+		}
 		snprintf(r->errbuf, r->errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}

@@ -11,6 +11,13 @@ static const struct cd_finding_def catalogue[] = {
 	 "the client ran out of file descriptors",
 	 "Raise the process's RLIMIT_NOFILE (ulimit -n, LimitNOFILE= in the "
 	 "systemd unit) or lower the pool size."},
+	{"CD1002", "mysql-socket-on-stdio", CD_LAYER_CLIENT,
+	 "a process holds its MySQL connection on fd 0, 1 or 2",
+	 "The process closed stdin/stdout/stderr before connecting, so the "
+	 "socket took that number: anything written there (its own or a "
+	 "child's warnings) corrupts the MySQL stream (\"Got packets out of "
+	 "order\", then \"server has gone away\"). Reopen 0-2 on /dev/null "
+	 "instead of closing them, and redirect children's output."},
 	{"CD2001", "client-dns-failure", CD_LAYER_DNS,
 	 "the client cannot resolve the server's name",
 	 "Check the name, /etc/hosts and the resolvers in /etc/resolv.conf; "
@@ -26,6 +33,25 @@ static const struct cd_finding_def catalogue[] = {
 	 "with skip_name_resolve=ON. Fix the resolver the server uses, add "
 	 "the clients to the server's /etc/hosts, set skip_name_resolve=ON, "
 	 "and remove hostname rules from hosts.allow/hosts.deny."},
+	{"CD2010", "dead-nameserver", CD_LAYER_DNS,
+	 "a configured nameserver does not answer",
+	 "Remove or fix the nameserver in /etc/resolv.conf; while it is "
+	 "first, every lookup waits its timeout before trying the next one."},
+	{"CD2011", "slow-nameserver", CD_LAYER_DNS,
+	 "a nameserver answers slowly",
+	 "Use a closer or cached resolver; every uncached lookup pays this."},
+	{"CD2012", "slow-client-lookup", CD_LAYER_DNS,
+	 "looking up a client's address is slow here",
+	 "mysqld (skip_name_resolve=OFF) and TCP wrappers pay this for every "
+	 "connection: add the clients to /etc/hosts, fix the resolver, or "
+	 "stop resolving (skip_name_resolve=ON, address-only hosts rules)."},
+	{"CD2013", "reverse-forward-mismatch", CD_LAYER_DNS,
+	 "a client's name does not resolve back to its address",
+	 "Fix the PTR or A record; mysqld then ignores the name and libwrap "
+	 "PARANOID denies the host."},
+	{"CD2014", "dns-before-files", CD_LAYER_DNS,
+	 "name lookups ask DNS before /etc/hosts",
+	 "Put files before dns on the hosts: line of /etc/nsswitch.conf."},
 	{"CD3001", "syn-retransmission-ladder", CD_LAYER_TCP,
 	 "connects wait on the kernel's SYN retransmission schedule",
 	 "A SYN or its SYN-ACK is being dropped between client and server: "
@@ -75,6 +101,213 @@ static const struct cd_finding_def catalogue[] = {
 	 "connects fail with an unexpected error",
 	 "The errno in the evidence names the cause; compare with a plain "
 	 "`nc -vz HOST PORT` from the same host."},
+	{"CD3020", "pcap-syn-retransmitted", CD_LAYER_TCP,
+	 "a connection's SYN was retransmitted before the server answered",
+	 "The first SYN(s) or their SYN-ACKs were lost: look for DROP rules "
+	 "and full SYN queues on the server (nstat TcpExtListenDrops) and "
+	 "capture on both ends to see which packet goes missing."},
+	{"CD3021", "pcap-syn-unanswered", CD_LAYER_TCP,
+	 "a connection's SYN was never answered",
+	 "Nothing came back, not even a RST: a firewall DROP, a wrong route "
+	 "or a dead host. Make the firewall REJECT so clients fail at once, "
+	 "and set the client's connect timeout to what it can wait."},
+	{"CD3022", "pcap-syn-refused", CD_LAYER_TCP,
+	 "a connection's SYN was answered by RST (connection refused)",
+	 "Nothing listens there: check that mysqld runs, its port and "
+	 "bind_address, and REJECT rules on the path."},
+	{"CD3023", "pcap-synack-lost", CD_LAYER_TCP,
+	 "the server's SYN-ACKs do not reach the client",
+	 "The server answers but the client keeps resending its SYN: a "
+	 "firewall on the client side or on the return path drops the "
+	 "SYN-ACK. Allow established/related return traffic (or the "
+	 "server's source port) in the client's INPUT chain."},
+	{"CD3024", "pcap-third-ack-lost", CD_LAYER_TCP,
+	 "the handshake's third ACK never reaches the server (half-open)",
+	 "The client believes it is connected while the server still waits "
+	 "in SYN-RECV and resends its SYN-ACK: a filter dropping the "
+	 "client's pure ACKs, or syncookies under a SYN flood. Check "
+	 "firewall rules matching ACKs or lengths, and "
+	 "net.ipv4.tcp_syncookies with the listen queue."},
+	{"CD3025", "pcap-retransmissions", CD_LAYER_TCP,
+	 "segments were retransmitted with growing backoff",
+	 "Data is lost between client and server: a stateful firewall or "
+	 "conntrack that forgot the flow (after a reload or a flush), a "
+	 "NAT timeout, or a lossy link. The evidence says which side "
+	 "resent and when."},
+	{"CD3026", "pcap-zero-window", CD_LAYER_TCP,
+	 "a side's receive window fell to zero: it stopped reading",
+	 "The side that advertised it is not reading: an application that "
+	 "does not consume its result set, or a stalled mysqld. Server "
+	 "timeouts (net_write_timeout, net_read_timeout) end such waits."},
+	{"CD3027", "pcap-keepalive", CD_LAYER_TCP,
+	 "TCP keepalive probes were sent on the connection",
+	 "Probes that get no answer mean the peer or a middlebox forgot the "
+	 "connection. Keep tcp_keepalive_time below the shortest idle "
+	 "timeout on the path (NAT, firewall, conntrack)."},
+	{"CD3028", "pcap-rst-after-idle", CD_LAYER_TCP,
+	 "a connection was reset after a silence",
+	 "An idle flow was forgotten on the way or by the peer: a NAT or "
+	 "firewall idle timeout, a conntrack flush, or a server that closed "
+	 "meanwhile. Use TCP keepalive or pool validation below that "
+	 "timeout."},
+	{"CD3029", "pcap-server-closed-idle", CD_LAYER_TCP,
+	 "the server closed an idle session (wait_timeout)",
+	 "The server ends sessions idle longer than wait_timeout "
+	 "(interactive_timeout for interactive clients): set the pool's "
+	 "idle limit below it, validate connections before use, or raise "
+	 "wait_timeout."},
+	{"CD3030", "pcap-slow-greeting", CD_LAYER_TCP,
+	 "the server greeted long after the TCP handshake",
+	 "A greeting that waits a multiple of 5 s is a resolver timeout on "
+	 "the server (reverse DNS by mysqld, or by TCP wrappers even with "
+	 "skip_name_resolve=ON): fix the server's resolver or set "
+	 "skip_name_resolve=ON and drop hostname rules. Otherwise the "
+	 "server was slow to accept: look at its accept queue and load."},
+	{"CD3031", "pcap-no-greeting", CD_LAYER_TCP,
+	 "a connection completed its handshake but got no greeting",
+	 "mysqld did not take the connection: a full accept queue "
+	 "(back_log, somaxconn), a stalled server, or TCP wrappers refusing "
+	 "or waiting on DNS in the accept path. Compare with the Unix "
+	 "socket and the server's ListenOverflows."},
+	{"CD3032", "pcap-capture-gaps", CD_LAYER_TCP,
+	 "the capture missed bytes of some connections",
+	 "Capture whole packets (tcpdump -s 0) with a bigger buffer (-B) and "
+	 "a filter; the missing parts could not be decoded."},
+	{"CD3040", "accept-queue-full", CD_LAYER_TCP,
+	 "a MySQL listener's accept queue is full or nearly full",
+	 "mysqld is not accepting fast enough: a stalled server, a slow "
+	 "accept loop (TCP wrappers or name resolution in it), or a burst "
+	 "larger than the backlog. Find why mysqld stalls; raise back_log "
+	 "and net.core.somaxconn for bursts."},
+	{"CD3041", "listen-overflows", CD_LAYER_TCP,
+	 "listeners overflow their queues and drop connections",
+	 "Run with --interval to see whether the counters rise, and look at "
+	 "the listeners' accept queues (ss -ltn): raise back_log and "
+	 "net.core.somaxconn, and find what keeps mysqld from accepting."},
+	{"CD3042", "syn-recv-pileup", CD_LAYER_TCP,
+	 "handshakes to MySQL ports stay half-open in SYN_RECV",
+	 "The clients' third ACKs do not arrive: a firewall dropping pure "
+	 "ACKs, asymmetric routing, or a SYN flood. Capture on the server "
+	 "(tcpdump 'tcp port 3306') and compare with the client's view."},
+	{"CD3043", "syncookies-sent", CD_LAYER_TCP,
+	 "the SYN queue overflowed and the kernel answered with SYN cookies",
+	 "Cookies keep no state: a lost third ACK leaves the client with an "
+	 "ESTABLISHED connection the server never saw. Raise "
+	 "net.ipv4.tcp_max_syn_backlog and back_log, and find the burst or "
+	 "flood behind it."},
+	{"CD3044", "time-wait-pileup", CD_LAYER_TCP,
+	 "connections to a MySQL server pile up in TIME_WAIT",
+	 "The client opens and closes a connection per request: use a pool "
+	 "or persistent connections; widen net.ipv4.ip_local_port_range; "
+	 "net.ipv4.tcp_tw_reuse=1 lets new connects reuse TIME_WAIT ports."},
+	{"CD3045", "ephemeral-ports-exhausted", CD_LAYER_TCP,
+	 "connections to one MySQL server use up the ephemeral port range",
+	 "Reuse connections (a pool), widen net.ipv4.ip_local_port_range, "
+	 "enable net.ipv4.tcp_tw_reuse=1, or spread connections over more "
+	 "server addresses or ports."},
+	{"CD3046", "no-keepalive", CD_LAYER_TCP,
+	 "MySQL connections from this host have no TCP keepalive",
+	 "Enable TCP keepalive in the client or driver (SO_KEEPALIVE; "
+	 "libmariadb and Connector/J set it, other drivers may not) and "
+	 "lower net.ipv4.tcp_keepalive_time below the idle timeout of any "
+	 "NAT or firewall on the path."},
+	{"CD3060", "syn-retries-long", CD_LAYER_TCP,
+	 "a connect to a dead server hangs for minutes",
+	 "Lower net.ipv4.tcp_syn_retries (6 gives about 130 s) and give "
+	 "every client a connect timeout."},
+	{"CD3061", "retries2-long", CD_LAYER_TCP,
+	 "a dead server is noticed only after a long retransmission",
+	 "Lower net.ipv4.tcp_retries2 (15 gives about 15 minutes) or set "
+	 "the client's read timeout."},
+	{"CD3062", "narrow-port-range", CD_LAYER_TCP,
+	 "the ephemeral port range is narrow",
+	 "Widen net.ipv4.ip_local_port_range (e.g. 10240 65000), reuse "
+	 "connections, or let the server close first."},
+	{"CD3063", "syncookies", CD_LAYER_TCP,
+	 "SYN cookies are off, or always on",
+	 "Set net.ipv4.tcp_syncookies=1: cookies only when the SYN queue "
+	 "overflows."},
+	{"CD3064", "small-somaxconn", CD_LAYER_TCP,
+	 "the accept queue limit is small",
+	 "Raise net.core.somaxconn (and mysqld's back_log) so bursts of "
+	 "connects are queued, not dropped."},
+	{"CD4001", "return-path-needs-conntrack", CD_LAYER_FIREWALL,
+	 "a long-lived MySQL connection passes the firewall only as "
+	 "ESTABLISHED",
+	 "Add the stateless rule shown in the evidence (e.g. iptables -A "
+	 "INPUT -p tcp -s PRIMARY --sport 3306 -j ACCEPT) before the drop, "
+	 "and to the saved ruleset, so a conntrack flush or firewall reload "
+	 "does not blackhole replication and pooled connections."},
+	{"CD4002", "mysql-port-closed-by-firewall", CD_LAYER_FIREWALL,
+	 "the firewall refuses new connections to a MySQL listener",
+	 "Accept NEW TCP connections to the MySQL port from the client "
+	 "networks (iptables -I INPUT -p tcp -s CLIENTS --dport 3306 -j "
+	 "ACCEPT), or bind mysqld only where clients are meant to reach."},
+	{"CD4003", "conntrack-table-full", CD_LAYER_FIREWALL,
+	 "the conntrack table is nearly full",
+	 "Raise net.netfilter.nf_conntrack_max (and the hash size), find "
+	 "what creates so many flows (conntrack -L | sort | uniq -c), or "
+	 "exempt the MySQL port from tracking (raw table NOTRACK)."},
+	{"CD4004", "conntrack-entry-missing", CD_LAYER_FIREWALL,
+	 "live MySQL connections have no conntrack entry under a stateful "
+	 "firewall",
+	 "Add stateless accept rules for the MySQL traffic (see CD4001); "
+	 "to recover the connections now, restart the replica's I/O thread "
+	 "or let the application reconnect."},
+	{"CD4005", "conntrack-forgets-idle", CD_LAYER_FIREWALL,
+	 "conntrack forgets idle connections sooner than MySQL does",
+	 "Raise net.netfilter.nf_conntrack_tcp_timeout_established above "
+	 "wait_timeout (kernel default 432000 s), or enable TCP keepalive "
+	 "below it on the clients."},
+	{"CD4006", "two-firewall-backends", CD_LAYER_FIREWALL,
+	 "iptables-legacy and nf_tables rules are both loaded",
+	 "Keep one backend: move the legacy rules to nft (iptables-legacy-"
+	 "save | iptables-nft-restore) and flush the other, so what "
+	 "`iptables -S` shows is what filters."},
+	{"CD5001", "mysqld-uses-libwrap", CD_LAYER_WRAPPERS,
+	 "mysqld is linked with libwrap (TCP wrappers)",
+	 "Every TCP connection is checked against hosts.allow/hosts.deny in "
+	 "mysqld's accept loop, one at a time. Keep the rules for mysqld to "
+	 "addresses and networks, or filter with the firewall and MySQL "
+	 "accounts instead and use a mysqld built without libwrap."},
+	{"CD5002", "hosts-rule-waits-on-dns", CD_LAYER_WRAPPERS,
+	 "a hosts.allow/hosts.deny rule makes connections to mysqld wait on "
+	 "DNS",
+	 "Replace host names, .domains, KNOWN, LOCAL, UNKNOWN and PARANOID "
+	 "in the rules for mysqld by addresses or net/mask patterns, or add "
+	 "the clients to /etc/hosts (nsswitch 'files' first) and make the "
+	 "resolver fast; skip_name_resolve does not stop libwrap's lookups."},
+	{"CD5003", "hosts-paranoid", CD_LAYER_WRAPPERS,
+	 "a PARANOID pattern matches clients by their DNS consistency",
+	 "Match clients by address instead: PARANOID costs a reverse and a "
+	 "forward lookup per connection and turns a PTR/A mismatch (NAT, "
+	 "cloud hosts, stale records) into a refused connection."},
+	{"CD5004", "hosts-line-malformed", CD_LAYER_WRAPPERS,
+	 "a hosts.allow/hosts.deny line does not do what it says",
+	 "Fix the line as the finding says: libwrap skips lines without ':' "
+	 "or a final newline or over 2046 bytes, denies connections that "
+	 "match a rule with a bad option, and reads '#' inside a rule and "
+	 "bare IPv6 addresses as something else. tcpdchk -v shows how tcpd "
+	 "reads the tables."},
+	{"CD5005", "hosts-rules-no-effect", CD_LAYER_WRAPPERS,
+	 "hosts.allow/hosts.deny rules for mysqld have no effect",
+	 "This mysqld does not use libwrap: enforce who may connect with the "
+	 "firewall and MySQL account host patterns, and remove the rules so "
+	 "they do not mislead."},
+	{"CD5006", "hosts-rule-asks-identd", CD_LAYER_WRAPPERS,
+	 "a hosts.allow/hosts.deny rule asks the client's identd",
+	 "Remove user@host patterns and the rfc931 option (and %u) from the "
+	 "rules for mysqld: each connection waits for an RFC 931 answer "
+	 "from the client, up to 10 s when its firewall drops port 113."},
+	{"CD5007", "hosts-option-acts-on-mysqld", CD_LAYER_WRAPPERS,
+	 "a hosts.allow/hosts.deny option acts on mysqld itself",
+	 "Remove twist, user, group, nice, umask and banners from rules "
+	 "that apply to mysqld: libwrap runs them in the calling process "
+	 "(mysqld) or writes to the client before mysqld's greeting."},
+	{"CD5008", "libwrap-status-unknown", CD_LAYER_WRAPPERS,
+	 "could not tell whether mysqld uses TCP wrappers",
+	 "Run conndoctor check as root or as mysqld's user (to read "
+	 "/proc/PID/exe), or name the binary with --mysqld PATH."},
 	{"CD6001", "too-many-connections", CD_LAYER_SERVER,
 	 "the server refuses connections: too many connections",
 	 "Check Threads_connected against max_connections and who holds "
@@ -120,6 +353,109 @@ static const struct cd_finding_def catalogue[] = {
 	 "logins do not complete in time",
 	 "The server greets but does not answer the login: a stalled "
 	 "authentication plugin, LDAP/PAM backends, or a saturated server."},
+	{"CD6020", "errlog-handshake-aborts", CD_LAYER_SERVER,
+	 "clients end sessions before logging in",
+	 "Find the program on that host that connects and stops in the "
+	 "handshake (a TCP health check, a port scanner, a client timing "
+	 "out): make it log in and send COM_QUIT, or check the port at the "
+	 "load balancer instead; raise max_connect_errors meanwhile."},
+	{"CD6021", "errlog-clients-drop", CD_LAYER_SERVER,
+	 "logged-in clients leave without closing their sessions",
+	 "Close connections with COM_QUIT (mysql_close()) before exit, keep "
+	 "pool idle limits below wait_timeout and any NAT or firewall idle "
+	 "timeout, and look for restarts of the client at those times."},
+	{"CD6022", "errlog-packets-out-of-order", CD_LAYER_SERVER,
+	 "the server receives bytes that are not MySQL packets",
+	 "Find the client process whose MySQL socket is fd 0, 1 or 2 (it "
+	 "closed stdio, then connected) and redirect stdio to /dev/null "
+	 "instead of closing it; or keep non-MySQL clients off the port."},
+	{"CD6023", "errlog-read-timeouts", CD_LAYER_SERVER,
+	 "the server closes idle or stalled sessions on a timeout",
+	 "Set the pool's idle limit (maxLifetime, pool_recycle) below "
+	 "wait_timeout and validate connections before use, or raise "
+	 "wait_timeout; for stalls mid-command look at net_read_timeout and "
+	 "the network."},
+	{"CD6024", "errlog-write-errors", CD_LAYER_SERVER,
+	 "the server cannot send results to its clients",
+	 "The client went away or reads too slowly: check client timeouts "
+	 "that abort long results, net_write_timeout, and the path's "
+	 "retransmissions."},
+	{"CD6025", "errlog-access-denied", CD_LAYER_SERVER,
+	 "logins are refused with access denied",
+	 "Check the account and password the client uses (a rotated "
+	 "password, a host pattern that misses the client); many attempts "
+	 "from one host are a misconfigured client or a password guesser."},
+	{"CD6026", "errlog-too-many-connections", CD_LAYER_SERVER,
+	 "the server refused connections: too many connections",
+	 "Find who holds the connections (processlist by host and user), "
+	 "size pools so their sum stays below max_connections, and close "
+	 "idle ones; raise max_connections only with the memory for it."},
+	{"CD6027", "errlog-host-blocked", CD_LAYER_SERVER,
+	 "the server blocked client hosts after connection errors",
+	 "Run FLUSH HOSTS (mariadb-admin flush-hosts), fix what aborts "
+	 "handshakes from that host, and raise max_connect_errors."},
+	{"CD6028", "errlog-ip-not-resolved", CD_LAYER_SERVER,
+	 "the server cannot resolve its clients' addresses",
+	 "Set skip_name_resolve=ON and grant by address, or fix the resolver "
+	 "the server uses (/etc/resolv.conf) and add the clients to its "
+	 "/etc/hosts."},
+	{"CD6029", "errlog-hostname-mismatch", CD_LAYER_SERVER,
+	 "client host names do not resolve back to their addresses",
+	 "Fix the PTR and A records so they agree (or put the clients in the "
+	 "server's /etc/hosts), or set skip_name_resolve=ON and grant by "
+	 "address."},
+	{"CD6030", "errlog-sessions-killed", CD_LAYER_SERVER,
+	 "sessions were killed on the server",
+	 "Find who runs KILL (an operator, pt-kill, a proxy or scheduler) "
+	 "and whether the application retries the query on a new "
+	 "connection."},
+	{"CD6031", "errlog-packet-too-large", CD_LAYER_SERVER,
+	 "clients sent packets over max_allowed_packet",
+	 "Raise max_allowed_packet on the server (and the client's), or send "
+	 "smaller rows and batches."},
+	{"CD6032", "errlog-server-restarted", CD_LAYER_SERVER,
+	 "the server restarted: every session was dropped",
+	 "Correlate the restart times with the clients' errors; clients and "
+	 "pools must reconnect after a restart."},
+	{"CD6033", "errlog-server-crashed", CD_LAYER_SERVER,
+	 "the server went down without a normal shutdown",
+	 "Read the log around those times (the stack trace after \"got "
+	 "signal\"), dmesg for the OOM killer, and the systemd journal of "
+	 "the unit."},
+	{"CD6040", "server-resolves-names", CD_LAYER_SERVER,
+	 "the server resolves every client's name",
+	 "Set skip_name_resolve=ON (grant by address), or make the server's "
+	 "resolver fast and put the clients in its /etc/hosts."},
+	{"CD6041", "connections-near-limit", CD_LAYER_SERVER,
+	 "sessions are close to max_connections",
+	 "Find who holds the sessions (SHOW PROCESSLIST), fix leaks, size "
+	 "pools below the limit, or raise max_connections."},
+	{"CD6042", "connection-errors", CD_LAYER_SERVER,
+	 "the server counts failed connection attempts",
+	 "Read which counter rises: tcpwrap (TCP wrappers deny), "
+	 "max_connections, peer_address (resolution), accept/select (the "
+	 "kernel); Aborted_connects are logins that failed or stopped."},
+	{"CD6043", "host-near-blocked", CD_LAYER_SERVER,
+	 "a client host is close to, or over, max_connect_errors",
+	 "FLUSH HOSTS, stop whatever aborts handshakes from that host, or "
+	 "raise max_connect_errors."},
+	{"CD6044", "server-dns-errors", CD_LAYER_SERVER,
+	 "the server fails to resolve client addresses",
+	 "Fix the server's resolver or set skip_name_resolve=ON."},
+	{"CD6045", "connections-unknown-to-server", CD_LAYER_SERVER,
+	 "this host holds connections the server does not have",
+	 "They are half-open: a lost third ACK, syncookies, or a server "
+	 "restart the client did not notice. Enable TCP keepalive and "
+	 "validate pooled connections before use."},
+	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
+	 "a replication link is not running",
+	 "Read Last_IO_Error; fix the network, credentials or position, "
+	 "then START SLAVE."},
+	{"CD7002", "replication-silent-stall-window", CD_LAYER_REPLICATION,
+	 "a silently cut replication link goes unnoticed for a while",
+	 "Lower slave_net_timeout and set MASTER_HEARTBEAT_PERIOD below it "
+	 "so a dead link is detected in seconds; make the firewall accept "
+	 "the primary's packets statelessly."},
 	{"CD8001", "not-mysql", CD_LAYER_PROTOCOL,
 	 "the server at that address does not speak the MySQL protocol",
 	 "Check the port: something else (SSH, HTTP, a proxy's admin port) "
@@ -128,6 +464,61 @@ static const struct cd_finding_def catalogue[] = {
 	 "the TLS handshake with the server fails",
 	 "Check --ssl-mode, the CA and the server's certificate and TLS "
 	 "versions (tls_version, ssl_cert, ssl_key)."},
+	{"CD8010", "pcap-text-in-stream", CD_LAYER_PROTOCOL,
+	 "bytes that are not MySQL appeared in a session's stream",
+	 "Something wrote into the MySQL socket: typically a process that "
+	 "closed stderr or stdout before connecting, so the socket became "
+	 "fd 1 or 2 and a child's message went to the server (conndoctor "
+	 "check lists processes with a MySQL socket on fd 0-2). Keep fds "
+	 "0-2 open (redirect to /dev/null) before connecting."},
+	{"CD8011", "pcap-packets-out-of-order", CD_LAYER_PROTOCOL,
+	 "the server answered ERR 1156 \"Got packets out of order\"",
+	 "The server read a frame whose sequence id did not follow, then "
+	 "closed the session; the client's next command fails with 2006 or "
+	 "2013. Find what wrote into the socket (see the bytes in the "
+	 "evidence) or a client that shares one connection between "
+	 "threads."},
+	{"CD8012", "pcap-sequence-out-of-order", CD_LAYER_PROTOCOL,
+	 "frames carried sequence ids out of order",
+	 "Two writers share one connection (threads, forked children), or "
+	 "bytes were injected: give each thread its own connection and "
+	 "never use a connection across fork()."},
+	{"CD8013", "pcap-impossible-length", CD_LAYER_PROTOCOL,
+	 "a frame header claimed a length that cannot be",
+	 "The bytes at a frame boundary are not a MySQL header: injected "
+	 "bytes, a desynchronised client, or a proxy that broke framing."},
+	{"CD8014", "pcap-malformed-packet", CD_LAYER_PROTOCOL,
+	 "packets did not parse as the protocol calls for",
+	 "Compare client and server versions and any proxy in between; a "
+	 "capture that starts mid-session can also leave the first "
+	 "responses undecodable."},
+	{"CD8015", "pcap-server-refused", CD_LAYER_PROTOCOL,
+	 "the server sent an error in place of its greeting",
+	 "1040: raise max_connections or shrink pools; 1129: FLUSH HOSTS "
+	 "and raise max_connect_errors; 1130: add an account for the "
+	 "client's host."},
+	{"CD8016", "pcap-login-failed", CD_LAYER_PROTOCOL,
+	 "a login was rejected",
+	 "Check the user, the password, the account's host pattern and its "
+	 "auth plugin (the evidence shows the plugins used)."},
+	{"CD8017", "pcap-gone-away", CD_LAYER_PROTOCOL,
+	 "a command got no answer before the connection ended",
+	 "The server (or something on the path) ended the session while a "
+	 "command waited: check the server's error log at that time "
+	 "(crash, KILL, max_allowed_packet, net_read_timeout) and the "
+	 "path's retransmissions."},
+	{"CD8018", "pcap-command-errors", CD_LAYER_PROTOCOL,
+	 "commands failed with server errors",
+	 "The session works but commands fail: the error codes in the "
+	 "evidence name the cause (syntax, privileges, missing objects)."},
+	{"CD8019", "pcap-slow-commands", CD_LAYER_PROTOCOL,
+	 "commands took a second or more to answer",
+	 "Look at the slow query log and locks for those commands, and at "
+	 "retransmissions on the same connection."},
+	{"CD8020", "pcap-compressed", CD_LAYER_PROTOCOL,
+	 "a session used the compressed protocol: commands not decoded",
+	 "Capture without compression (the client's --compress off) to see "
+	 "the commands."},
 };
 
 const struct cd_finding_def *cd_catalogue(size_t *n)

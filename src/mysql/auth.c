@@ -183,3 +183,16 @@ out:
 		ERR_clear_error();
 	return rc;
 }
+
+int mysql_auth_response(const char *plugin, const char *pw, size_t pwlen,
+			const uint8_t *scramble, size_t scramble_len,
+			uint8_t out[32])
+{
+	if (!plugin[0] || !strcmp(plugin, "mysql_native_password"))
+		return mysql_native_scramble(out, pw, pwlen, scramble,
+					     scramble_len);
+	if (!strcmp(plugin, "caching_sha2_password"))
+		return mysql_sha2_scramble(out, pw, pwlen, scramble,
+					   scramble_len);
+	return MYSQL_BAD;
+}

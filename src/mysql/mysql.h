@@ -339,6 +339,30 @@ void mysql_rs_init(struct mysql_rs *rs, uint32_t caps);
  * (each column a length-encoded string or NULL, within the payload). */
 int mysql_rs_feed(struct mysql_rs *rs, const uint8_t *p, size_t len);
 
+/* One value of a text row, borrowed from the row's payload. */
+struct mysql_cell {
+	const uint8_t *data; /* NULL for SQL NULL (and may be for "") */
+	size_t len;
+	int is_null;
+};
+
+/* Splits a text row into its `columns` values (columns <= max). Returns
+ * MYSQL_OK with cells[0 .. columns) set, or MYSQL_BAD. */
+int mysql_row_cells(const uint8_t *p, size_t len, uint64_t columns,
+		    struct mysql_cell *cells, size_t max);
+
+/* The name (alias) of a ColumnDefinition41, borrowed. MYSQL_OK or BAD. */
+int mysql_coldef_name(const uint8_t *p, size_t len, const uint8_t **name,
+		      size_t *name_len);
+
+/* The auth response for plugin (mysql_native_password, or "" for it, or
+ * caching_sha2_password's fast path) into out (32 bytes). Returns its
+ * length (0 for an empty password), or MYSQL_BAD when the plugin is not
+ * one the codec speaks or the scramble is short. */
+int mysql_auth_response(const char *plugin, const char *pw, size_t pwlen,
+			const uint8_t *scramble, size_t scramble_len,
+			uint8_t out[32]);
+
 /* ---- server error codes ---- */
 
 /* Symbolic name of a server or client error code ("ER_CON_COUNT_ERROR",

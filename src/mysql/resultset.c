@@ -60,9 +60,11 @@ static int coldef_ok(const uint8_t *p, size_t len)
 	return !r.bad;
 }
 
-/* Validates a text row: exactly `columns` values, each NULL (0xfb) or a
- * length-encoded string, filling the payload. */
-static int row_ok(const uint8_t *p, size_t len, uint64_t columns)
+/* Walks a text row: exactly `columns` values, each NULL (0xfb) or a
+ * length-encoded string, filling the payload; the first max values go to
+ * cells when it is not NULL. */
+static int row_walk(const uint8_t *p, size_t len, uint64_t columns,
+		    struct mysql_cell *cells, size_t max)
 {
 	struct rd r;
 	uint64_t i;
@@ -70,12 +72,52 @@ static int row_ok(const uint8_t *p, size_t len, uint64_t columns)
 
 	rd_init(&r, p, len);
 	for (i = 0; i < columns && !r.bad; i++) {
-		if (rd_peek(&r) == 0xfb) /* NULL */
+		struct mysql_cell c = {NULL, 0, 0};
+
+		if (rd_peek(&r) == 0xfb) { /* NULL */
 			rd_take(&r, 1);
-		else
-			rd_lenenc_str(&r, &n);
+			c.is_null = 1;
+		} else {
+			c.data = rd_lenenc_str(&r, &n);
+			c.len = n;
+		}
+		if (cells && i < max)
+			cells[i] = c;
 	}
 	return !r.bad && rd_left(&r) == 0;
+}
+
+static int row_ok(const uint8_t *p, size_t len, uint64_t columns)
+{
+	return row_walk(p, len, columns, NULL, 0);
+}
+
+int mysql_row_cells(const uint8_t *p, size_t len, uint64_t columns,
+		    struct mysql_cell *cells, size_t max)
+{
+	if (columns > max || !row_walk(p, len, columns, cells, max))
+		return MYSQL_BAD;
+	return MYSQL_OK;
+}
+
+int mysql_coldef_name(const uint8_t *p, size_t len, const uint8_t **name,
+		      size_t *name_len)
+{
+	struct rd r;
+	const uint8_t *q = NULL;
+	size_t n = 0, i;
+
+	if (!coldef_ok(p, len))
+		return MYSQL_BAD;
+	/* catalog, schema, table, org_table, then name. */
+	rd_init(&r, p, len);
+	for (i = 0; i < 5; i++)
+		q = rd_lenenc_str(&r, &n);
+	if (r.bad)
+		return MYSQL_BAD;
+	*name = q;
+	*name_len = n;
+	return MYSQL_OK;
 }
 
 /* Ends the response with an ERR. */

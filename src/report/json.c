@@ -24,7 +24,7 @@ static void stats_json(struct json *j, const struct cd_stats *s)
 	json_obj_end(j);
 }
 
-static void findings_json(struct json *j, const struct cd_findings *fs)
+void rpt_findings_json(struct json *j, const struct cd_findings *fs)
 {
 	size_t i;
 	unsigned k, m;
@@ -103,170 +103,176 @@ static void attempt_json(struct json *j, const struct rpt_probe *p,
 	json_obj_end(j);
 }
 
-void rpt_probe_json(FILE *out, const struct rpt_probe *p)
+void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 {
 	const struct probe_result *r = p->res;
 	struct cd_summary s;
-	struct json j;
 	unsigned t;
 	int ph, o;
 	size_t i;
 
 	if (cd_summarize(r->attempts, r->nattempts, -1, &s))
 		return;
-	json_init(&j, out);
-	json_obj(&j);
-	json_key(&j, "conndoctor");
-	json_str(&j, CD_VERSION);
-	json_key(&j, "command");
-	json_str(&j, "probe");
-	json_key(&j, "exit_status");
-	json_int(&j, p->exit_status);
-	json_key(&j, "interrupted");
-	json_bool(&j, r->interrupted);
+	json_obj(jp);
+	json_key(jp, "conndoctor");
+	json_str(jp, CD_VERSION);
+	json_key(jp, "command");
+	json_str(jp, "probe");
+	json_key(jp, "exit_status");
+	json_int(jp, p->exit_status);
+	json_key(jp, "interrupted");
+	json_bool(jp, r->interrupted);
 
-	json_key(&j, "config");
-	json_obj(&j);
-	json_key(&j, "host");
-	json_str(&j, p->cfg->host);
-	json_key(&j, "port");
-	json_int(&j, p->cfg->port);
-	json_key(&j, "user");
-	json_str(&j, p->cfg->user);
-	json_key(&j, "concurrency");
-	json_int(&j, p->cfg->concurrency);
-	json_key(&j, "count");
-	json_int(&j, (int64_t)p->cfg->count);
-	json_key(&j, "rate");
-	json_num(&j, p->cfg->rate, 3);
-	json_key(&j, "idle_s");
-	json_num(&j, p->cfg->idle_s, 3);
-	json_key(&j, "timeouts_s");
-	json_obj(&j);
+	json_key(jp, "config");
+	json_obj(jp);
+	json_key(jp, "host");
+	json_str(jp, p->cfg->host);
+	json_key(jp, "port");
+	json_int(jp, p->cfg->port);
+	json_key(jp, "user");
+	json_str(jp, p->cfg->user);
+	json_key(jp, "concurrency");
+	json_int(jp, p->cfg->concurrency);
+	json_key(jp, "count");
+	json_int(jp, (int64_t)p->cfg->count);
+	json_key(jp, "rate");
+	json_num(jp, p->cfg->rate, 3);
+	json_key(jp, "idle_s");
+	json_num(jp, p->cfg->idle_s, 3);
+	json_key(jp, "timeouts_s");
+	json_obj(jp);
 	for (ph = 0; ph < CD_PH__COUNT; ph++) {
-		json_key(&j, cd_phase_name((enum cd_phase)ph));
-		json_num(&j, p->cfg->timeout_s[ph], 3);
+		json_key(jp, cd_phase_name((enum cd_phase)ph));
+		json_num(jp, p->cfg->timeout_s[ph], 3);
 	}
-	json_obj_end(&j);
-	json_obj_end(&j);
+	json_obj_end(jp);
+	json_obj_end(jp);
 
-	json_key(&j, "host_facts");
-	json_obj(&j);
-	json_key(&j, "tcp_syn_retries");
-	json_int(&j, p->facts->syn_retries);
-	json_key(&j, "tcp_syn_linear_timeouts");
-	json_int(&j, p->facts->syn_linear_timeouts);
-	json_key(&j, "resolv_timeout_s");
-	json_int(&j, p->facts->resolv_timeout_s);
-	json_key(&j, "resolv_attempts");
-	json_int(&j, p->facts->resolv_attempts);
-	json_obj_end(&j);
+	json_key(jp, "host_facts");
+	json_obj(jp);
+	json_key(jp, "tcp_syn_retries");
+	json_int(jp, p->facts->syn_retries);
+	json_key(jp, "tcp_syn_linear_timeouts");
+	json_int(jp, p->facts->syn_linear_timeouts);
+	json_key(jp, "resolv_timeout_s");
+	json_int(jp, p->facts->resolv_timeout_s);
+	json_key(jp, "resolv_attempts");
+	json_int(jp, p->facts->resolv_attempts);
+	json_obj_end(jp);
 
-	json_key(&j, "server");
-	json_obj(&j);
-	json_key(&j, "version");
+	json_key(jp, "server");
+	json_obj(jp);
+	json_key(jp, "version");
 	if (r->server_version[0])
-		json_str(&j, r->server_version);
+		json_str(jp, r->server_version);
 	else
-		json_null(&j);
-	json_key(&j, "mariadb");
-	json_bool(&j, r->server_is_mariadb);
-	json_obj_end(&j);
+		json_null(jp);
+	json_key(jp, "mariadb");
+	json_bool(jp, r->server_is_mariadb);
+	json_obj_end(jp);
 
-	json_key(&j, "targets");
-	json_arr(&j);
+	json_key(jp, "targets");
+	json_arr(jp);
 	for (t = 0; t < p->cfg->ntargets; t++) {
 		struct cd_summary ts;
 
 		if (cd_summarize(r->attempts, r->nattempts, (int)t, &ts))
 			continue;
-		json_obj(&j);
-		json_key(&j, "label");
-		json_str(&j, p->cfg->targets[t].label);
-		json_key(&j, "transport");
-		json_str(&j, p->cfg->targets[t].transport == CD_TCP ? "tcp"
+		json_obj(jp);
+		json_key(jp, "label");
+		json_str(jp, p->cfg->targets[t].label);
+		json_key(jp, "transport");
+		json_str(jp, p->cfg->targets[t].transport == CD_TCP ? "tcp"
 								    : "socket");
-		json_key(&j, "attempts");
-		json_int(&j, (int64_t)ts.total);
-		json_key(&j, "ok");
-		json_int(&j, (int64_t)ts.ok);
-		json_obj_end(&j);
+		json_key(jp, "attempts");
+		json_int(jp, (int64_t)ts.total);
+		json_key(jp, "ok");
+		json_int(jp, (int64_t)ts.ok);
+		json_obj_end(jp);
 	}
-	json_arr_end(&j);
+	json_arr_end(jp);
 
-	json_key(&j, "summary");
-	json_obj(&j);
-	json_key(&j, "attempts");
-	json_int(&j, (int64_t)s.total);
-	json_key(&j, "ok");
-	json_int(&j, (int64_t)s.ok);
-	json_key(&j, "wall_s");
-	json_num(&j, (double)r->wall_ns / 1e9, 6);
-	json_key(&j, "cpu_us_per_attempt");
-	json_num(&j, s.total ? (double)r->cpu_us / (double)s.total : 0, 2);
-	json_key(&j, "outcomes");
-	json_obj(&j);
+	json_key(jp, "summary");
+	json_obj(jp);
+	json_key(jp, "attempts");
+	json_int(jp, (int64_t)s.total);
+	json_key(jp, "ok");
+	json_int(jp, (int64_t)s.ok);
+	json_key(jp, "wall_s");
+	json_num(jp, (double)r->wall_ns / 1e9, 6);
+	json_key(jp, "cpu_us_per_attempt");
+	json_num(jp, s.total ? (double)r->cpu_us / (double)s.total : 0, 2);
+	json_key(jp, "outcomes");
+	json_obj(jp);
 	for (o = 0; o < CD_OUTCOME__COUNT; o++) {
 		if (!s.by_class[o])
 			continue;
-		json_key(&j, cd_outcome_name((enum cd_outcome)o));
-		json_int(&j, (int64_t)s.by_class[o]);
+		json_key(jp, cd_outcome_name((enum cd_outcome)o));
+		json_int(jp, (int64_t)s.by_class[o]);
 	}
-	json_obj_end(&j);
-	json_key(&j, "phases");
-	json_obj(&j);
+	json_obj_end(jp);
+	json_key(jp, "phases");
+	json_obj(jp);
 	for (ph = 0; ph < CD_PH__COUNT; ph++) {
 		if (!s.phase[ph].n)
 			continue;
-		json_key(&j, cd_phase_name((enum cd_phase)ph));
-		stats_json(&j, &s.phase[ph]);
+		json_key(jp, cd_phase_name((enum cd_phase)ph));
+		stats_json(jp, &s.phase[ph]);
 	}
-	json_obj_end(&j);
-	json_key(&j, "total_ok");
-	stats_json(&j, &s.total_ok);
-	json_obj_end(&j);
+	json_obj_end(jp);
+	json_key(jp, "total_ok");
+	stats_json(jp, &s.total_ok);
+	json_obj_end(jp);
 
 	if (p->ramp) {
 		struct cd_level_stat lv[64];
 		unsigned rep;
 
-		json_key(&j, "ramp");
-		json_arr(&j);
+		json_key(jp, "ramp");
+		json_arr(jp);
 		for (rep = 0; rep < p->repeats; rep++) {
 			size_t n = cd_ramp_levels(r, rep, lv, 64), k;
 
-			json_obj(&j);
-			json_key(&j, "repeat");
-			json_int(&j, rep);
-			json_key(&j, "threshold");
-			json_int(&j, cd_threshold(lv, n));
-			json_key(&j, "levels");
-			json_arr(&j);
+			json_obj(jp);
+			json_key(jp, "repeat");
+			json_int(jp, rep);
+			json_key(jp, "threshold");
+			json_int(jp, cd_threshold(lv, n));
+			json_key(jp, "levels");
+			json_arr(jp);
 			for (k = 0; k < n; k++) {
-				json_obj(&j);
-				json_key(&j, "concurrency");
-				json_int(&j, lv[k].level);
-				json_key(&j, "attempts");
-				json_int(&j, (int64_t)lv[k].attempts);
-				json_key(&j, "failures");
-				json_int(&j, (int64_t)lv[k].failures);
-				json_key(&j, "p90_s");
-				json_num(&j, (double)lv[k].p90_ns / 1e9, 6);
-				json_obj_end(&j);
+				json_obj(jp);
+				json_key(jp, "concurrency");
+				json_int(jp, lv[k].level);
+				json_key(jp, "attempts");
+				json_int(jp, (int64_t)lv[k].attempts);
+				json_key(jp, "failures");
+				json_int(jp, (int64_t)lv[k].failures);
+				json_key(jp, "p90_s");
+				json_num(jp, (double)lv[k].p90_ns / 1e9, 6);
+				json_obj_end(jp);
 			}
-			json_arr_end(&j);
-			json_obj_end(&j);
+			json_arr_end(jp);
+			json_obj_end(jp);
 		}
-		json_arr_end(&j);
+		json_arr_end(jp);
 	}
 
-	json_key(&j, "findings");
-	findings_json(&j, p->findings);
+	json_key(jp, "findings");
+	rpt_findings_json(jp, p->findings);
 
-	json_key(&j, "attempts");
-	json_arr(&j);
+	json_key(jp, "attempts");
+	json_arr(jp);
 	for (i = 0; i < r->nattempts; i++)
-		attempt_json(&j, p, &r->attempts[i]);
-	json_arr_end(&j);
-	json_obj_end(&j);
+		attempt_json(jp, p, &r->attempts[i]);
+	json_arr_end(jp);
+	json_obj_end(jp);
+}
+
+void rpt_probe_json(FILE *out, const struct rpt_probe *p)
+{
+	struct json j;
+
+	json_init(&j, out);
+	rpt_probe_json_obj(&j, p);
 }

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "check/check.h"
 #include "findings/findings.h"
 #include "probe/probe.h"
 
@@ -48,5 +49,23 @@ const struct rpt_field *rpt_attempt_fields(size_t *n);
 void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 		    const struct rpt_opts *o);
 void rpt_probe_json(FILE *out, const struct rpt_probe *p);
+
+struct json;
+/* Findings, most severe first, as text or as a JSON array. */
+void rpt_findings_text(FILE *out, const struct cd_findings *fs,
+		       const struct rpt_opts *o);
+void rpt_findings_json(struct json *j, const struct cd_findings *fs);
+
+/* `conndoctor check`: findings first, then the facts by section, then
+ * what could not be read. */
+void rpt_check_text(FILE *out, const struct cd_findings *fs,
+		    const struct chk_facts *facts, const struct rpt_opts *o);
+void rpt_check_json(FILE *out, const struct cd_findings *fs,
+		    const struct chk_facts *facts, int exit_status);
+
+/* The same documents as objects inside a larger one (diagnose). */
+void rpt_probe_json_obj(struct json *j, const struct rpt_probe *p);
+void rpt_check_json_obj(struct json *j, const struct cd_findings *fs,
+			const struct chk_facts *facts, int exit_status);
 
 #endif /* CONNDOCTOR_REPORT_REPORT_H */

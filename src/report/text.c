@@ -30,15 +30,14 @@ static void print_ms(FILE *out, int64_t ns)
 		fprintf(out, " %9.3f", ms);
 }
 
-static void findings_text(FILE *out, const struct rpt_probe *p,
-			  const struct rpt_opts *o)
+void rpt_findings_text(FILE *out, const struct cd_findings *fs,
+		       const struct rpt_opts *o)
 {
-	const struct cd_findings *fs = p->findings;
 	size_t i;
 
 	if (fs->n == 0) {
-		fprintf(out, "%sno problem found%s: every attempt behaved.\n\n",
-			c(o, GREEN), c(o, RESET));
+		fprintf(out, "%sno problem found%s\n\n", c(o, GREEN),
+			c(o, RESET));
 		return;
 	}
 	fprintf(out, "%sFindings%s (most severe first)\n", c(o, BOLD),
@@ -234,7 +233,7 @@ void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 			p->cfg->targets[t].label, ts.ok, ts.total);
 	}
 	fputc('\n', out);
-	findings_text(out, p, o);
+	rpt_findings_text(out, p->findings, o);
 	outcomes_text(out, p, &s);
 	phases_text(out, &s);
 	if (p->ramp) {

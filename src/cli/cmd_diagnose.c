@@ -1,0 +1,320 @@
+/* cmd_diagnose.c - `conndoctor diagnose`: the main job. Probes the target
+ * (over TCP, and over the Unix socket when the server is local), audits
+ * this host and the server, and ranks what it found into a report that
+ * starts with the root cause. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check/facts.h"
+#include "check/slices.h"
+#include "cli/cli.h"
+#include "findings/diagnosis.h"
+#include "report/report.h"
+#include "util/json.h"
+
+static void diagnose_usage(void)
+{
+	fputs("usage: conndoctor diagnose [PROBE OPTIONS] [--no-dns] "
+	      "[--interval S]\n"
+	      "\n"
+	      "Answers \"why can't my application connect?\": probes the "
+	      "server over TCP\n"
+	      "(and over the Unix socket when it is local), audits this host "
+	      "(kernel,\n"
+	      "sockets, TCP wrappers, resolver, firewall, fds) and the server "
+	      "(read-only),\n"
+	      "and prints the root cause first, with the measured evidence "
+	      "and the fix.\n"
+	      "\n"
+	      "Every `conndoctor probe` option works here (connection, load "
+	      "shape,\n"
+	      "--json); the default is 10 attempts per target, 2 at a time.\n"
+	      "      --no-dns       send no DNS queries while auditing\n"
+	      "      --interval S   sample counters twice, S apart\n"
+	      "      --error-log P  the server's error log (default: its "
+	      "log_error when\n"
+	      "                     readable here; \"journal\" for journald)\n"
+	      "\n"
+	      "Exit status: 0 no problem, 1 warnings, 2 critical, 64 usage "
+	      "error,\n"
+	      "69 the server could not be reached at all.\n",
+	      stdout);
+}
+
+/* Takes diagnose's own options out of argv (in place); returns the new
+ * argc or -1 with err set, -2 after --help. */
+static int own_options(int argc, char **argv, struct chk_ctx *ctx, char *err,
+		       size_t errlen)
+{
+	int i, n = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-dns")) {
+			ctx->resolve = 0;
+		} else if (!strncmp(argv[i], "--interval", 10) &&
+			   (argv[i][10] == '=' ||
+			    (!argv[i][10] && i + 1 < argc))) {
+			const char *v = argv[i][10] ? argv[i] + 11 : argv[++i];
+			char *end;
+
+			ctx->interval_s = strtod(v, &end);
+			if (*end || !(ctx->interval_s > 0) ||
+			    ctx->interval_s > 3600) {
+				snprintf(err, errlen, "invalid --interval '%s'",
+					 v);
+				return -1;
+			}
+		} else if (!strncmp(argv[i], "--error-log", 11) &&
+			   (argv[i][11] == '=' ||
+			    (!argv[i][11] && i + 1 < argc))) {
+			ctx->error_log = argv[i][11] ? argv[i] + 12 : argv[++i];
+		} else if (!strcmp(argv[i], "--help")) {
+			diagnose_usage();
+			return -2;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+static int is_local(const char *host)
+{
+	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||
+	       !strcmp(host, "::1");
+}
+
+static void text_report(FILE *out, const struct cd_diagnosis *d,
+			const struct rpt_probe *rp,
+			const struct cd_findings *host,
+			const struct chk_facts *facts,
+			const struct rpt_opts *ro)
+{
+	const char *bold = ro->color ? "\033[1m" : "";
+	const char *reset = ro->color ? "\033[0m" : "";
+	unsigned i;
+
+	fprintf(out, "%sconndoctor diagnose%s\n\n", bold, reset);
+	if (d->root && !d->unexplained) {
+		fprintf(out, "%sROOT CAUSE%s  %s\n", bold, reset,
+			d->causes[0]->def->title);
+		fprintf(out, "  symptom:   %s %s: %s\n", d->root->def->code,
+			d->root->def->title, d->root->summary);
+		for (i = 0; i < d->ncauses; i++)
+			fprintf(out, "  cause:     %s %s: %s\n",
+				d->causes[i]->def->code,
+				d->causes[i]->def->title,
+				d->causes[i]->summary);
+		fprintf(out, "  evidence:  %s\n", d->root->evidence);
+		for (i = 0; i < d->ncauses; i++)
+			if (d->causes[i]->evidence[0])
+				fprintf(out, "             %s\n",
+					d->causes[i]->evidence);
+		fprintf(out, "  fix:       %s\n", d->causes[0]->def->advice);
+	} else if (d->root) {
+		fprintf(out, "%sMEASURED FAILURE%s  %s\n", bold, reset,
+			d->root->def->title);
+		fprintf(out, "  symptom:   %s: %s\n", d->root->def->code,
+			d->root->summary);
+		fprintf(out, "  evidence:  %s\n", d->root->evidence);
+		fprintf(out,
+			"  nothing on this host accounts for it: the layers "
+			"disagree, so look at the path and at the server's "
+			"host (run `conndoctor check` there)\n");
+		fprintf(out, "  advice:    %s\n", d->root->def->advice);
+	} else {
+		fprintf(out,
+			"%sNO ROOT CAUSE%s  every attempt behaved (%zu "
+			"attempts)\n",
+			bold, reset, rp->res->nattempts);
+		if (d->risk)
+			fprintf(out, "  but this host has a risk: %s %s: %s\n",
+				d->risk->def->code, d->risk->def->title,
+				d->risk->summary);
+	}
+	fputs("\n== the probe\n", out);
+	rpt_probe_text(out, rp, ro);
+	fputs("\n== this host and the server\n", out);
+	rpt_check_text(out, host, facts, ro);
+}
+
+static void json_finding_ref(struct json *j, const struct cd_finding *f)
+{
+	json_obj(j);
+	json_key(j, "code");
+	json_str(j, f->def->code);
+	json_key(j, "title");
+	json_str(j, f->def->title);
+	json_key(j, "summary");
+	json_str(j, f->summary);
+	json_key(j, "evidence");
+	json_str(j, f->evidence);
+	json_key(j, "advice");
+	json_str(j, f->def->advice);
+	json_obj_end(j);
+}
+
+static void json_report(FILE *out, const struct cd_diagnosis *d,
+			const struct rpt_probe *rp,
+			const struct cd_findings *host,
+			const struct chk_facts *facts, int rc)
+{
+	struct json j;
+	unsigned i;
+
+	json_init(&j, out);
+	json_obj(&j);
+	json_key(&j, "conndoctor");
+	json_str(&j, CD_VERSION);
+	json_key(&j, "command");
+	json_str(&j, "diagnose");
+	json_key(&j, "exit_status");
+	json_int(&j, rc);
+	json_key(&j, "root_cause");
+	if (d->root) {
+		json_obj(&j);
+		json_key(&j, "explained");
+		json_bool(&j, !d->unexplained);
+		json_key(&j, "symptom");
+		json_finding_ref(&j, d->root);
+		json_key(&j, "causes");
+		json_arr(&j);
+		for (i = 0; i < d->ncauses; i++)
+			json_finding_ref(&j, d->causes[i]);
+		json_arr_end(&j);
+		json_obj_end(&j);
+	} else {
+		json_null(&j);
+	}
+	json_key(&j, "risk");
+	if (d->risk)
+		json_finding_ref(&j, d->risk);
+	else
+		json_null(&j);
+	json_key(&j, "probe");
+	rpt_probe_json_obj(&j, rp);
+	json_key(&j, "check");
+	rpt_check_json_obj(&j, host, facts, rc);
+	json_obj_end(&j);
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct probe_config cfg;
+	struct probe_result res;
+	struct cd_findings measured, host;
+	struct cd_host_facts hf;
+	struct chk_ctx ctx;
+	char learned[CHK_PATH_MAX] = "";
+	struct chk_facts facts;
+	struct cd_diagnosis d;
+	struct rpt_probe rp;
+	struct rpt_opts ro;
+	size_t nslices;
+	char err[512] = "", *key_pem = NULL;
+	int rc, check_rc;
+	enum cd_severity worst;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.learned_error_log = learned;
+	ctx.procroot = "/proc";
+	ctx.etcroot = "/etc";
+	ctx.resolve = 1;
+	ctx.dns_timeout_s = 3;
+	argc = own_options(argc, argv, &ctx, err, sizeof(err));
+	if (argc == -2)
+		return CD_EXIT_OK;
+	if (argc < 0) {
+		fprintf(stderr, "conndoctor diagnose: %s\n", err);
+		return CD_EXIT_USAGE;
+	}
+	rc = cli_parse_probe(argc, argv, &o, err, sizeof(err));
+	if (rc) {
+		if (rc > 0)
+			fprintf(stderr, "conndoctor diagnose: %s\n", err);
+		cli_opts_free(&o);
+		return rc < 0 ? CD_EXIT_OK : rc;
+	}
+	/* A local server is probed over TCP and its socket side by side. */
+	if (!o.protocol && is_local(o.host ? o.host : "localhost")) {
+		o.compare = 1;
+		if (!o.host || !strcmp(o.host, "localhost")) {
+			free(o.host);
+			o.host = strdup("127.0.0.1");
+		}
+	}
+	if (!o.count_set && !o.duration_s) {
+		o.count = 10;
+		o.count_set = 1;
+	}
+	if (o.concurrency == 1)
+		o.concurrency = 2;
+	rc = cli_probe_configure(&o, &cfg, &key_pem, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "conndoctor diagnose: %s\n", err);
+		goto out_opts;
+	}
+	probe_result_init(&res);
+	cd_findings_init(&measured);
+	cd_findings_init(&host);
+	chk_facts_init(&facts);
+	rc = cli_probe_measure(&o, &cfg, &hf, &res, &measured, err,
+			       sizeof(err));
+	if (rc) {
+		fprintf(stderr, "conndoctor diagnose: %s\n", err);
+		goto out;
+	}
+
+	/* The audit: every slice, the server through the socket when there
+	 * is one (it works even when TCP does not). */
+	ctx.ports[ctx.nports++] = (uint16_t)cfg.port;
+	ctx.socket_path = o.socket ? o.socket : "/run/mysqld/mysqld.sock";
+	ctx.server = &cfg.targets[cfg.ntargets - 1];
+	ctx.user = cfg.user;
+	ctx.password = cfg.password;
+	chk_slices(&nslices);
+	if (chk_run(&ctx, (1u << nslices) - 1, &facts, &host)) {
+		fprintf(stderr, "conndoctor diagnose: out of memory\n");
+		rc = CD_EXIT_UNAVAILABLE;
+		goto out;
+	}
+	cd_diagnose(&measured, &host, &d);
+
+	rc = cli_probe_exit_status(&res, &measured);
+	worst = cd_findings_worst(&host);
+	check_rc = host.n == 0 || worst == CD_SEV_INFO ? CD_EXIT_OK
+		   : worst == CD_SEV_WARNING	       ? CD_EXIT_WARNING
+						       : CD_EXIT_CRITICAL;
+	if (rc != CD_EXIT_UNAVAILABLE && check_rc > rc)
+		rc = check_rc;
+	rp.cfg = &cfg;
+	rp.res = &res;
+	rp.findings = &measured;
+	rp.facts = &hf;
+	rp.ramp = o.ramp;
+	rp.repeats = o.ramp ? o.repeat : 1;
+	rp.exit_status = rc;
+	ro.verbose = o.verbose;
+	ro.color = o.color >= 0 ? o.color
+				: isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (o.json)
+		json_report(stdout, &d, &rp, &host, &facts, rc);
+	else
+		text_report(stdout, &d, &rp, &host, &facts, &ro);
+	if (fflush(stdout) != 0)
+		rc = CD_EXIT_UNAVAILABLE;
+out:
+	chk_facts_free(&facts);
+	cd_findings_free(&measured);
+	cd_findings_free(&host);
+	probe_result_free(&res);
+	free(key_pem);
+out_opts:
+	cli_opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,297 @@
+/* cmd_probe.c - `conndoctor probe`: turns options into an engine
+ * configuration, runs the batches (one, or a ramp's levels), takes a second
+ * look at silent targets, applies the rules, renders, and sets the exit
+ * status. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "check/facts.h"
+#include "cli/cli.h"
+#include "findings/findings.h"
+#include "report/report.h"
+#include "util/fileio.h"
+
+#define DEFAULT_SOCKET "/run/mysqld/mysqld.sock"
+#define KEY_MAX	       (64 * 1024)
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	probe_interrupt();
+}
+
+/* Enough descriptors for the concurrency asked for, if the hard limit
+ * allows; the probe reports fd_exhausted otherwise. */
+void cli_raise_nofile(unsigned want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur >= (rlim_t)want + 64)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+int cli_probe_configure(struct cli_opts *o, struct probe_config *cfg,
+			char **key_pem, char *err, size_t errlen)
+{
+	int use_socket, use_tcp, family = AF_UNSPEC, p;
+	const char *user;
+
+	probe_config_init(cfg);
+	cfg->host = o->host ? o->host : "localhost";
+	cfg->port = o->port;
+	user = o->user ? o->user : getenv("USER");
+	cfg->user = user ? user : "";
+	cfg->password = o->password;
+	cfg->database = o->database;
+	cfg->query = o->query;
+	cfg->ping = o->ping;
+	cfg->ssl_mode = o->ssl_mode;
+	cfg->ssl_ca = o->ssl_ca;
+	cfg->get_server_public_key = o->get_server_public_key;
+	cfg->resolve_each = !o->resolve_once;
+	cfg->stop_after = o->stop_after;
+	cfg->concurrency = o->concurrency;
+	cfg->rate = o->rate;
+	cfg->duration_s = o->duration_s;
+	cfg->idle_s = o->idle_s;
+	for (p = 0; p < CD_PH__COUNT; p++)
+		if (o->timeout_s[p] > 0)
+			cfg->timeout_s[p] = o->timeout_s[p];
+	if (o->count_set)
+		cfg->count = o->count;
+	else if (o->duration_s > 0)
+		cfg->count = 0; /* bounded by the duration instead */
+	if (o->server_key_path) {
+		*key_pem = cd_read_text(o->server_key_path, KEY_MAX,
+					&cfg->server_key_pem_len);
+		if (!*key_pem) {
+			snprintf(err, errlen, "%s: %s", o->server_key_path,
+				 strerror(errno));
+			return CD_EXIT_USAGE;
+		}
+		cfg->server_key_pem = *key_pem;
+	}
+
+	/* The mysql client's rule: "localhost" means the Unix socket. */
+	if (o->compare) {
+		use_socket = use_tcp = 1;
+	} else if (o->protocol) {
+		use_socket = o->protocol == CD_SOCKET + 1;
+		use_tcp = !use_socket;
+	} else {
+		use_socket = !strcmp(cfg->host, "localhost");
+		use_tcp = !use_socket;
+	}
+	if (o->family == 4)
+		family = AF_INET;
+	else if (o->family == 6)
+		family = AF_INET6;
+	if (use_tcp) {
+		if (o->address) {
+			unsigned char buf[16];
+
+			if (inet_pton(AF_INET, o->address, buf) != 1 &&
+			    inet_pton(AF_INET6, o->address, buf) != 1) {
+				snprintf(err, errlen,
+					 "--address needs an IP address, not "
+					 "'%s'",
+					 o->address);
+				return CD_EXIT_USAGE;
+			}
+			cfg->host = o->address;
+		}
+		if (probe_add_tcp_targets(cfg, family, err, errlen) < 0)
+			return CD_EXIT_UNAVAILABLE;
+	}
+	if (use_socket &&
+	    probe_add_socket_target(cfg, o->socket ? o->socket : DEFAULT_SOCKET,
+				    err, errlen) < 0)
+		return CD_EXIT_USAGE;
+	/* --count is per target: each address and the socket get as many. */
+	cfg->count *= cfg->ntargets;
+	if (cfg->stop_after != PROBE_STOP_NONE)
+		fprintf(stderr,
+			"conndoctor: warning: --stop-after %s ends each "
+			"connection before login; the server counts these "
+			"as aborted handshakes against max_connect_errors "
+			"and may block this host (FLUSH HOSTS lifts it)\n",
+			cfg->stop_after == PROBE_STOP_CONNECT ? "connect"
+							      : "greeting");
+	return 0;
+}
+
+int cli_probe_exit_status(const struct probe_result *r,
+			  const struct cd_findings *f)
+{
+	size_t i;
+	enum cd_severity worst;
+
+	if (r->nattempts) {
+		for (i = 0; i < r->nattempts; i++)
+			if (!cd_outcome_unreached(r->attempts[i].outcome))
+				break;
+		if (i == r->nattempts)
+			return CD_EXIT_UNAVAILABLE;
+	}
+	if (f->n == 0)
+		return CD_EXIT_OK;
+	worst = cd_findings_worst(f);
+	return worst == CD_SEV_CRITICAL	 ? CD_EXIT_CRITICAL
+	       : worst == CD_SEV_WARNING ? CD_EXIT_WARNING
+					 : CD_EXIT_OK;
+}
+
+/* Targets that accepted but never greeted get one extra connection that
+ * speaks first: a peer that answers is not a MySQL server (an HTTP port),
+ * and its silent attempts become protocol errors quoting that answer. */
+static void second_look(const struct probe_config *cfg,
+			struct probe_result *res)
+{
+	unsigned t;
+	size_t i;
+
+	for (t = 0; t < cfg->ntargets; t++) {
+		char answer[96];
+		int silent = 0;
+
+		for (i = 0; i < res->nattempts; i++)
+			silent +=
+				res->attempts[i].target == t &&
+				res->attempts[i].outcome == CD_GREETING_TIMEOUT;
+		if (!silent || res->interrupted ||
+		    !probe_sniff(&cfg->targets[t], 3.0, answer, sizeof(answer)))
+			continue;
+		for (i = 0; i < res->nattempts; i++) {
+			struct cd_attempt *a = &res->attempts[i];
+
+			if (a->target != t || a->outcome != CD_GREETING_TIMEOUT)
+				continue;
+			a->outcome = CD_PROTOCOL_ERROR;
+			snprintf(a->message, sizeof(a->message),
+				 "not a MySQL server: it waits for the client "
+				 "and answers a request with \"%.60s\"",
+				 answer);
+		}
+	}
+}
+
+int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
+		      struct cd_host_facts *facts, struct probe_result *res,
+		      struct cd_findings *findings, char *err, size_t errlen)
+{
+	struct cd_probe_input in;
+	unsigned rep, level;
+	int rc = 0;
+
+	cli_raise_nofile(o->ramp ? o->ramp_to : cfg->concurrency);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	chk_host_facts_read(facts, "/proc", "/etc/resolv.conf",
+			    getenv("RES_OPTIONS"));
+	if (o->ramp) {
+		for (rep = 0; rep < o->repeat && !res->interrupted && !rc;
+		     rep++)
+			for (level = o->ramp_from;
+			     level <= o->ramp_to && !res->interrupted && !rc;
+			     level += o->ramp_step) {
+				cfg->concurrency = level;
+				cfg->count =
+					(o->count_set ? o->count
+						      : 4 * (uint64_t)level) *
+					cfg->ntargets;
+				rc = probe_run(cfg, (uint16_t)level,
+					       (uint16_t)rep, res, err, errlen);
+			}
+	} else {
+		rc = probe_run(cfg, (uint16_t)cfg->concurrency, 0, res, err,
+			       errlen);
+	}
+	if (rc)
+		return rc == -2 ? CD_EXIT_USAGE : CD_EXIT_UNAVAILABLE;
+	second_look(cfg, res);
+	in.cfg = cfg;
+	in.res = res;
+	in.facts = facts;
+	in.ramp = o->ramp;
+	in.repeats = o->ramp ? o->repeat : 1;
+	if (cd_rules_probe(&in, findings)) {
+		snprintf(err, errlen, "out of memory");
+		return CD_EXIT_UNAVAILABLE;
+	}
+	return 0;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct probe_config cfg;
+	struct probe_result res;
+	struct cd_findings findings;
+	struct cd_host_facts facts;
+	struct rpt_probe rp;
+	struct rpt_opts ro;
+	char err[512], *key_pem = NULL;
+	int rc;
+
+	rc = cli_parse_probe(argc, argv, &o, err, sizeof(err));
+	if (rc < 0) {
+		cli_opts_free(&o);
+		return CD_EXIT_OK;
+	}
+	if (rc) {
+		fprintf(stderr, "conndoctor probe: %s\n", err);
+		cli_opts_free(&o);
+		return rc;
+	}
+	rc = cli_probe_configure(&o, &cfg, &key_pem, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "conndoctor probe: %s\n", err);
+		free(key_pem);
+		cli_opts_free(&o);
+		return rc;
+	}
+	probe_result_init(&res);
+	cd_findings_init(&findings);
+	rc = cli_probe_measure(&o, &cfg, &facts, &res, &findings, err,
+			       sizeof(err));
+	if (rc) {
+		fprintf(stderr, "conndoctor probe: %s\n", err);
+		goto out;
+	}
+	rc = cli_probe_exit_status(&res, &findings);
+	rp.cfg = &cfg;
+	rp.res = &res;
+	rp.findings = &findings;
+	rp.facts = &facts;
+	rp.ramp = o.ramp;
+	rp.repeats = o.ramp ? o.repeat : 1;
+	rp.exit_status = rc;
+	ro.verbose = o.verbose;
+	ro.color = o.color >= 0 ? o.color
+				: isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (o.json)
+		rpt_probe_json(stdout, &rp);
+	else
+		rpt_probe_text(stdout, &rp, &ro);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "conndoctor probe: cannot write the report\n");
+		rc = CD_EXIT_UNAVAILABLE;
+	}
+out:
+	cd_findings_free(&findings);
+	probe_result_free(&res);
+	free(key_pem);
+	cli_opts_free(&o);
+	return rc;
+}

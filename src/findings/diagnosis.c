@@ -1,0 +1,91 @@
+/* diagnosis.c - ranks the findings of a `diagnose` run into one root cause:
+ * the symptom the probe measured, joined with the findings of other layers
+ * that explain it. Pure: it only reads findings. */
+#include "findings/diagnosis.h"
+
+#include <string.h>
+
+/* Which host-side findings explain which measured symptom. A symptom with a
+ * corroborating cause is reported as that cause, proven by both. */
+static const struct {
+	const char *symptom;
+	const char *causes[12];
+} explains[] = {
+	{"CD2003", /* greetings wait on a resolver */
+	 {"CD5002", "CD5003", "CD5001", "CD6040", "CD2010", "CD2011", "CD2012",
+	  "CD6044", "CD6028", "CD6029", NULL}},
+	{"CD3001", /* SYN ladder */
+	 {"CD4002", "CD3040", "CD3041", "CD3042", "CD3043", "CD3063", "CD3064",
+	  NULL}},
+	{"CD3003", /* established, never greeted */
+	 {"CD3040", "CD3041", "CD3042", "CD3043", "CD5002", "CD2012", "CD6045",
+	  "CD3063", "CD3064", NULL}},
+	{"CD3004", /* local ports exhausted */
+	 {"CD3045", "CD3044", "CD3062", NULL}},
+	{"CD3006", /* the socket works, TCP fails */
+	 {"CD4002", "CD5002", "CD3040", "CD3041", NULL}},
+	{"CD6001", /* too many connections */
+	 {"CD6041", "CD6026", NULL}},
+	{"CD6002", /* host blocked */
+	 {"CD6043", "CD6027", "CD6020", NULL}},
+	{"CD6004", /* access denied */
+	 {"CD6025", NULL}},
+	{"CD6005", /* idle cut */
+	 {"CD6023", "CD4005", "CD4004", NULL}},
+	{"CD6006", /* gone away */
+	 {"CD1002", "CD6022", "CD6024", "CD6030", "CD6031", "CD6032", NULL}},
+	{"CD6007", /* closed before greeting */
+	 {"CD5002", "CD5003", "CD5001", "CD6042", NULL}},
+};
+
+/* Does host finding `code` explain symptom `symptom`? */
+static int explains_it(const char *symptom, const char *code)
+{
+	size_t i, k;
+
+	for (i = 0; i < sizeof(explains) / sizeof(explains[0]); i++) {
+		if (strcmp(explains[i].symptom, symptom))
+			continue;
+		for (k = 0; explains[i].causes[k]; k++)
+			if (!strcmp(explains[i].causes[k], code))
+				return 1;
+	}
+	return 0;
+}
+
+void cd_diagnose(const struct cd_findings *measured,
+		 const struct cd_findings *host, struct cd_diagnosis *d)
+{
+	size_t i, k;
+
+	memset(d, 0, sizeof(*d));
+	/* Findings are sorted most severe first: the first measured symptom
+	 * of warning level or worse that a host finding explains wins; else
+	 * the most severe measured symptom stands alone. */
+	for (i = 0; i < measured->n && !d->root; i++) {
+		const struct cd_finding *s = &measured->v[i];
+
+		if (s->severity < CD_SEV_WARNING)
+			continue;
+		for (k = 0; k < host->n; k++)
+			if (explains_it(s->def->code, host->v[k].def->code) &&
+			    d->ncauses < CD_DIAG_MAX_CAUSES)
+				d->causes[d->ncauses++] = &host->v[k];
+		if (d->ncauses)
+			d->root = s;
+	}
+	if (!d->root)
+		for (i = 0; i < measured->n && !d->root; i++)
+			if (measured->v[i].severity >= CD_SEV_WARNING)
+				d->root = &measured->v[i];
+	if (d->root) {
+		d->unexplained = d->ncauses == 0;
+		return;
+	}
+	/* Every attempt behaved: the host's own risks, if any. */
+	for (i = 0; i < host->n; i++)
+		if (host->v[i].severity >= CD_SEV_WARNING) {
+			d->risk = &host->v[i];
+			break;
+		}
+}

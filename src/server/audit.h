@@ -1,0 +1,102 @@
+/* audit.h - the read-only server audit: variables that govern connections,
+ * counters sampled twice, the host cache, the processlist by client, and
+ * replication links; collected through srv_session, judged by pure rules. */
+#ifndef CONNDOCTOR_SERVER_AUDIT_H
+#define CONNDOCTOR_SERVER_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check/check.h"
+
+#define SRV_MAX_VARS	 32
+#define SRV_MAX_COUNTERS 32
+#define SRV_MAX_HOSTS	 64
+#define SRV_MAX_LINKS	 8
+#define SRV_MAX_SESSIONS 4096
+
+struct srv_kv {
+	char name[48];
+	char value[128];
+};
+
+/* A row of performance_schema.host_cache. */
+struct srv_host_cache {
+	char ip[48], host[96];
+	uint64_t connect_errors;   /* SUM_CONNECT_ERRORS */
+	uint64_t nameinfo_errors;  /* COUNT_NAMEINFO_*_ERRORS */
+	uint64_t handshake_errors; /* COUNT_HANDSHAKE_ERRORS */
+	uint64_t host_blocked;	   /* COUNT_HOST_BLOCKED_ERRORS */
+};
+
+/* Sessions of one client host (address without the port) and user. */
+struct srv_client {
+	char host[96];
+	char user[48];
+	unsigned sessions;
+};
+
+/* One replication link of this server as a replica. */
+struct srv_link {
+	char name[64];
+	char master_host[96];
+	unsigned master_port;
+	char io_running[16], sql_running[16];
+	char io_state[96];
+	long seconds_behind; /* -1: NULL */
+	unsigned last_io_errno;
+	char last_io_error[160];
+	double heartbeat_period;
+	uint64_t received_heartbeats;
+};
+
+struct srv_audit {
+	char version[64];
+	int is_mariadb;
+	struct srv_kv vars[SRV_MAX_VARS];
+	size_t nvars;
+	struct srv_kv status0[SRV_MAX_COUNTERS], status1[SRV_MAX_COUNTERS];
+	size_t nstatus0, nstatus1;
+	double interval_s; /* between the two samples; 0: one sample */
+	int have_host_cache;
+	struct srv_host_cache hosts[SRV_MAX_HOSTS];
+	size_t nhosts;
+	struct srv_client clients[SRV_MAX_HOSTS];
+	size_t nclients;
+	char peer_ip[SRV_MAX_SESSIONS][48]; /* each TCP session's client */
+	uint16_t peer_port[SRV_MAX_SESSIONS];
+	size_t npeers;
+	int is_replica;
+	struct srv_link links[SRV_MAX_LINKS];
+	size_t nlinks;
+	/* From the host: the kernel's somaxconn, -1 unknown. */
+	int somaxconn;
+};
+
+/* The status counters the audit samples, in the order it shows them. */
+#define SRV_NCOUNTERS 14
+extern const char *const srv_counter_names[SRV_NCOUNTERS];
+
+/* Looks a variable or counter up; NULL when absent. */
+const char *srv_var(const struct srv_audit *a, const char *name);
+/* A counter's value in the second sample (or the only one), -1 absent. */
+long long srv_counter(const struct srv_audit *a, const char *name);
+/* Its increase per second between the samples; -1 without two samples. */
+double srv_rate(const struct srv_audit *a, const char *name);
+
+/* Runs the audit's queries over an open session (see session.h). What a
+ * query could not read goes to facts as unreadable. Returns 0, or -1 when
+ * the session failed (err set). */
+struct srv_session;
+int srv_audit_collect(struct srv_session *s, double interval_s,
+		      struct srv_audit *a, struct chk_facts *facts, char *err,
+		      size_t errlen);
+
+/* The rules: facts with their meaning, findings for risks. The census (may
+ * be NULL) gives this host's own connections to the server's port, which
+ * are compared with the processlist's client ports. */
+int srv_audit_rules(const struct srv_audit *a, const struct chk_census *census,
+		    uint16_t server_port, struct chk_facts *facts,
+		    struct cd_findings *out);
+
+#endif /* CONNDOCTOR_SERVER_AUDIT_H */

@@ -1,0 +1,372 @@
+/* audit_rules.c - what the server's variables, counters, host cache,
+ * processlist and replication status mean for connections (MariaDB "Server
+ * System Variables" and "Server Status Variables" pages). Pure: it reads
+ * struct srv_audit and the census, never the server. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/audit.h"
+
+static long long var_num(const struct srv_audit *a, const char *name)
+{
+	const char *v = srv_var(a, name);
+
+	return v ? strtoll(v, NULL, 10) : -1;
+}
+
+static int var_on(const struct srv_audit *a, const char *name)
+{
+	const char *v = srv_var(a, name);
+
+	return v && (!strcasecmp(v, "ON") || !strcmp(v, "1"));
+}
+
+/* Facts: each variable with what it means for connections. */
+static void variable_facts(const struct srv_audit *a, struct chk_facts *f)
+{
+	static const struct {
+		const char *name, *meaning;
+	} m[] = {
+		{"skip_name_resolve",
+		 "OFF: mysqld resolves every client address before greeting"},
+		{"connect_timeout", "s mysqld waits for a client's login"},
+		{"wait_timeout", "s an idle non-interactive session lives"},
+		{"interactive_timeout", "s an idle interactive session lives"},
+		{"net_read_timeout", "s mysqld waits for the rest of a packet"},
+		{"net_write_timeout", "s mysqld waits to write to a client"},
+		{"max_allowed_packet",
+		 "bytes: a larger packet ends the session"},
+		{"max_connections", "sessions before ERROR 1040"},
+		{"max_user_connections", "sessions per user (0: no limit)"},
+		{"max_connect_errors",
+		 "aborted handshakes before a host is blocked (1129)"},
+		{"back_log", "the accept queue mysqld asks for"},
+		{"thread_handling", "one thread per connection, or a pool"},
+		{"thread_cache_size", "threads kept for new connections"},
+		{"slave_net_timeout",
+		 "s a replica waits for data before reconnecting"},
+		{"bind_address", "where TCP is accepted"},
+		{"skip_networking", "ON: no TCP at all"},
+		{"port", "TCP port"},
+		{"socket", "Unix socket"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		const char *v = srv_var(a, m[i].name);
+
+		if (v)
+			chk_fact(f, "server", m[i].name, "%s (%s)", v,
+				 m[i].meaning);
+	}
+}
+
+static void counter_facts(const struct srv_audit *a, struct chk_facts *f)
+{
+	const char *const *names = srv_counter_names;
+	size_t i;
+
+	for (i = 0; i < SRV_NCOUNTERS && names[i]; i++) {
+		long long v = srv_counter(a, names[i]);
+		double r = srv_rate(a, names[i]);
+
+		if (v < 0)
+			continue;
+		/* Gauges and clocks have no rate worth showing. */
+		if (r >= 0 && strncmp(names[i], "Threads_connected", 17) &&
+		    strncmp(names[i], "Max_used", 8) &&
+		    strcmp(names[i], "Uptime"))
+			chk_fact(f, "server", names[i],
+				 "%lld (%.2f/s over %.1f s)", v, r,
+				 a->interval_s);
+		else
+			chk_fact(f, "server", names[i], "%lld", v);
+	}
+}
+
+static int rule_name_resolve(const struct srv_audit *a, struct cd_findings *out)
+{
+	struct cd_finding *f;
+
+	if (!srv_var(a, "skip_name_resolve") || var_on(a, "skip_name_resolve"))
+		return 0;
+	f = cd_finding_add(out, "CD6040", CD_SEV_WARNING);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "skip_name_resolve=OFF: every new connection waits for a "
+		 "reverse and a forward DNS lookup before the greeting");
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "SHOW GLOBAL VARIABLES: skip_name_resolve=%s",
+		 srv_var(a, "skip_name_resolve"));
+	return 0;
+}
+
+static int rule_connections(const struct srv_audit *a, struct cd_findings *out)
+{
+	long long max = var_num(a, "max_connections");
+	long long used = srv_counter(a, "Max_used_connections");
+	long long now = srv_counter(a, "Threads_connected");
+	struct cd_finding *f;
+
+	if (max <= 0 || used < 0)
+		return 0;
+	if (used * 10 < max * 9 && now * 10 < max * 9)
+		return 0;
+	f = cd_finding_add(out, "CD6041",
+			   now * 10 >= max * 9 ? CD_SEV_CRITICAL
+					       : CD_SEV_WARNING);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%lld of max_connections=%lld in use now, %lld at the peak",
+		 now, max, used);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "Threads_connected=%lld, Max_used_connections=%lld, "
+		 "Connection_errors_max_connections=%lld",
+		 now, used,
+		 srv_counter(a, "Connection_errors_max_connections"));
+	cd_finding_num(f, "max_connections", (double)max);
+	cd_finding_num(f, "threads_connected", (double)now);
+	cd_finding_num(f, "max_used_connections", (double)used);
+	return 0;
+}
+
+static int rule_connection_errors(const struct srv_audit *a,
+				  struct cd_findings *out)
+{
+	static const char *const names[] = {
+		"Connection_errors_accept",
+		"Connection_errors_internal",
+		"Connection_errors_max_connections",
+		"Connection_errors_peer_address",
+		"Connection_errors_select",
+		"Connection_errors_tcpwrap",
+		"Aborted_connects",
+	};
+	char list[512] = "";
+	size_t i;
+	int any = 0, rising = 0;
+	struct cd_finding *f;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long long v = srv_counter(a, names[i]);
+		double r = srv_rate(a, names[i]);
+		size_t used = strlen(list);
+
+		if (v <= 0)
+			continue;
+		any = 1;
+		if (r > 0)
+			rising = 1;
+		if (r >= 0)
+			snprintf(list + used, sizeof(list) - used,
+				 "%s%s=%lld (%.2f/s)", used ? ", " : "",
+				 names[i], v, r);
+		else
+			snprintf(list + used, sizeof(list) - used, "%s%s=%lld",
+				 used ? ", " : "", names[i], v);
+	}
+	if (!any)
+		return 0;
+	f = cd_finding_add(out, "CD6042",
+			   rising ? CD_SEV_WARNING : CD_SEV_INFO);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary), "%s",
+		 rising ? "connection errors are rising on the server"
+			: "the server has counted connection errors since it "
+			  "started");
+	snprintf(f->evidence, sizeof(f->evidence), "%s", list);
+	cd_finding_num(f, "aborted_connects",
+		       (double)srv_counter(a, "Aborted_connects"));
+	cd_finding_num(f, "tcpwrap_errors",
+		       (double)srv_counter(a, "Connection_errors_tcpwrap"));
+	if (a->interval_s > 0)
+		cd_finding_num(f, "aborted_connects_per_s",
+			       srv_rate(a, "Aborted_connects"));
+	return 0;
+}
+
+static int rule_host_cache(const struct srv_audit *a, struct cd_findings *out)
+{
+	long long limit = var_num(a, "max_connect_errors");
+	struct cd_finding *f;
+	size_t i;
+
+	for (i = 0; i < a->nhosts; i++) {
+		const struct srv_host_cache *h = &a->hosts[i];
+
+		if (limit > 0 && (long long)h->connect_errors * 2 >= limit) {
+			int blocked = (long long)h->connect_errors >= limit;
+
+			f = cd_finding_add(out, "CD6043",
+					   blocked ? CD_SEV_CRITICAL
+						   : CD_SEV_WARNING);
+			if (!f)
+				return -1;
+			snprintf(f->summary, sizeof(f->summary),
+				 "host %s%s%s has %llu connection errors of "
+				 "max_connect_errors=%lld%s",
+				 h->ip, h->host[0] ? " " : "", h->host,
+				 (unsigned long long)h->connect_errors, limit,
+				 blocked ? ": it is blocked (ERROR 1129)" : "");
+			snprintf(f->evidence, sizeof(f->evidence),
+				 "performance_schema.host_cache: "
+				 "SUM_CONNECT_ERRORS=%llu, handshake errors "
+				 "%llu",
+				 (unsigned long long)h->connect_errors,
+				 (unsigned long long)h->handshake_errors);
+			cd_finding_num(f, "connect_errors",
+				       (double)h->connect_errors);
+			cd_finding_num(f, "max_connect_errors", (double)limit);
+		}
+		if (h->nameinfo_errors) {
+			f = cd_finding_add(out, "CD6044", CD_SEV_WARNING);
+			if (!f)
+				return -1;
+			snprintf(f->summary, sizeof(f->summary),
+				 "the server failed %llu times to resolve "
+				 "client %s",
+				 (unsigned long long)h->nameinfo_errors, h->ip);
+			snprintf(f->evidence, sizeof(f->evidence),
+				 "performance_schema.host_cache "
+				 "COUNT_NAMEINFO_*_ERRORS for %s",
+				 h->ip);
+			cd_finding_num(f, "nameinfo_errors",
+				       (double)h->nameinfo_errors);
+		}
+	}
+	return 0;
+}
+
+static int rule_backlog(const struct srv_audit *a, struct chk_facts *facts)
+{
+	long long back_log = var_num(a, "back_log");
+
+	if (back_log > 0 && a->somaxconn > 0 && back_log > a->somaxconn)
+		chk_fact(facts, "server", "back_log vs somaxconn",
+			 "back_log=%lld is capped by net.core.somaxconn=%d",
+			 back_log, a->somaxconn);
+	return 0;
+}
+
+/* This host's connections to the server that the server does not list. */
+static int rule_pool_mismatch(const struct srv_audit *a,
+			      const struct chk_census *c, uint16_t port,
+			      struct cd_findings *out)
+{
+	unsigned ours = 0, unknown = 0;
+	double ports[CD_EV_VALUES];
+	size_t i, k, n = 0;
+	struct cd_finding *f;
+
+	if (!c || !a->npeers)
+		return 0;
+	for (i = 0; i < c->ntcp; i++) {
+		const struct chk_sock *s = &c->tcp[i];
+		int listed = 0;
+
+		if (s->server_side || s->dport != port ||
+		    s->state != CHK_TCP_ESTABLISHED)
+			continue;
+		ours++;
+		for (k = 0; k < a->npeers && !listed; k++)
+			listed = a->peer_port[k] == s->sport;
+		if (!listed) {
+			unknown++;
+			if (n < CD_EV_VALUES)
+				ports[n++] = s->sport;
+		}
+	}
+	/* The audit's own session is in the census but not the list. */
+	if (unknown <= 1)
+		return 0;
+	f = cd_finding_add(out, "CD6045", CD_SEV_WARNING);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%u of this host's %u ESTABLISHED connections to port %u are "
+		 "not in the server's processlist",
+		 unknown - 1, ours - 1, port);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "client ports from the socket census, joined with the ports "
+		 "in information_schema.PROCESSLIST");
+	cd_finding_num(f, "unknown_to_server", unknown - 1);
+	cd_finding_list(f, "local_ports", ports, n);
+	return 0;
+}
+
+static int rule_replication(const struct srv_audit *a, struct chk_facts *facts,
+			    struct cd_findings *out)
+{
+	long long net_timeout = var_num(a, "slave_net_timeout");
+	struct cd_finding *f;
+	size_t i;
+
+	for (i = 0; i < a->nlinks; i++) {
+		const struct srv_link *l = &a->links[i];
+		double hb = l->heartbeat_period;
+
+		chk_fact(facts, "replication", l->name[0] ? l->name : "default",
+			 "from %s:%u, IO %s, SQL %s, %ld s behind, \"%s\", "
+			 "heartbeat %.0f s, %llu heartbeats",
+			 l->master_host, l->master_port, l->io_running,
+			 l->sql_running, l->seconds_behind, l->io_state, hb,
+			 (unsigned long long)l->received_heartbeats);
+		if (strcasecmp(l->io_running, "Yes") ||
+		    strcasecmp(l->sql_running, "Yes")) {
+			f = cd_finding_add(out, "CD7001", CD_SEV_CRITICAL);
+			if (!f)
+				return -1;
+			snprintf(f->summary, sizeof(f->summary),
+				 "replication from %s:%u is not running (IO "
+				 "%s, SQL %s)",
+				 l->master_host, l->master_port, l->io_running,
+				 l->sql_running);
+			snprintf(f->evidence, sizeof(f->evidence),
+				 "Last_IO_Errno %u: %s", l->last_io_errno,
+				 l->last_io_error);
+			cd_finding_num(f, "last_io_errno", l->last_io_errno);
+			continue;
+		}
+		/* Running: how long would a silent cut go unnoticed? */
+		if (net_timeout > 0) {
+			f = cd_finding_add(out, "CD7002", CD_SEV_INFO);
+			if (!f)
+				return -1;
+			snprintf(f->summary, sizeof(f->summary),
+				 "if the link to %s:%u is cut silently, the "
+				 "replica notices only after %lld s "
+				 "(slave_net_timeout), showing IO Yes and 0 s "
+				 "behind meanwhile",
+				 l->master_host, l->master_port, net_timeout);
+			snprintf(f->evidence, sizeof(f->evidence),
+				 "slave_net_timeout=%lld, heartbeat period "
+				 "%.1f s",
+				 net_timeout, hb);
+			cd_finding_num(f, "slave_net_timeout_s",
+				       (double)net_timeout);
+			cd_finding_num(f, "heartbeat_period_s", hb);
+		}
+	}
+	return 0;
+}
+
+int srv_audit_rules(const struct srv_audit *a, const struct chk_census *census,
+		    uint16_t server_port, struct chk_facts *facts,
+		    struct cd_findings *out)
+{
+	chk_fact(facts, "server", "version", "%s", a->version);
+	variable_facts(a, facts);
+	counter_facts(a, facts);
+	if (rule_name_resolve(a, out) || rule_connections(a, out) ||
+	    rule_connection_errors(a, out) || rule_host_cache(a, out) ||
+	    rule_backlog(a, facts) ||
+	    rule_pool_mismatch(a, census, server_port, out) ||
+	    rule_replication(a, facts, out))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,583 @@
+/* slice_errlog.c - the "errlog" slice of `check`: reads the server's error
+ * log (a file or the unit's journal), then pure rules turn the aggregate
+ * into findings CD6020-CD6033, each saying when its class started. The
+ * texts behind each class are those of MySQL's and MariaDB's "Communication
+ * Errors and Aborted Connections" and "DNS Lookups and the Host Cache". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server/errlog.h"
+
+#define MANY	       10  /* events of a class that make it a pattern */
+#define CONNECT_ERRORS 100 /* max_connect_errors' default */
+#define TOP	       5   /* hosts named in a finding */
+
+/* "2026-11-21 18:04:08 UTC" (pure: gmtime_r). */
+static void utc(int64_t t, char *out, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || !gmtime_r(&tt, &tm)) {
+		snprintf(out, len, "(undated)");
+		return;
+	}
+	strftime(out, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/* Which sessions of a class a rule counts. */
+enum who { ALL, PREAUTH, POSTAUTH };
+
+/* Count, first and last time of a set of classes (a bit mask). Times and
+ * the peak bucket are those of the whole classes (the log's buckets do not
+ * split sessions by login). */
+struct agg {
+	uint64_t n;
+	int64_t first, last;
+	uint32_t peak;	 /* most events of the set in one bucket */
+	int64_t peak_at; /* that bucket's start */
+};
+
+static uint32_t bit(enum srv_errlog_class c)
+{
+	return 1u << c;
+}
+
+static uint64_t pick(uint64_t n, uint64_t pre, enum who w)
+{
+	if (w == PREAUTH)
+		return pre;
+	if (w == POSTAUTH)
+		return n > pre ? n - pre : 0;
+	return n;
+}
+
+static struct agg aggregate(const struct srv_errlog_stats *st, uint32_t set,
+			    enum who w)
+{
+	struct agg a;
+	unsigned c, b;
+
+	memset(&a, 0, sizeof(a));
+	for (c = 0; c < SRV_EL_NCLASS; c++) {
+		if (!(set & bit(c)) || !pick(st->n[c], st->pre[c], w))
+			continue;
+		a.n += pick(st->n[c], st->pre[c], w);
+		if (st->first_s[c] && (!a.first || st->first_s[c] < a.first))
+			a.first = st->first_s[c];
+		if (st->last_s[c] > a.last)
+			a.last = st->last_s[c];
+	}
+	for (b = 0; a.n && st->bucket && b < st->nbuckets; b++) {
+		uint32_t sum = 0;
+
+		for (c = 0; c < SRV_EL_NCLASS; c++)
+			if (set & bit(c))
+				sum += st->bucket[b][c];
+		if (sum > a.peak) {
+			a.peak = sum;
+			a.peak_at = st->bucket0_s + (int64_t)b * st->bucket_s;
+		}
+	}
+	return a;
+}
+
+static uint32_t key_count(const struct srv_errlog_key *k, uint32_t set,
+			  enum who w)
+{
+	uint32_t sum = 0;
+	unsigned c;
+
+	for (c = 0; c < SRV_EL_NCLASS; c++)
+		if (set & bit(c))
+			sum += (uint32_t)pick(k->n[c], k->pre[c], w);
+	return sum;
+}
+
+struct top {
+	const struct srv_errlog_key *k[TOP];
+	uint32_t n[TOP];
+	size_t used;
+	size_t keys; /* keys with any */
+};
+
+/* The TOP keys of a table by their count in the set, without sorting it. */
+static struct top top_keys(const struct srv_errlog_key *table, size_t n,
+			   uint32_t set, enum who w)
+{
+	struct top t;
+	size_t i, j;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < n; i++) {
+		uint32_t v = key_count(&table[i], set, w);
+
+		if (!v)
+			continue;
+		t.keys++;
+		/* insertion into the short sorted list */
+		j = t.used < TOP ? t.used : TOP;
+		while (j > 0 && t.n[j - 1] < v) {
+			if (j < TOP) {
+				t.k[j] = t.k[j - 1];
+				t.n[j] = t.n[j - 1];
+			}
+			j--;
+		}
+		if (j < TOP) {
+			t.k[j] = &table[i];
+			t.n[j] = v;
+			if (t.used < TOP)
+				t.used++;
+		}
+	}
+	return t;
+}
+
+static void top_text(const struct top *t, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < t->used && o + 1 < len; i++) {
+		int w = snprintf(out + o, len - o, "%s%s %u", i ? ", " : "",
+				 t->k[i]->name, t->n[i]);
+
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
+/* "at T" or "from T1 to T2", for a summary. */
+static void when(const struct agg *a, char *out, size_t len)
+{
+	char f[40], l[40];
+
+	utc(a->first, f, sizeof(f));
+	utc(a->last, l, sizeof(l));
+	if (!a->first)
+		snprintf(out, len, "(undated lines)");
+	else if (a->first == a->last)
+		snprintf(out, len, "at %s", f);
+	else
+		snprintf(out, len, "from %s to %s", f, l);
+}
+
+/* One finding for a class set: "HEAD: N from FIRST to LAST" with the hosts,
+ * the busiest bucket and the standard evidence numbers. Returns the finding,
+ * or NULL when out of memory. */
+static struct cd_finding *add(struct cd_findings *out, const char *code,
+			      enum cd_severity sev,
+			      const struct srv_errlog_stats *st, uint32_t set,
+			      enum who w, const char *head, const char *why)
+{
+	struct agg a = aggregate(st, set, w);
+	struct top t = top_keys(st->hosts, st->nhosts, set, w);
+	struct cd_finding *f = cd_finding_add(out, code, sev);
+	char span[96], hosts[400], peak[40];
+	double v[TOP];
+	size_t i;
+
+	if (!f)
+		return NULL;
+	when(&a, span, sizeof(span));
+	snprintf(f->summary, sizeof(f->summary), "%s: %llu, %s", head,
+		 (unsigned long long)a.n, span);
+	top_text(&t, hosts, sizeof(hosts));
+	snprintf(f->evidence, sizeof(f->evidence), "error log: %s%s%s", why,
+		 t.used ? "; by host: " : "", hosts);
+	if (a.peak) {
+		size_t o = strlen(f->evidence);
+
+		utc(a.peak_at, peak, sizeof(peak));
+		snprintf(f->evidence + o, sizeof(f->evidence) - o,
+			 "; busiest %llu s from %s: %u",
+			 (unsigned long long)st->bucket_s, peak, a.peak);
+	}
+	cd_finding_num(f, "count", (double)a.n);
+	cd_finding_num(f, "first_seen_epoch", (double)a.first);
+	cd_finding_num(f, "last_seen_epoch", (double)a.last);
+	cd_finding_num(f, "peak_per_bucket", a.peak);
+	cd_finding_num(f, "bucket_s", (double)st->bucket_s);
+	if (t.used) {
+		for (i = 0; i < t.used; i++)
+			v[i] = t.n[i];
+		cd_finding_num(f, "hosts", (double)t.keys);
+		cd_finding_list(f, "top_host_counts", v, t.used);
+	}
+	return f;
+}
+
+static int is_loopback(const char *h)
+{
+	return !strcmp(h, "localhost") || !strncmp(h, "127.", 4) ||
+	       !strcmp(h, "::1");
+}
+
+/* Classes of a session that ends on the server's side of the handshake. */
+#define ABORTS                                                                 \
+	(bit(SRV_EL_ABORTED_READ_ERROR) | bit(SRV_EL_ABORTED_WRITE_ERROR) |    \
+	 bit(SRV_EL_ABORTED_READ_TIMEOUT) |                                    \
+	 bit(SRV_EL_ABORTED_WRITE_TIMEOUT) |                                   \
+	 bit(SRV_EL_ABORTED_OUT_OF_ORDER) | bit(SRV_EL_ABORTED_TOO_LARGE) |    \
+	 bit(SRV_EL_ABORTED_CLOSE_CONN) | bit(SRV_EL_ABORTED_NO_AUTH) |        \
+	 bit(SRV_EL_ABORTED_OTHER))
+
+/* CD6020: sessions that end before authentication, by host. */
+static int rule_handshake_aborts(const struct srv_errlog_stats *st,
+				 struct cd_findings *out)
+{
+	struct top t = top_keys(st->hosts, st->nhosts, ABORTS, PREAUTH);
+	enum cd_severity sev = CD_SEV_WARNING;
+	struct cd_finding *f;
+	int loop;
+
+	if (!t.used || t.n[0] < MANY)
+		return 0;
+	loop = is_loopback(t.k[0]->name);
+	if (t.n[0] >= CONNECT_ERRORS && !loop)
+		sev = CD_SEV_CRITICAL;
+	f = add(out, "CD6020", sev, st, ABORTS, PREAUTH,
+		"sessions ended before logging in",
+		loop ? "\"Aborted connection\" with user 'unauthenticated' "
+		       "(probes, health checks or clients that stop in the "
+		       "handshake); loopback clients are never blocked"
+		     : "\"Aborted connection\" with user 'unauthenticated' "
+		       "(probes, health checks or clients that stop in the "
+		       "handshake): each counts toward max_connect_errors "
+		       "(default 100) for its host until a login succeeds");
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%u session(s) from %.120s ended before logging in (%zu "
+		 "host(s) in all)",
+		 t.n[0], t.k[0]->name, t.keys);
+	cd_finding_num(f, "top_host_preauth", t.n[0]);
+	return 0;
+}
+
+struct rule {
+	const char *code;
+	uint32_t set;
+	enum who who;
+	uint64_t warn_at;     /* count from which sev applies (0: never) */
+	enum cd_severity sev; /* below warn_at: info */
+	const char *head;
+	const char *why;
+};
+
+static const struct rule rules[] = {
+	{"CD6021",
+	 1u << SRV_EL_ABORTED_READ_ERROR | 1u << SRV_EL_ABORTED_CLOSE_CONN,
+	 POSTAUTH, MANY, CD_SEV_WARNING,
+	 "logged-in sessions ended without COM_QUIT",
+	 "\"Got an error reading communication packets\" / CLOSE_CONNECTION "
+	 "after login: the client closed its socket without COM_QUIT, died, "
+	 "or something on the path cut the connection"},
+	{"CD6022", 1u << SRV_EL_ABORTED_OUT_OF_ORDER, ALL, 1, CD_SEV_WARNING,
+	 "the server received bytes that are not MySQL packets",
+	 "\"Got packets out of order\": foreign bytes in a session's "
+	 "stream, e.g. a client whose MySQL socket is its fd 2 writing a "
+	 "warning to stderr, or a non-MySQL client on the port; the client "
+	 "then gets \"MySQL server has gone away\""},
+	{"CD6023", 1u << SRV_EL_ABORTED_READ_TIMEOUT, ALL, MANY, CD_SEV_WARNING,
+	 "the server closed sessions on a read timeout",
+	 "\"Got timeout reading communication packets\": a session idle "
+	 "longer than wait_timeout (interactive_timeout), or a read stalled "
+	 "longer than net_read_timeout; a pool that keeps connections idle "
+	 "longer meets \"gone away\" on their next use"},
+	{"CD6024",
+	 1u << SRV_EL_ABORTED_WRITE_ERROR | 1u << SRV_EL_ABORTED_WRITE_TIMEOUT,
+	 ALL, 1, CD_SEV_WARNING, "the server could not send to clients",
+	 "\"Got an error/timeout writing communication packets\": the client "
+	 "went away mid-result or read slower than net_write_timeout "
+	 "allows"},
+	{"CD6025", 1u << SRV_EL_ACCESS_DENIED, ALL, MANY, CD_SEV_WARNING,
+	 "logins refused: access denied",
+	 "\"Access denied for user\": a wrong password, an account without "
+	 "a host pattern for that client, or someone guessing"},
+	{"CD6026", 1u << SRV_EL_TOO_MANY_CONNECTIONS, ALL, 1, CD_SEV_CRITICAL,
+	 "connections refused: too many connections",
+	 "ER_CON_COUNT_ERROR: the connections reached max_connections (plus "
+	 "one kept for an admin)"},
+	{"CD6027", 1u << SRV_EL_HOST_BLOCKED, ALL, 1, CD_SEV_CRITICAL,
+	 "client hosts blocked after connection errors",
+	 "ER_HOST_IS_BLOCKED: a host's handshake errors reached "
+	 "max_connect_errors; it stays blocked until FLUSH HOSTS"},
+	{"CD6028", 1u << SRV_EL_IP_NOT_RESOLVED, ALL, 1, CD_SEV_WARNING,
+	 "client addresses could not be resolved by the server",
+	 "\"IP address ... could not be resolved\": mysqld resolves each new "
+	 "client (skip_name_resolve=OFF) and the resolver it uses fails; "
+	 "such connections wait for it before the greeting"},
+	{"CD6029", 1u << SRV_EL_HOSTNAME_MISMATCH, ALL, 1, CD_SEV_WARNING,
+	 "client names do not resolve back to their addresses",
+	 "the server's forward-confirmed reverse lookup failed: accounts "
+	 "granted to those host names do not match these clients"},
+	{"CD6030", 1u << SRV_EL_ABORTED_KILLED, ALL, 0, CD_SEV_INFO,
+	 "sessions were killed",
+	 "KILL (an operator, pt-kill, a proxy) ended these sessions; their "
+	 "clients saw the connection drop"},
+	{"CD6031", 1u << SRV_EL_ABORTED_TOO_LARGE, ALL, 1, CD_SEV_WARNING,
+	 "clients sent packets over max_allowed_packet",
+	 "\"Got a packet bigger than 'max_allowed_packet' bytes\": the "
+	 "server closed the session; the client sees \"gone away\""},
+};
+
+static int rule_one(const struct srv_errlog_stats *st, const struct rule *r,
+		    struct cd_findings *out)
+{
+	uint32_t set = r->set;
+	struct agg a;
+	struct cd_finding *f;
+
+	/* MariaDB logs a kill from both threads; MySQL only from the
+	   killed one */
+	if (set == bit(SRV_EL_ABORTED_KILLED) && !st->n[SRV_EL_ABORTED_KILLED])
+		set = bit(SRV_EL_CONNECTION_KILLED);
+	a = aggregate(st, set, r->who);
+	if (!a.n)
+		return 0;
+	f = add(out, r->code,
+		r->warn_at && a.n >= r->warn_at ? r->sev : CD_SEV_INFO, st, set,
+		r->who, r->head, r->why);
+	if (!f)
+		return -1;
+	if (set == bit(SRV_EL_ACCESS_DENIED) && st->naccts) {
+		struct top t = top_keys(st->accts, st->naccts, set, ALL);
+		char accts[400];
+		size_t o = strlen(f->evidence);
+
+		top_text(&t, accts, sizeof(accts));
+		snprintf(f->evidence + o, sizeof(f->evidence) - o,
+			 "; by account: %s", accts);
+		cd_finding_num(f, "accounts", (double)t.keys);
+	}
+	return 0;
+}
+
+/* CD6032/CD6033: restarts, and those without a normal shutdown. */
+static int rule_restarts(const struct srv_errlog_stats *st,
+			 struct cd_findings *out)
+{
+	uint64_t restarts = st->n[SRV_EL_SERVER_START];
+	uint64_t clean = st->n[SRV_EL_SHUTDOWN_NORMAL];
+	uint64_t unclean, down;
+	struct cd_finding *f;
+	char w[40];
+
+	/* the log's (or window's) first line is a start, not a restart */
+	if (restarts && st->first_s[SRV_EL_SERVER_START] == st->t_first)
+		restarts--;
+	unclean = restarts > clean ? restarts - clean : 0;
+	if (st->n[SRV_EL_CRASH] || unclean) {
+		f = add(out, "CD6033", CD_SEV_CRITICAL, st,
+			bit(SRV_EL_CRASH) |
+				(unclean ? bit(SRV_EL_SERVER_START) : 0),
+			ALL, "the server went down without a normal shutdown",
+			"crash lines (got signal, Assertion failure, mysqld_"
+			"safe restarting it) or starts without a \"Normal "
+			"shutdown\" before them: a crash or a kill (OOM "
+			"killer, kill -9); every session dropped then");
+		if (!f)
+			return -1;
+		down = st->n[SRV_EL_CRASH] > unclean ? st->n[SRV_EL_CRASH]
+						     : unclean;
+		utc(st->last_s[SRV_EL_CRASH] ? st->last_s[SRV_EL_CRASH]
+					     : st->last_s[SRV_EL_SERVER_START],
+		    w, sizeof(w));
+		snprintf(f->summary, sizeof(f->summary),
+			 "the server went down %llu time(s) without a normal "
+			 "shutdown, last at %s",
+			 (unsigned long long)down, w);
+		f->ev[0].v[0] = (double)down; /* "count": times down */
+		cd_finding_num(f, "crash_lines", (double)st->n[SRV_EL_CRASH]);
+		cd_finding_num(f, "starts_without_shutdown", (double)unclean);
+	}
+	if (restarts) {
+		f = add(out, "CD6032", CD_SEV_WARNING, st,
+			bit(SRV_EL_SERVER_START), ALL, "the server restarted",
+			"\"starting as process\" / \"Starting MariaDB\" lines "
+			"after the log's first: every session was dropped at "
+			"each");
+		if (!f)
+			return -1;
+		utc(st->last_s[SRV_EL_SERVER_START], w, sizeof(w));
+		snprintf(f->summary, sizeof(f->summary),
+			 "the server restarted %llu time(s), last at %s",
+			 (unsigned long long)restarts, w);
+		cd_finding_num(f, "restarts", (double)restarts);
+		cd_finding_num(f, "normal_shutdowns", (double)clean);
+	}
+	return 0;
+}
+
+int srv_errlog_rules(const struct srv_errlog_stats *st, struct cd_findings *out)
+{
+	size_t i;
+
+	if (rule_handshake_aborts(st, out))
+		return -1;
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rule_one(st, &rules[i], out))
+			return -1;
+	return rule_restarts(st, out);
+}
+
+void srv_errlog_facts(const struct srv_errlog_stats *st, const char *source,
+		      struct chk_facts *facts)
+{
+	char f[40], l[40], fmts[160];
+	size_t i, o = 0;
+	unsigned c;
+	uint64_t aborted = 0;
+
+	chk_fact(facts, "errlog", "source", "%s", source);
+	if (!st->lines) {
+		chk_fact(facts, "errlog", "read",
+			 "nothing: an empty log, or no journal entries for the "
+			 "units (or no permission to read them)");
+		return;
+	}
+	for (c = 0; c < SRV_EL_NFORMAT; c++)
+		if (st->formats[c] && o < sizeof(fmts)) {
+			int w = snprintf(fmts + o, sizeof(fmts) - o,
+					 "%s%s %llu", o ? ", " : "",
+					 srv_errlog_format_name(c),
+					 (unsigned long long)st->formats[c]);
+
+			if (w > 0)
+				o += (size_t)w;
+		}
+	if (!o)
+		snprintf(fmts, sizeof(fmts), "none");
+	chk_fact(facts, "errlog", "read",
+		 "%llu lines, %llu bytes%s; formats: %s%s%s",
+		 (unsigned long long)st->lines, (unsigned long long)st->bytes,
+		 st->partial ? " (stopped early)" : "", fmts,
+		 st->journal_lines ? " (from the journal)" : "",
+		 st->syslog_lines ? " (syslog lines)" : "");
+	if (st->lines_long || st->lines_truncated || st->lines_invalid)
+		chk_fact(facts, "errlog", "skipped",
+			 "%llu over the line cap, %llu with a truncated and "
+			 "%llu with an invalid timestamp",
+			 (unsigned long long)st->lines_long,
+			 (unsigned long long)st->lines_truncated,
+			 (unsigned long long)st->lines_invalid);
+	if (st->lines_outside)
+		chk_fact(facts, "errlog", "before window", "%llu lines",
+			 (unsigned long long)st->lines_outside);
+	utc(st->t_first, f, sizeof(f));
+	utc(st->t_last, l, sizeof(l));
+	if (st->t_first)
+		chk_fact(facts, "errlog", "span", "%s to %s", f, l);
+	else
+		chk_fact(facts, "errlog", "span", "no dated lines");
+	for (c = 0; c < SRV_EL_NCLASS; c++) {
+		if (!st->n[c])
+			continue;
+		if (c >= SRV_EL_ABORTED_READ_ERROR && c <= SRV_EL_ABORTED_OTHER)
+			aborted += st->n[c];
+		utc(st->first_s[c], f, sizeof(f));
+		utc(st->last_s[c], l, sizeof(l));
+		chk_fact(facts, "errlog", srv_errlog_class_name(c),
+			 "%llu, first %s, last %s",
+			 (unsigned long long)st->n[c], f, l);
+	}
+	if (!aborted)
+		chk_fact(facts, "errlog", "note",
+			 "no \"Aborted connection\" lines: MariaDB writes them "
+			 "with log_warnings >= 2 (before login: >= 4), MySQL 8 "
+			 "with log_error_verbosity = 3");
+	for (i = 0; i < st->nhosts && i < TOP; i++) {
+		const struct srv_errlog_key *k = &st->hosts[i];
+		char key[24];
+		char cls[150];
+		size_t w = 0;
+
+		cls[0] = '\0';
+		for (c = 0; c < SRV_EL_NCLASS && w + 1 < sizeof(cls); c++) {
+			int n;
+
+			if (!k->n[c])
+				continue;
+			n = snprintf(cls + w, sizeof(cls) - w, "%s%s %u",
+				     w ? ", " : "", srv_errlog_class_name(c),
+				     k->n[c]);
+			if (n < 0)
+				break;
+			w += (size_t)n;
+		}
+		snprintf(key, sizeof(key), "host #%zu", i + 1);
+		chk_fact(facts, "errlog", key, "%.60s: %u (%s)", k->name,
+			 k->total, cls);
+	}
+	if (st->hosts_untracked)
+		chk_fact(facts, "errlog", "hosts untracked",
+			 "%llu events of hosts beyond the first %d",
+			 (unsigned long long)st->hosts_untracked,
+			 SRV_EL_NHOSTS);
+}
+
+int srv_slice_errlog(const char *path, double since_s, struct chk_facts *facts,
+		     struct cd_findings *out)
+{
+	struct srv_errlog_opts o;
+	struct srv_errlog_stats *st;
+	char found[1024], err[512] = "", source[1100];
+	int journal = 0, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.naive_local = 1; /* MariaDB and MySQL 5.6 write local time */
+	o.timeout_s = 30;
+	if (since_s > 0)
+		o.since_s = (int64_t)time(NULL) - (int64_t)since_s;
+	if (!path) {
+		switch (srv_errlog_default_path(NULL, NULL, NULL, found,
+						sizeof(found))) {
+		case SRV_EL_SRC_FILE:
+			path = found;
+			break;
+		case SRV_EL_SRC_JOURNAL:
+			journal = 1;
+			break;
+		default:
+			chk_unreadable(facts, "error log",
+				       "not found in the usual places and no "
+				       "mariadb/mysql unit: give --error-log "
+				       "PATH (the server's log_error)");
+			return 0;
+		}
+	} else if (!strcmp(path, "journal")) {
+		journal = 1;
+	}
+	st = malloc(sizeof(*st));
+	if (!st || srv_errlog_stats_init(st, 60)) {
+		free(st);
+		return -1;
+	}
+	if (journal) {
+		snprintf(source, sizeof(source),
+			 "journal (journalctl -u mariadb -u mysql -u mysqld)");
+		rc = srv_errlog_read_journal(&o, st, err, sizeof(err));
+	} else {
+		snprintf(source, sizeof(source), "%s", path);
+		rc = srv_errlog_read(path, &o, st, err, sizeof(err));
+	}
+	if (rc) {
+		chk_unreadable(facts, "error log", "%s", err);
+		if (!st->lines) {
+			srv_errlog_stats_free(st);
+			free(st);
+			return 0;
+		}
+	}
+	srv_errlog_stats_sort(st);
+	srv_errlog_facts(st, source, facts);
+	rc = srv_errlog_rules(st, out);
+	srv_errlog_stats_free(st);
+	free(st);
+	return rc;
+}

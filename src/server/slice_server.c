@@ -1,0 +1,96 @@
+/* slice_server.c - the "server" slice of `check`: logs in with the given
+ * credentials, runs the read-only audit, applies its rules. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/kernel.h"
+#include "check/slices.h"
+#include "server/audit.h"
+#include "server/errlog.h"
+#include "server/session.h"
+
+/* log_error as a full path: "" means datadir/HOSTNAME.err, a relative
+ * name is relative to datadir, "stderr" or a syslog setup has no file. */
+static void learn_error_log(const struct chk_ctx *ctx,
+			    const struct srv_audit *a)
+{
+	const char *log = srv_var(a, "log_error");
+	const char *dir = srv_var(a, "datadir");
+	const char *host = srv_var(a, "hostname");
+	char *out = ctx->learned_error_log;
+
+	if (!out)
+		return;
+	out[0] = '\0';
+	if (!log || !dir)
+		return;
+	if (log[0] == '/')
+		snprintf(out, CHK_PATH_MAX, "%s", log);
+	else if (!log[0] && host)
+		snprintf(out, CHK_PATH_MAX, "%s%s%s.err", dir,
+			 dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
+			 host);
+	else if (log[0] && strcmp(log, "stderr"))
+		snprintf(out, CHK_PATH_MAX, "%s%s%s", dir,
+			 dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", log);
+}
+
+int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
+		     struct cd_findings *out)
+{
+	struct srv_session s;
+	struct srv_audit *a;
+	struct chk_kernel k;
+	char err[256] = "";
+	uint16_t port = 0;
+	int rc;
+
+	if (!ctx->server) {
+		chk_unreadable(facts, "server",
+			       "no server given (-h/-P/-S and credentials)");
+		return 0;
+	}
+	if (srv_connect(&s, ctx->server, ctx->user, ctx->password, 10, err,
+			sizeof(err)) < 0) {
+		chk_unreadable(facts, "server", "%s: %s", ctx->server->label,
+			       err);
+		return 0;
+	}
+	a = malloc(sizeof(*a));
+	if (!a) {
+		srv_close(&s);
+		return -1;
+	}
+	if (srv_audit_collect(&s, ctx->interval_s, a, facts, err, sizeof(err)) <
+	    0) {
+		chk_unreadable(facts, "server", "%s", err);
+		srv_close(&s);
+		free(a);
+		return 0;
+	}
+	srv_close(&s);
+	learn_error_log(ctx, a);
+	chk_kernel_read(ctx->procroot, &k);
+	a->somaxconn = k.somaxconn;
+	if (ctx->server->transport == CD_TCP) {
+		const struct sockaddr_in *sin =
+			(const struct sockaddr_in *)&ctx->server->addr;
+
+		port = ntohs(sin->sin_port); /* same offset for IPv6 */
+	}
+	rc = srv_audit_rules(a, ctx->census, port, facts, out);
+	free(a);
+	return rc;
+}
+
+int chk_slice_errlog(const struct chk_ctx *ctx, struct chk_facts *facts,
+		     struct cd_findings *out)
+{
+	const char *path = ctx->error_log;
+
+	if (!path && ctx->learned_error_log && ctx->learned_error_log[0])
+		path = ctx->learned_error_log;
+	return srv_slice_errlog(path, ctx->errlog_since_s, facts, out);
+}

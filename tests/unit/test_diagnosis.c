@@ -1,0 +1,99 @@
+/* test_diagnosis.c - ranking a root cause out of hand-made findings: a
+ * measured symptom joined with the host findings that explain it, a
+ * symptom nothing explains, and a clean run with a host risk. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "findings/diagnosis.h"
+
+static void add(struct cd_findings *f, const char *code, enum cd_severity s)
+{
+	assert_non_null(cd_finding_add(f, code, s));
+}
+
+static void explained(void **state)
+{
+	struct cd_findings m, h;
+	struct cd_diagnosis d;
+
+	(void)state;
+	cd_findings_init(&m);
+	cd_findings_init(&h);
+	add(&m, "CD2003", CD_SEV_CRITICAL);
+	add(&m, "CD3008", CD_SEV_WARNING);
+	add(&h, "CD3060", CD_SEV_WARNING);  /* unrelated */
+	add(&h, "CD5002", CD_SEV_WARNING);  /* hostname rule: DNS */
+	add(&h, "CD2010", CD_SEV_CRITICAL); /* dead nameserver */
+	cd_findings_sort(&m);
+	cd_findings_sort(&h);
+	cd_diagnose(&m, &h, &d);
+	assert_non_null(d.root);
+	assert_string_equal(d.root->def->code, "CD2003");
+	assert_false(d.unexplained);
+	assert_int_equal(d.ncauses, 2);
+	assert_string_equal(d.causes[0]->def->code, "CD2010");
+	assert_string_equal(d.causes[1]->def->code, "CD5002");
+	assert_null(d.risk);
+	cd_findings_free(&m);
+	cd_findings_free(&h);
+}
+
+static void unexplained_and_second_symptom(void **state)
+{
+	struct cd_findings m, h;
+	struct cd_diagnosis d;
+
+	(void)state;
+	cd_findings_init(&m);
+	cd_findings_init(&h);
+	/* The worst symptom has no cause here, the second one has. */
+	add(&m, "CD3002", CD_SEV_CRITICAL);
+	add(&m, "CD3003", CD_SEV_WARNING);
+	add(&h, "CD3041", CD_SEV_WARNING);
+	cd_diagnose(&m, &h, &d);
+	assert_string_equal(d.root->def->code, "CD3003");
+	assert_int_equal(d.ncauses, 1);
+	cd_findings_free(&h);
+	cd_findings_init(&h);
+	cd_diagnose(&m, &h, &d);
+	assert_string_equal(d.root->def->code, "CD3002");
+	assert_true(d.unexplained);
+	cd_findings_free(&m);
+	cd_findings_free(&h);
+}
+
+static void clean_run(void **state)
+{
+	struct cd_findings m, h;
+	struct cd_diagnosis d;
+
+	(void)state;
+	cd_findings_init(&m);
+	cd_findings_init(&h);
+	add(&h, "CD3046", CD_SEV_INFO);
+	cd_diagnose(&m, &h, &d);
+	assert_null(d.root);
+	assert_null(d.risk); /* info is no risk */
+	add(&h, "CD6040", CD_SEV_WARNING);
+	cd_diagnose(&m, &h, &d);
+	assert_null(d.root);
+	assert_string_equal(d.risk->def->code, "CD6040");
+	cd_findings_free(&m);
+	cd_findings_free(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(explained),
+		cmocka_unit_test(unexplained_and_second_symptom),
+		cmocka_unit_test(clean_run),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,218 @@
+/* test_srv_audit.c - the server audit's rules on hand-made audits: each
+ * variable, counter, host cache row and replication state gives its
+ * finding with its numbers; a healthy audit gives none. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "server/audit.h"
+
+static struct srv_audit a;
+static struct chk_facts facts;
+static struct cd_findings out;
+
+static void set(struct srv_kv *v, size_t *n, const char *name,
+		const char *value)
+{
+	snprintf(v[*n].name, sizeof(v[*n].name), "%s", name);
+	snprintf(v[*n].value, sizeof(v[*n].value), "%s", value);
+	(*n)++;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.somaxconn = 4096;
+	set(a.vars, &a.nvars, "skip_name_resolve", "ON");
+	set(a.vars, &a.nvars, "max_connections", "100");
+	set(a.vars, &a.nvars, "max_connect_errors", "10");
+	set(a.vars, &a.nvars, "back_log", "80");
+	set(a.vars, &a.nvars, "slave_net_timeout", "60");
+	set(a.status0, &a.nstatus0, "Threads_connected", "5");
+	set(a.status0, &a.nstatus0, "Max_used_connections", "12");
+	set(a.status0, &a.nstatus0, "Aborted_connects", "0");
+	chk_facts_init(&facts);
+	cd_findings_init(&out);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	chk_facts_free(&facts);
+	cd_findings_free(&out);
+	return 0;
+}
+
+static const struct cd_finding *run(const char *code)
+{
+	size_t i;
+
+	cd_findings_free(&out);
+	assert_int_equal(srv_audit_rules(&a, NULL, 3306, &facts, &out), 0);
+	cd_findings_sort(&out); /* as chk_run() does */
+	for (i = 0; code && i < out.n; i++)
+		if (!strcmp(out.v[i].def->code, code))
+			return &out.v[i];
+	return NULL;
+}
+
+static double ev(const struct cd_finding *f, const char *key)
+{
+	unsigned k;
+
+	for (k = 0; k < f->nev; k++)
+		if (!strcmp(f->ev[k].key, key))
+			return f->ev[k].v[0];
+	fail_msg("no evidence %s", key);
+	return 0;
+}
+
+static void healthy(void **state)
+{
+	(void)state;
+	run(NULL);
+	assert_int_equal(out.n, 0);
+}
+
+static void name_resolve(void **state)
+{
+	(void)state;
+	snprintf(a.vars[0].value, sizeof(a.vars[0].value), "OFF");
+	assert_non_null(run("CD6040"));
+}
+
+static void near_limit(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	snprintf(a.status0[1].value, sizeof(a.status0[1].value), "95");
+	f = run("CD6041");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_WARNING); /* the peak only */
+	snprintf(a.status0[0].value, sizeof(a.status0[0].value), "99");
+	f = run("CD6041");
+	assert_int_equal(f->severity, CD_SEV_CRITICAL);
+	assert_float_equal(ev(f, "threads_connected"), 99, 1e-9);
+}
+
+static void errors_rising(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	set(a.status0, &a.nstatus0, "Connection_errors_tcpwrap", "3");
+	f = run("CD6042");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_INFO); /* one sample */
+	/* A second sample 2 s later: tcpwrap +4 -> 2/s. */
+	memcpy(a.status1, a.status0, sizeof(a.status0));
+	a.nstatus1 = a.nstatus0;
+	snprintf(a.status1[3].value, sizeof(a.status1[3].value), "7");
+	a.interval_s = 2;
+	f = run("CD6042");
+	assert_int_equal(f->severity, CD_SEV_WARNING);
+	assert_float_equal(ev(f, "tcpwrap_errors"), 7, 1e-9);
+	assert_non_null(strstr(f->evidence, "Connection_errors_tcpwrap=7 "
+					    "(2.00/s)"));
+}
+
+static void host_cache(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	a.nhosts = 2;
+	snprintf(a.hosts[0].ip, sizeof(a.hosts[0].ip), "10.0.0.7");
+	a.hosts[0].connect_errors = 6;
+	snprintf(a.hosts[1].ip, sizeof(a.hosts[1].ip), "10.0.0.8");
+	a.hosts[1].connect_errors = 10;
+	a.hosts[1].nameinfo_errors = 3;
+	run(NULL);
+	assert_int_equal(out.n, 3);
+	f = run("CD6043");
+	assert_non_null(f);
+	assert_non_null(run("CD6044"));
+	/* Critical (10 >= 10: blocked) sorts first. */
+	assert_string_equal(out.v[0].def->code, "CD6043");
+	assert_int_equal(out.v[0].severity, CD_SEV_CRITICAL);
+	assert_non_null(strstr(out.v[0].summary, "10.0.0.8"));
+	assert_non_null(strstr(out.v[0].summary, "blocked"));
+}
+
+static void pool_mismatch(void **state)
+{
+	struct chk_sock socks[4];
+	struct chk_census c;
+	const struct cd_finding *f;
+	size_t i;
+
+	(void)state;
+	memset(socks, 0, sizeof(socks));
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < 4; i++) {
+		socks[i].state = CHK_TCP_ESTABLISHED;
+		socks[i].dport = 3306;
+		socks[i].sport = (uint16_t)(40000 + i);
+	}
+	c.tcp = socks;
+	c.ntcp = 4;
+	/* The server lists only the first; 40003 is the audit's own. */
+	a.npeers = 1;
+	a.peer_port[0] = 40000;
+	cd_findings_free(&out);
+	assert_int_equal(srv_audit_rules(&a, &c, 3306, &facts, &out), 0);
+	assert_int_equal(out.n, 1);
+	f = &out.v[0];
+	assert_string_equal(f->def->code, "CD6045");
+	assert_float_equal(ev(f, "unknown_to_server"), 2, 1e-9);
+}
+
+static void replication(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	a.nlinks = 1;
+	snprintf(a.links[0].master_host, sizeof(a.links[0].master_host),
+		 "10.213.1.1");
+	a.links[0].master_port = 3306;
+	snprintf(a.links[0].io_running, sizeof(a.links[0].io_running), "Yes");
+	snprintf(a.links[0].sql_running, sizeof(a.links[0].sql_running),
+		 "Yes");
+	f = run("CD7002");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "slave_net_timeout_s"), 60, 1e-9);
+	assert_null(run("CD7001"));
+	snprintf(a.links[0].io_running, sizeof(a.links[0].io_running),
+		 "Connecting");
+	a.links[0].last_io_errno = 2003;
+	f = run("CD7001");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "last_io_errno"), 2003, 1e-9);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(healthy, setup, teardown),
+		cmocka_unit_test_setup_teardown(name_resolve, setup, teardown),
+		cmocka_unit_test_setup_teardown(near_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(errors_rising, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(host_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(pool_mismatch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(replication, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
