@@ -2,8 +2,10 @@
 # The README's first command: on a fresh Debian 12 machine (as root) install
 # the packages, build conndoctor, start a throwaway MariaDB (own datadir,
 # port and socket under a temporary folder, a `conndoctor` user with a
-# random password) and probe it over TCP and over the Unix socket side by
-# side. The server is stopped and its folder removed at the end.
+# random password) and run the main job against it: `conndoctor diagnose`
+# probes it over TCP and over the Unix socket side by side, audits this host
+# and the server, and prints the root cause first. The server is stopped and
+# its folder removed at the end.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${CD_BUILD_DIR:-$top/build}
@@ -19,9 +21,9 @@ trap stop EXIT
 # shellcheck disable=SC1091
 . "$dir/env"
 echo "== throwaway MariaDB on 127.0.0.1:$CD_PORT and $CD_SOCKET (pid $CD_PID)"
-echo "== conndoctor probe --compare: TCP and the Unix socket side by side"
+echo "== conndoctor diagnose: TCP and the Unix socket, this host, the server"
 # The password stays in the 0600 option file: never on a command line.
 rc=0
-"$build/conndoctor" probe --defaults-file="$CD_CNF" --compare -n 20 -c 2 || rc=$?
+"$build/conndoctor" diagnose --defaults-file="$CD_CNF" -S "$CD_SOCKET" || rc=$?
 echo "== exit status $rc (0 healthy, 1 warnings, 2 critical, 69 unreachable)"
 exit "$rc"

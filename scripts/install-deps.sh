@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config libssl-dev libpcap-dev libcmocka-dev libwrap0-dev
   mariadb-server mariadb-client tcpdump tshark iptables conntrack iproute2 python3
-  clang clang-format clang-tidy valgrind procps iputils-ping
+  clang clang-format clang-tidy valgrind procps iputils-ping net-tools
 )
 POLICY=/usr/sbin/policy-rc.d
 POLICY_MARK="# conndoctor install-deps.sh: temporary"

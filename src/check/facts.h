@@ -11,10 +11,9 @@
 void chk_host_facts_read(struct cd_host_facts *f, const char *procroot,
 			 const char *resolv_conf, const char *res_options);
 
-/* Parses resolv.conf text (NUL-terminated) into f's resolver fields. */
-void chk_resolv_parse(struct cd_host_facts *f, const char *text);
-
-/* Applies an "options" line's words (timeout:N attempts:N ...) to f. */
-void chk_resolv_options(struct cd_host_facts *f, const char *words);
+/* Parses resolv.conf text (NUL-terminated) and RES_OPTIONS words (NULL:
+ * none) into f's resolver fields. */
+void chk_resolv_parse(struct cd_host_facts *f, const char *text,
+		      const char *res_options);
 
 #endif /* CONNDOCTOR_CHECK_FACTS_H */

@@ -220,17 +220,12 @@ static void logged_in(struct conn *c)
 static int auth_response(struct conn *c, const char *plugin, uint8_t *out)
 {
 	const char *pw = eng_cfg(c)->password ? eng_cfg(c)->password : "";
-	size_t pwlen = strlen(pw);
+	int n = mysql_auth_response(plugin, pw, strlen(pw), c->scramble,
+				    c->scramble_len, out);
 
-	if (!plugin[0] || !strcmp(plugin, native_plugin))
-		return mysql_native_scramble(out, pw, pwlen, c->scramble,
-					     c->scramble_len);
-	if (!strcmp(plugin, sha2_plugin)) {
+	if (n >= 0 && !strcmp(plugin, sha2_plugin))
 		c->sha2 = SHA2_WAIT_RESULT;
-		return mysql_sha2_scramble(out, pw, pwlen, c->scramble,
-					   c->scramble_len);
-	}
-	return -1;
+	return n < 0 ? -1 : n;
 }
 
 static void send_login(struct conn *c, uint8_t seq)
@@ -311,8 +306,9 @@ static void tls_step(struct conn *c)
 static void start_tls(struct conn *c)
 {
 	const struct probe_config *cfg = eng_cfg(c);
+	SSL_CTX *ctx = eng_ssl_ctx(c);
 
-	c->ssl = SSL_new(eng_ssl_ctx(c));
+	c->ssl = ctx ? SSL_new(ctx) : NULL;
 	if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1) {
 		set_message(c, "%s", "cannot create a TLS session");
 		eng_finish(c, CD_TLS_FAILED, 0);
@@ -697,12 +693,14 @@ void client_readable(struct conn *c)
 	}
 	for (int rounds = 0; rounds < 64; rounds++) {
 		ssize_t n;
+		size_t room;
 
 		if (c->rlen == c->rcap && grow_rbuf(c) < 0) {
 			set_message(c, "%s", "packet too large");
 			eng_finish(c, CD_PROTOCOL_ERROR, ENOMEM);
 			return;
 		}
+		room = c->rcap - c->rlen;
 		if (c->ssl) {
 			int r = SSL_read(c->ssl, c->rbuf + c->rlen,
 					 (int)(c->rcap - c->rlen));
@@ -737,6 +735,11 @@ void client_readable(struct conn *c)
 		c->rlen += (size_t)n;
 		process(c);
 		if (c->gen != gen || c->state == C_FREE)
+			return;
+		/* Level-triggered: a short read means the socket is drained
+		 * for now; epoll reports the rest. TLS may hold decrypted
+		 * bytes, so it reads on until WANT_READ. */
+		if (!c->ssl && (size_t)n < room)
 			return;
 	}
 }
@@ -796,8 +799,11 @@ void client_connected(struct conn *c)
 					ntohs(((struct sockaddr_in6 *)&ss)
 						      ->sin6_port);
 		}
-		/* libmysqlclient sets it; so do we, to time the same way. */
-		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		/* libmysqlclient sets it; so do we, to time the same way
+		 * (a connect-only probe sends nothing: no need). */
+		if (cfg->stop_after != PROBE_STOP_CONNECT)
+			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				   sizeof(one));
 	}
 	if (cfg->stop_after == PROBE_STOP_CONNECT) {
 		eng_finish(c, CD_OK, 0);

@@ -147,8 +147,16 @@ const struct probe_config *eng_cfg(const struct conn *c)
 	return c->eng->cfg;
 }
 
+static int build_ssl(struct engine *e, char *errbuf, size_t errlen);
+
+/* Made on first use: OpenSSL's setup costs milliseconds, which a run
+ * against a server without TLS should not pay. NULL when it fails. */
 SSL_CTX *eng_ssl_ctx(struct conn *c)
 {
+	char err[128];
+
+	if (!c->eng->ssl_ctx && build_ssl(c->eng, err, sizeof(err)) < 0)
+		return NULL;
 	return c->eng->ssl_ctx;
 }
 
@@ -680,8 +688,11 @@ int probe_run(const struct probe_config *cfg, uint16_t level, uint16_t repeat,
 		snprintf(errbuf, errlen, "epoll_create1: %s", strerror(errno));
 		goto out;
 	}
+	/* Verifying modes load the CA now, so a bad CA file is a usage
+	 * error up front rather than a TLS failure per attempt. */
 	if (build_command(&e, errbuf, errlen) ||
-	    build_ssl(&e, errbuf, errlen)) {
+	    (cfg->ssl_mode >= PROBE_SSL_VERIFY_CA &&
+	     build_ssl(&e, errbuf, errlen))) {
 		rc = -2; /* the configuration, not the system */
 		goto out;
 	}

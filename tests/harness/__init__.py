@@ -214,10 +214,15 @@ def run_tests(module_globals):
     modname = module_globals.get("__name__")
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
+    wanted = [a for a in sys.argv[1:] if not a.startswith("-")]
     for obj in list(module_globals.values()):
         if (isinstance(obj, type) and issubclass(obj, unittest.TestCase)
                 and obj.__module__ == modname):
-            suite.addTests(loader.loadTestsFromTestCase(obj))
+            for test in loader.loadTestsFromTestCase(obj):
+                # Names on the command line pick tests: "Class" or
+                # "Class.test_name" or any part of the test's id.
+                if not wanted or any(w in test.id() for w in wanted):
+                    suite.addTest(test)
     _install_handlers()
     results = []
 

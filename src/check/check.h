@@ -1,0 +1,139 @@
+/* check.h - `conndoctor check`: audits this host for what breaks MySQL
+ * connections. The audit is made of slices (kernel, census, wrappers,
+ * resolver, firewall, fds); each slice runs a collector that reads the
+ * system into a plain struct, then pure rules that turn that struct into
+ * findings, and adds the facts it read to the report. Nothing here
+ * changes the host. */
+#ifndef CONNDOCTOR_CHECK_CHECK_H
+#define CONNDOCTOR_CHECK_CHECK_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "findings/findings.h"
+#include "probe/probe.h"
+
+#define CHK_MAX_PORTS 16
+
+/* ---- the socket census (netlink sock_diag), shared by later slices ---- */
+
+/* Kernel TCP states (include/net/tcp_states.h). */
+enum chk_tcp_state {
+	CHK_TCP_ESTABLISHED = 1,
+	CHK_TCP_SYN_SENT,
+	CHK_TCP_SYN_RECV,
+	CHK_TCP_FIN_WAIT1,
+	CHK_TCP_FIN_WAIT2,
+	CHK_TCP_TIME_WAIT,
+	CHK_TCP_CLOSE,
+	CHK_TCP_CLOSE_WAIT,
+	CHK_TCP_LAST_ACK,
+	CHK_TCP_LISTEN,
+	CHK_TCP_CLOSING
+};
+
+/* One TCP socket to or from a MySQL port. */
+struct chk_sock {
+	uint8_t family;		  /* AF_INET / AF_INET6 */
+	uint8_t state;		  /* enum chk_tcp_state */
+	uint8_t timer;		  /* idiag_timer: 0 none, 1 retransmit,
+				     2 keepalive, 3 TIME_WAIT, 4 zero window */
+	uint8_t retrans;	  /* idiag_retrans */
+	struct in6_addr src, dst; /* IPv4 as ::ffff:a.b.c.d */
+	uint16_t sport, dport;
+	uint32_t expires_ms;	 /* timer expiry */
+	uint32_t rqueue, wqueue; /* LISTEN: accept queue length and backlog */
+	uint32_t uid;
+	uint32_t inode;	 /* 0 for TIME_WAIT and request sockets */
+	int server_side; /* sport is a MySQL port (we are the server) */
+};
+
+/* One Unix stream socket of mysqld's socket path (listener and peers). */
+struct chk_usock {
+	uint32_t inode;
+	uint32_t peer_inode;
+	uint8_t state;
+	uint32_t rqueue, wqueue;
+	char path[108]; /* bound name; accepted ends carry the listener's
+			   name, client ends have none */
+	uint8_t role;	/* enum chk_urole (census.c) */
+};
+
+/* Which side of mysqld's Unix socket a chk_usock is. */
+enum chk_urole {
+	CHK_UROLE_OTHER = 0,
+	CHK_UROLE_LISTENER, /* bound to the path, LISTEN */
+	CHK_UROLE_SERVER,   /* an accepted end, held by mysqld */
+	CHK_UROLE_CLIENT    /* a client's end (connected or still queued) */
+};
+
+struct chk_census {
+	struct chk_sock *tcp;
+	size_t ntcp, tcp_cap;
+	struct chk_usock *unix_;
+	size_t nunix, unix_cap;
+	int tcp_ok, unix_ok; /* the dumps succeeded */
+	int kernel_filter;   /* the kernel applied the port bytecode */
+};
+
+/* ---- what a check run knows and produces ---- */
+
+struct chk_ctx {
+	const char *procroot;	       /* "/proc", or a test's fixture tree */
+	const char *etcroot;	       /* "/etc", or a test's fixture tree */
+	uint16_t ports[CHK_MAX_PORTS]; /* MySQL TCP ports (3306 + --port) */
+	size_t nports;
+	const char *socket_path; /* mysqld's Unix socket, NULL: unknown */
+	const char *mysqld_path; /* --mysqld, NULL: find the running one */
+	const char *hosts_allow; /* --hosts-allow, NULL: etcroot's */
+	const char *hosts_deny;	 /* --hosts-deny, NULL: etcroot's */
+	double interval_s;	 /* counters sampled twice this far apart */
+	int resolve;		 /* run DNS measurements */
+	double dns_timeout_s;	 /* bound for all lookups together */
+	const struct chk_census *census; /* filled by the census slice */
+	/* The server to audit (the "server" slice), NULL: none. */
+	const struct probe_target *server;
+	const char *user, *password; /* borrowed; never printed */
+	/* The "errlog" slice: a file, "journal", or NULL to find it. */
+	const char *error_log;
+	double errlog_since_s; /* only the last this many seconds, 0: all */
+	/* Filled by the server slice with the server's log_error as a full
+	 * path when it is a file ("" otherwise); the errlog slice reads it
+	 * when error_log is NULL. Points to CHK_PATH_MAX bytes, may be NULL. */
+	char *learned_error_log;
+};
+
+#define CHK_PATH_MAX 4096
+
+/* A fact the report shows: what was read, and what it means. */
+struct chk_fact {
+	char section[16]; /* slice: "kernel", "census", ... */
+	char key[48];
+	char value[200];
+};
+
+/* Facts, and the things a run could not read (permissions, tools). */
+struct chk_facts {
+	struct chk_fact *v;
+	size_t n, cap;
+};
+
+void chk_facts_init(struct chk_facts *f);
+void chk_facts_free(struct chk_facts *f);
+/* Adds a fact; the value is printf-formatted. */
+__attribute__((format(printf, 4, 5))) void chk_fact(struct chk_facts *f,
+						    const char *section,
+						    const char *key,
+						    const char *fmt, ...);
+/* Records what could not be read and why (section "unreadable"). */
+__attribute__((format(printf, 3, 4))) void
+chk_unreadable(struct chk_facts *f, const char *what, const char *fmt, ...);
+
+/* A slice: collects, applies its rules, adds facts and findings. Returns
+ * 0, or -1 only when out of memory (an unreadable source is a fact). */
+typedef int (*chk_slice_fn)(const struct chk_ctx *ctx, struct chk_facts *facts,
+			    struct cd_findings *out);
+
+#endif /* CONNDOCTOR_CHECK_CHECK_H */
