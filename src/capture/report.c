@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
-#include "capture/jout.h"
+#include "util/json.h"
 
 #define RED    "\033[1;31m"
 #define YELLOW "\033[1;33m"
@@ -19,7 +19,7 @@
 #define RESET  "\033[0m"
 
 struct cap_report {
-	struct jout jo; /* JSON lines */
+	struct json jo; /* JSON lines */
 	struct cap_report_opts o;
 	const struct cap_totals *t;
 	int header_done;   /* text: the table's header is out */
@@ -53,14 +53,14 @@ struct cap_report *cap_report_new(const struct cap_report_opts *o,
 		return NULL;
 	r->o = *o;
 	r->t = totals;
-	jo_init(&r->jo, o->out, o->line_flush);
+	json_init(&r->jo, o->out, o->line_flush);
 	return r;
 }
 
 void cap_report_free(struct cap_report *r)
 {
 	if (r)
-		jo_flush(&r->jo);
+		json_flush(&r->jo);
 	free(r);
 }
 
@@ -69,68 +69,68 @@ int cap_report_conn_seen(const struct cap_report *r)
 	return r->conn_seen;
 }
 
-/* ---- JSON helpers: keys are literals (JO_KEY) ---- */
+/* ---- JSON helpers: keys are literals (JSON_KEY) ---- */
 
-#define JKEY_INT(j, k, v)	  (JO_KEY(j, k), jo_int(j, v))
-#define JKEY_US(j, k, us)	  (JO_KEY(j, k), jo_us(j, us))
-#define JKEY_STR(j, k, v)	  (JO_KEY(j, k), jstr_or_null(j, v))
-#define JKEY_BOOL(j, k, v)	  (JO_KEY(j, k), jo_bool(j, v))
-#define JKEY_TIME(j, k, us, base) (JO_KEY(j, k), jtime(j, us, base))
-#define JKEY_PAIR(j, k, c, s)	  (JO_KEY(j, k), jpair(j, c, s))
+#define JKEY_INT(j, k, v)	  (JSON_KEY(j, k), json_int(j, v))
+#define JKEY_US(j, k, us)	  (JSON_KEY(j, k), json_us(j, us))
+#define JKEY_STR(j, k, v)	  (JSON_KEY(j, k), jstr_or_null(j, v))
+#define JKEY_BOOL(j, k, v)	  (JSON_KEY(j, k), json_bool(j, v))
+#define JKEY_TIME(j, k, us, base) (JSON_KEY(j, k), jtime(j, us, base))
+#define JKEY_PAIR(j, k, c, s)	  (JSON_KEY(j, k), jpair(j, c, s))
 
-static void jstr_or_null(struct jout *j, const char *v)
+static void jstr_or_null(struct json *j, const char *v)
 {
 	if (v)
-		jo_str(j, v);
+		json_str(j, v);
 	else
-		jo_null(j);
+		json_null(j);
 }
 
 /* Seconds from base, or null when the time is 0 (never happened). */
-static void jtime(struct jout *j, int64_t us, int64_t base)
+static void jtime(struct json *j, int64_t us, int64_t base)
 {
 	if (us)
-		jo_us(j, us - base);
+		json_us(j, us - base);
 	else
-		jo_null(j);
+		json_null(j);
 }
 
-static void jpair(struct jout *j, uint64_t client, uint64_t server)
+static void jpair(struct json *j, uint64_t client, uint64_t server)
 {
-	jo_obj(j);
+	json_obj(j);
 	JKEY_INT(j, "client", (int64_t)client);
 	JKEY_INT(j, "server", (int64_t)server);
-	jo_obj_end(j);
+	json_obj_end(j);
 }
 
-static void jladder(struct jout *j, const struct cap_ladder *l, int64_t base)
+static void jladder(struct json *j, const struct cap_ladder *l, int64_t base)
 {
 	unsigned i;
 
-	jo_arr(j);
+	json_arr(j);
 	for (i = 0; i < l->n && i < CAP_LADDER_MAX; i++)
-		jo_us(j, l->at_us[i] - base);
-	jo_arr_end(j);
+		json_us(j, l->at_us[i] - base);
+	json_arr_end(j);
 }
 
-static void jerr(struct jout *j, const struct cap_err *e)
+static void jerr(struct json *j, const struct cap_err *e)
 {
 	if (!e->code) {
-		jo_null(j);
+		json_null(j);
 		return;
 	}
-	jo_obj(j);
+	json_obj(j);
 	JKEY_INT(j, "code", e->code);
 	JKEY_STR(j, "sqlstate", e->sqlstate);
 	JKEY_STR(j, "message", e->message);
-	jo_obj_end(j);
+	json_obj_end(j);
 }
 
-static void jfinding(struct jout *j, const struct cd_finding *f, int full)
+static void jfinding(struct json *j, const struct cd_finding *f, int full)
 {
 	unsigned k, m;
 
-	jo_obj(j);
+	json_obj(j);
 	if (full)
 		JKEY_STR(j, "type", "finding");
 	JKEY_STR(j, "code", f->def->code);
@@ -141,25 +141,25 @@ static void jfinding(struct jout *j, const struct cd_finding *f, int full)
 	}
 	JKEY_STR(j, "summary", f->summary);
 	JKEY_STR(j, "evidence", f->evidence);
-	JO_KEY(j, "data");
-	jo_obj(j);
+	JSON_KEY(j, "data");
+	json_obj(j);
 	for (k = 0; k < f->nev; k++) {
 		const struct cd_evidence *e = &f->ev[k];
 
-		jo_key(j, e->key);
+		json_key(j, e->key);
 		if (e->n == 1) {
-			jo_num(j, e->v[0]);
+			json_num(j, e->v[0]);
 			continue;
 		}
-		jo_arr(j);
+		json_arr(j);
 		for (m = 0; m < e->n; m++)
-			jo_num(j, e->v[m]);
-		jo_arr_end(j);
+			json_num(j, e->v[m]);
+		json_arr_end(j);
 	}
-	jo_obj_end(j);
+	json_obj_end(j);
 	if (full)
 		JKEY_STR(j, "advice", f->def->advice);
-	jo_obj_end(j);
+	json_obj_end(j);
 }
 
 /* ---- inputs ---- */
@@ -168,16 +168,16 @@ void cap_report_input(struct cap_report *r, const char *name, int linktype,
 		      int snaplen)
 {
 	char lb[32];
-	struct jout *j = &r->jo;
+	struct json *j = &r->jo;
 
 	if (r->o.json) {
-		jo_obj(j);
+		json_obj(j);
 		JKEY_STR(j, "type", "input");
 		JKEY_STR(j, "name", name);
 		JKEY_STR(j, "linktype",
 			 cap_linktype_name(linktype, lb, sizeof(lb)));
 		JKEY_INT(j, "snaplen", snaplen);
-		jo_obj_end(j);
+		json_obj_end(j);
 		return;
 	}
 	fprintf(r->o.out, "%sinput%s %s (%s, snaplen %d)\n", col(r, DIM),
@@ -190,10 +190,10 @@ void cap_report_input(struct cap_report *r, const char *name, int linktype,
 static void command_json(struct cap_report *r, const struct cap_conn *c,
 			 const struct cap_cmd *cmd)
 {
-	struct jout *j = &r->jo;
+	struct json *j = &r->jo;
 	char cb[24];
 
-	jo_obj(j);
+	json_obj(j);
 	JKEY_STR(j, "type", "command");
 	JKEY_INT(j, "conn", (int64_t)c->id);
 	JKEY_INT(j, "n", (int64_t)cmd->n);
@@ -211,12 +211,12 @@ static void command_json(struct cap_report *r, const struct cap_conn *c,
 	JKEY_INT(j, "affected_rows", (int64_t)cmd->affected);
 	JKEY_INT(j, "results", cmd->results);
 	JKEY_INT(j, "warnings", cmd->warnings);
-	JO_KEY(j, "error");
+	JSON_KEY(j, "error");
 	jerr(j, &cmd->err);
 	JKEY_TIME(j, "first_byte_s", cmd->first_us, cmd->start_us);
 	JKEY_TIME(j, "response_s", cmd->end_us, cmd->start_us);
 	JKEY_INT(j, "response_bytes", (int64_t)cmd->resp_bytes);
-	jo_obj_end(j);
+	json_obj_end(j);
 }
 
 void cap_report_command(struct cap_report *r, const struct cap_conn *c,
@@ -473,18 +473,18 @@ static void timeline_head(struct cap_report *r, const struct cap_conn *c)
 void cap_report_event(struct cap_report *r, const struct cap_event *e)
 {
 	char text[512];
-	struct jout *j = &r->jo;
+	struct json *j = &r->jo;
 
 	event_text(e, text, sizeof(text));
 	if (r->o.json) {
-		jo_obj(j);
+		json_obj(j);
 		JKEY_STR(j, "type", "event");
 		JKEY_INT(j, "conn", (int64_t)e->conn->id);
 		JKEY_US(j, "t_s", e->ts_us - e->conn->first_us);
 		JKEY_STR(j, "dir", e->dir == CAP_C2S ? "c2s" : "s2c");
 		JKEY_STR(j, "event", event_token(e->kind));
 		JKEY_STR(j, "text", text);
-		jo_obj_end(j);
+		json_obj_end(j);
 		return;
 	}
 	timeline_head(r, e->conn);
@@ -590,18 +590,18 @@ static void conn_text_row(struct cap_report *r, const struct cap_conn *c)
 	r->rows++;
 }
 
-static void anomalies_json(struct jout *j, const struct cap_conn *c)
+static void anomalies_json(struct json *j, const struct cap_conn *c)
 {
 	unsigned k;
 
-	JO_KEY(j, "anomalies");
-	jo_arr(j);
+	JSON_KEY(j, "anomalies");
+	json_arr(j);
 	for (k = 0; k < CAP_AN__COUNT; k++) {
 		const struct cap_anomaly_rec *a = &c->my.an[k];
 
 		if (!a->count)
 			continue;
-		jo_obj(j);
+		json_obj(j);
 		JKEY_STR(j, "kind", cap_anomaly_name((enum cap_anomaly)k));
 		JKEY_INT(j, "count", a->count);
 		JKEY_STR(j, "by", a->dir == CAP_C2S ? "client" : "server");
@@ -618,12 +618,12 @@ static void anomalies_json(struct jout *j, const struct cap_conn *c)
 			JKEY_INT(j, "length", a->length);
 			JKEY_INT(j, "length_seen", a->length_seen);
 		}
-		jo_obj_end(j);
+		json_obj_end(j);
 	}
-	jo_arr_end(j);
+	json_arr_end(j);
 }
 
-static void mysql_json(struct jout *j, const struct cap_conn *c)
+static void mysql_json(struct json *j, const struct cap_conn *c)
 {
 	const struct cap_session *my = &c->my;
 	int64_t at = c->hs_ack_us  ? c->hs_ack_us
@@ -631,21 +631,21 @@ static void mysql_json(struct jout *j, const struct cap_conn *c)
 				   : 0;
 	char cb[24];
 
-	JO_KEY(j, "mysql");
-	jo_obj(j);
+	JSON_KEY(j, "mysql");
+	json_obj(j);
 	JKEY_STR(j, "state", cap_state_name(my->state));
-	JO_KEY(j, "greeting_s");
+	JSON_KEY(j, "greeting_s");
 	if (my->greeting_us && at)
-		jo_us(j, my->greeting_us - at);
+		json_us(j, my->greeting_us - at);
 	else
-		jo_null(j);
+		json_null(j);
 	JKEY_STR(j, "server_version", my->greeting_us ? my->version : NULL);
 	JKEY_BOOL(j, "mariadb", my->mariadb);
-	JO_KEY(j, "connection_id");
+	JSON_KEY(j, "connection_id");
 	if (my->greeting_us)
-		jo_int(j, my->conn_id);
+		json_int(j, my->conn_id);
 	else
-		jo_null(j);
+		json_null(j);
 	JKEY_STR(j, "server_plugin",
 		 my->server_plugin[0] ? my->server_plugin : NULL);
 	JKEY_BOOL(j, "refused", my->refused);
@@ -656,59 +656,59 @@ static void mysql_json(struct jout *j, const struct cap_conn *c)
 	JKEY_STR(j, "auth_switch",
 		 my->switch_plugin[0] ? my->switch_plugin : NULL);
 	JKEY_STR(j, "login", cap_login_name(my->login));
-	JO_KEY(j, "login_s");
+	JSON_KEY(j, "login_s");
 	if (my->auth_us && my->login_us)
-		jo_us(j, my->auth_us - my->login_us);
+		json_us(j, my->auth_us - my->login_us);
 	else
-		jo_null(j);
+		json_null(j);
 	JKEY_BOOL(j, "tls", my->tls);
 	JKEY_BOOL(j, "compressed", my->compressed);
-	JO_KEY(j, "error");
+	JSON_KEY(j, "error");
 	jerr(j, &my->err);
 	JKEY_INT(j, "commands", (int64_t)my->commands);
 	JKEY_INT(j, "errors", (int64_t)my->errors);
 	JKEY_INT(j, "rows", (int64_t)my->rows);
-	JO_KEY(j, "max_response_s");
+	JSON_KEY(j, "max_response_s");
 	if (my->max_resp_us)
-		jo_us(j, my->max_resp_us);
+		json_us(j, my->max_resp_us);
 	else
-		jo_null(j);
+		json_null(j);
 	JKEY_BOOL(j, "quit", my->quit);
 	JKEY_INT(j, "change_user", my->change_user);
-	JO_KEY(j, "binlog");
+	JSON_KEY(j, "binlog");
 	if (my->binlog) {
-		jo_obj(j);
+		json_obj(j);
 		JKEY_INT(j, "events", (int64_t)my->binlog_events);
 		JKEY_INT(j, "heartbeats", (int64_t)my->heartbeats);
 		JKEY_US(j, "max_gap_s", my->binlog_max_gap_us);
-		jo_obj_end(j);
+		json_obj_end(j);
 	} else {
-		jo_null(j);
+		json_null(j);
 	}
-	JO_KEY(j, "pending");
+	JSON_KEY(j, "pending");
 	if (my->pending) {
-		jo_obj(j);
+		json_obj(j);
 		JKEY_STR(j, "command",
 			 cap_command_name(my->pending_cmd, cb, sizeof(cb)));
 		JKEY_STR(j, "argument", my->pending_arg);
 		JKEY_US(j, "at_s", my->pending_us - c->first_us);
-		jo_obj_end(j);
+		json_obj_end(j);
 	} else {
-		jo_null(j);
+		json_null(j);
 	}
 	anomalies_json(j, c);
-	jo_obj_end(j);
+	json_obj_end(j);
 }
 
-static void tcp_json(struct jout *j, const struct cap_conn *c)
+static void tcp_json(struct json *j, const struct cap_conn *c)
 {
 	const struct cap_dir_stats *d0 = &c->dir[0], *d1 = &c->dir[1];
 	int w = d1->rtx.n > d0->rtx.n;
 
-	JO_KEY(j, "tcp");
-	jo_obj(j);
+	JSON_KEY(j, "tcp");
+	json_obj(j);
 	JKEY_PAIR(j, "retransmissions", d0->retrans, d1->retrans);
-	JO_KEY(j, "worst_resend_at_s");
+	JSON_KEY(j, "worst_resend_at_s");
 	jladder(j, &c->dir[w].rtx,
 		c->dir[w].rtx.n ? c->dir[w].rtx.at_us[0] : 0);
 	JKEY_PAIR(j, "out_of_order", d0->ooo, d1->ooo);
@@ -723,7 +723,7 @@ static void tcp_json(struct jout *j, const struct cap_conn *c)
 	JKEY_PAIR(j, "keepalives_answered", d0->keepalive_acks,
 		  d1->keepalive_acks);
 	JKEY_US(j, "max_idle_s", c->max_idle_us);
-	jo_obj_end(j);
+	json_obj_end(j);
 }
 
 static void conn_json(struct cap_report *r, const struct cap_conn *c,
@@ -731,10 +731,10 @@ static void conn_json(struct cap_report *r, const struct cap_conn *c,
 {
 	int64_t base = c->syn.n ? c->syn.at_us[0] : c->first_us;
 	char a[64], b[64], eb[96];
-	struct jout *j = &r->jo;
+	struct json *j = &r->jo;
 	size_t i;
 
-	jo_obj(j);
+	json_obj(j);
 	JKEY_STR(j, "type", "connection");
 	JKEY_INT(j, "id", (int64_t)c->id);
 	JKEY_STR(j, "client", cap_endpoint_str(&c->client, a, sizeof(a)));
@@ -746,13 +746,13 @@ static void conn_json(struct cap_report *r, const struct cap_conn *c,
 	JKEY_PAIR(j, "packets", c->dir[0].packets, c->dir[1].packets);
 	JKEY_PAIR(j, "bytes", c->dir[0].bytes, c->dir[1].bytes);
 
-	JO_KEY(j, "handshake");
-	jo_obj(j);
+	JSON_KEY(j, "handshake");
+	json_obj(j);
 	JKEY_INT(j, "syn", c->syn.n);
-	JO_KEY(j, "syn_at_s");
+	JSON_KEY(j, "syn_at_s");
 	jladder(j, &c->syn, base);
 	JKEY_INT(j, "synack", c->synack.n);
-	JO_KEY(j, "synack_at_s");
+	JSON_KEY(j, "synack_at_s");
 	jladder(j, &c->synack, base);
 	JKEY_TIME(j, "ack_at_s", c->hs_ack_us, base);
 	JKEY_INT(j, "synack_after_ack", c->synack_after_ack);
@@ -760,12 +760,12 @@ static void conn_json(struct cap_report *r, const struct cap_conn *c,
 	JKEY_BOOL(j, "rst_to_syn", c->syn_rst_us != 0);
 	JKEY_BOOL(j, "established", c->established);
 	JKEY_TIME(j, "connect_s", c->synack.n ? c->synack.at_us[0] : 0, base);
-	jo_obj_end(j);
+	json_obj_end(j);
 
 	tcp_json(j, c);
 
-	JO_KEY(j, "close");
-	jo_obj(j);
+	JSON_KEY(j, "close");
+	json_obj(j);
 	JKEY_STR(j, "by",
 		 c->closer < 0		? NULL
 		 : c->closer == CAP_C2S ? "client"
@@ -777,16 +777,16 @@ static void conn_json(struct cap_report *r, const struct cap_conn *c,
 		 c->closer < 0 ? NULL : cap_state_name(c->close_state));
 	JKEY_STR(j, "end", cap_end_phrase(c, eb, sizeof(eb)));
 	JKEY_BOOL(j, "open_at_capture_end", c->ended_by_capture);
-	jo_obj_end(j);
+	json_obj_end(j);
 
 	mysql_json(j, c);
 
-	JO_KEY(j, "findings");
-	jo_arr(j);
+	JSON_KEY(j, "findings");
+	json_arr(j);
 	for (i = 0; i < f->n; i++)
 		jfinding(j, &f->v[i], 0);
-	jo_arr_end(j);
-	jo_obj_end(j);
+	json_arr_end(j);
+	json_obj_end(j);
 }
 
 static void findings_text(struct cap_report *r, const struct cd_findings *fs,
@@ -867,14 +867,14 @@ int cap_report_finish(struct cap_report *r, const struct cd_findings *all,
 		      uint64_t drops, const char *input_error, int exit_status)
 {
 	const struct cap_totals *t = r->t;
-	struct jout *j = &r->jo;
+	struct json *j = &r->jo;
 	size_t i;
 
 	if (r->o.json) {
 		for (i = 0; i < all->n; i++) {
 			jfinding(j, &all->v[i], 1);
 		}
-		jo_obj(j);
+		json_obj(j);
 		JKEY_STR(j, "type", "summary");
 		JKEY_STR(j, "conndoctor", CD_VERSION);
 		JKEY_INT(j, "packets", (int64_t)t->packets);
@@ -894,8 +894,8 @@ int cap_report_finish(struct cap_report *r, const struct cd_findings *all,
 		JKEY_INT(j, "kernel_drops", (int64_t)drops);
 		JKEY_STR(j, "input_error", input_error);
 		JKEY_INT(j, "exit_status", exit_status);
-		jo_obj_end(j);
-		jo_flush(j);
+		json_obj_end(j);
+		json_flush(j);
 		return j->failed ? -1 : 0;
 	}
 	if (r->o.conn_id && !r->conn_seen)

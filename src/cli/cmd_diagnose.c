@@ -166,7 +166,7 @@ static void json_report(FILE *out, const struct cd_diagnosis *d,
 	struct json j;
 	unsigned i;
 
-	json_init(&j, out);
+	json_init(&j, out, 0);
 	json_obj(&j);
 	json_key(&j, "conndoctor");
 	json_str(&j, CD_VERSION);
@@ -200,6 +200,7 @@ static void json_report(FILE *out, const struct cd_diagnosis *d,
 	json_key(&j, "check");
 	rpt_check_json_obj(&j, host, facts, rc);
 	json_obj_end(&j);
+	json_flush(&j);
 }
 
 int cmd_diagnose(int argc, char **argv)

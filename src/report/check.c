@@ -81,6 +81,7 @@ void rpt_check_json(FILE *out, const struct cd_findings *fs,
 {
 	struct json j;
 
-	json_init(&j, out);
+	json_init(&j, out, 0);
 	rpt_check_json_obj(&j, fs, facts, exit_status);
+	json_flush(&j);
 }

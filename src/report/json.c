@@ -10,17 +10,17 @@ static void stats_json(struct json *j, const struct cd_stats *s)
 	json_key(j, "n");
 	json_int(j, (int64_t)s->n);
 	json_key(j, "min_s");
-	json_num(j, (double)s->min / 1e9, 6);
+	json_fixed(j, (double)s->min / 1e9, 6);
 	json_key(j, "p50_s");
-	json_num(j, (double)s->p50 / 1e9, 6);
+	json_fixed(j, (double)s->p50 / 1e9, 6);
 	json_key(j, "p90_s");
-	json_num(j, (double)s->p90 / 1e9, 6);
+	json_fixed(j, (double)s->p90 / 1e9, 6);
 	json_key(j, "p99_s");
-	json_num(j, (double)s->p99 / 1e9, 6);
+	json_fixed(j, (double)s->p99 / 1e9, 6);
 	json_key(j, "max_s");
-	json_num(j, (double)s->max / 1e9, 6);
+	json_fixed(j, (double)s->max / 1e9, 6);
 	json_key(j, "mean_s");
-	json_num(j, s->mean / 1e9, 6);
+	json_fixed(j, s->mean / 1e9, 6);
 	json_obj_end(j);
 }
 
@@ -53,12 +53,12 @@ void rpt_findings_json(struct json *j, const struct cd_findings *fs)
 
 			json_key(j, e->key);
 			if (e->n == 1) {
-				json_num(j, e->v[0], 4);
+				json_fixed(j, e->v[0], 4);
 				continue;
 			}
 			json_arr(j);
 			for (m = 0; m < e->n; m++)
-				json_num(j, e->v[m], 4);
+				json_fixed(j, e->v[m], 4);
 			json_arr_end(j);
 		}
 		json_obj_end(j);
@@ -91,7 +91,7 @@ static void attempt_json(struct json *j, const struct rpt_probe *p,
 			json_int(j, v.i);
 			break;
 		case RPT_SECONDS:
-			json_num(j, v.d, 6);
+			json_fixed(j, v.d, 6);
 			break;
 		case RPT_BOOL:
 			json_bool(j, (int)v.i);
@@ -136,14 +136,14 @@ void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 	json_key(jp, "count");
 	json_int(jp, (int64_t)p->cfg->count);
 	json_key(jp, "rate");
-	json_num(jp, p->cfg->rate, 3);
+	json_fixed(jp, p->cfg->rate, 3);
 	json_key(jp, "idle_s");
-	json_num(jp, p->cfg->idle_s, 3);
+	json_fixed(jp, p->cfg->idle_s, 3);
 	json_key(jp, "timeouts_s");
 	json_obj(jp);
 	for (ph = 0; ph < CD_PH__COUNT; ph++) {
 		json_key(jp, cd_phase_name((enum cd_phase)ph));
-		json_num(jp, p->cfg->timeout_s[ph], 3);
+		json_fixed(jp, p->cfg->timeout_s[ph], 3);
 	}
 	json_obj_end(jp);
 	json_obj_end(jp);
@@ -199,9 +199,9 @@ void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 	json_key(jp, "ok");
 	json_int(jp, (int64_t)s.ok);
 	json_key(jp, "wall_s");
-	json_num(jp, (double)r->wall_ns / 1e9, 6);
+	json_fixed(jp, (double)r->wall_ns / 1e9, 6);
 	json_key(jp, "cpu_us_per_attempt");
-	json_num(jp, s.total ? (double)r->cpu_us / (double)s.total : 0, 2);
+	json_fixed(jp, s.total ? (double)r->cpu_us / (double)s.total : 0, 2);
 	json_key(jp, "outcomes");
 	json_obj(jp);
 	for (o = 0; o < CD_OUTCOME__COUNT; o++) {
@@ -249,7 +249,7 @@ void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 				json_key(jp, "failures");
 				json_int(jp, (int64_t)lv[k].failures);
 				json_key(jp, "p90_s");
-				json_num(jp, (double)lv[k].p90_ns / 1e9, 6);
+				json_fixed(jp, (double)lv[k].p90_ns / 1e9, 6);
 				json_obj_end(jp);
 			}
 			json_arr_end(jp);
@@ -273,6 +273,7 @@ void rpt_probe_json(FILE *out, const struct rpt_probe *p)
 {
 	struct json j;
 
-	json_init(&j, out);
+	json_init(&j, out, 0);
 	rpt_probe_json_obj(&j, p);
+	json_flush(&j);
 }
