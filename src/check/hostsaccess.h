@@ -300,7 +300,6 @@ struct chk_wrappers_view {
 	size_t clients_need_name; /* of them, checked with a name lookup */
 };
 
-
 /* The slice's rules (pure). Returns 0, or -1 when out of memory. */
 int chk_wrappers_rules(const struct chk_wrappers_view *v,
 		       struct cd_findings *out);

@@ -186,8 +186,7 @@ static void replication(void **state)
 		 "10.213.1.1");
 	a.links[0].master_port = 3306;
 	snprintf(a.links[0].io_running, sizeof(a.links[0].io_running), "Yes");
-	snprintf(a.links[0].sql_running, sizeof(a.links[0].sql_running),
-		 "Yes");
+	snprintf(a.links[0].sql_running, sizeof(a.links[0].sql_running), "Yes");
 	f = run("CD7002");
 	assert_non_null(f);
 	assert_float_equal(ev(f, "slave_net_timeout_s"), 60, 1e-9);
@@ -206,11 +205,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(healthy, setup, teardown),
 		cmocka_unit_test_setup_teardown(name_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(near_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(errors_rising, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(errors_rising, setup, teardown),
 		cmocka_unit_test_setup_teardown(host_cache, setup, teardown),
-		cmocka_unit_test_setup_teardown(pool_mismatch, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(pool_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(replication, setup, teardown),
 	};
 
