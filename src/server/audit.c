@@ -156,6 +156,7 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a,
 		chk_unreadable(facts, "processlist", "%s", err);
 		return;
 	}
+	a->have_processlist = 1;
 	for (i = 0; i < r.nrows; i++) {
 		char ip[96];
 		uint16_t port;

@@ -253,7 +253,9 @@ static int rule_backlog(const struct srv_audit *a, struct chk_facts *facts)
 	return 0;
 }
 
-/* This host's connections to the server that the server does not list. */
+/* This host's connections to the server that the server does not list.
+ * The census was read before the audit logged in, so the audit's own
+ * session is in neither list. */
 static int rule_pool_mismatch(const struct srv_audit *a,
 			      const struct chk_census *c, uint16_t port,
 			      struct cd_findings *out)
@@ -263,7 +265,7 @@ static int rule_pool_mismatch(const struct srv_audit *a,
 	size_t i, k, n = 0;
 	struct cd_finding *f;
 
-	if (!c || !a->npeers)
+	if (!c || !a->have_processlist || !port)
 		return 0;
 	for (i = 0; i < c->ntcp; i++) {
 		const struct chk_sock *s = &c->tcp[i];
@@ -281,8 +283,7 @@ static int rule_pool_mismatch(const struct srv_audit *a,
 				ports[n++] = s->sport;
 		}
 	}
-	/* The audit's own session is in the census but not the list. */
-	if (unknown <= 1)
+	if (!unknown)
 		return 0;
 	f = cd_finding_add(out, "CD6045", CD_SEV_WARNING);
 	if (!f)
@@ -290,11 +291,11 @@ static int rule_pool_mismatch(const struct srv_audit *a,
 	snprintf(f->summary, sizeof(f->summary),
 		 "%u of this host's %u ESTABLISHED connections to port %u are "
 		 "not in the server's processlist",
-		 unknown - 1, ours - 1, port);
+		 unknown, ours, port);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "client ports from the socket census, joined with the ports "
 		 "in information_schema.PROCESSLIST");
-	cd_finding_num(f, "unknown_to_server", unknown - 1);
+	cd_finding_num(f, "unknown_to_server", unknown);
 	cd_finding_list(f, "local_ports", ports, n);
 	return 0;
 }

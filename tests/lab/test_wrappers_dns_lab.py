@@ -81,6 +81,13 @@ class WrappersAndDns(unittest.TestCase):
                     ["check", "--only", "wrappers", "--mysqld", proxy, "--hosts-allow",
                      allow, "--hosts-deny", deny, "--json"], ns=s)
                 check_doc = json.loads(cout)
+                # On the server's host: TCP through the wrappers fails while
+                # mysqld's own socket answers at once.
+                _, pout, _ = run_conndoctor(
+                    ["probe", f"--defaults-file={db.client_cnf(host=SERVER, port=3306)}",
+                     "--compare", "-S", db.socket, "-n", "2", "--connect-timeout", "1",
+                     "--json"], ns=s, timeout=60)
+                compare = json.loads(pout)
         finally:
             for path in (allow, deny):
                 os.unlink(path)
@@ -100,6 +107,10 @@ class WrappersAndDns(unittest.TestCase):
         self.assertEqual(rules[0]["data"]["line"], 1)
         self.assertEqual(rules[0]["data"]["lookup_dead_s"], 2)  # 1 s x 2 attempts
         self.assertIn("CD5001", [f["code"] for f in check_doc["findings"]])
+        both = {f["code"]: f for f in compare["findings"]}
+        self.assertIn("CD3006", both)
+        self.assertEqual(both["CD3006"]["data"]["tcp_failures"], 2)
+        self.assertEqual(both["CD3006"]["data"]["socket_failures"], 0)
 
     def test_mysqld_name_resolution_is_parallel(self):
         with Lab() as lab:

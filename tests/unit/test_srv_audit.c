@@ -165,9 +165,11 @@ static void pool_mismatch(void **state)
 	}
 	c.tcp = socks;
 	c.ntcp = 4;
-	/* The server lists only the first; 40003 is the audit's own. */
-	a.npeers = 1;
+	/* The server lists only the first two. */
+	a.have_processlist = 1;
+	a.npeers = 2;
 	a.peer_port[0] = 40000;
+	a.peer_port[1] = 40001;
 	cd_findings_free(&out);
 	assert_int_equal(srv_audit_rules(&a, &c, 3306, &facts, &out), 0);
 	assert_int_equal(out.n, 1);
