@@ -63,7 +63,7 @@ struct srv_audit {
 	size_t nhosts;
 	struct srv_client clients[SRV_MAX_HOSTS];
 	size_t nclients;
-	int have_processlist; /* the processlist was read */
+	int have_processlist;		    /* the processlist was read */
 	char peer_ip[SRV_MAX_SESSIONS][48]; /* each TCP session's client */
 	uint16_t peer_port[SRV_MAX_SESSIONS];
 	size_t npeers;
