@@ -6,13 +6,16 @@ lookup costs 2 s.
 1. wrapproxy (tests/fixtures/wrapproxy) checks hosts.allow with a hostname
    pattern in its accept loop, as a libwrap mysqld does, then relays to
    mariadbd: three concurrent clients are greeted one lookup after another,
-   at about 2, 4 and 6 s, and the probe calls the waits serialised.
+   at about 2, 4 and 6 s, and the probe calls the waits serialised; a ramp
+   finds the concurrency where the last client's wait passes the connect
+   timeout, the same in every repeat.
 2. mariadbd itself with skip_name_resolve=OFF and no libwrap: the same
    lookups happen in each connection's thread, so all three are greeted at
    about 2 s, and the probe calls them parallel.
 Tolerance: each greeting within 0.7 s of its expected time."""
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -57,41 +60,62 @@ def cd2003(doc):
 
 
 class WrappersAndDns(unittest.TestCase):
-    def test_tcp_wrappers_serialise_the_waits(self):
+    def wrapped_server(self, lab):
+        """A real mariadbd in namespace s behind wrapproxy on SERVER:3306,
+        whose hosts.allow names a hostname before the client's address."""
         proxy = wrapproxy_path()
         tables = tempfile.mkdtemp(prefix="cd-hosts-")
+        self.addCleanup(shutil.rmtree, tables, ignore_errors=True)
         allow, deny = os.path.join(tables, "hosts.allow"), os.path.join(tables, "hosts.deny")
         with open(allow, "w") as f:
             # The hostname is tried first: every client costs a lookup.
             f.write(f"mysqld: db-client.example.com {CLIENT}\n")
         with open(deny, "w") as f:
             f.write("mysqld: ALL\n")
-        try:
-            with Lab() as lab:
-                s, c = topology(lab)
-                db = lab.mariadb(s, "127.0.0.1", port=harness.free_port(),
-                                 variables={"skip_name_resolve": 1})
-                p = lab.popen(s, [proxy, SERVER, "3306", "127.0.0.1", db.port, allow, deny],
-                              stdout=subprocess.PIPE, text=True)
-                self.assertEqual(p.stdout.readline().strip(), "ready")
-                rc, doc = probe3(lab, c, db, 3306)
-                # check, on the server's host, names the rule and the cost
-                # of a dead resolver that the probe measured above.
-                crc, cout, _ = run_conndoctor(
-                    ["check", "--only", "wrappers", "--mysqld", proxy, "--hosts-allow",
-                     allow, "--hosts-deny", deny, "--json"], ns=s)
-                check_doc = json.loads(cout)
-                # On the server's host: TCP through the wrappers fails while
-                # mysqld's own socket answers at once.
-                _, pout, _ = run_conndoctor(
-                    ["probe", f"--defaults-file={db.client_cnf(host=SERVER, port=3306)}",
-                     "--compare", "-S", db.socket, "-n", "2", "--connect-timeout", "1",
-                     "--json"], ns=s, timeout=60)
-                compare = json.loads(pout)
-        finally:
-            for path in (allow, deny):
-                os.unlink(path)
-            os.rmdir(tables)
+        s, c = topology(lab)
+        db = lab.mariadb(s, "127.0.0.1", port=harness.free_port(),
+                         variables={"skip_name_resolve": 1})
+        p = lab.popen(s, [proxy, SERVER, "3306", "127.0.0.1", db.port, allow, deny],
+                      stdout=subprocess.PIPE, text=True)
+        self.assertEqual(p.stdout.readline().strip(), "ready")
+        return s, c, db, proxy, allow, deny
+
+    def test_ramp_finds_the_threshold(self):
+        """Lookups one after another: at concurrency 3 the third client
+        waits 6 s, past a 5 s connect timeout; at 1 every client gets in."""
+        with Lab() as lab:
+            s, c, db, _, _, _ = self.wrapped_server(lab)
+            rc, out, err = run_conndoctor(
+                ["probe", f"--defaults-file={db.client_cnf(host=SERVER, port=3306)}",
+                 "--ramp", "1:3:2", "--repeat", "2", "-n", "3", "--connect-timeout", "5",
+                 "--json"], ns=c, timeout=120)
+        doc = json.loads(out)
+        for rep in doc["ramp"]:
+            self.assertEqual([lv["failures"] for lv in rep["levels"]], [0, 1], rep)
+            self.assertEqual(rep["threshold"], 3)
+        f = [f for f in doc["findings"] if f["code"] == "CD3007"]
+        self.assertEqual(len(f), 1, doc["findings"])
+        self.assertEqual(f[0]["data"]["threshold"], 3)
+        self.assertEqual(f[0]["data"]["stable"], 1)
+        self.assertEqual(f[0]["data"]["thresholds"], [3, 3])
+
+    def test_tcp_wrappers_serialise_the_waits(self):
+        with Lab() as lab:
+            s, c, db, proxy, allow, deny = self.wrapped_server(lab)
+            rc, doc = probe3(lab, c, db, 3306)
+            # check, on the server's host, names the rule and the cost of a
+            # dead resolver that the probe measured above.
+            crc, cout, _ = run_conndoctor(
+                ["check", "--only", "wrappers", "--mysqld", proxy, "--hosts-allow", allow,
+                 "--hosts-deny", deny, "--json"], ns=s)
+            check_doc = json.loads(cout)
+            # On the server's host: TCP through the wrappers fails while
+            # mysqld's own socket answers at once.
+            _, pout, _ = run_conndoctor(
+                ["probe", f"--defaults-file={db.client_cnf(host=SERVER, port=3306)}",
+                 "--compare", "-S", db.socket, "-n", "2", "--connect-timeout", "1",
+                 "--json"], ns=s, timeout=60)
+            compare = json.loads(pout)
         self.assertEqual(doc["summary"]["outcomes"], {"ok": 3})
         greet = sorted(a["greeting_s"] for a in doc["attempts"])
         for got, want in zip(greet, (2.0, 4.0, 6.0)):
