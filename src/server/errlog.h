@@ -2,7 +2,7 @@
  * 5.x/8.x and MariaDB formats (also inside journald and syslog lines), a
  * streaming reader that aggregates classes per client host and per time
  * bucket in bounded memory, where to find the log, and the rules that turn
- * the aggregate into findings (CD6020-CD6039). */
+ * the aggregate into findings (CD6020 to CD6033). */
 #ifndef CONNDOCTOR_SERVER_ERRLOG_H
 #define CONNDOCTOR_SERVER_ERRLOG_H
 
