@@ -37,6 +37,8 @@ static void diagnose_usage(void)
 	      "      --error-log P  the server's error log (default: its "
 	      "log_error when\n"
 	      "                     readable here; \"journal\" for journald)\n"
+	      "      --mysqld P, --hosts-allow F, --hosts-deny F  as for "
+	      "check\n"
 	      "\n"
 	      "Exit status: 0 no problem, 1 warnings, 2 critical, 64 usage "
 	      "error,\n"
@@ -46,18 +48,31 @@ static void diagnose_usage(void)
 
 /* Takes diagnose's own options out of argv (in place); returns the new
  * argc or -1 with err set, -2 after --help. */
+/* The value of "--name=V" or "--name V" at argv[*i] (advancing *i past
+ * a separate value), or NULL when argv[*i] is another option. */
+static const char *value_of(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (!argv[*i][n] && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
 static int own_options(int argc, char **argv, struct chk_ctx *ctx, char *err,
 		       size_t errlen)
 {
+	const char *v;
 	int i, n = 1;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-dns")) {
 			ctx->resolve = 0;
-		} else if (!strncmp(argv[i], "--interval", 10) &&
-			   (argv[i][10] == '=' ||
-			    (!argv[i][10] && i + 1 < argc))) {
-			const char *v = argv[i][10] ? argv[i] + 11 : argv[++i];
+		} else if ((v = value_of(argc, argv, &i, "--interval"))) {
 			char *end;
 
 			ctx->interval_s = strtod(v, &end);
@@ -67,10 +82,14 @@ static int own_options(int argc, char **argv, struct chk_ctx *ctx, char *err,
 					 v);
 				return -1;
 			}
-		} else if (!strncmp(argv[i], "--error-log", 11) &&
-			   (argv[i][11] == '=' ||
-			    (!argv[i][11] && i + 1 < argc))) {
-			ctx->error_log = argv[i][11] ? argv[i] + 12 : argv[++i];
+		} else if ((v = value_of(argc, argv, &i, "--error-log"))) {
+			ctx->error_log = v;
+		} else if ((v = value_of(argc, argv, &i, "--mysqld"))) {
+			ctx->mysqld_path = v;
+		} else if ((v = value_of(argc, argv, &i, "--hosts-allow"))) {
+			ctx->hosts_allow = v;
+		} else if ((v = value_of(argc, argv, &i, "--hosts-deny"))) {
+			ctx->hosts_deny = v;
 		} else if (!strcmp(argv[i], "--help")) {
 			diagnose_usage();
 			return -2;

@@ -116,6 +116,12 @@ class WrappersAndDns(unittest.TestCase):
                  "--compare", "-S", db.socket, "-n", "2", "--connect-timeout", "1",
                  "--json"], ns=s, timeout=60)
             compare = json.loads(pout)
+            # diagnose there, told where the wrappers are, joins the two.
+            _, dout, _ = run_conndoctor(
+                ["diagnose", f"--defaults-file={db.client_cnf(host=SERVER, port=3306)}",
+                 "--no-dns", "--mysqld", proxy, "--hosts-allow", allow, "--hosts-deny",
+                 deny, "-n", "2", "--connect-timeout", "1", "--json"], ns=s, timeout=90)
+            diag = json.loads(dout)
         self.assertEqual(doc["summary"]["outcomes"], {"ok": 3})
         greet = sorted(a["greeting_s"] for a in doc["attempts"])
         for got, want in zip(greet, (2.0, 4.0, 6.0)):
@@ -135,6 +141,11 @@ class WrappersAndDns(unittest.TestCase):
         self.assertIn("CD3006", both)
         self.assertEqual(both["CD3006"]["data"]["tcp_failures"], 2)
         self.assertEqual(both["CD3006"]["data"]["socket_failures"], 0)
+        root = diag["root_cause"]
+        self.assertIsNotNone(root)
+        self.assertTrue(root["explained"])
+        self.assertEqual(root["symptom"]["code"], "CD3003")
+        self.assertIn("CD5002", [c["code"] for c in root["causes"]])
 
     def test_mysqld_name_resolution_is_parallel(self):
         with Lab() as lab:
