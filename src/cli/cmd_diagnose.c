@@ -46,30 +46,30 @@ static void diagnose_usage(void)
 	      stdout);
 }
 
-/* Takes diagnose's own options out of argv (in place); returns the new
- * argc or -1 with err set, -2 after --help. */
 /* The value of "--name=V" or "--name V" at argv[*i] (advancing *i past
  * a separate value), or NULL when argv[*i] is another option. */
 static const char *value_of(int argc, char **argv, int *i, const char *name)
 {
 	size_t n = strlen(name);
 
-	if (strncmp(argv[*i], name, n))
+	if (!argv[*i] || strncmp(argv[*i], name, n))
 		return NULL;
 	if (argv[*i][n] == '=')
 		return argv[*i] + n + 1;
-	if (!argv[*i][n] && *i + 1 < argc)
+	if (!argv[*i][n] && *i + 1 < argc && argv[*i + 1])
 		return argv[++*i];
 	return NULL;
 }
 
+/* Takes diagnose's own options out of argv (in place); returns the new
+ * argc or -1 with err set, -2 after --help. */
 static int own_options(int argc, char **argv, struct chk_ctx *ctx, char *err,
 		       size_t errlen)
 {
 	const char *v;
 	int i, n = 1;
 
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc && argv[i]; i++) {
 		if (!strcmp(argv[i], "--no-dns")) {
 			ctx->resolve = 0;
 		} else if ((v = value_of(argc, argv, &i, "--interval"))) {
