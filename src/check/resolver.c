@@ -461,9 +461,11 @@ void chk_probe_nameservers(const struct chk_resolv *r,
 		pfd[i].fd =
 			socket(ss.ss_family,
 			       SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		/* Connected, so an ICMP port unreachable comes back as
+		 * ECONNREFUSED at once instead of looking like silence. */
 		if (pfd[i].fd < 0 || qlen < 0 ||
-		    sendto(pfd[i].fd, q, (size_t)qlen, 0,
-			   (struct sockaddr *)&ss, sl) != qlen) {
+		    connect(pfd[i].fd, (struct sockaddr *)&ss, sl) < 0 ||
+		    send(pfd[i].fd, q, (size_t)qlen, 0) != qlen) {
 			out[i].send_errno = errno ? errno : EIO;
 			if (pfd[i].fd >= 0)
 				close(pfd[i].fd);
@@ -486,7 +488,8 @@ void chk_probe_nameservers(const struct chk_resolv *r,
 			struct chk_dns_reply rep;
 			ssize_t n;
 
-			if (pfd[i].fd < 0 || !(pfd[i].revents & POLLIN))
+			if (pfd[i].fd < 0 ||
+			    !(pfd[i].revents & (POLLIN | POLLERR)))
 				continue;
 			n = recv(pfd[i].fd, buf, sizeof(buf), 0);
 			if (n < 0 && errno == ECONNREFUSED) {

@@ -99,6 +99,22 @@ class Resolver(unittest.TestCase):
         self.assertEqual(rc, 0)
 
 
+class NothingListens(unittest.TestCase):
+    def test_refused_nameserver_is_named_without_waiting(self):
+        # A nameserver address where nothing listens answers with ICMP port
+        # unreachable: reported at once, not after the timeout.
+        with Lab() as lab:
+            ns = lab.ns("r")
+            lab.resolv_conf(ns, "nameserver 127.0.0.1\n")
+            rc, out, err = run_conndoctor(["check", "--only", "resolver", "--dns-timeout",
+                                           "4", "--json"], ns=ns)
+        doc = json.loads(out)
+        dead = finding(doc, "CD2010")
+        self.assertEqual(len(dead), 1, doc["findings"])
+        self.assertIn("127.0.0.1 cannot be queried: Connection refused", dead[0]["summary"])
+        self.assertEqual(dead[0]["data"]["waited_s"], 0)
+
+
 if __name__ == "__main__":
     harness.need_conndoctor()
     harness.run_tests(globals())
