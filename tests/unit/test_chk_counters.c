@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "check/counters.h"
 #include "guard.h"
 
@@ -24,25 +26,9 @@ static char *data_path(const char *name)
 	return path;
 }
 
-/* Reads a fixture file; len set, NUL-terminated for convenience. */
 static char *load(const char *name, size_t *len)
 {
-	FILE *f = fopen(data_path(name), "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return fixture_load("netstat", name, len);
 }
 
 static int64_t get(const struct chk_counters *c, const char *name)

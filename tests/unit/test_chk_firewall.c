@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "check/firewall.h"
 #include "guard.h"
 
@@ -61,31 +63,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Reads tests/data/firewall/NAME into a malloc'd buffer. */
 static char *load(const char *name, size_t *len)
 {
-	const char *dir = getenv("CD_TEST_DATA");
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/firewall/%s", dir ? dir : "tests/data",
-		 name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	return fixture_load("firewall", name, len);
 }
 
 /* Parses a fixture ending at a guard page (the parsers get no NUL). */
