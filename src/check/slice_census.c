@@ -285,17 +285,25 @@ static int rule_ports(const struct chk_census_sum *s, int lo, int hi,
 {
 	int size = lo < 0 ? 0 : hi - lo + 1;
 	unsigned found = 0;
+	uint32_t reach;
 	size_t i;
 
 	if (size <= 0)
 		return 0;
+	/*
+	 * connect() walks the range in two passes, even ports then odd,
+	 * over size rounded down to even (__inet_hash_connect), so one
+	 * port of an odd-sized range can be out of its reach: with 100 of
+	 * 101 ports taken the next connect already fails with errno 99.
+	 */
+	reach = size > 1 ? (uint32_t)size & ~1U : (uint32_t)size;
 	for (i = 0; i < s->ndests && found < MAX_DEST_FINDS; i++) {
 		const struct chk_dest_use *d = &s->dests[i];
 		enum cd_severity sev;
 		struct cd_finding *f;
 		char dest[160];
 
-		if (d->in_range >= (uint32_t)size)
+		if (d->in_range >= reach)
 			sev = CD_SEV_CRITICAL;
 		else if ((uint64_t)d->in_range * 10 >= (uint64_t)size * 8)
 			sev = CD_SEV_WARNING;

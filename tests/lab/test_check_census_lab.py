@@ -1,17 +1,19 @@
 """Lab: `conndoctor check`'s census and fds slices in namespaces made here.
 (a) a client namespace with ip_local_port_range narrowed to 40000-40100
     and a connect/close loop (client closes first) against a listener in a
-    server namespace: 101 connects work, the next fails with errno 99; the
-    census counts the TIME_WAIT and names the exhausted destination;
+    server namespace: 100 or 101 connects work, the next fails with errno
+    99; the census counts the TIME_WAIT and names the exhausted
+    destination;
 (b) the fd2client fixture holding a connection to a harness MariaDB on fd 2
     (over TCP from a client namespace, and over mysqld's Unix socket) is
     flagged with its pid;
 (c) a healthy pair (MariaDB and an idle mariadb client) gives no warning;
 (d) a listener that never accepts, with five clients: its full accept queue
     is critical and the drop counters, sampled 2 s apart, rise.
-Tolerances: TIME_WAIT counts within 6 of the 101 ports (the server may not
-have closed the last few yet), connects before errno 99: 101 to 103; the
-ports in use (101 = the range) and pids exact."""
+Tolerances: TIME_WAIT counts within 6 of the ports held (the server may not
+have closed the last few yet), connects before errno 99: 100 to 103 (see
+the test); the ports in use (the connects, at most the range's 101) and
+pids exact."""
 import json
 import os
 import select
@@ -150,15 +152,18 @@ class PortExhaustion(unittest.TestCase):
             self.assertEqual(read_line(srv, 10), "listening")
             loop = json.loads(lab.run(c, ["python3", "-c", CONNECT_LOOP, SERVER],
                                       timeout=60).stdout)
-            # 101 ports, 101 connects; rarely (1 run in ~10 here) one more
-            # gets through, a port having come free early.
+            # 101 ports, mostly 101 connects; but connect() scans an even
+            # count of ports from a moving offset, so one port of an odd
+            # range can stay out of reach (100, seen in CI), and rarely
+            # one more gets through, a port having come free early.
             self.assertEqual(loop["errno"], 99)
-            self.assertIn(loop["ok"], (101, 102, 103))
+            self.assertIn(loop["ok"], (100, 101, 102, 103))
+            held = min(loop["ok"], 101)
             # Let the server's FINs turn FIN_WAIT2 into TIME_WAIT (bounded).
             deadline = time.monotonic() + 10
             while True:
                 rc, doc = check(c, "--only", "census")
-                if time_wait_client(doc) >= 101 or time.monotonic() > deadline:
+                if time_wait_client(doc) >= held or time.monotonic() > deadline:
                     break
                 time.sleep(0.2)
             # A connect now still fails with EADDRNOTAVAIL.
@@ -168,22 +173,22 @@ class PortExhaustion(unittest.TestCase):
         self.assertEqual(errno_now, 99)
         self.assertEqual(json.loads(pout)["summary"]["outcomes"],
                          {"local_ports_exhausted": 1}, perr)
-        self.assertAlmostEqual(time_wait_client(doc), 101, delta=6)
+        self.assertAlmostEqual(time_wait_client(doc), held, delta=6)
         self.assertEqual(fact(doc, "census", "ip_local_port_range"),
                          "40000-40100 (101 ports)")
         f = finding(doc, "CD3045")
         self.assertEqual(f["severity"], "critical")
         d = f["data"]
-        self.assertEqual(d["ports_in_use"], 101)
+        self.assertEqual(d["ports_in_use"], held)
         self.assertEqual(d["range_size"], 101)
         self.assertEqual((d["port_lo"], d["port_hi"]), (40000, 40100))
         self.assertEqual(d["dport"], 3306)
-        self.assertAlmostEqual(d["time_wait"], 101, delta=6)
+        self.assertAlmostEqual(d["time_wait"], held, delta=6)
         self.assertIn(f"{SERVER}:3306 from {CLIENT}", f["summary"])
         self.assertIn("errno 99", f["summary"])
         f = finding(doc, "CD3044")
         self.assertEqual(f["severity"], "warning")
-        self.assertAlmostEqual(f["data"]["time_wait"], 101, delta=6)
+        self.assertAlmostEqual(f["data"]["time_wait"], held, delta=6)
         self.assertEqual(f["data"]["range_size"], 101)
         self.assertAlmostEqual(f["data"]["share_pct"], 100, delta=6)
         self.assertEqual(len(findings(doc, "CD3045")), 1)

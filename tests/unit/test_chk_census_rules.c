@@ -236,6 +236,32 @@ static void test_port_exhaustion(void **state)
 	assert_int_equal(ev(f, "share_pct"), 100);
 }
 
+/* connect() reaches only 100 of an odd range of 101 ports (it scans an
+ * even count): 100 taken is already exhaustion, 99 is not. */
+static void test_port_exhaustion_odd_range(void **state)
+{
+	const struct cd_finding *f;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 99; i++)
+		add(CHK_TCP_TIME_WAIT, 1, (uint16_t)(40001 + i), 2, 3306);
+	run();
+	f = finding("CD3045", 0);
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_WARNING);
+	assert_int_equal(ev(f, "ports_in_use"), 99);
+	out.n = 0;
+	add(CHK_TCP_TIME_WAIT, 1, 40100, 2, 3306);
+	run();
+	f = finding("CD3045", 0);
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_CRITICAL);
+	assert_int_equal(ev(f, "ports_in_use"), 100);
+	assert_int_equal(ev(f, "range_size"), 101);
+	assert_non_null(strstr(f->summary, "fail with EADDRNOTAVAIL"));
+}
+
 static void test_ports_nearly_exhausted(void **state)
 {
 	const struct cd_finding *f;
@@ -439,6 +465,7 @@ int main(void)
 		T(test_accept_queue),
 		T(test_syn_recv),
 		T(test_port_exhaustion),
+		T(test_port_exhaustion_odd_range),
 		T(test_ports_nearly_exhausted),
 		T(test_time_wait_wide_range),
 		T(test_keepalive),
