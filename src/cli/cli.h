@@ -32,6 +32,7 @@ struct cli_opts {
 	int ramp;
 	unsigned ramp_from, ramp_to, ramp_step, repeat;
 	int compare, family, ping, json, verbose, color;
+	int no_second_look; /* no extra connection to silent targets */
 	enum probe_stop stop_after;
 	int resolve_once;
 };

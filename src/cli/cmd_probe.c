@@ -219,7 +219,8 @@ int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
 	}
 	if (rc)
 		return rc == -2 ? CD_EXIT_USAGE : CD_EXIT_UNAVAILABLE;
-	second_look(cfg, res);
+	if (!o->no_second_look)
+		second_look(cfg, res);
 	in.cfg = cfg;
 	in.res = res;
 	in.facts = facts;

@@ -55,6 +55,7 @@ enum opt_id {
 	O_COMPARE,
 	O_ADDRESS,
 	O_STOP_AFTER,
+	O_NO_SECOND_LOOK,
 	O_JSON,
 	O_COLOR,
 	O_NO_COLOR,
@@ -103,6 +104,7 @@ static const struct opt_def opts[] = {
 	{"compare", no_argument, O_COMPARE, 0},
 	{"address", required_argument, O_ADDRESS, 0},
 	{"stop-after", required_argument, O_STOP_AFTER, 0},
+	{"no-second-look", no_argument, O_NO_SECOND_LOOK, 0},
 	{"json", no_argument, O_JSON, 0},
 	{"color", no_argument, O_COLOR, 0},
 	{"no-color", no_argument, O_NO_COLOR, 0},
@@ -187,6 +189,12 @@ void cli_probe_usage(void)
 	      "      --stop-after=connect|greeting  stop before login (counts "
 	      "against\n"
 	      "                           the server's max_connect_errors)\n"
+	      "      --no-second-look     when a TCP target accepts but never "
+	      "greets,\n"
+	      "                           do not open one more connection "
+	      "that sends\n"
+	      "                           an HTTP request to tell what it "
+	      "is\n"
 	      "\n"
 	      "Targets:\n"
 	      "      --compare            probe TCP and the Unix socket side "
@@ -460,6 +468,9 @@ static int apply(struct cli_opts *o, enum opt_id id, const char *name,
 		return 0;
 	case O_ADDRESS:
 		set_str(&o->address, v);
+		return 0;
+	case O_NO_SECOND_LOOK:
+		o->no_second_look = 1;
 		return 0;
 	case O_STOP_AFTER:
 		if (!strcmp(v, "connect"))

@@ -72,8 +72,14 @@ class Listener:
 
 
 class QuietHTTP(http.server.SimpleHTTPRequestHandler):
+    requests = 0  # requests that reached a handler, over all instances
+
     def log_message(self, *args):
         pass
+
+    def do_HEAD(self):
+        QuietHTTP.requests += 1
+        super().do_HEAD()
 
 
 class ProbeHealthy(unittest.TestCase):
@@ -423,6 +429,7 @@ class ProbeBadInput(unittest.TestCase):
         srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), QuietHTTP)
         t = threading.Thread(target=srv.serve_forever, daemon=True)
         t.start()
+        before = QuietHTTP.requests
         try:
             rc, doc, _ = probe_json("--no-defaults", "-h", "127.0.0.1", "-P",
                                     str(srv.server_address[1]), "-n", "2",
@@ -431,10 +438,29 @@ class ProbeBadInput(unittest.TestCase):
             srv.shutdown()
             srv.server_close()
         self.assertEqual(doc["summary"]["outcomes"], {"protocol_error": 2})
+        self.assertEqual(QuietHTTP.requests, before + 1)  # the second look
         self.assertIn("HTTP/1.0 200", doc["attempts"][0]["message"])
         self.assertIn("HTTP/1.0 200", finding(doc, "CD8001")["evidence"])
         self.assertEqual([f["code"] for f in doc["findings"]], ["CD8001"])
         self.assertEqual(rc, 2)
+
+    def test_no_second_look_leaves_http_port_silent(self):
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), QuietHTTP)
+        t = threading.Thread(target=srv.serve_forever, daemon=True)
+        t.start()
+        before = QuietHTTP.requests
+        try:
+            rc, doc, _ = probe_json("--no-defaults", "-h", "127.0.0.1", "-P",
+                                    str(srv.server_address[1]), "-n", "2",
+                                    "--connect-timeout", "1", "--no-second-look")
+        finally:
+            srv.shutdown()
+            srv.server_close()
+        self.assertEqual(QuietHTTP.requests, before)  # no request was sent
+        self.assertEqual(doc["summary"]["outcomes"], {"greeting_timeout": 2})
+        self.assertNotIn("CD8001", [f["code"] for f in doc["findings"]])
+        self.assertEqual(finding(doc, "CD3003")["data"]["established"], 2)
+        self.assertEqual(rc, 69)
 
     def test_silent_port_is_greeting_timeout(self):
         srv = Listener()
