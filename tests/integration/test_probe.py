@@ -82,6 +82,23 @@ class QuietHTTP(http.server.SimpleHTTPRequestHandler):
         super().do_HEAD()
 
 
+def probe_http(*args):
+    """Two attempts at an HTTP server on loopback: (rc, doc, the requests
+    that reached it)."""
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), QuietHTTP)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    before = QuietHTTP.requests
+    try:
+        rc, doc, _ = probe_json("--no-defaults", "-h", "127.0.0.1", "-P",
+                                str(srv.server_address[1]), "-n", "2",
+                                "--connect-timeout", "1", *args)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    return rc, doc, QuietHTTP.requests - before
+
+
 class ProbeHealthy(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -426,37 +443,17 @@ class ProbeBadInput(unittest.TestCase):
         self.assertEqual(rc, 2)
 
     def test_http_port_is_protocol_error(self):
-        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), QuietHTTP)
-        t = threading.Thread(target=srv.serve_forever, daemon=True)
-        t.start()
-        before = QuietHTTP.requests
-        try:
-            rc, doc, _ = probe_json("--no-defaults", "-h", "127.0.0.1", "-P",
-                                    str(srv.server_address[1]), "-n", "2",
-                                    "--connect-timeout", "1")
-        finally:
-            srv.shutdown()
-            srv.server_close()
+        rc, doc, requests = probe_http()
         self.assertEqual(doc["summary"]["outcomes"], {"protocol_error": 2})
-        self.assertEqual(QuietHTTP.requests, before + 1)  # the second look
+        self.assertEqual(requests, 1)  # the second look's
         self.assertIn("HTTP/1.0 200", doc["attempts"][0]["message"])
         self.assertIn("HTTP/1.0 200", finding(doc, "CD8001")["evidence"])
         self.assertEqual([f["code"] for f in doc["findings"]], ["CD8001"])
         self.assertEqual(rc, 2)
 
     def test_no_second_look_leaves_http_port_silent(self):
-        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), QuietHTTP)
-        t = threading.Thread(target=srv.serve_forever, daemon=True)
-        t.start()
-        before = QuietHTTP.requests
-        try:
-            rc, doc, _ = probe_json("--no-defaults", "-h", "127.0.0.1", "-P",
-                                    str(srv.server_address[1]), "-n", "2",
-                                    "--connect-timeout", "1", "--no-second-look")
-        finally:
-            srv.shutdown()
-            srv.server_close()
-        self.assertEqual(QuietHTTP.requests, before)  # no request was sent
+        rc, doc, requests = probe_http("--no-second-look")
+        self.assertEqual(requests, 0)
         self.assertEqual(doc["summary"]["outcomes"], {"greeting_timeout": 2})
         self.assertNotIn("CD8001", [f["code"] for f in doc["findings"]])
         self.assertEqual(finding(doc, "CD3003")["data"]["established"], 2)
