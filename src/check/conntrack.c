@@ -263,17 +263,16 @@ int chk_ct_parse(struct chk_ct_table *t, const char *text, size_t len)
 	uint32_t line = 0;
 
 	while (off < len) {
-		const char *nl = memchr(text + off, '\n', len - off);
-		size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
+		const char *l;
+		size_t n = cd_next_line(text, len, &off, &l);
 
 		line++;
 		if (n > CT_LINE_MAX)
 			ct_error(t, line, "line too long");
-		else if (memchr(text + off, '\0', n))
+		else if (memchr(l, '\0', n))
 			ct_error(t, line, "NUL byte");
-		else if (ct_line(t, text + off, n, line))
+		else if (ct_line(t, l, n, line))
 			return -1;
-		off += n + (nl ? 1 : 0);
 	}
 	return 0;
 }

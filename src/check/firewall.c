@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "util/fileio.h"
+
 #define MAX_TOKENS 1024
 #define POOL_MAX   (64u * 1024 * 1024)
 #define EVAL_WORK  200000 /* rule visits per packet */
@@ -918,15 +920,14 @@ int chk_fw_parse_iptables(struct chk_ruleset *rs, const char *text, size_t len,
 	st->family = family;
 	st->backend = backend;
 	while (off < len && !rc) {
-		const char *nl = memchr(text + off, '\n', len - off);
-		size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
+		const char *l;
+		size_t n = cd_next_line(text, len, &off, &l);
 
 		st->line++;
-		if (memchr(text + off, '\0', n))
+		if (memchr(l, '\0', n))
 			fw_error(rs, st->line, "NUL byte");
 		else
-			rc = ipt_line(st, text + off, n);
-		off += n + (nl ? 1 : 0);
+			rc = ipt_line(st, l, n);
 	}
 	if (!rc && st->in_table)
 		fw_error(rs, st->line, "table %.32s without COMMIT", st->table);
@@ -1827,11 +1828,11 @@ int chk_fw_parse_nft(struct chk_ruleset *rs, const char *text, size_t len,
 	st->skip_xtables = skip_xtables;
 	st->ctx = NFT_TOP;
 	while (off < len && !rc) {
-		const char *nl = memchr(text + off, '\n', len - off);
-		size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
+		const char *l;
+		size_t n = cd_next_line(text, len, &off, &l);
 
 		st->line++;
-		if (memchr(text + off, '\0', n)) {
+		if (memchr(l, '\0', n)) {
 			fw_error(rs, st->line, "NUL byte");
 		} else if (st->acc) {
 			/* Continue a rule whose braces are open. */
@@ -1843,7 +1844,7 @@ int chk_fw_parse_nft(struct chk_ruleset *rs, const char *text, size_t len,
 				int w;
 
 				st->acc[st->nacc++] = ' ';
-				memcpy(st->acc + st->nacc, text + off, n);
+				memcpy(st->acc + st->nacc, l, n);
 				st->nacc += n;
 				w = split_words(st->acc, st->nacc, st->buf,
 						st->w, 1);
@@ -1859,9 +1860,8 @@ int chk_fw_parse_nft(struct chk_ruleset *rs, const char *text, size_t len,
 				}
 			}
 		} else {
-			rc = nft_line(st, text + off, n);
+			rc = nft_line(st, l, n);
 		}
-		off += n + (nl ? 1 : 0);
 	}
 	if (st->acc) {
 		fw_error(rs, st->acc_line, "unterminated set");

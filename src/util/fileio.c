@@ -1,10 +1,12 @@
-/* fileio.c - small whole-file readers and the error buffer setter. */
+/* fileio.c - small whole-file readers, a line walker and the error buffer
+ * setter. */
 #include "util/fileio.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 char *cd_read_text(const char *path, size_t max, size_t *len)
 {
@@ -55,6 +57,17 @@ int cd_read_long(const char *path, long *v)
 		return -1;
 	*v = x;
 	return 0;
+}
+
+size_t cd_next_line(const char *text, size_t len, size_t *off,
+		    const char **line)
+{
+	const char *nl = memchr(text + *off, '\n', len - *off);
+	size_t n = nl ? (size_t)(nl - (text + *off)) : len - *off;
+
+	*line = text + *off;
+	*off += n + (nl ? 1 : 0);
+	return n;
 }
 
 void cd_errf(char *err, size_t errlen, const char *fmt, ...)
