@@ -100,32 +100,12 @@ static void parse_rules(const char *name)
 	free(text);
 }
 
-static void addr(struct in6_addr *a, const char *s)
-{
-	struct in_addr v4;
-
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, &v4) == 1) {
-		a->s6_addr[10] = a->s6_addr[11] = 0xff;
-		memcpy(&a->s6_addr[12], &v4, 4);
-	} else {
-		assert_int_equal(inet_pton(AF_INET6, s, a), 1);
-	}
-}
-
 static struct chk_sock *sock(const char *src, uint16_t sport, const char *dst,
 			     uint16_t dport, int state, int server_side)
 {
 	struct chk_sock *s = &fx.socks[fx.census.ntcp++];
 
-	memset(s, 0, sizeof(*s));
-	s->family = strchr(src, ':') ? AF_INET6 : AF_INET;
-	s->state = (uint8_t)state;
-	addr(&s->src, src);
-	addr(&s->dst, dst);
-	s->sport = sport;
-	s->dport = dport;
-	s->server_side = server_side;
+	fixture_sock(s, src, sport, dst, dport, state, server_side);
 	return s;
 }
 
@@ -166,10 +146,10 @@ static void check_lab_entries(const struct chk_ct_table *t)
 	assert_int_equal(e->timeout, 431999);
 	assert_true(e->assured);
 	assert_false(e->unreplied);
-	addr(&a, REPLICA);
+	fixture_addr(&a, REPLICA);
 	assert_memory_equal(&e->osrc, &a, sizeof(a));
 	assert_memory_equal(&e->rdst, &a, sizeof(a));
-	addr(&a, PRIMARY);
+	fixture_addr(&a, PRIMARY);
 	assert_memory_equal(&e->odst, &a, sizeof(a));
 	assert_memory_equal(&e->rsrc, &a, sizeof(a));
 	assert_int_equal(e->osport, 40001);
@@ -210,7 +190,7 @@ static void test_parse_v6_udp_icmp(void **state)
 	assert_int_equal(fx.ct.table.n, 3);
 	e = &fx.ct.table.v[0];
 	assert_int_equal(e->family, AF_INET6);
-	addr(&a, "2001:db8::10");
+	fixture_addr(&a, "2001:db8::10");
 	assert_memory_equal(&e->odst, &a, sizeof(a));
 	assert_int_equal(e->rsport, 3306);
 	assert_int_equal(fx.ct.table.v[1].proto, IPPROTO_UDP);

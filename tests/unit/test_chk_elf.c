@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "check/elf.h"
 #include "guard.h"
 
@@ -833,30 +835,6 @@ static void test_search_errors(void **state)
 
 /* ---- real binaries ---- */
 
-static int find_fixture(const char *env, const char *name, char *out,
-			size_t len)
-{
-	const char *e = getenv(env);
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (e && *e) {
-		fmt(out, len, "%s", e);
-		return access(out, X_OK);
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	fmt(out, len, "%s/tests/fixtures/wrapelf/%s", self, name);
-	return access(out, X_OK);
-}
-
 /* ldd's resolved paths (realpath), minus the vDSO. */
 static size_t ldd_paths(const char *bin, char paths[][PATH_MAX], size_t max)
 {
@@ -927,10 +905,10 @@ static void test_wrapelf(void **state)
 	int w;
 
 	(void)state;
-	if (find_fixture("CD_WRAPELF_PLAIN", "wrapelf_plain", plain,
-			 sizeof(plain)) ||
-	    find_fixture("CD_WRAPELF_WRAP", "wrapelf_wrap", wrap,
-			 sizeof(wrap))) {
+	if (fixture_exe("CD_WRAPELF_PLAIN", "wrapelf", "wrapelf_plain", plain,
+			sizeof(plain)) ||
+	    fixture_exe("CD_WRAPELF_WRAP", "wrapelf", "wrapelf_wrap", wrap,
+			sizeof(wrap))) {
 		skip();
 		return;
 	}
@@ -966,8 +944,8 @@ static void test_wrapelf_cut_and_corrupt(void **state)
 	long n;
 
 	(void)state;
-	if (find_fixture("CD_WRAPELF_WRAP", "wrapelf_wrap", wrap,
-			 sizeof(wrap))) {
+	if (fixture_exe("CD_WRAPELF_WRAP", "wrapelf", "wrapelf_wrap", wrap,
+			sizeof(wrap))) {
 		skip();
 		return;
 	}

@@ -87,33 +87,13 @@ static void parse(const char *name, int family, enum chk_fw_backend b)
 	free(text);
 }
 
-static void addr(struct in6_addr *a, const char *s)
-{
-	struct in_addr v4;
-
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, &v4) == 1) {
-		a->s6_addr[10] = a->s6_addr[11] = 0xff;
-		memcpy(&a->s6_addr[12], &v4, 4);
-	} else {
-		assert_int_equal(inet_pton(AF_INET6, s, a), 1);
-	}
-}
-
 /* Adds a census socket: local src:sport, remote dst:dport. */
 static struct chk_sock *sock(const char *src, uint16_t sport, const char *dst,
 			     uint16_t dport, int state, int server_side)
 {
 	struct chk_sock *s = &fx.socks[fx.census.ntcp];
 
-	memset(s, 0, sizeof(*s));
-	s->family = strchr(src, ':') ? AF_INET6 : AF_INET;
-	s->state = (uint8_t)state;
-	addr(&s->src, src);
-	addr(&s->dst, dst);
-	s->sport = sport;
-	s->dport = dport;
-	s->server_side = server_side;
+	fixture_sock(s, src, sport, dst, dport, state, server_side);
 	s->inode = 1000 + (uint32_t)fx.census.ntcp;
 	memset(&fx.info[fx.census.ntcp], 0, sizeof(fx.info[0]));
 	fx.census.ntcp++;
@@ -196,8 +176,8 @@ static void from_primary(struct chk_fw_packet *p, unsigned ct, uint16_t lport)
 	p->ctstate = (uint8_t)ct;
 	p->tcp_flags = CHK_TCP_ACK | CHK_TCP_PSH;
 	p->src_known = p->dst_known = 1;
-	addr(&p->src, PRIMARY);
-	addr(&p->dst, REPLICA);
+	fixture_addr(&p->src, PRIMARY);
+	fixture_addr(&p->dst, REPLICA);
 	p->sport = 3306;
 	p->dport = lport;
 }
@@ -532,8 +512,8 @@ static void test_eval_userchains(void **state)
 	p.ctstate = CHK_CT_NEW;
 	p.tcp_flags = CHK_TCP_ACK;
 	p.src_known = p.dst_known = 1;
-	addr(&p.src, "10.1.1.1");
-	addr(&p.dst, "10.1.1.2");
+	fixture_addr(&p.src, "10.1.1.1");
+	fixture_addr(&p.dst, "10.1.1.2");
 	p.sport = 50000;
 	p.dport = 3306;
 	chk_fw_eval(&fx.rs, &p, &o);
@@ -541,7 +521,7 @@ static void test_eval_userchains(void **state)
 	assert_int_equal(o.c[0].why[CHK_FW_ACCEPT].rule,
 			 (int)(rule_at("MYSQL", 2) - fx.rs.rules));
 	/* the same from outside 10/8 is rejected */
-	addr(&p.src, "172.16.0.1");
+	fixture_addr(&p.src, "172.16.0.1");
 	chk_fw_eval(&fx.rs, &p, &o);
 	assert_int_equal(o.possible, CHK_FW_V_REJECT);
 	/* from an unknown address it depends */
@@ -550,7 +530,7 @@ static void test_eval_userchains(void **state)
 	assert_int_equal(o.possible, CHK_FW_V_ACCEPT | CHK_FW_V_REJECT);
 	/* a SYN from inside 10/8 passes "NEW" in MYSQL (rule 3) */
 	p.src_known = 1;
-	addr(&p.src, "10.1.1.1");
+	fixture_addr(&p.src, "10.1.1.1");
 	p.tcp_flags = CHK_TCP_SYN;
 	chk_fw_eval(&fx.rs, &p, &o);
 	assert_int_equal(o.c[0].why[CHK_FW_ACCEPT].rule,

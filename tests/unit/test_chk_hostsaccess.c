@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "check/hostsaccess.h"
 #include "check/resolver.h"
 #include "check/slices.h"
@@ -468,32 +470,6 @@ static void test_eval_cases(void **state)
 
 /* ---- the libwrap oracle ---- */
 
-static int find_fixture(const char *env, const char *name, char *out,
-			size_t len)
-{
-	const char *e = getenv(env);
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (e && *e) {
-		fmt(out, len, "%s", e);
-		return access(out, X_OK);
-	}
-	/* Unit tests are built in the build directory's top; CMake puts the
-	 * fixture in tests/fixtures/wrapelf/ under it. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return -1;
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	fmt(out, len, "%s/tests/fixtures/wrapelf/%s", self, name);
-	return access(out, X_OK);
-}
-
 static const char *const q_addrs[] = {
 	"10.1.2.3",    "10.1.9.9",    "192.168.7.20",	 "127.0.0.1",
 	"::1",	       "2001:db8::5", "::ffff:10.1.2.3", "10.3.5.7",
@@ -552,8 +528,8 @@ static void test_eval_vs_libwrap(void **state)
 	size_t p, compared = 0;
 
 	(void)state;
-	if (find_fixture("CD_WRAPELF_WRAP", "wrapelf_wrap", oracle,
-			 sizeof(oracle))) {
+	if (fixture_exe("CD_WRAPELF_WRAP", "wrapelf", "wrapelf_wrap", oracle,
+			sizeof(oracle))) {
 		skip();
 		return;
 	}
@@ -1127,8 +1103,8 @@ static void test_slice_fixture(void **state)
 	size_t i;
 
 	(void)state;
-	if (find_fixture("CD_WRAPELF_WRAP", "wrapelf_wrap", wrap,
-			 sizeof(wrap))) {
+	if (fixture_exe("CD_WRAPELF_WRAP", "wrapelf", "wrapelf_wrap", wrap,
+			sizeof(wrap))) {
 		skip();
 		return;
 	}
