@@ -68,6 +68,16 @@ struct cd_host_facts;
 int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
 		      struct cd_host_facts *facts, struct probe_result *res,
 		      struct cd_findings *findings, char *err, size_t errlen);
+/* Fills the probe report's inputs (rp, and ro from the options and the
+ * terminal) for a measured run that exits with exit_status. */
+struct rpt_probe;
+struct rpt_opts;
+void cli_probe_report_init(const struct cli_opts *o,
+			   const struct probe_config *cfg,
+			   const struct probe_result *res,
+			   const struct cd_findings *findings,
+			   const struct cd_host_facts *facts, int exit_status,
+			   struct rpt_probe *rp, struct rpt_opts *ro);
 /* Raises RLIMIT_NOFILE towards the hard limit for want connections. */
 void cli_raise_nofile(unsigned want);
 

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check/facts.h"
 #include "check/slices.h"
@@ -312,16 +311,7 @@ int cmd_diagnose(int argc, char **argv)
 						       : CD_EXIT_CRITICAL;
 	if (rc != CD_EXIT_UNAVAILABLE && check_rc > rc)
 		rc = check_rc;
-	rp.cfg = &cfg;
-	rp.res = &res;
-	rp.findings = &measured;
-	rp.facts = &hf;
-	rp.ramp = o.ramp;
-	rp.repeats = o.ramp ? o.repeat : 1;
-	rp.exit_status = rc;
-	ro.verbose = o.verbose;
-	ro.color = o.color >= 0 ? o.color
-				: isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	cli_probe_report_init(&o, &cfg, &res, &measured, &hf, rc, &rp, &ro);
 	if (o.json)
 		json_report(stdout, &d, &rp, &host, &facts, rc);
 	else

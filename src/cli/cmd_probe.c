@@ -233,6 +233,26 @@ int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
 	return 0;
 }
 
+void cli_probe_report_init(const struct cli_opts *o,
+			   const struct probe_config *cfg,
+			   const struct probe_result *res,
+			   const struct cd_findings *findings,
+			   const struct cd_host_facts *facts, int exit_status,
+			   struct rpt_probe *rp, struct rpt_opts *ro)
+{
+	rp->cfg = cfg;
+	rp->res = res;
+	rp->findings = findings;
+	rp->facts = facts;
+	rp->ramp = o->ramp;
+	rp->repeats = o->ramp ? o->repeat : 1;
+	rp->exit_status = exit_status;
+	ro->verbose = o->verbose;
+	ro->color = o->color >= 0
+			    ? o->color
+			    : isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+}
+
 int cmd_probe(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -271,16 +291,7 @@ int cmd_probe(int argc, char **argv)
 		goto out;
 	}
 	rc = cli_probe_exit_status(&res, &findings);
-	rp.cfg = &cfg;
-	rp.res = &res;
-	rp.findings = &findings;
-	rp.facts = &facts;
-	rp.ramp = o.ramp;
-	rp.repeats = o.ramp ? o.repeat : 1;
-	rp.exit_status = rc;
-	ro.verbose = o.verbose;
-	ro.color = o.color >= 0 ? o.color
-				: isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	cli_probe_report_init(&o, &cfg, &res, &findings, &facts, rc, &rp, &ro);
 	if (o.json)
 		rpt_probe_json(stdout, &rp);
 	else
