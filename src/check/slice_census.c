@@ -294,7 +294,7 @@ static int rule_ports(const struct chk_census_sum *s, int lo, int hi,
 	 * connect() walks the range in two passes, even ports then odd,
 	 * over size rounded down to even (__inet_hash_connect), so one
 	 * port of an odd-sized range can be out of its reach: with 100 of
-	 * 101 ports taken the next connect already fails with errno 99.
+	 * 101 ports taken the next connect can already fail with errno 99.
 	 */
 	reach = size > 1 ? (uint32_t)size & ~1U : (uint32_t)size;
 	for (i = 0; i < s->ndests && found < MAX_DEST_FINDS; i++) {
