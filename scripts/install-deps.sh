@@ -11,6 +11,8 @@ PACKAGES=(
   build-essential cmake pkg-config libssl-dev libpcap-dev libcmocka-dev libwrap0-dev
   mariadb-server mariadb-client tcpdump tshark iptables conntrack iproute2 python3
   clang clang-format clang-tidy valgrind procps iputils-ping net-tools
+  libjansson-dev libnetfilter-conntrack-dev libmicrohttpd-dev zlib1g-dev libzstd-dev
+  libsodium-dev libbpf-dev bpftool libelf-dev
 )
 POLICY=/usr/sbin/policy-rc.d
 POLICY_MARK="# conndoctor install-deps.sh: temporary"

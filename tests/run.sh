@@ -2,7 +2,8 @@
 # Runs every test: a strict build (warnings are errors) with all of ctest
 # (unit, fuzz corpus replay, integration against a real MariaDB, lab in
 # network namespaces), then an ASan+UBSan build running the unit, fuzz and
-# integration tests again, then the clang-format and clang-tidy checks.
+# integration tests again, then every build type with gcc and clang, then the
+# clang-format and clang-tidy checks.
 # Exits non-zero on any failure. Tests that need root or namespaces skip
 # with a reason.
 set -euo pipefail
@@ -12,17 +13,20 @@ jobs=$(nproc)
 status=0
 
 echo "== build ($build)"
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCD_WERROR=ON >/dev/null
 cmake --build "$build" -j"$jobs"
 echo "== ctest: all tests"
 ctest --test-dir "$build" --output-on-failure || status=1
 
 echo "== build with AddressSanitizer + UBSan ($build-asan)"
-cmake -S "$top" -B "$build-asan" -DCMAKE_BUILD_TYPE=asan >/dev/null
+cmake -S "$top" -B "$build-asan" -DCMAKE_BUILD_TYPE=asan -DCD_WERROR=ON >/dev/null
 cmake --build "$build-asan" -j"$jobs"
 echo "== ctest under sanitizers: unit, fuzz, integration"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$build-asan" -L 'unit|fuzz|integration' --output-on-failure || status=1
+
+echo "== every build type with gcc and clang"
+bash "$top/tests/build_types.sh" || status=1
 
 echo "== clang-format"
 if command -v clang-format >/dev/null; then

@@ -20,8 +20,9 @@ void chk_facts_free(struct chk_facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static void vfact(struct chk_facts *f, const char *section, const char *key,
-		  const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void
+vfact(struct chk_facts *f, const char *section, const char *key,
+      const char *fmt, va_list ap)
 {
 	struct chk_fact *x;
 

@@ -555,7 +555,7 @@ static enum chk_elf_rc parse_dyn_entries(struct parse *ps, const struct seg *d,
 static enum chk_elf_rc parse_dynamic(struct parse *ps, const struct segs *sg)
 {
 	struct chk_elf_info *o = ps->out;
-	struct seg dyn, dynstr;
+	struct seg dyn = {0}, dynstr = {0};
 	struct dyn_strs ds;
 	uint64_t tab, size;
 	int has_sec_dyn;

@@ -267,7 +267,7 @@ int cmd_diagnose(int argc, char **argv)
 			o.host = strdup("127.0.0.1");
 		}
 	}
-	if (!o.count_set && !o.duration_s) {
+	if (!o.count_set && o.duration_s <= 0) {
 		o.count = 10;
 		o.count_set = 1;
 	}
