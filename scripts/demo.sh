@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command: on a fresh Debian 12 machine (as root) install
 # the packages, build conndoctor, start a throwaway MariaDB (own datadir,
-# port and socket under a temporary folder, a `conndoctor` user with a
+# port and socket under a temporary folder, set up as conndoctor advises
+# (skip_name_resolve=ON), a `conndoctor` user with a
 # random password) and run the main job against it: `conndoctor diagnose`
 # probes it over TCP and over the Unix socket side by side, audits this host
 # and the server, and prints the root cause first. The server is stopped and

@@ -388,6 +388,12 @@ for spec in sys.argv[3:]:
         body = s.recv(65536)
         code = struct.unpack("<H", body[1:3])[0] if body[:1] == b"\xff" else 0
         print(src, i, code, flush=True)
+        # Abort the handshake, then wait for the server's close: it counts the
+        # error against max_connect_errors before closing, so the next connect
+        # sees the count (without this, a busy server may count it too late).
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(4096):
+            pass
         s.close()
 """
 
