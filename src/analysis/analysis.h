@@ -16,6 +16,7 @@ struct cd_host_facts {
 	int syn_linear_timeouts; /* net.ipv4.tcp_syn_linear_timeouts (6.7+) */
 	int synack_retries;	 /* net.ipv4.tcp_synack_retries */
 	double rto_init_s;	 /* initial RTO, 1 s unless a route says */
+	int hz;			 /* the kernel's CONFIG_HZ (timer ticks/s) */
 	int resolv_timeout_s;	 /* resolv.conf options timeout (default 5) */
 	int resolv_attempts;	 /* resolv.conf options attempts (default 2) */
 	int resolv_nameservers;	 /* nameserver lines */
@@ -64,20 +65,37 @@ void cd_hist_of(const int64_t *v, size_t n, struct cd_hist *h);
 
 #define CD_SYN_MAX 40
 
+/* CONFIG_HZ assumed when the kernel's is unknown (Debian's). */
+#define CD_HZ_ASSUMED 250
+
 /* When the kernel sends each SYN of a connect() that gets no answer, and
  * when it gives up, derived from the sysctls in force (see
  * shared/lab-notes.md: linear timeouts first, then doubling, and failure
  * at the first timer that finds either retries + linear retransmissions
- * done or the classic budget (2^(retries+1) - 1) * rto elapsed). */
+ * done or the classic budget (2^(retries+1) - 1) * rto elapsed).
+ *
+ * Each retransmission timer fires late: the kernel's timer wheel files a
+ * timer due in d jiffies in a bucket of granularity 8^level jiffies
+ * (level 0 below 63 jiffies, 1 below 504, 2 below 4032, 3 below 32256,
+ * ...) and runs it at the next bucket boundary after its expiry, so it is
+ * 1 to 8^level jiffies late. At HZ=250 a 1 s timer is up to 32 ms late, a
+ * 4 s one 256 ms and a 32 s one 2 s: tcp_syn_retries=6 gives up at about
+ * 134 s, not the 131 s the timers add up to. The SYN times are the
+ * nominal ones (what a person recognises: 1, 2, 3, ... or 1, 3, 7, 15);
+ * the give-up time is the kernel's expected one. */
 struct cd_syn_schedule {
 	int retries, linear;
 	double rto_init_s;
-	unsigned nsyn;		     /* SYNs sent, the first included */
-	double syn_at_s[CD_SYN_MAX]; /* send time of each, from 0 */
-	double give_up_s;	     /* connect() fails with ETIMEDOUT */
+	int hz;	       /* CONFIG_HZ used (CD_HZ_ASSUMED if unknown) */
+	unsigned nsyn; /* SYNs sent, the first included */
+	double syn_at_s[CD_SYN_MAX]; /* nominal send time of each, from 0 */
+	double give_up_nominal_s;    /* the timers added up, none late */
+	double give_up_s;     /* expected: each timer half its slack late */
+	double give_up_max_s; /* latest: each timer fully late */
 };
 
-void cd_syn_schedule_of(int retries, int linear, double rto_init_s,
+/* hz <= 0: unknown, CD_HZ_ASSUMED is used. */
+void cd_syn_schedule_of(int retries, int linear, double rto_init_s, int hz,
 			struct cd_syn_schedule *s);
 
 /* The rung k (1..nsyn-1) whose SYN time matches a connect that took t_s

@@ -1,7 +1,8 @@
 /* ladder.c - the kernel's SYN retransmission schedule derived from the
  * sysctls in force, and fitting measured times to ladders of timeouts.
  * Model and measurements: shared/lab-notes.md; kernel: tcp_timer.c
- * (tcp_retransmit_timer, retransmits_timed_out, tcp_syn_linear_timeouts). */
+ * (tcp_retransmit_timer, retransmits_timed_out, tcp_syn_linear_timeouts)
+ * and the timer wheel's granularity (kernel/time/timer.c, calc_index). */
 #include "analysis/analysis.h"
 
 #include <math.h>
@@ -9,10 +10,37 @@
 
 #define TCP_RTO_MAX_S 120.0
 
-void cd_syn_schedule_of(int retries, int linear, double rto_init_s,
+/* The timer wheel (kernel/time/timer.c): 64 buckets a level, each level's
+ * granularity 8 times the last's. */
+#define WHEEL_LVL_BITS	6
+#define WHEEL_CLK_SHIFT 3
+#define WHEEL_LEVELS	9
+
+/* How late, in jiffies, a timer due in `delay` jiffies runs: at most its
+ * level's granularity; on average half of it plus half a jiffy. */
+static double wheel_late_jiffies(double delay, int mean)
+{
+	double gran = 1;
+	int lvl;
+
+	for (lvl = 1; lvl < WHEEL_LEVELS; lvl++) {
+		double start = (double)(((1 << WHEEL_LVL_BITS) - 1)
+					<< ((lvl - 1) * WHEEL_CLK_SHIFT));
+
+		if (delay < start)
+			break;
+		gran = ldexp(1.0, lvl * WHEEL_CLK_SHIFT);
+	}
+	if (gran == 1)
+		return 0; /* level 0 runs on its jiffy */
+	return mean ? (gran + 1) / 2 : gran;
+}
+
+void cd_syn_schedule_of(int retries, int linear, double rto_init_s, int hz,
 			struct cd_syn_schedule *s)
 {
 	double t = 0, rto = rto_init_s > 0 ? rto_init_s : 1.0;
+	double t_mean = 0, t_max = 0;
 	double budget;
 	int count = 0;
 
@@ -21,16 +49,26 @@ void cd_syn_schedule_of(int retries, int linear, double rto_init_s,
 		retries = 6;
 	if (linear < 0)
 		linear = 0;
+	if (hz <= 0)
+		hz = CD_HZ_ASSUMED;
 	s->retries = retries;
 	s->linear = linear;
 	s->rto_init_s = rto;
+	s->hz = hz;
 	budget = (ldexp(1.0, retries + 1) - 1) * rto;
 	s->syn_at_s[s->nsyn++] = 0;
 	for (;;) {
+		double j = ceil(rto * hz);
+
 		t += rto;
-		/* The timer fires at t: give up, or retransmit. */
-		if (count >= retries + linear || t >= budget - 1e-9) {
-			s->give_up_s = t;
+		t_mean += rto + wheel_late_jiffies(j, 1) / hz;
+		t_max += rto + wheel_late_jiffies(j, 0) / hz;
+		/* The timer fires: give up, or retransmit. The budget is
+		 * measured on the clock, so a late timer counts late. */
+		if (count >= retries + linear || t_mean >= budget - 1e-9) {
+			s->give_up_nominal_s = t;
+			s->give_up_s = t_mean;
+			s->give_up_max_s = t_max;
 			return;
 		}
 		count++;

@@ -52,6 +52,7 @@ void cd_host_facts_init(struct cd_host_facts *f)
 	f->syn_linear_timeouts = -1;
 	f->synack_retries = -1;
 	f->rto_init_s = 1.0;
+	f->hz = -1;
 	f->resolv_timeout_s = 5;
 	f->resolv_attempts = 2;
 	f->resolv_nameservers = -1;

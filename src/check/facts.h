@@ -11,6 +11,13 @@
 void chk_host_facts_read(struct cd_host_facts *f, const char *procroot,
 			 const char *resolv_conf, const char *res_options);
 
+/* The running kernel's CONFIG_HZ, from <procroot>/config.gz or
+ * /boot/config-RELEASE; -1 when neither says. */
+int chk_kernel_hz(const char *procroot);
+
+/* Finds "CONFIG_HZ=N" in kernel config text; -1 when absent or odd. */
+int chk_kernel_hz_parse(const char *text, size_t len);
+
 /* Parses resolv.conf text (NUL-terminated) and RES_OPTIONS words (NULL:
  * none) into f's resolver fields. */
 void chk_resolv_parse(struct cd_host_facts *f, const char *text,

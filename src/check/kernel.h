@@ -10,6 +10,7 @@ struct chk_kernel {
 	int keepalive_time, keepalive_intvl, keepalive_probes;
 	int fin_timeout, tw_reuse, syncookies, somaxconn, max_syn_backlog;
 	int port_lo, port_hi; /* ip_local_port_range */
+	int hz;		      /* CONFIG_HZ, -1 unknown */
 };
 
 void chk_kernel_read(const char *procroot, struct chk_kernel *k);

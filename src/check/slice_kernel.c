@@ -9,6 +9,7 @@
 
 #include "analysis/analysis.h"
 #include "check/census.h"
+#include "check/facts.h"
 #include "check/kernel.h"
 #include "check/slices.h"
 #include "util/fileio.h"
@@ -65,6 +66,7 @@ void chk_kernel_read(const char *procroot, struct chk_kernel *k)
 	}
 	if (chk_port_range_read(procroot, &k->port_lo, &k->port_hi) < 0)
 		k->port_lo = k->port_hi = -1;
+	k->hz = chk_kernel_hz(procroot);
 }
 
 double chk_retries2_timeout(int retries2)
@@ -98,7 +100,7 @@ int chk_kernel_rules(const struct chk_kernel *k, struct chk_facts *facts,
 	if (known(k, k->syn_retries)) {
 		cd_syn_schedule_of(k->syn_retries,
 				   k->syn_linear < 0 ? 0 : k->syn_linear, 1.0,
-				   &s);
+				   k->hz, &s);
 		chk_fact(facts, "kernel", "tcp_syn_retries",
 			 "%d (linear timeouts %d): a connect to a dead or "
 			 "filtered server fails after %.0f s without a connect "

@@ -276,7 +276,7 @@ static int rule_syn_ladder(const struct cd_probe_input *in,
 
 	cd_syn_schedule_of(in->facts->syn_retries,
 			   in->facts->syn_linear_timeouts,
-			   in->facts->rto_init_s, &sch);
+			   in->facts->rto_init_s, in->facts->hz, &sch);
 	for (i = 0; i < r->nattempts; i++) {
 		const struct cd_attempt *a = &r->attempts[i];
 		double t = secs(a->phase_ns[CD_PH_CONNECT]);
@@ -341,12 +341,16 @@ static int rule_syn_ladder(const struct cd_probe_input *in,
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "measured connect times (s): %s. With tcp_syn_retries=%d and "
 		 "tcp_syn_linear_timeouts=%d (initial RTO %.1f s) the kernel "
-		 "sends SYNs at %s s and gives up at %.1f s",
+		 "sends SYNs at %s s and gives up at %.1f s (its timers run "
+		 "late by up to %.1f s at HZ=%d)",
 		 meas, sch.retries, sch.linear, sch.rto_init_s, sched,
-		 sch.give_up_s);
+		 sch.give_up_s, sch.give_up_max_s - sch.give_up_nominal_s,
+		 sch.hz);
 	cd_finding_num(f, "syn_retries", sch.retries);
 	cd_finding_num(f, "syn_linear_timeouts", sch.linear);
 	cd_finding_num(f, "expected_give_up_s", sch.give_up_s);
+	cd_finding_num(f, "latest_give_up_s", sch.give_up_max_s);
+	cd_finding_num(f, "kernel_hz", sch.hz);
 	cd_finding_list(f, "syn_schedule_s", sch.syn_at_s, sch.nsyn);
 	cd_finding_num(f, "kernel_timeouts", (double)kernel);
 	cd_finding_list(f, "kernel_timeout_after_s", kernel_t, nkernel);

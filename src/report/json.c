@@ -154,6 +154,8 @@ void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 	json_int(jp, p->facts->syn_retries);
 	json_key(jp, "tcp_syn_linear_timeouts");
 	json_int(jp, p->facts->syn_linear_timeouts);
+	json_key(jp, "kernel_hz");
+	json_int(jp, p->facts->hz);
 	json_key(jp, "resolv_timeout_s");
 	json_int(jp, p->facts->resolv_timeout_s);
 	json_key(jp, "resolv_attempts");

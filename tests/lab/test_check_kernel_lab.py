@@ -7,6 +7,7 @@ import unittest
 
 import harness
 from harness import run_conndoctor
+from harness.kernel import syn_schedule
 from harness.lab import Lab
 
 
@@ -42,9 +43,11 @@ class KernelSlice(unittest.TestCase):
         codes = {f["code"]: f for f in doc["findings"]}
         self.assertEqual(set(codes), {"CD3060", "CD3062", "CD3063"})
         self.assertEqual(codes["CD3060"]["data"]["tcp_syn_retries"], 8)
-        # 8 retries: 255 s classically; with 4 linear timeouts the kernel
-        # stops after 12 retransmissions, at 371 s.
-        self.assertEqual(codes["CD3060"]["data"]["give_up_s"], 371 if linear == 4 else 255)
+        # 8 retries: with 4 linear timeouts the kernel stops after 12
+        # retransmissions, at 371 s of timers, each run a little late by the
+        # timer wheel (tests/harness/kernel.py, written apart from the C).
+        _, expected, _, _ = syn_schedule(8, linear)
+        self.assertAlmostEqual(codes["CD3060"]["data"]["give_up_s"], expected, places=3)
         self.assertEqual(codes["CD3062"]["data"]["ports"], 101)
         self.assertEqual(codes["CD3063"]["severity"], "warning")
         self.assertEqual(rc, 1)

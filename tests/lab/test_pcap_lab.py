@@ -15,6 +15,7 @@ import unittest
 
 import harness
 from harness import run_conndoctor
+from harness.kernel import syn_schedule
 from harness.lab import Lab
 
 GOLDEN = os.path.join(harness.REPO_ROOT, "tests", "golden", "pcap")
@@ -62,21 +63,6 @@ except myclient.MySQLError as e:
 except OSError as e:
     print("closed", e)
 """
-
-
-def syn_schedule(retries, linear):
-    """The lab notes' measured model (as in test_probe_lab.py): SYN times
-    of a connect that is never answered, and when it gives up."""
-    t, rto, count, times = 0.0, 1.0, 0, [0.0]
-    budget = (2 ** (retries + 1) - 1) * 1.0
-    while True:
-        t += rto
-        if count >= retries + linear or t >= budget:
-            return times, t
-        count += 1
-        times.append(t)
-        if count > linear:
-            rto = min(rto * 2, 120)
 
 
 def linear_timeouts(lab, ns):
@@ -147,7 +133,7 @@ class Handshake(unittest.TestCase):
                 rc, recs = cap.analyse()
             finally:
                 cap.close()
-        times, give_up = syn_schedule(2, linear)
+        times, give_up, _, _ = syn_schedule(2, linear)
         self.assertEqual(r.stdout.split()[:2], ["error", "110"])  # ETIMEDOUT
         self.assertEqual(rc, 2)
         conns = kind(recs, "connection")
@@ -177,7 +163,7 @@ class Handshake(unittest.TestCase):
                 rc, recs = cap.analyse()
             finally:
                 cap.close()
-        times, give_up = syn_schedule(2, linear)
+        times, give_up, _, _ = syn_schedule(2, linear)
         self.assertEqual(r.stdout.split()[:2], ["error", "110"])
         self.assertEqual(rc, 2)
         f = finding(recs, "CD3023")

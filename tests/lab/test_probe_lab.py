@@ -7,6 +7,7 @@ import unittest
 
 import harness
 from harness import run_conndoctor
+from harness.kernel import syn_schedule
 from harness.lab import Lab
 
 CLIENT, SERVER = "10.213.7.1", "10.213.7.2"
@@ -39,21 +40,6 @@ def finding(doc, code):
     raise AssertionError(f"no {code} in {[f['code'] for f in doc['findings']]}")
 
 
-def syn_schedule(retries, linear):
-    """The lab notes' measured model, written independently of the C code:
-    SYN times and the give-up time of a connect that is never answered."""
-    t, rto, count, times = 0.0, 1.0, 0, [0.0]
-    budget = (2 ** (retries + 1) - 1) * 1.0
-    while True:
-        t += rto
-        if count >= retries + linear or t >= budget:
-            return times, t
-        count += 1
-        times.append(t)
-        if count > linear:
-            rto = min(rto * 2, 120)
-
-
 class SynLost(unittest.TestCase):
     def test_syn_dropped_gives_ladder(self):
         with Lab() as lab:
@@ -68,7 +54,7 @@ class SynLost(unittest.TestCase):
                          "SYN,ACK,FIN,RST", "SYN", "-j", "DROP")
             rc, doc = probe(lab, c, "-h", SERVER, "-n", "2", "-c", "2",
                             "--connect-timeout", "30")
-        times, give_up = syn_schedule(2, linear)
+        times, give_up, _, _ = syn_schedule(2, linear)
         self.assertEqual(doc["summary"]["outcomes"], {"connect_timeout": 2})
         for a in doc["attempts"]:
             self.assertFalse(a["timed_out"], "the kernel must give up before our timeout")

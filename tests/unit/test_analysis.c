@@ -8,24 +8,38 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "analysis/analysis.h"
+#include "findings/findings.h"
 
 static void expect_schedule(int retries, int linear, const double *syn,
-			    unsigned nsyn, double give_up)
+			    unsigned nsyn, double nominal, double expected,
+			    double latest)
 {
 	struct cd_syn_schedule s;
 	unsigned i;
 
-	cd_syn_schedule_of(retries, linear, 1.0, &s);
+	cd_syn_schedule_of(retries, linear, 1.0, 250, &s);
 	assert_int_equal(s.nsyn, nsyn);
 	for (i = 0; i < nsyn; i++)
 		assert_float_equal(s.syn_at_s[i], syn[i], 1e-9);
-	assert_float_equal(s.give_up_s, give_up, 1e-9);
+	assert_float_equal(s.give_up_nominal_s, nominal, 1e-9);
+	assert_float_equal(s.give_up_s, expected, 1e-9);
+	assert_float_equal(s.give_up_max_s, latest, 1e-9);
+	assert_int_equal(s.hz, 250);
 }
 
 /* lab-notes.md, kernel 6.18, tcp_syn_linear_timeouts=4: measured SYN times
  * 0,1,2 fail 3.1 (retries 1); 0..5 fail 7.1 (2); 0..5,7,11.3 fail 19.5 (3);
- * ... 19.6 fail 35.7 (4); ... 35.6, 69, fail ~134 (6). */
+ * ... 19.6 fail 35.7 (4); ... 35.6, 69, fail ~134 (6). The expected and
+ * latest give-up times at HZ=250 add each timer's wheel slack: a 1 s or
+ * 2 s timer (250, 500 jiffies: level 1, 8 jiffies) 18 ms on average and
+ * 32 ms at most, 4 s to 16 s (level 2, 64 jiffies) 130 and 256 ms, 32 s
+ * and 64 s (level 3, 512 jiffies) 1.026 and 2.048 s; the values were
+ * computed by tests/harness/kernel.py, written apart from ladder.c. */
 static void syn_schedule_linear(void **state)
 {
 	static const double r1[] = {0, 1, 2};
@@ -35,23 +49,76 @@ static void syn_schedule_linear(void **state)
 	static const double r6[] = {0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67};
 
 	(void)state;
-	expect_schedule(1, 4, r1, 3, 3);
-	expect_schedule(2, 4, r2, 6, 7);
-	expect_schedule(3, 4, r3, 8, 19);
-	expect_schedule(4, 4, r4, 9, 35);
-	expect_schedule(6, 4, r6, 11, 131);
+	expect_schedule(1, 4, r1, 3, 3, 3.054, 3.096);
+	expect_schedule(2, 4, r2, 6, 7, 7.108, 7.192);
+	expect_schedule(3, 4, r3, 8, 19, 19.368, 19.704);
+	expect_schedule(4, 4, r4, 9, 35, 35.498, 35.96);
+	expect_schedule(6, 4, r6, 11, 131, 133.55, 136.056);
 }
 
 /* The classic ladder: 0, 1, 3 fail 7 (retries 2); 1, 3, 7, 15, 31, 63,
- * fail 127 (retries 6). */
+ * fail 127 (retries 6), plus the wheel's slack. */
 static void syn_schedule_classic(void **state)
 {
 	static const double r2[] = {0, 1, 3};
 	static const double r6[] = {0, 1, 3, 7, 15, 31, 63};
 
 	(void)state;
-	expect_schedule(2, 0, r2, 3, 7);
-	expect_schedule(6, 0, r6, 7, 127);
+	expect_schedule(2, 0, r2, 3, 7, 7.166, 7.32);
+	expect_schedule(6, 0, r6, 7, 127, 129.478, 131.928);
+}
+
+/* Another HZ moves the slack: at HZ=1000 a 1 s timer is 1000 jiffies
+ * (level 2, 64 jiffies: 32.5 ms on average). An unknown HZ is 250. */
+static void syn_schedule_hz(void **state)
+{
+	struct cd_syn_schedule s;
+
+	(void)state;
+	cd_syn_schedule_of(1, 4, 1.0, 1000, &s);
+	assert_float_equal(s.give_up_s, 3.0975, 1e-9);
+	assert_float_equal(s.give_up_max_s, 3.192, 1e-9);
+	cd_syn_schedule_of(1, 4, 1.0, -1, &s);
+	assert_int_equal(s.hz, CD_HZ_ASSUMED);
+	assert_float_equal(s.give_up_s, 3.054, 1e-9);
+}
+
+/* CD3001's page quotes the function: every row of its give-up table (the
+ * page as `explain` prints it) is what cd_syn_schedule_of computes. */
+static void syn_schedule_page(void **state)
+{
+	const char *p = cd_finding_doc("CD3001");
+	unsigned rows = 0;
+
+	(void)state;
+	assert_non_null(p);
+	while ((p = strstr(p, "\n| ")) != NULL) {
+		struct cd_syn_schedule s;
+		int retries, linear, used = 0;
+		const char *cell, *end;
+		unsigned i;
+
+		p += 3;
+		if (sscanf(p, "%d | %d |%n", &retries, &linear, &used) != 2 ||
+		    !used)
+			continue;
+		cd_syn_schedule_of(retries, linear, 1.0, 250, &s);
+		cell = p + used; /* "0, 1, 2 | 3.1 |" */
+		for (i = 0; i < s.nsyn; i++) {
+			char *next;
+			double at = strtod(cell, &next);
+
+			assert_true(next != cell);
+			assert_float_equal(at, s.syn_at_s[i], 1e-9);
+			cell = next + strspn(next, ", ");
+		}
+		assert_true(*cell == '|'); /* no SYN more than the function */
+		end = strchr(cell + 1, '|');
+		assert_non_null(end);
+		assert_float_equal(strtod(cell + 1, NULL), s.give_up_s, 0.051);
+		rows++;
+	}
+	assert_true(rows >= 8);
 }
 
 static void syn_rung(void **state)
@@ -59,7 +126,7 @@ static void syn_rung(void **state)
 	struct cd_syn_schedule s;
 
 	(void)state;
-	cd_syn_schedule_of(6, 0, 1.0, &s);
+	cd_syn_schedule_of(6, 0, 1.0, 250, &s);
 	assert_int_equal(cd_syn_rung(&s, 0.0002, 0.0001), 0);
 	assert_int_equal(cd_syn_rung(&s, 1.001, 0.0001), 1);
 	assert_int_equal(cd_syn_rung(&s, 3.02, 0.001), 2);
@@ -176,6 +243,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(syn_schedule_linear),
 		cmocka_unit_test(syn_schedule_classic),
+		cmocka_unit_test(syn_schedule_hz),
+		cmocka_unit_test(syn_schedule_page),
 		cmocka_unit_test(syn_rung),
 		cmocka_unit_test(stats),
 		cmocka_unit_test(period),

@@ -39,6 +39,7 @@ static int setup(void **state)
 	cd_host_facts_init(&fx.facts);
 	fx.facts.syn_retries = 2;
 	fx.facts.syn_linear_timeouts = 4;
+	fx.facts.hz = 250;
 	cd_findings_init(&fx.out);
 	return 0;
 }
@@ -136,7 +137,10 @@ static void syn_kernel_timeout(void **state)
 	f = run("CD3001");
 	assert_non_null(f);
 	assert_int_equal(f->severity, CD_SEV_CRITICAL);
-	assert_float_equal(ev(f, "expected_give_up_s", 0), 7.0, 1e-9);
+	/* 7 s of timers, six of them (1 s, 2 s at HZ=250) 18 ms late. */
+	assert_float_equal(ev(f, "expected_give_up_s", 0), 7.108, 1e-9);
+	assert_float_equal(ev(f, "latest_give_up_s", 0), 7.192, 1e-9);
+	assert_float_equal(ev(f, "kernel_hz", 0), 250, 1e-9);
 	assert_float_equal(ev(f, "kernel_timeouts", 0), 2, 1e-9);
 	assert_float_equal(ev(f, "kernel_timeout_after_s", 0), 7.1, 1e-9);
 	assert_float_equal(ev(f, "syn_schedule_s", 5), 5.0, 1e-9);
