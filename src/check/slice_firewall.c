@@ -1,6 +1,6 @@
 /* slice_firewall.c - the firewall slice of `conndoctor check`: reads the
  * ruleset (iptables-save, ip6tables-save, iptables-legacy-save when legacy
- * tables are loaded, `nft -a list ruleset`), the nf_conntrack sysctls and,
+ * tables are loaded, `nft -j list ruleset`), the nf_conntrack sysctls and,
  * when the ruleset filters on state, `conntrack -L` for the MySQL ports;
  * then applies the firewall and conntrack rules (field report 004). The
  * tools run with fork/exec semantics (posix_spawn, no shell), a fixed
@@ -455,7 +455,7 @@ static int legacy_loaded(const char *procroot, const char *name)
 
 static int read_nft(struct fwstate *st, struct chk_facts *facts)
 {
-	char *argv[] = {"nft", "-a", "list", "ruleset", NULL};
+	char *argv[] = {"nft", "-j", "list", "ruleset", NULL};
 	char why[256], names[160];
 	const char *problem;
 	struct run r;
@@ -468,7 +468,7 @@ static int read_nft(struct fwstate *st, struct chk_facts *facts)
 					     sizeof(names));
 		/* iptables-nft's own tables are read from iptables-save,
 		 * unless that failed. */
-		rc = chk_fw_parse_nft(&st->rs, r.out, r.nout, st->ipt_nft);
+		rc = chk_fw_parse_nft_json(&st->rs, r.out, r.nout, st->ipt_nft);
 		st->any_read = 1;
 		chk_fact(facts, SECTION, "nft native tables", "%zu%s%s", n,
 			 n ? ": " : "", names);
