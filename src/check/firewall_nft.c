@@ -40,6 +40,7 @@ enum nft_field {
 /* One "table" item. */
 struct nft_table {
 	char name[CHK_FW_NAME];
+	char fam[16];	 /* as nft names it: "inet", "netdev", ... */
 	int family;	 /* AF_INET, AF_INET6, AF_UNSPEC (inet), -1 other */
 	int dormant;	 /* flags "dormant": the kernel skips it */
 	int has_builtin; /* a chain named like an iptables built-in */
@@ -610,7 +611,9 @@ static int tcpflags(struct chk_fw_rule *r, json_t *left, const char *op,
 	if (flag_bits(right, &v))
 		return -1;
 	if (and) {
-		if (flag_bits(json_array_get(and, 1), &m) || !strcmp(op, "in"))
+		if (!strcmp(op, "in"))
+			return 1;
+		if (flag_bits(json_array_get(and, 1), &m))
 			return -1;
 		r->tcp_mask = m;
 		r->tcp_cmp = v;
@@ -683,8 +686,6 @@ static int match(struct nft *st, struct chk_fw_rule *r, json_t *m)
 
 static int family_of(const char *s)
 {
-	if (!s)
-		return -2;
 	if (!strcmp(s, "ip"))
 		return AF_INET;
 	if (!strcmp(s, "ip6"))
@@ -698,15 +699,15 @@ static int family_of(const char *s)
 static int table_of(struct nft *st, json_t *o, const char *key)
 {
 	const char *name = json_string_value(json_object_get(o, key));
-	int fam = family_of(json_string_value(json_object_get(o, "family")));
+	const char *fam = json_string_value(json_object_get(o, "family"));
 	size_t i;
 
-	if (!name)
+	if (!name || !fam)
 		return -1;
 	for (i = 0; i < st->ntables; i++) {
 		size_t k = (st->last + i) % st->ntables;
 
-		if (st->tables[k].family == fam &&
+		if (!strcmp(st->tables[k].fam, fam) &&
 		    !strcmp(st->tables[k].name, name)) {
 			st->last = k;
 			return (int)k;
@@ -745,10 +746,11 @@ static int is_dormant(json_t *flags)
 static int read_table(struct nft *st, json_t *o)
 {
 	const char *name = json_string_value(json_object_get(o, "name"));
-	int fam = family_of(json_string_value(json_object_get(o, "family")));
+	const char *fam = json_string_value(json_object_get(o, "family"));
 	struct nft_table *t;
 
-	if (!name || fam == -2 || strlen(name) >= CHK_FW_NAME) {
+	if (!name || !fam || strlen(name) >= CHK_FW_NAME ||
+	    strlen(fam) >= sizeof(t->fam)) {
 		chk_fw_error(st->rs, st->item, "bad table");
 		return 0;
 	}
@@ -764,7 +766,8 @@ static int read_table(struct nft *st, json_t *o)
 	t = &st->tables[st->ntables++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
-	t->family = fam;
+	snprintf(t->fam, sizeof(t->fam), "%s", fam);
+	t->family = family_of(fam);
 	t->dormant = is_dormant(json_object_get(o, "flags"));
 	return 0;
 }

@@ -585,6 +585,42 @@ static void test_parse_nft_not_json(void **state)
 	assert_int_equal(fx.rs.nerrors, 2);
 }
 
+/* Tables told apart by family and name; flags as newer nft prints them. */
+static void test_parse_nft_tables(void **state)
+{
+	static const char doc[] =
+		"{\"nftables\": ["
+		"{\"table\": {\"family\": \"arp\", \"name\": \"filter\"}},"
+		"{\"table\": {\"family\": \"bridge\", \"name\": \"filter\"}},"
+		"{\"table\": {\"family\": \"ip\", \"name\": \"a\", "
+		"\"flags\": [\"owner\", \"dormant\"]}},"
+		"{\"table\": {\"family\": \"ip\", \"name\": \"b\", "
+		"\"flags\": \"owner\"}},"
+		"{\"table\": {\"family\": \"ip\", \"name\": \"b\"}},"
+		"{\"chain\": {\"family\": \"ip\", \"table\": \"a\", \"name\": "
+		"\"in\", \"type\": \"filter\", \"hook\": \"input\", \"prio\": "
+		"0, "
+		"\"policy\": \"drop\"}},"
+		"{\"chain\": {\"family\": \"ip\", \"table\": \"b\", \"name\": "
+		"\"in\", \"type\": \"filter\", \"hook\": \"input\", \"prio\": "
+		"\"filter\", \"policy\": \"drop\"}},"
+		"{\"chain\": {\"family\": \"bridge\", \"table\": \"filter\", "
+		"\"name\": \"in\", \"type\": \"filter\", \"hook\": \"input\", "
+		"\"prio\": 0, \"policy\": \"drop\"}}"
+		"]}";
+
+	(void)state;
+	assert_int_equal(chk_fw_parse_nft_json(&fx.rs, doc, strlen(doc), 1), 0);
+	assert_int_equal(fx.rs.nerrors, 1);
+	assert_int_equal(fx.rs.errors[0].line, 5);
+	assert_string_equal(fx.rs.errors[0].msg, "table b listed twice");
+	/* a is dormant, the bridge table is not evaluated: only b's chain */
+	assert_int_equal(fx.rs.nchains, 1);
+	assert_string_equal(fx.rs.chains[0].table, "b");
+	assert_int_equal(fx.rs.chains[0].policy, CHK_FW_DROP);
+	assert_int_equal(fx.rs.chains[0].hook, CHK_FW_HOOK_INPUT);
+}
+
 /* ---------------------------------------------------------------- eval */
 
 static void test_eval_recipe7(void **state)
@@ -1073,6 +1109,7 @@ int main(void)
 		T(test_parse_nft_shapes),
 		T(test_parse_nft_malformed),
 		T(test_parse_nft_not_json),
+		T(test_parse_nft_tables),
 		T(test_eval_recipe7),
 		T(test_eval_userchains),
 		T(test_eval_two_backends),
