@@ -402,6 +402,8 @@ static void test_parse_nft_mixed(void **state)
 	assert_true(r->unknown);
 	assert_string_equal(r->unknown_what, "conntrack");
 	assert_int_equal(r->target, CHK_FW_ACCEPT);
+	assert_string_equal(text_of(r), "xt match \"conntrack\" counter "
+					"packets 0 bytes 0 accept");
 	free(text);
 }
 

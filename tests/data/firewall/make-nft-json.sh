@@ -31,8 +31,7 @@ dump() {
 
 # Recipe 7 as a native nft table: the replica accepts the primary's
 # packets only as ESTABLISHED.
-dump replica-established-only <<'NFT'
-table inet filter {
+RECIPE7='table inet filter {
 	chain input {
 		type filter hook input priority filter; policy drop;
 		iif "lo" accept
@@ -43,25 +42,13 @@ table inet filter {
 	chain output {
 		type filter hook output priority filter; policy accept;
 	}
-}
-NFT
+}'
+dump replica-established-only <<<"$RECIPE7"
 
 # The same with the stateless fix for the primary 192.0.2.10.
-dump replica-fixed <<'NFT'
-table inet filter {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		iif "lo" accept
-		ct state established,related accept
-		ct state invalid drop
-		tcp dport 3306 ct state new accept
-		ip saddr 192.0.2.10 tcp sport 3306 accept
-	}
-	chain output {
-		type filter hook output priority filter; policy accept;
-	}
-}
-NFT
+dump replica-fixed \
+  "nft add rule inet filter input ip saddr 192.0.2.10 tcp sport 3306 accept" \
+  <<<"$RECIPE7"
 
 # Native tables beside iptables-nft's own "ip filter": a verdict map, a
 # named set, a user chain, sets of protocols and port ranges.
