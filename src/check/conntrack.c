@@ -1,20 +1,20 @@
-/* conntrack.c - parses `conntrack -L` output (conntrack(8), the format of
- * libnetfilter_conntrack's nfct_snprintf), reads the nf_conntrack sysctls
+/* conntrack.c - reads this network namespace's connection tracking
+ * table over netlink with libnetfilter_conntrack (the entries conntrack(8)
+ * lists), reads the nf_conntrack sysctls
  * (Documentation/networking/nf_conntrack-sysctl.rst) and holds the rules
  * that compare the table with the live MySQL connections. */
-#include "util/fileio.h"
 #include "check/conntrack.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#define CT_LINE_MAX 4096
+#include "util/fileio.h"
 
 void chk_ct_table_init(struct chk_ct_table *t)
 {
@@ -55,62 +55,7 @@ ct_error(struct chk_ct_table *t, uint32_t line, const char *fmt, ...)
 	t->nerrors++;
 }
 
-/* Decimal number of at most 10 digits into *v; -1 when not one. */
-static int ct_num(const char *s, size_t n, unsigned long *v)
-{
-	unsigned long x = 0;
-	size_t i;
-
-	if (!n || n > 10)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		x = x * 10 + (unsigned long)(s[i] - '0');
-	}
-	*v = x;
-	return 0;
-}
-
-/* An address into census form; its family, or 0. */
-static int ct_addr(const char *s, size_t n, struct in6_addr *a)
-{
-	char buf[INET6_ADDRSTRLEN];
-	struct in_addr v4;
-
-	if (!n || n >= sizeof(buf))
-		return 0;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, buf, &v4) == 1) {
-		a->s6_addr[10] = 0xff;
-		a->s6_addr[11] = 0xff;
-		memcpy(&a->s6_addr[12], &v4, 4);
-		return AF_INET;
-	}
-	return inet_pton(AF_INET6, buf, a) == 1 ? AF_INET6 : 0;
-}
-
-static int ct_state(const char *s, size_t n, uint8_t *state)
-{
-	static const char *const names[] = {
-		"NONE",	    "SYN_SENT",	  "SYN_RECV", "ESTABLISHED",
-		"FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT",
-		"CLOSE",    "SYN_SENT2",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strlen(names[i]) == n && !strncmp(s, names[i], n)) {
-			*state = (uint8_t)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int ct_push(struct chk_ct_table *t, const struct chk_ct_entry *e)
+int chk_ct_table_add(struct chk_ct_table *t, const struct chk_ct_entry *e)
 {
 	if (t->n >= CHK_CT_MAX_ENTRIES)
 		return -1;
@@ -127,154 +72,158 @@ static int ct_push(struct chk_ct_table *t, const struct chk_ct_entry *e)
 	return 0;
 }
 
-struct word {
-	const char *s;
-	size_t n;
-};
-
-/* One entry line. Returns 0 (parsed or error recorded), -1 when out of
- * memory. */
-static int ct_line(struct chk_ct_table *t, const char *line, size_t len,
-		   uint32_t lineno)
+/* An address attribute into census form (IPv4 as ::ffff:a.b.c.d); -1
+ * when the entry does not have it. */
+static int ct_addr(const struct nf_conntrack *ct, int family,
+		   enum nf_conntrack_attr a4, enum nf_conntrack_attr a6,
+		   struct in6_addr *out)
 {
-	struct word w[64];
-	struct chk_ct_entry e;
-	size_t nw = 0, i = 0, k;
-	unsigned long v;
-	int fam = 0, groups = 0, have = 0;
+	const void *p;
+	uint32_t v4;
 
-	for (k = 0; k < len;) {
-		while (k < len &&
-		       (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
-			k++;
-		if (k >= len)
-			break;
-		if (nw == sizeof(w) / sizeof(w[0])) {
-			ct_error(t, lineno, "too many words");
-			return 0;
-		}
-		w[nw].s = line + k;
-		while (k < len && line[k] != ' ' && line[k] != '\t' &&
-		       line[k] != '\r')
-			k++;
-		w[nw].n = (size_t)(line + k - w[nw].s);
-		nw++;
-	}
-	if (!nw)
-		return 0;
-	memset(&e, 0, sizeof(e));
-	/* -o extended: "ipv4 2 tcp 6 ..." */
-	if (w[0].n == 4 &&
-	    (!strncmp(w[0].s, "ipv4", 4) || !strncmp(w[0].s, "ipv6", 4))) {
-		fam = w[0].s[3] == '4' ? AF_INET : AF_INET6;
-		i = 2;
-	}
-	if (i + 3 > nw || ct_num(w[i + 1].s, w[i + 1].n, &v) || v > 255) {
-		ct_error(t, lineno, "no protocol number");
+	memset(out, 0, sizeof(*out));
+	if (family == AF_INET) {
+		if (!nfct_attr_is_set(ct, a4))
+			return -1;
+		v4 = nfct_get_attr_u32(ct, a4); /* network order */
+		out->s6_addr[10] = 0xff;
+		out->s6_addr[11] = 0xff;
+		memcpy(&out->s6_addr[12], &v4, 4);
 		return 0;
 	}
-	e.proto = (uint8_t)v;
-	i += 2;
-	if (ct_num(w[i].s, w[i].n, &v)) {
-		ct_error(t, lineno, "bad timeout");
-		return 0;
-	}
-	e.timeout = (uint32_t)v;
-	i++;
-	if (i < nw && !memchr(w[i].s, '=', w[i].n) && w[i].s[0] != '[') {
-		if (ct_state(w[i].s, w[i].n, &e.state)) {
-			ct_error(t, lineno, "unknown state");
-			return 0;
-		}
-		i++;
-	}
-	for (; i < nw; i++) {
-		const char *eq = memchr(w[i].s, '=', w[i].n);
-		size_t kn, vn;
-		const char *val;
-		struct in6_addr a;
-		int f;
-
-		if (w[i].s[0] == '[') {
-			if (w[i].n == 9 && !strncmp(w[i].s, "[ASSURED]", 9))
-				e.assured = 1;
-			else if (w[i].n == 11 &&
-				 !strncmp(w[i].s, "[UNREPLIED]", 11))
-				e.unreplied = 1;
-			continue;
-		}
-		if (!eq) {
-			ct_error(t, lineno, "unexpected word");
-			return 0;
-		}
-		kn = (size_t)(eq - w[i].s);
-		val = eq + 1;
-		vn = w[i].n - kn - 1;
-		if (kn == 3 && (!strncmp(w[i].s, "src", 3) ||
-				!strncmp(w[i].s, "dst", 3))) {
-			int src = w[i].s[0] == 's';
-
-			if (src)
-				groups++;
-			if (groups < 1 || groups > 2) {
-				ct_error(t, lineno, "tuples out of order");
-				return 0;
-			}
-			f = ct_addr(val, vn, &a);
-			if (!f || (fam && f != fam)) {
-				ct_error(t, lineno, "bad address");
-				return 0;
-			}
-			fam = f;
-			if (groups == 1)
-				*(src ? &e.osrc : &e.odst) = a;
-			else
-				*(src ? &e.rsrc : &e.rdst) = a;
-			have |= 1 << ((groups - 1) * 4 + (src ? 0 : 1));
-		} else if (kn == 5 && (!strncmp(w[i].s, "sport", 5) ||
-				       !strncmp(w[i].s, "dport", 5))) {
-			int s = w[i].s[0] == 's';
-
-			if (groups < 1 || ct_num(val, vn, &v) || v > 65535) {
-				ct_error(t, lineno, "bad port");
-				return 0;
-			}
-			if (groups == 1)
-				*(s ? &e.osport : &e.odport) = (uint16_t)v;
-			else
-				*(s ? &e.rsport : &e.rdport) = (uint16_t)v;
-			have |= 1 << ((groups - 1) * 4 + (s ? 2 : 3));
-		}
-		/* mark=, use=, zone=, id=, secctx=, ...: not needed */
-	}
-	if ((have & 0x33) != 0x33 ||
-	    ((e.proto == IPPROTO_TCP || e.proto == IPPROTO_UDP) &&
-	     have != 0xff)) {
-		ct_error(t, lineno, "incomplete tuples");
-		return 0;
-	}
-	e.family = (uint8_t)fam;
-	return ct_push(t, &e);
+	p = nfct_attr_is_set(ct, a6) > 0 ? nfct_get_attr(ct, a6) : NULL;
+	if (!p)
+		return -1;
+	memcpy(out, p, sizeof(*out));
+	return 0;
 }
 
-int chk_ct_parse(struct chk_ct_table *t, const char *text, size_t len)
+/* A port attribute in host order; 0 when absent (ICMP, GRE, ...). */
+static uint16_t ct_port(const struct nf_conntrack *ct, enum nf_conntrack_attr a)
 {
-	size_t off = 0;
-	uint32_t line = 0;
+	if (nfct_attr_is_set(ct, a) <= 0)
+		return 0;
+	return ntohs(nfct_get_attr_u16(ct, a));
+}
 
-	while (off < len) {
-		const char *l;
-		size_t n = cd_next_line(text, len, &off, &l);
+int chk_ct_entry_from_nfct(const struct nf_conntrack *ct,
+			   struct chk_ct_entry *e)
+{
+	uint32_t status;
+	int fam;
 
-		line++;
-		if (n > CT_LINE_MAX)
-			ct_error(t, line, "line too long");
-		else if (memchr(l, '\0', n))
-			ct_error(t, line, "NUL byte");
-		else if (ct_line(t, l, n, line))
-			return -1;
-	}
+	memset(e, 0, sizeof(*e));
+	if (nfct_attr_is_set(ct, ATTR_ORIG_L3PROTO) <= 0 ||
+	    nfct_attr_is_set(ct, ATTR_ORIG_L4PROTO) <= 0)
+		return -1;
+	fam = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
+	if (fam != AF_INET && fam != AF_INET6)
+		return -1;
+	if (ct_addr(ct, fam, ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV6_SRC,
+		    &e->osrc) ||
+	    ct_addr(ct, fam, ATTR_ORIG_IPV4_DST, ATTR_ORIG_IPV6_DST,
+		    &e->odst) ||
+	    ct_addr(ct, fam, ATTR_REPL_IPV4_SRC, ATTR_REPL_IPV6_SRC,
+		    &e->rsrc) ||
+	    ct_addr(ct, fam, ATTR_REPL_IPV4_DST, ATTR_REPL_IPV6_DST, &e->rdst))
+		return -1;
+	e->family = (uint8_t)fam;
+	e->proto = nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO);
+	e->osport = ct_port(ct, ATTR_ORIG_PORT_SRC);
+	e->odport = ct_port(ct, ATTR_ORIG_PORT_DST);
+	e->rsport = ct_port(ct, ATTR_REPL_PORT_SRC);
+	e->rdport = ct_port(ct, ATTR_REPL_PORT_DST);
+	if (e->proto == IPPROTO_TCP && nfct_attr_is_set(ct, ATTR_TCP_STATE) > 0)
+		e->state = nfct_get_attr_u8(ct, ATTR_TCP_STATE);
+	if (e->state > CHK_CT_TCP_SYN_SENT2)
+		e->state = CHK_CT_TCP_NONE;
+	if (nfct_attr_is_set(ct, ATTR_TIMEOUT) > 0)
+		e->timeout = nfct_get_attr_u32(ct, ATTR_TIMEOUT);
+	status = nfct_attr_is_set(ct, ATTR_STATUS) > 0
+			 ? nfct_get_attr_u32(ct, ATTR_STATUS)
+			 : 0;
+	/* as conntrack(8) marks them: [ASSURED], [UNREPLIED] */
+	e->assured = (status & IPS_ASSURED) != 0;
+	e->unreplied = (status & IPS_SEEN_REPLY) == 0;
 	return 0;
+}
+
+int chk_ct_entry_wanted(const struct chk_ct_entry *e, const uint16_t *ports,
+			size_t nports)
+{
+	size_t i;
+
+	if (e->proto != IPPROTO_TCP)
+		return 0;
+	for (i = 0; i < nports; i++)
+		if (e->odport == ports[i] || e->osport == ports[i])
+			return 1;
+	return 0;
+}
+
+/* What the dump's callback fills. */
+struct dump {
+	struct chk_ct_table *t;
+	const uint16_t *ports;
+	size_t nports;
+	uint32_t seen; /* entries seen, for error positions */
+	int full;      /* out of memory or over CHK_CT_MAX_ENTRIES */
+};
+
+static int dump_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
+		   void *arg)
+{
+	struct dump *d = arg;
+	struct chk_ct_entry e;
+
+	(void)type;
+	d->seen++;
+	if (chk_ct_entry_from_nfct(ct, &e)) {
+		ct_error(d->t, d->seen, "not an IPv4 or IPv6 entry");
+		return NFCT_CB_CONTINUE;
+	}
+	if (!chk_ct_entry_wanted(&e, d->ports, d->nports))
+		return NFCT_CB_CONTINUE;
+	if (chk_ct_table_add(d->t, &e)) {
+		d->full = 1;
+		return NFCT_CB_STOP;
+	}
+	return NFCT_CB_CONTINUE;
+}
+
+int chk_ct_dump(struct chk_ct_table *t, const uint16_t *ports, size_t nports,
+		char *err, size_t errlen)
+{
+	struct nfct_handle *h;
+	struct dump d;
+	uint32_t family = AF_UNSPEC;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	d.t = t;
+	d.ports = ports;
+	d.nports = nports;
+	h = nfct_open(CONNTRACK, 0);
+	if (!h) {
+		cd_errf(err, errlen, "netlink (nfct_open): %s",
+			strerror(errno));
+		return -1;
+	}
+	if (nfct_callback_register(h, NFCT_T_ALL, dump_cb, &d)) {
+		cd_errf(err, errlen, "netlink: %s", strerror(errno));
+		nfct_close(h);
+		return -1;
+	}
+	rc = nfct_query(h, NFCT_Q_DUMP, &family);
+	if (d.full) {
+		cd_errf(err, errlen, "out of memory or over %d entries",
+			CHK_CT_MAX_ENTRIES);
+		rc = -1;
+	} else if (rc < 0) {
+		cd_errf(err, errlen, "netlink dump: %s", strerror(errno));
+	}
+	nfct_close(h);
+	return rc < 0 ? -1 : 0;
 }
 
 /* One number from procroot/sys/net/netfilter/NAME; -1 when absent. */
@@ -449,7 +398,7 @@ static int rule_missing(const struct chk_fw_view *v,
 		after == CHK_CT_NEW ? "NEW" : "INVALID",
 		dropped ? " and dropped" : "");
 	snprintf(f->evidence, sizeof(f->evidence),
-		 "conntrack -L lists %zu entr%s for the MySQL ports, "
+		 "the conntrack table holds %zu entr%s for the MySQL ports, "
 		 "nf_conntrack_count = %ld, nf_conntrack_tcp_loose = %ld; "
 		 "missing: %s%s. The entries were flushed (conntrack -F, a "
 		 "firewall restart) or the state rules came after the "

@@ -1,7 +1,8 @@
 /* conntrack.h - the connection tracking table as plain data: the
- * nf_conntrack sysctls of this network namespace, `conntrack -L` output
- * parsed into entries (conntrack(8)), and the rules that compare them with
- * the live MySQL connections (findings CD4003, CD4004, CD4005). */
+ * nf_conntrack sysctls of this network namespace, its entries for the
+ * MySQL ports dumped over netlink (libnetfilter_conntrack, what
+ * conntrack(8) lists), and the rules that compare them with the live MySQL
+ * connections (findings CD4003, CD4004, CD4005). */
 #ifndef CONNDOCTOR_CHECK_CONNTRACK_H
 #define CONNDOCTOR_CHECK_CONNTRACK_H
 
@@ -13,7 +14,8 @@
 #include "check/firewall.h"
 #include "findings/findings.h"
 
-/* TCP conntrack states (nf_conntrack_tcp.h, as conntrack prints them). */
+/* TCP conntrack states (enum tcp_conntrack of nf_conntrack_tcp.h, in its
+ * order). */
 enum chk_ct_tcp {
 	CHK_CT_TCP_NONE = 0,
 	CHK_CT_TCP_SYN_SENT,
@@ -42,7 +44,7 @@ struct chk_ct_entry {
 
 #define CHK_CT_MAX_ENTRIES 2000000
 
-/* Parsed `conntrack -L` output (owned). */
+/* Conntrack entries (owned). */
 struct chk_ct_table {
 	struct chk_ct_entry *v;
 	size_t n, cap;
@@ -58,7 +60,7 @@ struct chk_ct_info {
 	long tcp_loose;		  /* nf_conntrack_tcp_loose */
 	long timeout_established; /* nf_conntrack_tcp_timeout_established */
 	int loaded;		  /* the nf_conntrack sysctls exist */
-	int listed;		  /* table holds `conntrack -L` output */
+	int listed;		  /* table holds the dump for the ports */
 	struct chk_ct_table table;
 };
 
@@ -67,11 +69,32 @@ void chk_ct_table_free(struct chk_ct_table *t);
 void chk_ct_info_init(struct chk_ct_info *ci);
 void chk_ct_info_free(struct chk_ct_info *ci);
 
-/* Parses `conntrack -L` output (plain or -o extended) of len bytes and
- * appends its entries to t. Malformed lines are recorded in t->errors with
- * their line numbers. Returns 0, or -1 when out of memory or over
- * CHK_CT_MAX_ENTRIES. Pure. */
-int chk_ct_parse(struct chk_ct_table *t, const char *text, size_t len);
+/* Appends e to t. Returns 0, or -1 when out of memory or over
+ * CHK_CT_MAX_ENTRIES. */
+int chk_ct_table_add(struct chk_ct_table *t, const struct chk_ct_entry *e);
+
+struct nf_conntrack;
+
+/* Fills e from one libnetfilter_conntrack entry (family, protocol, both
+ * tuples, TCP state, timeout, [ASSURED] and [UNREPLIED] as conntrack(8)
+ * marks them). Returns 0, or -1 when it is not an IPv4 or IPv6 entry with
+ * both tuples' addresses. Pure: no netlink. */
+int chk_ct_entry_from_nfct(const struct nf_conntrack *ct,
+			   struct chk_ct_entry *e);
+
+/* Whether an entry is about a MySQL port: TCP with its original source or
+ * destination port among ports (an entry picked up mid-stream may start
+ * at the server). Pure. */
+int chk_ct_entry_wanted(const struct chk_ct_entry *e, const uint16_t *ports,
+			size_t nports);
+
+/* Dumps this network namespace's conntrack table over netlink and
+ * appends the entries chk_ct_entry_wanted keeps; entries that cannot be
+ * read are counted in t->errors (their position in the dump as line).
+ * Needs CAP_NET_ADMIN. Returns 0, or -1 with a reason in err (no
+ * permission, nf_conntrack_netlink missing, out of memory). */
+int chk_ct_dump(struct chk_ct_table *t, const uint16_t *ports, size_t nports,
+		char *err, size_t errlen);
 
 /* Reads the nf_conntrack sysctls under procroot ("/proc", or a test's
  * tree) into ci (numbers only; the table is left alone). */

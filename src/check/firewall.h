@@ -1,10 +1,12 @@
-/* firewall.h - the host's packet filter as plain data: iptables-save and
- * `nft list ruleset` text parsed into one ruleset model (tables, chains
- * with hook and policy, rules with the matches that matter to a MySQL TCP
- * connection), a pure evaluator that says what the input or output path
- * does with a described packet, and the rules (findings CD4001, CD4002,
- * CD4006) that look for the trap of field report 004: return traffic of a
- * long-lived connection accepted only because conntrack remembers it. */
+/* firewall.h - the host's packet filter as plain data: iptables-save text
+ * (firewall_ipt.c) and `nft -j list ruleset` JSON (firewall_nft.c) read
+ * into one ruleset model (firewall_model.c: tables, chains with hook and
+ * policy, rules with the matches that matter to a MySQL TCP connection), a
+ * pure evaluator that says what the input or output path does with a
+ * described packet (firewall_eval.c), and the rules (firewall_rules.c:
+ * findings CD4001, CD4002, CD4006) that look for the trap of field report
+ * 004: return traffic of a long-lived connection accepted only because
+ * conntrack remembers it. */
 #ifndef CONNDOCTOR_CHECK_FIREWALL_H
 #define CONNDOCTOR_CHECK_FIREWALL_H
 
@@ -88,7 +90,9 @@ struct chk_fw_ports {
 };
 
 struct chk_fw_rule {
-	uint32_t line;		     /* line of the source text (1-based) */
+	uint32_t line;		     /* where it is in its dump (1-based): the
+					line of iptables-save text, the item
+					of the `nft -j` "nftables" array */
 	uint32_t chain;		     /* index in chk_ruleset.chains */
 	uint32_t pos;		     /* 1-based position in its chain */
 	uint64_t handle;	     /* nft rule handle (nft -a), 0: none */
@@ -122,12 +126,12 @@ struct chk_fw_chain {
 	uint8_t hook;	 /* enum chk_fw_hook; NONE for a user chain */
 	uint8_t policy;	 /* base chain: ACCEPT or DROP */
 	int32_t prio;	 /* base chain priority (iptables filter: 0) */
-	uint32_t line;	 /* where it is declared */
+	uint32_t line;	 /* where it is declared (as chk_fw_rule) */
 	uint32_t first, nrules; /* its rules: rules[first .. first+nrules) */
 };
 
 struct chk_fw_error {
-	uint32_t line;
+	uint32_t line; /* as chk_fw_rule's; 0: the whole document */
 	char msg[96];
 };
 
@@ -156,18 +160,22 @@ void chk_ruleset_free(struct chk_ruleset *rs);
 int chk_fw_parse_iptables(struct chk_ruleset *rs, const char *text, size_t len,
 			  int family, enum chk_fw_backend backend);
 
-/* Parses `nft list ruleset` (with or without -a) output and appends its
- * filter base chains and user chains. Tables that iptables-nft manages
+/* Reads `nft -j list ruleset` output (libnftables-json(5)) of len bytes
+ * and appends the filter base chains and user chains of its ip, ip6 and
+ * inet tables that are not dormant. Tables that iptables-nft manages
  * (family ip/ip6, an xtables name and an upper-case built-in chain) are
- * skipped when skip_xtables is set: iptables-save shows them better.
- * Returns like chk_fw_parse_iptables. */
-int chk_fw_parse_nft(struct chk_ruleset *rs, const char *text, size_t len,
-		     int skip_xtables);
+ * skipped when skip_xtables is set: iptables-save shows them better (nft
+ * shows their iptables matches only as opaque "xt" statements). Each rule
+ * gets its text rendered in nft syntax and its handle. Malformed items are
+ * recorded in rs->errors and skipped; a document that is not JSON is one
+ * error at line 0. Returns like chk_fw_parse_iptables. */
+int chk_fw_parse_nft_json(struct chk_ruleset *rs, const char *json, size_t len,
+			  int skip_xtables);
 
-/* Number of native nft tables a `nft list ruleset` text holds (tables
- * iptables-nft does not manage), and their names ("inet filter, ...")
- * into names; for the report. */
-size_t chk_fw_nft_native_tables(const char *text, size_t len, char *names,
+/* Number of native nft tables with filter or user chains in a
+ * `nft -j list ruleset` document (tables iptables-nft does not manage),
+ * and their names ("inet filter, ...") into names; for the report. */
+size_t chk_fw_nft_native_tables(const char *json, size_t len, char *names,
 				size_t names_len);
 
 /* The text of rule r (not NUL-terminated: r->text_len bytes). */
@@ -228,6 +236,10 @@ struct chk_fw_outcome {
  * empty ruleset accepts. Pure. */
 void chk_fw_eval(const struct chk_ruleset *rs, const struct chk_fw_packet *p,
 		 struct chk_fw_outcome *out);
+
+/* An outcome as one answer: 1 surely accepted, 0 surely not, -1 it
+ * depends (or a bound was hit). */
+int chk_fw_outcome_verdict(const struct chk_fw_outcome *o);
 
 /* ---- the rules ---- */
 

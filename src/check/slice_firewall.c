@@ -1,7 +1,8 @@
 /* slice_firewall.c - the firewall slice of `conndoctor check`: reads the
  * ruleset (iptables-save, ip6tables-save, iptables-legacy-save when legacy
- * tables are loaded, `nft -a list ruleset`), the nf_conntrack sysctls and,
- * when the ruleset filters on state, `conntrack -L` for the MySQL ports;
+ * tables are loaded, `nft -j list ruleset`), the nf_conntrack sysctls and,
+ * when the ruleset filters on state, the conntrack entries of the MySQL
+ * ports (over netlink);
  * then applies the firewall and conntrack rules (field report 004). The
  * tools run with fork/exec semantics (posix_spawn, no shell), a fixed
  * PATH, LC_ALL=C and a deadline. Nothing here changes the host. */
@@ -455,7 +456,7 @@ static int legacy_loaded(const char *procroot, const char *name)
 
 static int read_nft(struct fwstate *st, struct chk_facts *facts)
 {
-	char *argv[] = {"nft", "-a", "list", "ruleset", NULL};
+	char *argv[] = {"nft", "-j", "list", "ruleset", NULL};
 	char why[256], names[160];
 	const char *problem;
 	struct run r;
@@ -468,7 +469,7 @@ static int read_nft(struct fwstate *st, struct chk_facts *facts)
 					     sizeof(names));
 		/* iptables-nft's own tables are read from iptables-save,
 		 * unless that failed. */
-		rc = chk_fw_parse_nft(&st->rs, r.out, r.nout, st->ipt_nft);
+		rc = chk_fw_parse_nft_json(&st->rs, r.out, r.nout, st->ipt_nft);
 		st->any_read = 1;
 		chk_fact(facts, SECTION, "nft native tables", "%zu%s%s", n,
 			 n ? ": " : "", names);
@@ -481,45 +482,16 @@ static int read_nft(struct fwstate *st, struct chk_facts *facts)
 	return rc;
 }
 
-/* conntrack -L for the MySQL ports, both original directions (an entry
- * picked up mid-stream may start at the server). */
+/* The conntrack entries of the MySQL ports, over netlink. */
 static int read_conntrack(const struct chk_ctx *ctx, struct fwstate *st,
 			  struct chk_facts *facts)
 {
-	size_t i;
-	int dir;
+	char err[256];
 
-	for (i = 0; i < ctx->nports; i++) {
-		for (dir = 0; dir < 2; dir++) {
-			char port[8], why[256];
-			char *argv[] = {
-				"conntrack",
-				"-L",
-				"-p",
-				"tcp",
-				dir ? "--orig-port-src" : "--orig-port-dst",
-				port,
-				NULL};
-			const char *problem;
-			struct run r;
-			int rc;
-
-			say(port, sizeof(port), "%u", ctx->ports[i]);
-			problem = run_tool(argv, &r)
-					  ? ""
-					  : run_problem(&r, why, sizeof(why));
-			if (problem) {
-				chk_unreadable(
-					facts, "conntrack -L", "%s",
-					run_problem(&r, why, sizeof(why)));
-				run_free(&r);
-				return 0;
-			}
-			rc = chk_ct_parse(&st->ct.table, r.out, r.nout);
-			run_free(&r);
-			if (rc)
-				return -1;
-		}
+	if (chk_ct_dump(&st->ct.table, ctx->ports, ctx->nports, err,
+			sizeof(err))) {
+		chk_unreadable(facts, "conntrack table", "%s", err);
+		return 0;
 	}
 	st->ct.listed = 1;
 	return 0;

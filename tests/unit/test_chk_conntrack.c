@@ -1,7 +1,10 @@
-/* test_chk_conntrack.c - the `conntrack -L` parser on real output (plain
- * and -o extended, made in a lab namespace), IPv6/UDP/ICMP lines and
- * malformed ones; the sysctl reader on a fixture /proc tree; and the
- * conntrack rules (CD4003, CD4004, CD4005) on hand-made census records. */
+/* test_chk_conntrack.c - the conversion of libnetfilter_conntrack entries
+ * (made in memory as the kernel reports them: the lab's replica entries,
+ * IPv6, UDP, ICMP, incomplete ones) into the table model, the choice of
+ * the MySQL ports' entries and the lookup of a census socket; the sysctl
+ * reader on a fixture /proc tree; and the conntrack rules (CD4003, CD4004,
+ * CD4005) on hand-made entries and census records. The netlink dump
+ * itself runs in tests/lab/test_replica_conntrack_lab.py. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -14,11 +17,11 @@
 #include <sys/socket.h>
 
 #include <cmocka.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "fixture.h"
 
 #include "check/conntrack.h"
-#include "guard.h"
 
 #define PRIMARY "10.213.45.1"
 #define REPLICA "10.213.45.2"
@@ -74,19 +77,70 @@ static char *load(const char *name, size_t *len)
 	return fixture_load("firewall", name, len);
 }
 
-/* Parses a conntrack fixture ending at a guard page. */
-static void parse_ct(struct chk_ct_table *t, const char *name)
+/* An entry as the kernel reports it: the original tuple src:sport ->
+ * dst:dport, the reply tuple its mirror. */
+static struct nf_conntrack *nfct_entry(uint8_t proto, const char *src,
+				       uint16_t sport, const char *dst,
+				       uint16_t dport, uint8_t state,
+				       uint32_t timeout, uint32_t status)
 {
-	struct guard g;
-	size_t len;
-	char *text = load(name, &len);
+	struct nf_conntrack *ct = nfct_new();
+	struct in6_addr s6, d6;
+	struct in_addr s4, d4;
 
-	guard_init(&g, len);
-	assert_int_equal(
-		chk_ct_parse(t, (const char *)guard_put(&g, text, len), len),
-		0);
-	guard_free(&g);
-	free(text);
+	assert_non_null(ct);
+	if (inet_pton(AF_INET, src, &s4) == 1) {
+		assert_int_equal(inet_pton(AF_INET, dst, &d4), 1);
+		nfct_set_attr_u8(ct, ATTR_ORIG_L3PROTO, AF_INET);
+		nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_SRC, s4.s_addr);
+		nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_DST, d4.s_addr);
+		nfct_set_attr_u32(ct, ATTR_REPL_IPV4_SRC, d4.s_addr);
+		nfct_set_attr_u32(ct, ATTR_REPL_IPV4_DST, s4.s_addr);
+	} else {
+		assert_int_equal(inet_pton(AF_INET6, src, &s6), 1);
+		assert_int_equal(inet_pton(AF_INET6, dst, &d6), 1);
+		nfct_set_attr_u8(ct, ATTR_ORIG_L3PROTO, AF_INET6);
+		nfct_set_attr(ct, ATTR_ORIG_IPV6_SRC, &s6);
+		nfct_set_attr(ct, ATTR_ORIG_IPV6_DST, &d6);
+		nfct_set_attr(ct, ATTR_REPL_IPV6_SRC, &d6);
+		nfct_set_attr(ct, ATTR_REPL_IPV6_DST, &s6);
+	}
+	nfct_set_attr_u8(ct, ATTR_ORIG_L4PROTO, proto);
+	if (sport || dport) {
+		nfct_set_attr_u16(ct, ATTR_ORIG_PORT_SRC, htons(sport));
+		nfct_set_attr_u16(ct, ATTR_ORIG_PORT_DST, htons(dport));
+		nfct_set_attr_u16(ct, ATTR_REPL_PORT_SRC, htons(dport));
+		nfct_set_attr_u16(ct, ATTR_REPL_PORT_DST, htons(sport));
+	}
+	if (proto == IPPROTO_TCP)
+		nfct_set_attr_u8(ct, ATTR_TCP_STATE, state);
+	nfct_set_attr_u32(ct, ATTR_TIMEOUT, timeout);
+	nfct_set_attr_u32(ct, ATTR_STATUS, status);
+	return ct;
+}
+
+/* Converts an entry into t (and frees it). */
+static void add(struct chk_ct_table *t, struct nf_conntrack *ct)
+{
+	struct chk_ct_entry e;
+
+	assert_int_equal(chk_ct_entry_from_nfct(ct, &e), 0);
+	assert_int_equal(chk_ct_table_add(t, &e), 0);
+	nfct_destroy(ct);
+}
+
+#define SEEN_ASSURED (IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED)
+
+/* The replica's table in the lab (`conntrack -L` there showed these):
+ * two established links to the primary and an unanswered SYN. */
+static void lab_table(struct chk_ct_table *t)
+{
+	add(t, nfct_entry(IPPROTO_TCP, REPLICA, 40001, PRIMARY, 3306,
+			  CHK_CT_TCP_ESTABLISHED, 431999, SEEN_ASSURED));
+	add(t, nfct_entry(IPPROTO_TCP, REPLICA, 40003, PRIMARY, 3307,
+			  CHK_CT_TCP_SYN_SENT, 119, IPS_CONFIRMED));
+	add(t, nfct_entry(IPPROTO_TCP, REPLICA, 40002, PRIMARY, 3306,
+			  CHK_CT_TCP_ESTABLISHED, 431999, SEEN_ASSURED));
 }
 
 static void parse_rules(const char *name)
@@ -165,82 +219,90 @@ static void check_lab_entries(const struct chk_ct_table *t)
 	assert_int_equal(t->v[2].osport, 40002);
 }
 
-static void test_parse_plain(void **state)
+static void test_from_nfct(void **state)
 {
 	(void)state;
-	parse_ct(&fx.ct.table, "conntrack-L.txt");
+	lab_table(&fx.ct.table);
 	check_lab_entries(&fx.ct.table);
 }
 
-static void test_parse_extended(void **state)
-{
-	(void)state;
-	parse_ct(&fx.ct.table, "conntrack-extended.txt");
-	check_lab_entries(&fx.ct.table);
-}
-
-static void test_parse_v6_udp_icmp(void **state)
+static void test_from_nfct_v6_udp_icmp(void **state)
 {
 	const struct chk_ct_entry *e;
 	struct in6_addr a;
 
 	(void)state;
-	parse_ct(&fx.ct.table, "conntrack-v6.txt");
-	assert_int_equal(fx.ct.table.nerrors, 0);
+	add(&fx.ct.table,
+	    nfct_entry(IPPROTO_TCP, "2001:db8::20", 40010, "2001:db8::10", 3306,
+		       CHK_CT_TCP_ESTABLISHED, 431990, SEEN_ASSURED));
+	add(&fx.ct.table, nfct_entry(IPPROTO_UDP, "10.0.0.1", 5353, "10.0.0.53",
+				     53, 0, 29, IPS_SEEN_REPLY));
+	add(&fx.ct.table, nfct_entry(IPPROTO_ICMP, "10.0.0.1", 0, "10.0.0.2", 0,
+				     0, 29, IPS_SEEN_REPLY));
 	assert_int_equal(fx.ct.table.n, 3);
 	e = &fx.ct.table.v[0];
 	assert_int_equal(e->family, AF_INET6);
 	fixture_addr(&a, "2001:db8::10");
 	assert_memory_equal(&e->odst, &a, sizeof(a));
 	assert_int_equal(e->rsport, 3306);
+	assert_int_equal(e->timeout, 431990);
 	assert_int_equal(fx.ct.table.v[1].proto, IPPROTO_UDP);
 	assert_int_equal(fx.ct.table.v[1].odport, 53);
+	assert_int_equal(fx.ct.table.v[1].state, CHK_CT_TCP_NONE);
+	assert_false(fx.ct.table.v[1].unreplied);
 	assert_int_equal(fx.ct.table.v[2].proto, IPPROTO_ICMP);
 	assert_int_equal(fx.ct.table.v[2].odport, 0);
 }
 
-static void test_parse_malformed(void **state)
+static void test_from_nfct_incomplete(void **state)
 {
-	static const uint32_t lines[] = {2, 3, 4, 5, 6, 7, 8};
-	size_t i;
+	struct nf_conntrack *ct;
+	struct chk_ct_entry e;
 
 	(void)state;
-	parse_ct(&fx.ct.table, "conntrack-malformed.txt");
-	for (i = 0; i < fx.ct.table.nerrors && i < CHK_FW_ERRORS; i++)
-		print_message("line %u: %s\n", fx.ct.table.errors[i].line,
-			      fx.ct.table.errors[i].msg);
-	assert_int_equal(fx.ct.table.nerrors, sizeof(lines) / sizeof(lines[0]));
-	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		assert_int_equal(fx.ct.table.errors[i].line, lines[i]);
-	assert_string_equal(fx.ct.table.errors[0].msg, "unknown state");
-	assert_string_equal(fx.ct.table.errors[2].msg, "incomplete tuples");
-	assert_string_equal(fx.ct.table.errors[3].msg, "bad port");
-	assert_string_equal(fx.ct.table.errors[4].msg, "bad address");
-	assert_int_equal(fx.ct.table.n, 2);
-	assert_int_equal(fx.ct.table.v[1].osport, 40002);
+	/* no family */
+	ct = nfct_new();
+	assert_non_null(ct);
+	nfct_set_attr_u8(ct, ATTR_ORIG_L4PROTO, IPPROTO_TCP);
+	assert_int_equal(chk_ct_entry_from_nfct(ct, &e), -1);
+	/* a family that is neither IPv4 nor IPv6 */
+	nfct_set_attr_u8(ct, ATTR_ORIG_L3PROTO, AF_BRIDGE);
+	assert_int_equal(chk_ct_entry_from_nfct(ct, &e), -1);
+	/* IPv4 without the reply tuple's addresses */
+	nfct_set_attr_u8(ct, ATTR_ORIG_L3PROTO, AF_INET);
+	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_SRC, htonl(0x0a000001));
+	nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_DST, htonl(0x0a000002));
+	assert_int_equal(chk_ct_entry_from_nfct(ct, &e), -1);
+	nfct_destroy(ct);
+	/* a TCP state past the known ones reads as NONE */
+	ct = nfct_entry(IPPROTO_TCP, "10.0.0.1", 1, "10.0.0.2", 2, 42, 5, 0);
+	assert_int_equal(chk_ct_entry_from_nfct(ct, &e), 0);
+	assert_int_equal(e.state, CHK_CT_TCP_NONE);
+	assert_true(e.unreplied);
+	assert_false(e.assured);
+	nfct_destroy(ct);
 }
 
-static void test_parse_cuts(void **state)
+static void test_wanted(void **state)
 {
-	size_t len, cut;
-	char *text = load("conntrack-L.txt", &len);
-	struct guard g;
+	static const uint16_t ports[] = {3306, 3307};
+	struct chk_ct_entry e;
 
 	(void)state;
-	guard_init(&g, len);
-	for (cut = 0; cut <= len; cut++) {
-		struct chk_ct_table t;
-
-		chk_ct_table_init(&t);
-		assert_int_equal(
-			chk_ct_parse(&t, (const char *)guard_put(&g, text, cut),
-				     cut),
-			0);
-		assert_true(t.n <= 3);
-		chk_ct_table_free(&t);
-	}
-	guard_free(&g);
-	free(text);
+	lab_table(&fx.ct.table);
+	/* the client's entries: original destination port 3306 */
+	assert_true(chk_ct_entry_wanted(&fx.ct.table.v[0], mysql_ports, 1));
+	assert_false(chk_ct_entry_wanted(&fx.ct.table.v[1], mysql_ports, 1));
+	assert_true(chk_ct_entry_wanted(&fx.ct.table.v[1], ports, 2));
+	/* picked up mid-stream from the server's side: source port 3306 */
+	e = fx.ct.table.v[0];
+	e.osport = 3306;
+	e.odport = 40001;
+	assert_true(chk_ct_entry_wanted(&e, mysql_ports, 1));
+	/* UDP to 3306 is no MySQL connection */
+	e.proto = IPPROTO_UDP;
+	assert_false(chk_ct_entry_wanted(&e, mysql_ports, 1));
+	assert_false(chk_ct_entry_wanted(&fx.ct.table.v[0], NULL, 0));
 }
 
 static void test_find(void **state)
@@ -248,7 +310,7 @@ static void test_find(void **state)
 	struct chk_sock *s;
 
 	(void)state;
-	parse_ct(&fx.ct.table, "conntrack-L.txt");
+	lab_table(&fx.ct.table);
 	s = sock(REPLICA, 40001, PRIMARY, 3306, CHK_TCP_ESTABLISHED, 0);
 	assert_ptr_equal(chk_ct_find(&fx.ct.table, s), &fx.ct.table.v[0]);
 	/* the primary's view of the same connection */
@@ -310,7 +372,7 @@ static void test_missing_entry(void **state)
 
 	(void)state;
 	parse_rules("replica-established-only.v4");
-	parse_ct(&fx.ct.table, "conntrack-L.txt");
+	lab_table(&fx.ct.table);
 	fx.ct.loaded = fx.ct.listed = 1;
 	fx.ct.count = 3;
 	fx.ct.max = 262144;
@@ -412,12 +474,17 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		T(test_parse_plain),	      T(test_parse_extended),
-		T(test_parse_v6_udp_icmp),    T(test_parse_malformed),
-		T(test_parse_cuts),	      T(test_find),
-		T(test_sysctl_read),	      T(test_table_full),
-		T(test_missing_entry),	      T(test_missing_after_flush),
-		T(test_missing_not_reported), T(test_timeout_short),
+		T(test_from_nfct),
+		T(test_from_nfct_v6_udp_icmp),
+		T(test_from_nfct_incomplete),
+		T(test_wanted),
+		T(test_find),
+		T(test_sysctl_read),
+		T(test_table_full),
+		T(test_missing_entry),
+		T(test_missing_after_flush),
+		T(test_missing_not_reported),
+		T(test_timeout_short),
 #undef T
 	};
 

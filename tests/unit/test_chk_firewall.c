@@ -1,6 +1,7 @@
-/* test_chk_firewall.c - the ruleset parsers on real iptables-save and
- * `nft -a list ruleset` output (tests/data/firewall/, made in a lab
- * namespace) and hand-made malformed text, the evaluator on described
+/* test_chk_firewall.c - the ruleset readers on real iptables-save text and
+ * `nft -j list ruleset` JSON (tests/data/firewall/, made in a lab
+ * namespace; make-nft-json.sh regenerates the JSON) and hand-made
+ * malformed input, the evaluator on described
  * packets, and the firewall rules (CD4001, CD4002, CD4006) on hand-made
  * census records: field report 004's ESTABLISHED-only replica is flagged
  * with the exact fix, the fixed ruleset is not. */
@@ -79,7 +80,7 @@ static void parse(const char *name, int family, enum chk_fw_backend b)
 	guard_init(&g, len);
 	at = (const char *)guard_put(&g, text, len);
 	if (b == CHK_FW_NFT)
-		assert_int_equal(chk_fw_parse_nft(&fx.rs, at, len, 1), 0);
+		assert_int_equal(chk_fw_parse_nft_json(&fx.rs, at, len, 1), 0);
 	else
 		assert_int_equal(
 			chk_fw_parse_iptables(&fx.rs, at, len, family, b), 0);
@@ -286,13 +287,23 @@ static void test_parse_malformed(void **state)
 	assert_int_equal(fx.rs.chains[chain_idx("INPUT")].policy, CHK_FW_DROP);
 }
 
+/* The text of a rule, NUL-terminated. */
+static const char *text_of(const struct chk_fw_rule *r)
+{
+	static char buf[CHK_FW_MAX_LINE + 1];
+
+	memcpy(buf, chk_fw_rule_text(&fx.rs, r), r->text_len);
+	buf[r->text_len] = '\0';
+	return buf;
+}
+
 static void test_parse_nft(void **state)
 {
 	const struct chk_fw_chain *in;
 	const struct chk_fw_rule *r;
 
 	(void)state;
-	parse("replica-established-only.nft", 0, CHK_FW_NFT);
+	parse("replica-established-only.nft.json", 0, CHK_FW_NFT);
 	assert_int_equal(fx.rs.nerrors, 0);
 	assert_int_equal(fx.rs.nchains, 2);
 	in = &fx.rs.chains[chain_idx("input")];
@@ -307,9 +318,11 @@ static void test_parse_nft(void **state)
 	r = rule_at("input", 1);
 	assert_string_equal(r->iif, "lo");
 	assert_int_equal(r->handle, 3);
+	assert_string_equal(text_of(r), "iif \"lo\" accept");
 	r = rule_at("input", 2);
 	assert_int_equal(r->ct_mask, CHK_CT_ESTABLISHED | CHK_CT_RELATED);
 	assert_int_equal(r->handle, 4);
+	assert_string_equal(text_of(r), "ct state established,related accept");
 	r = rule_at("input", 3);
 	assert_int_equal(r->ct_mask, CHK_CT_INVALID);
 	assert_int_equal(r->target, CHK_FW_DROP);
@@ -318,8 +331,10 @@ static void test_parse_nft(void **state)
 	assert_int_equal(r->dport.lo[0], 3306);
 	assert_int_equal(r->ct_mask, CHK_CT_NEW);
 	assert_int_equal(r->unknown, 0);
-	assert_memory_equal(chk_fw_rule_text(&fx.rs, r),
-			    "tcp dport 3306 ct state new accept", r->text_len);
+	/* metainfo, table, two chains, then the rules: item 8 */
+	assert_int_equal(r->line, 8);
+	assert_string_equal(text_of(r), "tcp dport 3306 ct state new accept");
+	assert_true(fx.rs.uses_ct);
 }
 
 static void test_parse_nft_mixed(void **state)
@@ -330,7 +345,7 @@ static void test_parse_nft_mixed(void **state)
 	char *text;
 
 	(void)state;
-	parse("mixed.nft", 0, CHK_FW_NFT);
+	parse("mixed.nft.json", 0, CHK_FW_NFT);
 	assert_int_equal(fx.rs.nerrors, 0);
 	/* the iptables-nft table "ip filter" is left to iptables-save */
 	assert_int_equal(fx.rs.nchains, 3);
@@ -346,6 +361,9 @@ static void test_parse_nft_mixed(void **state)
 	assert_int_equal(rule_at("input", 2)->ct_mask, CHK_CT_ESTABLISHED);
 	assert_int_equal(rule_at("input", 2)->target, CHK_FW_ACCEPT);
 	assert_int_equal(rule_at("input", 3)->ct_mask, CHK_CT_RELATED);
+	assert_string_equal(text_of(rule_at("input", 3)),
+			    "ct state vmap { invalid : drop, established : "
+			    "accept, related : accept }");
 	r = rule_at("input", 5); /* tcp flags syn / syn,ack ... jump */
 	assert_int_equal(r->tcp_mask, CHK_TCP_SYN | CHK_TCP_ACK);
 	assert_int_equal(r->tcp_cmp, CHK_TCP_SYN);
@@ -355,6 +373,8 @@ static void test_parse_nft_mixed(void **state)
 	assert_true(r->unknown);
 	assert_string_equal(r->unknown_what, "named set");
 	assert_int_equal(r->sport.lo[0], 3306);
+	assert_string_equal(text_of(r), "ip saddr @allowed tcp sport 3306 "
+					"accept comment \"primaries\"");
 	r = rule_at("input", 7); /* meta l4proto { tcp, udp } th dport 53 */
 	assert_int_equal(r->proto, IPPROTO_TCP);
 	assert_int_equal(r->dport.lo[0], 53);
@@ -367,16 +387,127 @@ static void test_parse_nft_mixed(void **state)
 	assert_true(r->src.neg);
 	assert_int_equal(r->target, CHK_FW_REJECT);
 
-	text = load("mixed.nft", &len);
+	text = load("mixed.nft.json", &len);
 	n = chk_fw_nft_native_tables(text, len, names, sizeof(names));
 	assert_int_equal(n, 2);
 	assert_string_equal(names, "inet filter, ip6 raw6");
 	/* without iptables-save, the iptables-nft table is read from nft */
 	chk_ruleset_free(&fx.rs);
-	assert_int_equal(chk_fw_parse_nft(&fx.rs, text, len, 0), 0);
+	assert_int_equal(chk_fw_parse_nft_json(&fx.rs, text, len, 0), 0);
 	assert_int_equal(fx.rs.nchains, 4);
 	assert_int_equal(fx.rs.chains[chain_idx("INPUT")].policy, CHK_FW_DROP);
 	assert_int_equal(fx.rs.chains[chain_idx("INPUT")].nrules, 3);
+	/* nft -j shows iptables' -m conntrack only as an opaque "xt" */
+	r = rule_at("INPUT", 2);
+	assert_true(r->unknown);
+	assert_string_equal(r->unknown_what, "conntrack");
+	assert_int_equal(r->target, CHK_FW_ACCEPT);
+	assert_string_equal(text_of(r), "xt match \"conntrack\" counter "
+					"packets 0 bytes 0 accept");
+	free(text);
+}
+
+static void test_parse_nft_shapes(void **state)
+{
+	const struct chk_fw_chain *c;
+	const struct chk_fw_rule *r;
+	char names[128];
+	size_t len;
+	char *text;
+
+	(void)state;
+	parse("shapes.nft.json", 0, CHK_FW_NFT);
+	assert_int_equal(fx.rs.nerrors, 0);
+	/* t4 c and u, t46 u, inet nat pre; not the dormant ip6 table, the
+	 * netdev or the arp one */
+	assert_int_equal(fx.rs.nchains, 4);
+	c = &fx.rs.chains[chain_idx("c")];
+	assert_int_equal(c->hook, CHK_FW_HOOK_OUTPUT);
+	assert_int_equal(c->prio, -10);
+	assert_int_equal(c->family, AF_INET);
+	assert_int_equal(c->nrules, 21);
+	assert_int_equal(fx.rs.chains[chain_idx("pre")].hook,
+			 CHK_FW_HOOK_NONE); /* a nat chain */
+	r = rule_at("c", 1);		    /* tcp flags syn: any of */
+	assert_true(r->tcp_any);
+	assert_int_equal(r->tcp_cmp, CHK_TCP_SYN);
+	r = rule_at("c", 2); /* tcp flags == syn */
+	assert_false(r->tcp_any);
+	assert_int_equal(r->tcp_mask, 0xff);
+	assert_int_equal(r->tcp_cmp, CHK_TCP_SYN);
+	r = rule_at("c", 3);
+	assert_int_equal(r->tcp_mask, CHK_TCP_SYN | CHK_TCP_ACK);
+	assert_int_equal(r->tcp_cmp, CHK_TCP_SYN);
+	assert_string_equal(text_of(r), "tcp flags & (syn|ack) == syn accept");
+	r = rule_at("c", 4);
+	assert_int_equal(r->tcp_mask,
+			 CHK_TCP_FIN | CHK_TCP_SYN | CHK_TCP_RST | CHK_TCP_ACK);
+	assert_true(r->tcp_neg);
+	assert_int_equal(r->target, CHK_FW_DROP);
+	r = rule_at("c", 5);
+	assert_string_equal(r->oif, "eth+");
+	assert_true(r->dport.neg);
+	assert_int_equal(r->dport.n, 2);
+	assert_int_equal(r->dport.lo[1], 3306);
+	assert_string_equal(text_of(r),
+			    "oifname \"eth*\" tcp dport != { 22, 3306 } drop");
+	r = rule_at("c", 6);
+	assert_true(r->oif_neg);
+	assert_int_equal(r->dst.n, 2);
+	assert_int_equal(r->dst.plen[0], 96 + 8);
+	assert_int_equal(r->dst.plen[1], 128);
+	r = rule_at("c", 7); /* an address range */
+	assert_true(r->unknown);
+	assert_string_equal(r->unknown_what, "value set");
+	r = rule_at("c", 8);
+	assert_int_equal(r->family, AF_INET);
+	assert_int_equal(r->proto, IPPROTO_TCP);
+	assert_int_equal(r->ct_mask, CHK_CT_NEW | CHK_CT_UNTRACKED);
+	r = rule_at("c", 9);
+	assert_true(r->ct_neg);
+	assert_int_equal(r->ct_mask, CHK_CT_ESTABLISHED);
+	r = rule_at("c", 10); /* mark set, ct mark set, notrack */
+	assert_false(r->unknown);
+	assert_int_equal(r->target, CHK_FW_CONTINUE);
+	r = rule_at("c", 11);
+	assert_string_equal(r->unknown_what, "limit");
+	assert_int_equal(rule_at("c", 12)->target, CHK_FW_REJECT);
+	r = rule_at("c", 13);
+	assert_int_equal(r->target, CHK_FW_GOTO);
+	assert_int_equal(r->jump, chain_idx("u"));
+	assert_int_equal(rule_at("c", 14)->target, CHK_FW_RETURN);
+	assert_int_equal(rule_at("c", 15)->target, CHK_FW_CONTINUE);
+	r = rule_at("c", 16); /* log, counter */
+	assert_false(r->unknown);
+	assert_int_equal(r->target, CHK_FW_CONTINUE);
+	r = rule_at("c", 17);
+	assert_int_equal(r->proto, IPPROTO_UDP);
+	assert_string_equal(text_of(r), "udp dport 53 accept comment \"dns\"");
+	r = rule_at("c", 18);
+	assert_int_equal(r->sport.lo[0], 1000);
+	assert_int_equal(r->sport.hi[0], 2000);
+	r = rule_at("c", 19);
+	assert_int_equal(r->dport.n, 2);
+	assert_int_equal(r->dport.hi[0], 3310);
+	assert_int_equal(r->dport.lo[1], 4000);
+	r = rule_at("c", 20); /* the verdict map's two rules */
+	assert_int_equal(r->src.plen[0], 96 + 24);
+	assert_int_equal(r->dport.lo[0], 3306);
+	assert_int_equal(r->target, CHK_FW_ACCEPT);
+	r = rule_at("c", 21);
+	assert_int_equal(r->dport.lo[0], 3307);
+	assert_int_equal(r->target, CHK_FW_JUMP);
+	assert_int_equal(r->jump, chain_idx("u"));
+	/* inet t46: "ip6 nexthdr tcp" is an IPv6-only rule */
+	r = &fx.rs.rules[fx.rs.chains[2].first];
+	assert_string_equal(fx.rs.chains[2].table, "t46");
+	assert_int_equal(r->family, AF_INET6);
+	assert_int_equal(r->proto, IPPROTO_TCP);
+
+	text = load("shapes.nft.json", &len);
+	assert_int_equal(
+		chk_fw_nft_native_tables(text, len, names, sizeof(names)), 3);
+	assert_string_equal(names, "ip t4, inet t46, inet nat");
 	free(text);
 }
 
@@ -386,25 +517,31 @@ static void test_parse_nft_malformed(void **state)
 		uint32_t line;
 		const char *msg;
 	} want[] = {
+		/* tables, then chains, then rules */
+		{19, "bad table"},
+		{18, "bad priority"},
+		{18, "bad policy"},
+		{21, "bad chain"},
+		{5, "bad value"},
 		{6, "bad value"},
 		{7, "bad value"},
-		{8, "bad value"},
-		{9, "unterminated quote"},
-		{10, "bad verdict"},
-		{13, "unbalanced braces"},
-		{14, "bad value"},
-		{11, "jump to unknown chain nosuchchain"},
-		{18, "expected a table"},
-		{20, "unexpected line in a table"},
-		{20, "table lonely not closed"},
+		{8, "bad verdict"},
+		{9, "jump to unknown chain nosuchchain"},
+		{11, "bad rule"},
+		{12, "bad statement"},
+		{13, "rule for unknown chain nochain"},
+		{14, "bad match"},
+		{15, "bad tcp flags"},
+		{16, "bad vmap key"},
+		{20, "not an nft object"},
 	};
 	const struct chk_fw_rule *r;
 	size_t i;
 
 	(void)state;
-	parse("malformed.nft", 0, CHK_FW_NFT);
+	parse("malformed.nft.json", 0, CHK_FW_NFT);
 	for (i = 0; i < fx.rs.nerrors && i < CHK_FW_ERRORS; i++)
-		print_message("line %u: %s\n", fx.rs.errors[i].line,
+		print_message("item %u: %s\n", fx.rs.errors[i].line,
 			      fx.rs.errors[i].msg);
 	assert_int_equal(fx.rs.nerrors, sizeof(want) / sizeof(want[0]));
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -416,11 +553,74 @@ static void test_parse_nft_malformed(void **state)
 	assert_int_equal(fx.rs.chains[chain_idx("input")].nrules, 3);
 	assert_string_equal(rule_at("input", 1)->iif, "lo");
 	r = rule_at("input", 2);
-	assert_int_equal(r->line, 11);
+	assert_int_equal(r->line, 9);
 	assert_int_equal(r->target, CHK_FW_OTHER);
 	assert_int_equal(rule_at("input", 3)->ct_mask,
 			 CHK_CT_ESTABLISHED | CHK_CT_RELATED);
 	assert_int_equal(fx.rs.chains[chain_idx("input")].policy, CHK_FW_DROP);
+	/* the lonely table's chain: bad priority and policy, kept */
+	assert_int_equal(fx.rs.chains[chain_idx("c")].policy, CHK_FW_ACCEPT);
+	assert_int_equal(fx.rs.chains[chain_idx("c")].hook, CHK_FW_HOOK_INPUT);
+}
+
+static void test_parse_nft_not_json(void **state)
+{
+	static const char *const docs[] = {
+		"table inet filter {\n}\n", /* the text format */
+		"{\"nftables\": {}}",
+		"[1, 2]",
+		"{\"nftables\": [{\"table\": {\"family\": \"inet\", \"name\": ",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		chk_ruleset_free(&fx.rs);
+		assert_int_equal(chk_fw_parse_nft_json(&fx.rs, docs[i],
+						       strlen(docs[i]), 1),
+				 0);
+		assert_int_equal(fx.rs.nerrors, 1);
+		assert_int_equal(fx.rs.errors[0].line, 0);
+		assert_int_equal(fx.rs.nchains, 0);
+	}
+	assert_int_equal(chk_fw_parse_nft_json(&fx.rs, "", 0, 1), 0);
+	assert_int_equal(fx.rs.nerrors, 2);
+}
+
+/* Tables told apart by family and name; flags as newer nft prints them. */
+static void test_parse_nft_tables(void **state)
+{
+	static const char doc[] =
+		"{\"nftables\": ["
+		"{\"table\": {\"family\": \"arp\", \"name\": \"filter\"}},"
+		"{\"table\": {\"family\": \"bridge\", \"name\": \"filter\"}},"
+		"{\"table\": {\"family\": \"ip\", \"name\": \"a\", "
+		"\"flags\": [\"owner\", \"dormant\"]}},"
+		"{\"table\": {\"family\": \"ip\", \"name\": \"b\", "
+		"\"flags\": \"owner\"}},"
+		"{\"table\": {\"family\": \"ip\", \"name\": \"b\"}},"
+		"{\"chain\": {\"family\": \"ip\", \"table\": \"a\", \"name\": "
+		"\"in\", \"type\": \"filter\", \"hook\": \"input\", \"prio\": "
+		"0, "
+		"\"policy\": \"drop\"}},"
+		"{\"chain\": {\"family\": \"ip\", \"table\": \"b\", \"name\": "
+		"\"in\", \"type\": \"filter\", \"hook\": \"input\", \"prio\": "
+		"\"filter\", \"policy\": \"drop\"}},"
+		"{\"chain\": {\"family\": \"bridge\", \"table\": \"filter\", "
+		"\"name\": \"in\", \"type\": \"filter\", \"hook\": \"input\", "
+		"\"prio\": 0, \"policy\": \"drop\"}}"
+		"]}";
+
+	(void)state;
+	assert_int_equal(chk_fw_parse_nft_json(&fx.rs, doc, strlen(doc), 1), 0);
+	assert_int_equal(fx.rs.nerrors, 1);
+	assert_int_equal(fx.rs.errors[0].line, 5);
+	assert_string_equal(fx.rs.errors[0].msg, "table b listed twice");
+	/* a is dormant, the bridge table is not evaluated: only b's chain */
+	assert_int_equal(fx.rs.nchains, 1);
+	assert_string_equal(fx.rs.chains[0].table, "b");
+	assert_int_equal(fx.rs.chains[0].policy, CHK_FW_DROP);
+	assert_int_equal(fx.rs.chains[0].hook, CHK_FW_HOOK_INPUT);
 }
 
 /* ---------------------------------------------------------------- eval */
@@ -753,13 +953,15 @@ static void test_trap_nft(void **state)
 	const struct cd_finding *f;
 
 	(void)state;
-	parse("replica-established-only.nft", 0, CHK_FW_NFT);
+	parse("replica-established-only.nft.json", 0, CHK_FW_NFT);
 	replica_conn(40001, "mysqld");
 	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
 	f = find("CD4001");
 	assert_non_null(f);
 	assert_int_equal(f->severity, CD_SEV_CRITICAL);
 	assert_non_null(strstr(f->evidence, "nft inet filter chain input"));
+	assert_non_null(strstr(f->evidence, "nft rule handle 4 `ct state "
+					    "established,related accept`"));
 	assert_non_null(
 		strstr(f->evidence,
 		       "Fix: nft add rule inet filter input ip saddr " PRIMARY
@@ -774,13 +976,17 @@ static void test_trap_nft(void **state)
 	assert_non_null(strstr(
 		f->evidence, "Fix: nft insert rule inet filter input position "
 			     "5 ip saddr " PRIMARY " tcp sport 3306 accept"));
-	assert_int_equal(num(f, "drop_line"), 6); /* line 6, handle 5 */
+	/* nft -j has no lines: a native rule is found by its handle */
+	assert_non_null(strstr(f->evidence, "nft rule handle 5 `ct state "
+					    "invalid drop`"));
+	assert_int_equal(num(f, "drop_line"), 5);
+	assert_int_equal(num(f, "accept_line"), 4);
 }
 
 static void test_nft_fixed_not_flagged(void **state)
 {
 	(void)state;
-	parse("replica-fixed.nft", 0, CHK_FW_NFT);
+	parse("replica-fixed.nft.json", 0, CHK_FW_NFT);
 	replica_conn(40001, "mysqld");
 	assert_int_equal(chk_fw_rules(&fx.view, &fx.out), 0);
 	assert_int_equal(fx.out.n, 0);
@@ -790,7 +996,7 @@ static void test_nft_mixed_undecided(void **state)
 {
 	(void)state;
 	/* the only stateless accept uses a named set: undecided, no alarm */
-	parse("mixed.nft", 0, CHK_FW_NFT);
+	parse("mixed.nft.json", 0, CHK_FW_NFT);
 	replica_conn(40001, "mysqld");
 	assert_int_equal(chk_fw_sock_verdict(&fx.view, 0, 1, CHK_CT_NEW, NULL),
 			 -1);
@@ -860,8 +1066,9 @@ static void test_no_ruleset_no_census(void **state)
 /* Every byte split of a fixture line: the parser never reads past len. */
 static void test_truncations(void **state)
 {
-	static const char *const files[] = {"userchains.v4", "mixed.nft",
-					    "malformed.v4", "malformed.nft"};
+	static const char *const files[] = {"userchains.v4", "mixed.nft.json",
+					    "malformed.v4",
+					    "malformed.nft.json"};
 	size_t f, cut;
 
 	(void)state;
@@ -878,7 +1085,8 @@ static void test_truncations(void **state)
 			chk_ruleset_init(&rs);
 			if (strstr(files[f], ".nft"))
 				assert_int_equal(
-					chk_fw_parse_nft(&rs, at, cut, 1), 0);
+					chk_fw_parse_nft_json(&rs, at, cut, 1),
+					0);
 			else
 				assert_int_equal(chk_fw_parse_iptables(
 							 &rs, at, cut, AF_INET,
@@ -900,7 +1108,10 @@ int main(void)
 		T(test_parse_malformed),
 		T(test_parse_nft),
 		T(test_parse_nft_mixed),
+		T(test_parse_nft_shapes),
 		T(test_parse_nft_malformed),
+		T(test_parse_nft_not_json),
+		T(test_parse_nft_tables),
 		T(test_eval_recipe7),
 		T(test_eval_userchains),
 		T(test_eval_two_backends),
