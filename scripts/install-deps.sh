@@ -13,6 +13,7 @@ PACKAGES=(
   clang clang-format clang-tidy valgrind procps iputils-ping net-tools
   libjansson-dev libnetfilter-conntrack-dev libmicrohttpd-dev zlib1g-dev libzstd-dev
   libsodium-dev libbpf-dev bpftool libelf-dev nftables
+  debhelper dpkg-dev fakeroot lintian
 )
 POLICY=/usr/sbin/policy-rc.d
 POLICY_MARK="# conndoctor install-deps.sh: temporary"

@@ -3,7 +3,8 @@
 # (unit, fuzz corpus replay, integration against a real MariaDB, lab in
 # network namespaces), then an ASan+UBSan build running the unit, fuzz and
 # integration tests again, then every build type with gcc and clang, then the
-# clang-format and clang-tidy checks.
+# Debian package (built, linted, installed and run), then the clang-format
+# and clang-tidy checks.
 # Exits non-zero on any failure. Tests that need root or namespaces skip
 # with a reason.
 set -euo pipefail
@@ -27,6 +28,9 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 
 echo "== every build type with gcc and clang"
 bash "$top/tests/build_types.sh" || status=1
+
+echo "== Debian package: build, lintian, install, run"
+bash "$top/tests/package.sh" || status=1
 
 echo "== clang-format"
 if command -v clang-format >/dev/null; then

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the Debian package from the committed tree (in a temporary copy, so
+# nothing lands beside the checkout), checks it with lintian (no error),
+# installs it, runs `conndoctor version` and one probe from the installed
+# path against a throwaway MariaDB, then removes the package again (unless
+# it was installed before). Run as root on Debian 12.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+for tool in dpkg-buildpackage lintian; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "package: $tool not installed (scripts/install-deps.sh installs it)"; exit 1
+  fi
+done
+work=$(mktemp -d /tmp/conndoctor-package.XXXXXX)
+db=""
+was_installed=$(dpkg-query -W -f='${db:Status-Status}' conndoctor 2>/dev/null || true)
+cleanup() {
+  [ -n "$db" ] && "$top/scripts/mariadb-throwaway" stop "$db" >/dev/null 2>&1 || true
+  if [ "$was_installed" != installed ] && dpkg-query -W conndoctor >/dev/null 2>&1; then
+    dpkg -r conndoctor >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir "$work/conndoctor"
+(cd "$top" && git ls-files -z | xargs -0 tar -cf - ) | tar -xf - -C "$work/conndoctor"
+echo "package: building in $work"
+(cd "$work/conndoctor" && dpkg-buildpackage -us -uc -b -j"$(nproc)" >"$work/build.log" 2>&1) || {
+  tail -40 "$work/build.log"; echo "package: dpkg-buildpackage FAILED"; exit 1; }
+deb=$(ls "$work"/conndoctor_*.deb)
+echo "package: built $(basename "$deb")"
+
+lintian --fail-on error "$work"/conndoctor_*.changes >"$work/lintian.log" 2>&1 || {
+  cat "$work/lintian.log"; echo "package: lintian reports errors"; exit 1; }
+echo "package: lintian: $(grep -c '^[EW]:' "$work/lintian.log" || true) errors/warnings"
+sed 's/^/  /' "$work/lintian.log"
+
+dpkg -i "$deb" >/dev/null
+for f in /usr/bin/conndoctor /usr/share/doc/conndoctor/findings/CD3001.md; do
+  [ -e "$f" ] || { echo "package: $f is not installed"; exit 1; }
+done
+out=$(/usr/bin/conndoctor version)
+echo "package: /usr/bin/conndoctor version: $out"
+case "$out" in *0.*) ;; *) echo "package: unexpected version output"; exit 1;; esac
+
+db=$(mktemp -d /tmp/conndoctor-package-db.XXXXXX)
+"$top/scripts/mariadb-throwaway" start "$db" >/dev/null
+# shellcheck disable=SC1091
+. "$db/env"
+rc=0
+/usr/bin/conndoctor probe --defaults-file="$CD_CNF" -S "$CD_SOCKET" --protocol=socket -n 3 \
+  --json >"$work/probe.json" || rc=$?
+ok=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["ok"])' "$work/probe.json")
+echo "package: installed probe: exit $rc, $ok of 3 attempts ok"
+[ "$rc" = 0 ] && [ "$ok" = 3 ] || { echo "package: the installed probe failed"; exit 1; }
+echo "package: ok"
