@@ -353,6 +353,7 @@ struct cap_totals {
 	uint64_t truncated;   /* frames cut by the snapshot length */
 	uint64_t bad_headers; /* frames whose headers cannot be */
 	uint64_t header_cut;  /* frames cut inside their headers */
+	uint64_t bad_time;    /* frames skipped: a timestamp that cannot be */
 	uint64_t conns;	      /* connections seen */
 	uint64_t open_peak;   /* most flows held at once */
 	uint64_t commands;
@@ -367,6 +368,9 @@ struct cap_engine *cap_engine_new(const struct cap_opts *o,
 /* Counts a frame read from the source (decoded or not). */
 void cap_engine_frame(struct cap_engine *e, int64_t ts_us, uint32_t wire_len,
 		      uint32_t caplen, enum cap_dec_rc rc);
+/* Counts a frame skipped for a timestamp that cannot be (in place of
+ * cap_engine_frame()). */
+void cap_engine_bad_time(struct cap_engine *e, uint32_t wire_len);
 /* Feeds one decoded segment (after cap_engine_frame()). */
 void cap_engine_packet(struct cap_engine *e, const struct cap_pkt *p);
 /* Ends every open connection (the capture is over) and hands them out in

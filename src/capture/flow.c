@@ -277,7 +277,7 @@ void cap_engine_frame(struct cap_engine *e, int64_t ts_us, uint32_t wire_len,
 {
 	e->t.packets++;
 	e->t.bytes += wire_len;
-	if (e->t.packets == 1)
+	if (e->t.packets - e->t.bad_time == 1) /* the first with a time */
 		e->t.first_us = e->clock = ts_us;
 	if (ts_us > e->t.last_us)
 		e->t.last_us = ts_us;
@@ -300,6 +300,13 @@ void cap_engine_frame(struct cap_engine *e, int64_t ts_us, uint32_t wire_len,
 		e->t.bad_headers++;
 		break;
 	}
+}
+
+void cap_engine_bad_time(struct cap_engine *e, uint32_t wire_len)
+{
+	e->t.packets++;
+	e->t.bytes += wire_len;
+	e->t.bad_time++;
 }
 
 static int server_port(const struct cap_engine *e, uint16_t port)
