@@ -236,7 +236,10 @@ struct cap_conn {
 	enum cap_my_state close_state; /* the session's state then */
 	int64_t rst_idle_us;	       /* silence before the first RST or the
 					  packet it answered */
-	int ended_by_capture;	       /* still open when the capture ended */
+	int ended_by_capture;	       /* still open when the capture ended
+					  (or when it was evicted) */
+	int evicted;		       /* handed out early: the flow table
+					  was full (--max-flows) */
 	struct cap_session my;
 };
 
@@ -338,7 +341,15 @@ struct cap_opts {
 	size_t ooo_max_bytes;	/* out-of-order bytes held per direction */
 	size_t frame_keep;	/* bytes of a MySQL frame kept for decoding;
 				   the rest of a longer frame is counted */
+	size_t max_flows;	/* flows held at most (0: no limit); past
+				   it the least recently active embryonic,
+				   else open, flow is evicted */
 };
+
+/* The default --max-flows: a flow's state is about 4.9 KiB, so 100,000
+ * flows take about 490 MiB, well under 1 GiB with buffers in use. */
+#define CAP_MAX_FLOWS_DEFAULT 100000
+#define CAP_MAX_FLOWS_LIMIT   10000000
 
 void cap_opts_init(struct cap_opts *o);
 
@@ -356,6 +367,8 @@ struct cap_totals {
 	uint64_t bad_time;    /* frames skipped: a timestamp that cannot be */
 	uint64_t conns;	      /* connections seen */
 	uint64_t open_peak;   /* most flows held at once */
+	uint64_t evicted_embryonic; /* handshakes dropped: table full */
+	uint64_t evicted_open;	    /* idle connections dropped: table full */
 	uint64_t commands;
 	int64_t first_us, last_us;
 };

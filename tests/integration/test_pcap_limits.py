@@ -7,6 +7,7 @@ evictions counted in the summary. Every capture is written by the test,
 byte by byte, into a temporary folder."""
 import json
 import os
+import re
 import selectors
 import shutil
 import struct
@@ -172,6 +173,116 @@ class Timestamps(unittest.TestCase):
         s = summary_of(out)
         self.assertEqual(s["bad_timestamps"], 0, err)
         self.assertEqual(s["connections"], 1)
+
+
+# ---- many flows that never close ----
+
+FLOWS = 200_000
+KIB_PER_FLOW = 5      # docs/pcap.md: about 5 KiB per flow held
+BASE_KIB = 64 * 1024  # the process without flows, with room to spare
+
+
+def write_flows(path, n, t0=1_700_000_000):
+    """A classic pcap of n flows to port 3306 that never close: even ones a
+    lone SYN (embryonic), odd ones a client's data mid-stream (open), one
+    packet each, 1 us apart."""
+    recs = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for i in range(n):
+        src = bytes([10, 1 + (i >> 16), (i >> 8) & 255, i & 255])
+        if i % 2:
+            frame = ipv4_tcp(src, SERVER, 40000, 3306, 5000, PSH | ACK, b"\x01\x00\x00\x00\x0e")
+        else:
+            frame = ipv4_tcp(src, SERVER, 40000, 3306, 5000, SYN)
+        recs.append(struct.pack("<IIII", t0, i, len(frame), len(frame)) + frame)
+    with open(path, "wb") as f:
+        f.write(b"".join(recs))
+
+
+def text_summary(out):
+    """The numbers of pcap's text summary line."""
+    line = [l for l in out.splitlines() if " packets (" in l][-1]
+    m = re.search(r"(\d+) connections \(at most (\d+) held at once\)", line)
+    e = re.search(r"(\d+) flows evicted to stay within --max-flows "
+                  r"\((\d+) handshakes, (\d+) idle connections\)", line)
+    return {"connections": int(m.group(1)), "held": int(m.group(2)),
+            "evicted": tuple(int(x) for x in e.groups()) if e else None}
+
+
+def sanitized():
+    """True when conndoctor is an ASan build, whose shadow memory and
+    quarantine make RSS no measure of the engine's."""
+    with open(conndoctor_path(), "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+class FlowTable(unittest.TestCase):
+    """200,000 flows that never close stay within --max-flows."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="conndoctor-flows-")
+        cls.capture = os.path.join(cls.dir, "flows.pcap")
+        write_flows(cls.capture, FLOWS)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, True)
+
+    def run_bounded(self, max_flows, *args):
+        rc, out, err, rss_kib = run_pcap([*args, "--color", "never", self.capture])
+        self.assertIn(rc, (0, 1, 2), err[-2000:])
+        s = text_summary(out)
+        bound = KIB_PER_FLOW * max_flows + BASE_KIB
+        if not sanitized():
+            self.assertLess(rss_kib, bound, f"peak RSS {rss_kib} KiB over {bound} KiB")
+        self.assertEqual(s["connections"], FLOWS)
+        self.assertEqual(s["held"], max_flows)
+        self.assertIsNotNone(s["evicted"], out[-600:])
+        self.assertEqual(s["evicted"][0], FLOWS - max_flows)
+        self.assertEqual(s["evicted"][1] + s["evicted"][2], FLOWS - max_flows)
+        return s
+
+    def test_default_bound(self):
+        # 100,000 by default: the first 100,000 evictions take the lone
+        # SYNs (handshakes go first), oldest first.
+        s = self.run_bounded(100_000)
+        self.assertEqual(s["evicted"][1:], (100_000, 0))
+
+    def test_smaller_bound_evicts_idle_connections_too(self):
+        s = self.run_bounded(20_000, "--max-flows", "20000")
+        self.assertGreater(s["evicted"][1], 0)
+        self.assertGreater(s["evicted"][2], 0)
+
+
+class FlowTableJson(unittest.TestCase):
+    def test_counts_and_evicted_connections(self):
+        d = tempfile.mkdtemp(prefix="conndoctor-flows-")
+        self.addCleanup(shutil.rmtree, d, True)
+        path = os.path.join(d, "five.pcap")
+        write_flows(path, 5)
+        rc, out, err, _ = run_pcap(["--json", "--max-flows", "2", path])
+        s = summary_of(out)
+        # SYN 0, data 1, SYN 2 (evicts SYN 0), data 3 (evicts SYN 2),
+        # SYN 4 (no handshake left: evicts data 1, the least recent).
+        self.assertEqual((s["evicted_embryonic"], s["evicted_open"]), (2, 1), err)
+        self.assertEqual(s["open_peak"], 2)
+        conns = [json.loads(l) for l in out.splitlines()]
+        conns = {c["id"]: c for c in conns if c.get("type") == "connection"}
+        self.assertEqual(sorted(conns), [1, 2, 3, 4, 5])
+        ends = {i: conns[i]["close"]["end"] for i in conns}
+        self.assertEqual(ends, {1: "handshake evicted: flow table full",
+                                2: "evicted: flow table full",
+                                3: "handshake evicted: flow table full",
+                                4: "open at capture end",
+                                5: "SYN unanswered"})
+        for i in conns:
+            self.assertTrue(conns[i]["close"]["open_at_capture_end"], conns[i])
+
+    def test_option_range(self):
+        for bad in ("0", "10000001", "x", "-1", "1.5"):
+            rc, out, err, _ = run_pcap(["--max-flows", bad, "/dev/null"])
+            self.assertEqual(rc, 64, bad)
+            self.assertIn("--max-flows needs a number from 1 to 10000000", err)
 
 
 if __name__ == "__main__":
