@@ -2,9 +2,9 @@
 # Runs every test: a strict build (warnings are errors) with all of ctest
 # (unit, fuzz corpus replay, integration against a real MariaDB, lab in
 # network namespaces), then an ASan+UBSan build running the unit, fuzz and
-# integration tests again, then every build type with gcc and clang, then the
-# Debian package (built, linted, installed and run), then the clang-format
-# and clang-tidy checks.
+# integration tests again, then a fuzz smoke run (tests/fuzz_smoke.sh), then
+# every build type with gcc and clang, then the Debian package (built,
+# linted, installed and run), then the clang-format and clang-tidy checks.
 # Exits non-zero on any failure. Tests that need root or namespaces skip
 # with a reason.
 set -euo pipefail
@@ -25,6 +25,9 @@ cmake --build "$build-asan" -j"$jobs"
 echo "== ctest under sanitizers: unit, fuzz, integration"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$build-asan" -L 'unit|fuzz|integration' --output-on-failure || status=1
+
+echo "== fuzz smoke: every target a few seconds, instrumented clang build ($build-fuzz)"
+bash "$top/tests/fuzz_smoke.sh" "$build-fuzz" || status=1
 
 echo "== every build type with gcc and clang"
 bash "$top/tests/build_types.sh" || status=1

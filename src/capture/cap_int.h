@@ -138,8 +138,4 @@ void cap_my_gap(struct cap_engine *e, struct cap_flow *f, int dir, uint64_t n,
 void cap_my_end(struct cap_engine *e, struct cap_flow *f);
 void cap_my_free(struct cap_flow *f);
 
-/* Copies n bytes as printable text: ASCII kept, \n \r \t and others
- * escaped; cut to fit cap (NUL-terminated). */
-void cap_escape(char *out, size_t cap, const uint8_t *p, size_t n);
-
 #endif /* CONNDOCTOR_CAPTURE_CAP_INT_H */

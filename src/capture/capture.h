@@ -236,7 +236,10 @@ struct cap_conn {
 	enum cap_my_state close_state; /* the session's state then */
 	int64_t rst_idle_us;	       /* silence before the first RST or the
 					  packet it answered */
-	int ended_by_capture;	       /* still open when the capture ended */
+	int ended_by_capture;	       /* still open when the capture ended
+					  (or when it was evicted) */
+	int evicted;		       /* handed out early: the flow table
+					  was full (--max-flows) */
 	struct cap_session my;
 };
 
@@ -338,7 +341,15 @@ struct cap_opts {
 	size_t ooo_max_bytes;	/* out-of-order bytes held per direction */
 	size_t frame_keep;	/* bytes of a MySQL frame kept for decoding;
 				   the rest of a longer frame is counted */
+	size_t max_flows;	/* flows held at most (0: no limit); past
+				   it the least recently active embryonic,
+				   else open, flow is evicted */
 };
+
+/* The default --max-flows: a flow's state is about 4.9 KiB, so 100,000
+ * flows take about 490 MiB, well under 1 GiB with buffers in use. */
+#define CAP_MAX_FLOWS_DEFAULT 100000
+#define CAP_MAX_FLOWS_LIMIT   10000000
 
 void cap_opts_init(struct cap_opts *o);
 
@@ -353,8 +364,11 @@ struct cap_totals {
 	uint64_t truncated;   /* frames cut by the snapshot length */
 	uint64_t bad_headers; /* frames whose headers cannot be */
 	uint64_t header_cut;  /* frames cut inside their headers */
+	uint64_t bad_time;    /* frames skipped: a timestamp that cannot be */
 	uint64_t conns;	      /* connections seen */
 	uint64_t open_peak;   /* most flows held at once */
+	uint64_t evicted_embryonic; /* handshakes dropped: table full */
+	uint64_t evicted_open;	    /* idle connections dropped: table full */
 	uint64_t commands;
 	int64_t first_us, last_us;
 };
@@ -367,6 +381,9 @@ struct cap_engine *cap_engine_new(const struct cap_opts *o,
 /* Counts a frame read from the source (decoded or not). */
 void cap_engine_frame(struct cap_engine *e, int64_t ts_us, uint32_t wire_len,
 		      uint32_t caplen, enum cap_dec_rc rc);
+/* Counts a frame skipped for a timestamp that cannot be (in place of
+ * cap_engine_frame()). */
+void cap_engine_bad_time(struct cap_engine *e, uint32_t wire_len);
 /* Feeds one decoded segment (after cap_engine_frame()). */
 void cap_engine_packet(struct cap_engine *e, const struct cap_pkt *p);
 /* Ends every open connection (the capture is over) and hands them out in

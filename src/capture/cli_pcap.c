@@ -46,6 +46,12 @@ static void usage(FILE *out)
 	      "      --json           JSON lines: one object per connection, "
 	      "command, finding\n"
 	      "      --color WHEN     auto (default), always or never\n"
+	      "      --max-flows N    connections held at once, 1-10000000 "
+	      "(default 100000,\n"
+	      "                       about 490 MiB); past it the least "
+	      "recently active\n"
+	      "                       handshake, else connection, is "
+	      "evicted and counted\n"
 	      "  -h, --help           this text\n"
 	      "\n"
 	      "Exit status: 0 healthy, 1 warnings, 2 critical findings, 64 "
@@ -193,6 +199,7 @@ int cap_main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"color", required_argument, NULL, 'C'},
 		{"duration", required_argument, NULL, 'd'},
+		{"max-flows", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -205,7 +212,7 @@ int cap_main(int argc, char **argv)
 	struct run run;
 	char err[768], why[512], dflt[FILTER_MAX];
 	const char *input_error = NULL;
-	uint64_t drops = 0, duration = 0;
+	uint64_t drops = 0, duration = 0, max_flows;
 	size_t ninputs = 0, i;
 	int opt, color = -1, rc = EXIT_OK_;
 
@@ -272,6 +279,17 @@ int cap_main(int argc, char **argv)
 						"needs whole seconds\n");
 				return EXIT_USAGE_;
 			}
+			break;
+		case 'm':
+			if (parse_u64(optarg, &max_flows) ||
+			    max_flows > CAP_MAX_FLOWS_LIMIT) {
+				fprintf(stderr,
+					"conndoctor pcap: --max-flows needs a "
+					"number from 1 to %d, not '%s'\n",
+					CAP_MAX_FLOWS_LIMIT, optarg);
+				return EXIT_USAGE_;
+			}
+			o.max_flows = (size_t)max_flows;
 			break;
 		case 'h':
 			usage(stdout);

@@ -58,6 +58,7 @@ void cap_opts_init(struct cap_opts *o)
 	o->embryo_idle_us = 180LL * 1000 * 1000;
 	o->ooo_max_bytes = 256 * 1024;
 	o->frame_keep = 64 * 1024;
+	o->max_flows = CAP_MAX_FLOWS_DEFAULT;
 }
 
 size_t cap_engine_keep(const struct cap_engine *e)
@@ -277,7 +278,7 @@ void cap_engine_frame(struct cap_engine *e, int64_t ts_us, uint32_t wire_len,
 {
 	e->t.packets++;
 	e->t.bytes += wire_len;
-	if (e->t.packets == 1)
+	if (e->t.packets - e->t.bad_time == 1) /* the first with a time */
 		e->t.first_us = e->clock = ts_us;
 	if (ts_us > e->t.last_us)
 		e->t.last_us = ts_us;
@@ -300,6 +301,13 @@ void cap_engine_frame(struct cap_engine *e, int64_t ts_us, uint32_t wire_len,
 		e->t.bad_headers++;
 		break;
 	}
+}
+
+void cap_engine_bad_time(struct cap_engine *e, uint32_t wire_len)
+{
+	e->t.packets++;
+	e->t.bytes += wire_len;
+	e->t.bad_time++;
 }
 
 static int server_port(const struct cap_engine *e, uint16_t port)
@@ -660,12 +668,45 @@ static void handshake(struct cap_engine *e, struct cap_flow *f, int dir,
 		c->established = 1;
 }
 
+static void finalize(struct cap_engine *e, struct cap_flow *f, int at_end);
+
+/* Makes room for one more flow within max_flows. A closing flow is handed
+ * out before its linger ends; otherwise the least recently active
+ * embryonic flow is evicted (a SYN flood pushes out its own SYNs, not the
+ * connections being watched), then the least recently active open one.
+ * An evicted flow is reported as if the capture ended there. */
+static void make_room(struct cap_engine *e)
+{
+	struct cap_flow *f;
+
+	while (e->o.max_flows && e->nflows >= e->o.max_flows) {
+		f = e->lists[CAP_L_CLOSING].head;
+		if (f) {
+			finalize(e, f, 0);
+			continue;
+		}
+		f = e->lists[CAP_L_EMBRYO].head;
+		if (f) {
+			e->t.evicted_embryonic++;
+		} else {
+			f = e->lists[CAP_L_OPEN].head;
+			if (!f)
+				return;
+			e->t.evicted_open++;
+		}
+		f->rec.evicted = 1;
+		finalize(e, f, 1);
+	}
+}
+
 static struct cap_flow *new_flow(struct cap_engine *e, const struct cap_pkt *p,
 				 int client_is_src, uint64_t h)
 {
-	struct cap_flow *f = e->spare;
+	struct cap_flow *f;
 	int mid = !(p->flags & CAP_TH_SYN);
 
+	make_room(e);
+	f = e->spare;
 	if (f) {
 		e->spare = f->hnext;
 		e->nspare--;
@@ -906,11 +947,12 @@ void cap_engine_packet(struct cap_engine *e, const struct cap_pkt *p)
 		f->closed = 1;
 		f->closed_us = p->ts_us;
 		lst_add(e, f, CAP_L_CLOSING);
-	} else if (f->list == CAP_L_EMBRYO) {
-		if (c->established)
-			lst_add(e, f, CAP_L_OPEN);
-		else
-			lst_add(e, f, CAP_L_EMBRYO); /* least recent first */
+	} else if (f->list != CAP_L_CLOSING) {
+		/* Least recently active first, for make_room(). */
+		lst_add(e, f,
+			f->list == CAP_L_EMBRYO && !c->established
+				? CAP_L_EMBRYO
+				: CAP_L_OPEN);
 	}
 }
 

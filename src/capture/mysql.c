@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "capture/cap_int.h"
+#include "util/escape.h"
 
 #define AUTH_FRAME_MAX	   (1u << 20) /* no handshake packet is this long */
 #define TEXT_MIN	   8	      /* printable bytes that make "text" */
@@ -53,43 +54,6 @@ struct frm {
 	int damaged;	/* the capture missed some of its bytes */
 	int64_t t0, t1; /* first and last byte */
 };
-
-void cap_escape(char *out, size_t cap, const uint8_t *p, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
-
-	if (!cap)
-		return;
-	for (i = 0; i < n; i++) {
-		uint8_t b = p[i];
-		char esc[5];
-		size_t k;
-
-		if (b >= 0x20 && b < 0x7f && b != '\\') {
-			esc[0] = (char)b;
-			k = 1;
-		} else if (b == '\n' || b == '\r' || b == '\t' || b == '\\') {
-			esc[0] = '\\';
-			esc[1] = b == '\n'   ? 'n'
-				 : b == '\r' ? 'r'
-				 : b == '\t' ? 't'
-					     : '\\';
-			k = 2;
-		} else {
-			esc[0] = '\\';
-			esc[1] = 'x';
-			esc[2] = hex[b >> 4];
-			esc[3] = hex[b & 15];
-			k = 4;
-		}
-		if (o + k >= cap)
-			break;
-		memcpy(out + o, esc, k);
-		o += k;
-	}
-	out[o] = '\0';
-}
 
 static uint32_t le24(const uint8_t *q)
 {
@@ -156,7 +120,7 @@ static struct cap_anomaly_rec *anomaly(struct cap_flow *f, enum cap_anomaly k,
  * escaped: what the report prints is always printable ASCII. */
 static void copy_cstr(char *out, size_t cap, const char *in, size_t max)
 {
-	cap_escape(out, cap, (const uint8_t *)in, strnlen(in, max));
+	cd_escape(out, cap, (const uint8_t *)in, strnlen(in, max));
 }
 
 static void copy_err(struct cap_err *e, const struct mysql_err *m, int64_t ts)
@@ -170,8 +134,8 @@ static void copy_err(struct cap_err *e, const struct mysql_err *m, int64_t ts)
 					 ? m->sqlstate[i]
 					 : '?';
 	e->sqlstate[i] = '\0';
-	cap_escape(e->message, sizeof(e->message), (const uint8_t *)m->message,
-		   strlen(m->message));
+	cd_escape(e->message, sizeof(e->message), (const uint8_t *)m->message,
+		  strlen(m->message));
 	e->at_us = ts;
 }
 
@@ -256,7 +220,7 @@ static void take_text(struct cap_anomaly_rec *a, const uint8_t hdr[4],
 	while (i < nrest && printable(rest[i]))
 		i++;
 	a->text_len = (uint32_t)(MYSQL_HEADER_LEN + i);
-	cap_escape(a->text, sizeof(a->text), buf, n);
+	cd_escape(a->text, sizeof(a->text), buf, n);
 }
 
 /* Printable text where a frame header should be: the header's 4 bytes
@@ -416,7 +380,7 @@ static void copy_name(char *out, size_t cap, const char *s, size_t n)
 		out[0] = '\0';
 		return;
 	}
-	cap_escape(out, cap, (const uint8_t *)s, n);
+	cd_escape(out, cap, (const uint8_t *)s, n);
 }
 
 static void login(struct cap_engine *e, struct cap_flow *f,
@@ -487,7 +451,7 @@ static void command_arg(struct cap_cmd *c, const uint8_t *p, size_t n)
 		if (k >= 10) {
 			char file[96];
 
-			cap_escape(file, sizeof(file), a + 10, k - 10);
+			cd_escape(file, sizeof(file), a + 10, k - 10);
 			snprintf(c->arg, sizeof(c->arg), "%s:%u server_id %u",
 				 file[0] ? file : "-", le32(a), le32(a + 6));
 		}
@@ -501,12 +465,12 @@ static void command_arg(struct cap_cmd *c, const uint8_t *p, size_t n)
 	case MYSQL_COM_FIELD_LIST:  /* the table */
 		for (i = 0; i < k && a[i]; i++)
 			;
-		cap_escape(c->arg, sizeof(c->arg), a, i);
+		cd_escape(c->arg, sizeof(c->arg), a, i);
 		return;
 	case MYSQL_COM_QUERY:
 	case MYSQL_COM_INIT_DB:
 	case MYSQL_COM_STMT_PREPARE:
-		cap_escape(c->arg, sizeof(c->arg), a, k);
+		cd_escape(c->arg, sizeof(c->arg), a, k);
 		return;
 	default:
 		return;

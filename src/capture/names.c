@@ -135,7 +135,12 @@ const char *cap_end_phrase(const struct cap_conn *c, char *buf, size_t len)
 	const char *x;
 
 	if (c->closer < 0) {
-		if (c->syn.n && !c->synack.n)
+		if (c->evicted)
+			snprintf(buf, len, "%s",
+				 c->established ? "evicted: flow table full"
+						: "handshake evicted: flow "
+						  "table full");
+		else if (c->syn.n && !c->synack.n)
 			snprintf(buf, len, "%s",
 				 c->ended_by_capture
 					 ? "SYN unanswered"

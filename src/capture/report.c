@@ -888,8 +888,11 @@ int cap_report_finish(struct cap_report *r, const struct cd_findings *all,
 		JKEY_INT(j, "truncated_frames", (int64_t)t->truncated);
 		JKEY_INT(j, "headers_cut", (int64_t)t->header_cut);
 		JKEY_INT(j, "bad_headers", (int64_t)t->bad_headers);
+		JKEY_INT(j, "bad_timestamps", (int64_t)t->bad_time);
 		JKEY_INT(j, "connections", (int64_t)t->conns);
 		JKEY_INT(j, "open_peak", (int64_t)t->open_peak);
+		JKEY_INT(j, "evicted_embryonic", (int64_t)t->evicted_embryonic);
+		JKEY_INT(j, "evicted_open", (int64_t)t->evicted_open);
 		JKEY_INT(j, "commands", (int64_t)t->commands);
 		JKEY_INT(j, "kernel_drops", (int64_t)drops);
 		JKEY_STR(j, "input_error", input_error);
@@ -923,6 +926,18 @@ int cap_report_finish(struct cap_report *r, const struct cd_findings *all,
 		fprintf(r->o.out, "; %llu frames with cut or bad headers",
 			(unsigned long long)t->header_cut +
 				(unsigned long long)t->bad_headers);
+	if (t->bad_time)
+		fprintf(r->o.out,
+			"; %llu frames with impossible timestamps skipped",
+			(unsigned long long)t->bad_time);
+	if (t->evicted_embryonic || t->evicted_open)
+		fprintf(r->o.out,
+			"; %llu flows evicted to stay within --max-flows "
+			"(%llu handshakes, %llu idle connections)",
+			(unsigned long long)(t->evicted_embryonic +
+					     t->evicted_open),
+			(unsigned long long)t->evicted_embryonic,
+			(unsigned long long)t->evicted_open);
 	if (t->fragments)
 		fprintf(r->o.out, "; %llu IP fragments skipped",
 			(unsigned long long)t->fragments);

@@ -17,6 +17,10 @@
 
 #define FILE_BUFFER (1 << 20) /* stdio buffer: fewer, larger reads */
 
+/* The last second a frame may carry: 9999-12-31T23:59:59Z. Any two times
+ * from 1970 to then differ by less than 2^63 microseconds. */
+#define TS_SEC_MAX 253402300799LL
+
 struct cap_source {
 	pcap_t *p;
 	int linktype;
@@ -167,6 +171,19 @@ int cap_source_filter(struct cap_source *s, const char *filter, char *err,
 	return 0;
 }
 
+/* A frame's capture time in microseconds since the epoch, or -1 when it
+ * cannot be one: before 1970, after TS_SEC_MAX, or a fraction of a second
+ * out of range. pcapng's 64-bit timestamps with an if_tsresol of 10^0 or an
+ * if_tsoffset near +-2^63 give such times, and multiplying them would
+ * overflow. */
+static int64_t frame_us(const struct timeval *tv)
+{
+	if (tv->tv_sec < 0 || tv->tv_sec > TS_SEC_MAX || tv->tv_usec < 0 ||
+	    tv->tv_usec >= 1000000)
+		return -1;
+	return (int64_t)tv->tv_sec * 1000000 + tv->tv_usec;
+}
+
 int cap_source_run(struct cap_source *s, struct cap_engine *e, char *err,
 		   size_t errlen)
 {
@@ -189,7 +206,11 @@ int cap_source_run(struct cap_source *s, struct cap_engine *e, char *err,
 			running = NULL;
 			return -1;
 		}
-		ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		ts = frame_us(&h->ts);
+		if (ts < 0) {
+			cap_engine_bad_time(e, h->len);
+			continue;
+		}
 		dr = cap_decode(s->linktype, data, h->caplen, ts, &pk);
 		cap_engine_frame(e, ts, h->len, h->caplen, dr);
 		if (dr == CAP_DEC_OK)

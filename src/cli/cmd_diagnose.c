@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "findings/diagnosis.h"
 #include "report/report.h"
+#include "util/escape.h"
 #include "util/json.h"
 
 static void diagnose_usage(void)
@@ -106,6 +107,24 @@ static int is_local(const char *host)
 	       !strcmp(host, "::1");
 }
 
+/* "PREFIX CODE TITLE: SUMMARY\n", the summary escaped (it can quote the
+ * server); code and title come from the catalogue. */
+static void finding_line(FILE *out, const char *prefix,
+			 const struct cd_finding *f)
+{
+	fprintf(out, "%s%s %s: ", prefix, f->def->code, f->def->title);
+	cd_fputs_escaped(f->summary, out);
+	fputc('\n', out);
+}
+
+/* "PREFIX EVIDENCE\n", escaped. */
+static void evidence_line(FILE *out, const char *prefix, const char *ev)
+{
+	fputs(prefix, out);
+	cd_fputs_escaped(ev, out);
+	fputc('\n', out);
+}
+
 static void text_report(FILE *out, const struct cd_diagnosis *d,
 			const struct rpt_probe *rp,
 			const struct cd_findings *host,
@@ -120,25 +139,22 @@ static void text_report(FILE *out, const struct cd_diagnosis *d,
 	if (d->root && !d->unexplained) {
 		fprintf(out, "%sROOT CAUSE%s  %s\n", bold, reset,
 			d->causes[0]->def->title);
-		fprintf(out, "  symptom:   %s %s: %s\n", d->root->def->code,
-			d->root->def->title, d->root->summary);
+		finding_line(out, "  symptom:   ", d->root);
 		for (i = 0; i < d->ncauses; i++)
-			fprintf(out, "  cause:     %s %s: %s\n",
-				d->causes[i]->def->code,
-				d->causes[i]->def->title,
-				d->causes[i]->summary);
-		fprintf(out, "  evidence:  %s\n", d->root->evidence);
+			finding_line(out, "  cause:     ", d->causes[i]);
+		evidence_line(out, "  evidence:  ", d->root->evidence);
 		for (i = 0; i < d->ncauses; i++)
 			if (d->causes[i]->evidence[0])
-				fprintf(out, "             %s\n",
-					d->causes[i]->evidence);
+				evidence_line(out, "             ",
+					      d->causes[i]->evidence);
 		fprintf(out, "  fix:       %s\n", d->causes[0]->def->advice);
 	} else if (d->root) {
 		fprintf(out, "%sMEASURED FAILURE%s  %s\n", bold, reset,
 			d->root->def->title);
-		fprintf(out, "  symptom:   %s: %s\n", d->root->def->code,
-			d->root->summary);
-		fprintf(out, "  evidence:  %s\n", d->root->evidence);
+		fprintf(out, "  symptom:   %s: ", d->root->def->code);
+		cd_fputs_escaped(d->root->summary, out);
+		fputc('\n', out);
+		evidence_line(out, "  evidence:  ", d->root->evidence);
 		fprintf(out,
 			"  nothing on this host accounts for it: the layers "
 			"disagree, so look at the path and at the server's "
@@ -150,9 +166,8 @@ static void text_report(FILE *out, const struct cd_diagnosis *d,
 			"attempts)\n",
 			bold, reset, rp->res->nattempts);
 		if (d->risk)
-			fprintf(out, "  but this host has a risk: %s %s: %s\n",
-				d->risk->def->code, d->risk->def->title,
-				d->risk->summary);
+			finding_line(out,
+				     "  but this host has a risk: ", d->risk);
 	}
 	fputs("\n== the probe\n", out);
 	rpt_probe_text(out, rp, ro);

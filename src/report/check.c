@@ -1,10 +1,22 @@
 /* check.c - the `conndoctor check` report: findings first, then the facts
- * each slice read (grouped by slice), then what could not be read. */
+ * each slice read (grouped by slice), then what could not be read. Fact
+ * values come from the server and from files: text shows them escaped. */
 #include "report/report.h"
 
 #include <string.h>
 
+#include "util/escape.h"
 #include "util/json.h"
+
+/* "  KEY VALUE\n", both escaped, the key padded to width. */
+static void fact_line(FILE *out, int width, const char *key, const char *value)
+{
+	char k[4 * 64];
+
+	fprintf(out, "  %-*s ", width, cd_escape_str(k, sizeof(k), key));
+	cd_fputs_escaped(value, out);
+	fputc('\n', out);
+}
 
 void rpt_check_text(FILE *out, const struct cd_findings *fs,
 		    const struct chk_facts *facts, const struct rpt_opts *o)
@@ -25,14 +37,14 @@ void rpt_check_text(FILE *out, const struct cd_findings *fs,
 			section = f->section;
 			fprintf(out, "%s%s:\n", i ? "\n" : "", section);
 		}
-		fprintf(out, "  %-24s %s\n", f->key, f->value);
+		fact_line(out, 24, f->key, f->value);
 	}
 	if (unreadable) {
 		fprintf(out, "\ncould not read (results above are partial):\n");
 		for (i = 0; i < facts->n; i++)
 			if (!strcmp(facts->v[i].section, "unreadable"))
-				fprintf(out, "  %-22s %s\n", facts->v[i].key,
-					facts->v[i].value);
+				fact_line(out, 22, facts->v[i].key,
+					  facts->v[i].value);
 	}
 }
 

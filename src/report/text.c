@@ -1,10 +1,14 @@
 /* text.c - the probe report for people: root cause first (the findings),
  * then outcomes with the error text applications log, phase statistics, a
- * histogram, and with -v one line per attempt. Colour only on a tty. */
+ * histogram, and with -v one line per attempt. Colour only on a tty. Every
+ * string a server or a user could have shaped (messages, versions, labels,
+ * a finding's summary and evidence) goes through util/escape.h here. */
 #include "report/report.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/escape.h"
 
 #define RED    "\033[1;31m"
 #define YELLOW "\033[1;33m"
@@ -53,10 +57,13 @@ void rpt_findings_text(FILE *out, const struct cd_findings *fs,
 			: f->severity == CD_SEV_WARNING ? "WARNING"
 							: "INFO",
 			c(o, RESET), f->def->code, f->def->title);
-		fprintf(out, "  %s\n", f->summary);
-		if (f->evidence[0])
-			fprintf(out, "  evidence: %s\n", f->evidence);
-		fprintf(out, "  advice:   %s\n", f->def->advice);
+		fputs("  ", out);
+		cd_fputs_escaped(f->summary, out);
+		if (f->evidence[0]) {
+			fputs("\n  evidence: ", out);
+			cd_fputs_escaped(f->evidence, out);
+		}
+		fprintf(out, "\n  advice:   %s\n", f->def->advice);
 		fprintf(out, "  %smore:     conndoctor explain %s%s\n",
 			c(o, DIM), f->def->code, c(o, RESET));
 	}
@@ -89,9 +96,10 @@ static void outcomes_text(FILE *out, const struct rpt_probe *p,
 			a, p->cfg->host,
 			t->transport == CD_SOCKET ? t->label : NULL,
 			r->server_is_mariadb, line, sizeof(line));
-		fprintf(out, "%-24s %7zu  %s\n",
-			cd_outcome_name((enum cd_outcome)k), s->by_class[k],
-			line[0] ? line : "-");
+		fprintf(out, "%-24s %7zu  ",
+			cd_outcome_name((enum cd_outcome)k), s->by_class[k]);
+		cd_fputs_escaped(line[0] ? line : "-", out);
+		fputc('\n', out);
 	}
 	fputc('\n', out);
 }
@@ -163,7 +171,7 @@ static void attempts_text(FILE *out, const struct rpt_probe *p)
 {
 	size_t nf, i, k;
 	const struct rpt_field *f = rpt_attempt_fields(&nf);
-	char scratch[256];
+	char scratch[256], esc[4 * sizeof(scratch)];
 
 	for (k = 0; k < nf; k++)
 		if (f[k].text_width)
@@ -183,7 +191,8 @@ static void attempts_text(FILE *out, const struct rpt_probe *p)
 			else if (v.kind == RPT_SECONDS)
 				fprintf(out, "%-*.4f ", f[k].text_width, v.d);
 			else if (v.kind == RPT_STR)
-				fprintf(out, "%-*s ", f[k].text_width, v.s);
+				fprintf(out, "%-*s ", f[k].text_width,
+					cd_escape_str(esc, sizeof(esc), v.s));
 			else
 				fprintf(out, "%-*lld ", f[k].text_width, v.i);
 		}
@@ -196,7 +205,7 @@ static void attempts_text(FILE *out, const struct rpt_probe *p)
 				t->transport == CD_SOCKET ? t->label : NULL,
 				p->res->server_is_mariadb, scratch,
 				sizeof(scratch));
-			fputs(scratch, out);
+			cd_fputs_escaped(scratch, out);
 		}
 		fputc('\n', out);
 	}
@@ -208,6 +217,7 @@ void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 {
 	const struct probe_result *r = p->res;
 	struct cd_summary s;
+	char esc[4 * (CD_ADDR_MAX + 8)];
 	unsigned t;
 
 	if (cd_summarize(r->attempts, r->nattempts, -1, &s))
@@ -217,8 +227,10 @@ void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 		"%.2f s",
 		c(o, BOLD), c(o, RESET), s.total, p->cfg->concurrency,
 		(double)r->wall_ns / 1e9);
-	if (r->server_version[0])
-		fprintf(out, ", server %s", r->server_version);
+	if (r->server_version[0]) {
+		fputs(", server ", out);
+		cd_fputs_escaped(r->server_version, out);
+	}
 	fputc('\n', out);
 	if (r->interrupted)
 		fprintf(out, "interrupted: attempts in flight were dropped\n");
@@ -230,7 +242,9 @@ void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 		fprintf(out, "  %-6s %-40s %5zu ok of %zu\n",
 			p->cfg->targets[t].transport == CD_TCP ? "tcp"
 							       : "socket",
-			p->cfg->targets[t].label, ts.ok, ts.total);
+			cd_escape_str(esc, sizeof(esc),
+				      p->cfg->targets[t].label),
+			ts.ok, ts.total);
 	}
 	fputc('\n', out);
 	rpt_findings_text(out, p->findings, o);

@@ -2,8 +2,9 @@
  * (capture/flow.c, capture/mysql.c) fed hand-made segments: a whole
  * session written with the codec's own writers, then the same bytes split
  * at every byte, reordered, resent, cut by a gap, started mid-stream; port
- * reuse; the handshake failures; text written into the stream; and the
- * flow table's size staying with the open connections. */
+ * reuse; the handshake failures; text written into the stream; the flow
+ * table's size staying with the open connections, and bounded by
+ * max_flows. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -896,6 +897,71 @@ static void test_memory_follows_open(void **state)
 	bench_free(&b);
 }
 
+/* Starts connection number i of the bench (client port 20000 + i). */
+static void conn_as(struct bench *b, int i, const uint32_t seq[2])
+{
+	b->ep[0].port = (uint16_t)(20000 + i);
+	b->seq[0] = seq ? seq[0] : 1000u * (uint32_t)(i + 1);
+	b->seq[1] = seq ? seq[1] : 5000u * (uint32_t)(i + 1);
+}
+
+/* A handshake the server then speaks on: established, on the open list. */
+static void open_conn(struct bench *b)
+{
+	handshake(b);
+	seg(b, CAP_S2C, CAP_TH_ACK, NULL, 0);
+}
+
+/* At --max-flows, a new connection evicts the least recently active
+ * handshake first, then the least recently active open connection. */
+static void test_max_flows_evicts(void **state)
+{
+	struct cap_opts o;
+	struct bench b;
+	uint32_t a_seq[2];
+	const struct cap_totals *t;
+
+	(void)state;
+	cap_opts_init(&o);
+	o.max_flows = 3;
+	bench_init(&b, &o);
+	conn_as(&b, 0, NULL); /* A: open */
+	open_conn(&b);
+	memcpy(a_seq, b.seq, sizeof(a_seq));
+	conn_as(&b, 1, NULL); /* B: a lone SYN */
+	seg(&b, CAP_C2S, CAP_TH_SYN, NULL, 0);
+	conn_as(&b, 2, NULL); /* C: open */
+	open_conn(&b);
+	conn_as(&b, 0, a_seq); /* A is active again: C is now the oldest */
+	seg(&b, CAP_C2S, CAP_TH_ACK, NULL, 0);
+	assert_int_equal(b.r.nconns, 0);
+	conn_as(&b, 3, NULL); /* D: its SYN evicts B */
+	seg(&b, CAP_C2S, CAP_TH_SYN, NULL, 0);
+	conn_as(&b, 4, NULL); /* E: its SYN evicts D, the only handshake */
+	open_conn(&b);
+	conn_as(&b, 5, NULL); /* F: no handshake left, evicts C */
+	seg(&b, CAP_C2S, CAP_TH_SYN, NULL, 0);
+
+	assert_int_equal(b.r.nconns, 3);
+	assert_int_equal(b.r.conns[0].client.port, 20001);
+	assert_int_equal(b.r.conns[1].client.port, 20003);
+	assert_int_equal(b.r.conns[2].client.port, 20002);
+	assert_true(b.r.conns[0].evicted && b.r.conns[0].ended_by_capture);
+	assert_false(b.r.conns[0].established);
+	assert_true(b.r.conns[2].evicted && b.r.conns[2].established);
+	t = cap_engine_totals(b.e);
+	assert_int_equal(t->evicted_embryonic, 2);
+	assert_int_equal(t->evicted_open, 1);
+	assert_int_equal(t->open_peak, 3);
+	assert_int_equal(cap_engine_open(b.e), 3);
+	cap_engine_finish(b.e);
+	assert_int_equal(b.r.nconns, 6);
+	assert_int_equal(b.r.conns[3].client.port, 20000);
+	assert_false(b.r.conns[3].evicted);
+	assert_true(b.r.conns[3].ended_by_capture);
+	bench_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -913,6 +979,7 @@ int main(void)
 		cmocka_unit_test(test_keepalive_zero_window),
 		cmocka_unit_test(test_snaplen_cut),
 		cmocka_unit_test(test_memory_follows_open),
+		cmocka_unit_test(test_max_flows_evicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

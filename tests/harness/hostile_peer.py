@@ -1,0 +1,177 @@
+"""A scripted MySQL peer on 127.0.0.1 for tests that play broken or hostile
+servers: every connection it accepts runs the same script of steps, with
+packet builders for the handshake v10 greeting, OK, ERR and auth switch
+(https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basics.html).
+
+    with HostilePeer([send(greeting(version=b"8.0\\x1b[2J")), read(),
+                      send(err(1045, b"28000", b"no", seq=2))]) as peer:
+        run_conndoctor(["probe", "-P", str(peer.port), ...])
+
+Steps: send(bytes), drip(bytes, interval) one byte at a time, read() one
+MySQL packet (kept in peer.received), sleep(s), close(). After the script
+the connection is held open until the client closes it (or hold=False).
+"""
+import socket
+import struct
+import threading
+import time
+
+# Capability flags (CLIENT_*) a plain, non-TLS MySQL 8 greeting offers.
+CLIENT_LONG_PASSWORD = 0x1
+CLIENT_CONNECT_WITH_DB = 0x8
+CLIENT_PROTOCOL_41 = 0x200
+CLIENT_TRANSACTIONS = 0x2000
+CLIENT_SECURE_CONNECTION = 0x8000
+CLIENT_PLUGIN_AUTH = 0x80000
+DEFAULT_CAPS = (CLIENT_LONG_PASSWORD | CLIENT_CONNECT_WITH_DB | CLIENT_PROTOCOL_41
+                | CLIENT_TRANSACTIONS | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH)
+
+SCRAMBLE = b"abcdefghijklmnopqrst"  # 20 bytes of auth data
+
+
+def packet(payload, seq=0):
+    """One MySQL frame: 3-byte little-endian length, sequence id, payload."""
+    return struct.pack("<I", len(payload))[:3] + bytes([seq & 0xFF]) + payload
+
+
+def greeting(version=b"8.0.36", conn_id=7, plugin=b"mysql_native_password",
+             caps=DEFAULT_CAPS, seq=0):
+    """A handshake v10 greeting (version must not hold a NUL)."""
+    body = (b"\x0a" + version + b"\x00" + struct.pack("<I", conn_id)
+            + SCRAMBLE[:8] + b"\x00" + struct.pack("<H", caps & 0xFFFF)
+            + b"\x21" + struct.pack("<H", 2) + struct.pack("<H", caps >> 16)
+            + bytes([len(SCRAMBLE) + 1]) + b"\x00" * 10
+            + SCRAMBLE[8:] + b"\x00" + plugin + b"\x00")
+    return packet(body, seq)
+
+
+def ok(seq=2):
+    """OK: no rows affected, autocommit status, no warnings."""
+    return packet(b"\x00\x00\x00\x02\x00\x00\x00", seq)
+
+
+def err(code, sqlstate, message, seq=2):
+    """ERR with a SQLSTATE (5 bytes) and a message of any bytes."""
+    return packet(b"\xff" + struct.pack("<H", code) + b"#" + sqlstate + message, seq)
+
+
+def auth_switch(plugin, data=SCRAMBLE + b"\x00", seq=2):
+    """AuthSwitchRequest: 0xfe, the plugin name, its auth data."""
+    return packet(b"\xfe" + plugin + b"\x00" + data, seq)
+
+
+def send(data):
+    return ("send", data)
+
+
+def drip(data, interval):
+    return ("drip", data, interval)
+
+
+def read():
+    return ("read",)
+
+
+def sleep(seconds):
+    return ("sleep", seconds)
+
+
+def close():
+    return ("close",)
+
+
+class HostilePeer:
+    """A listener on 127.0.0.1 (port in .port) that plays `script` to each
+    client in its own thread; .connections counts the clients, .received
+    holds the packets read (payloads)."""
+
+    def __init__(self, script, hold=True, lifetime=300):
+        self.script = list(script)
+        self.hold = hold
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.received = []
+        self.errors = []
+        self._conns = []
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._deadline = time.time() + lifetime
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _accept(self):
+        self.sock.settimeout(0.2)
+        while not self._done.is_set() and time.time() < self._deadline:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            with self._lock:
+                self.connections += 1
+                self._conns.append(c)
+            threading.Thread(target=self._play, args=(c,), daemon=True).start()
+
+    def _read_exact(self, c, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = c.recv(n - len(buf))
+            if not chunk:
+                raise ConnectionError("client closed")
+            buf += chunk
+        return buf
+
+    def _play(self, c):
+        c.settimeout(30)
+        try:
+            for step in self.script:
+                if self._done.is_set():
+                    return
+                if step[0] == "send":
+                    c.sendall(step[1])
+                elif step[0] == "drip":
+                    for b in step[1]:
+                        c.sendall(bytes([b]))
+                        time.sleep(step[2])
+                elif step[0] == "read":
+                    hdr = self._read_exact(c, 4)
+                    n = hdr[0] | hdr[1] << 8 | hdr[2] << 16
+                    payload = self._read_exact(c, n)
+                    with self._lock:
+                        self.received.append(payload)
+                elif step[0] == "sleep":
+                    time.sleep(step[1])
+                elif step[0] == "close":
+                    c.close()
+                    return
+            if self.hold:
+                while not self._done.is_set() and c.recv(4096):
+                    pass
+        except (OSError, ConnectionError) as e:
+            with self._lock:
+                self.errors.append(repr(e))
+        finally:
+            try:
+                c.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self._done.set()
+        self._thread.join(2)
+        with self._lock:
+            for c in self._conns:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        self.sock.close()

@@ -1,0 +1,290 @@
+"""conndoctor pcap on hostile capture files (issue 15): pcapng timestamps
+that cannot be a time (64-bit values in seconds, if_tsoffset near +-2^63)
+are skipped and counted, never multiplied into an overflow (the asan build
+runs this too, where UBSan would abort); and a capture of 200,000 flows
+that never close stays within the flow table's bound (--max-flows), the
+evictions counted in the summary. Every capture is written by the test,
+byte by byte, into a temporary folder."""
+import json
+import os
+import re
+import selectors
+import shutil
+import struct
+import tempfile
+import time
+import unittest
+
+import harness
+from harness import conndoctor_path
+
+CLIENT = bytes([10, 0, 0, 1])
+SERVER = bytes([10, 0, 0, 2])
+
+
+def ipv4_tcp(src, dst, sport, dport, seq, flags, payload=b""):
+    """An Ethernet frame: IPv4, TCP (no options), payload."""
+    tcp = struct.pack(">HHIIBBHHH", sport, dport, seq, 0, 5 << 4, flags, 65535, 0, 0)
+    total = 20 + len(tcp) + len(payload)
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, 64, 6, 0, src, dst)
+    eth = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
+    return eth + ip + tcp + payload
+
+
+SYN = 0x02
+ACK = 0x10
+PSH = 0x08
+
+
+# ---- pcapng (draft-ietf-opsawg-pcapng), little-endian ----
+
+def _block(btype, body):
+    body += b"\x00" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+
+def _option(code, value):
+    return struct.pack("<HH", code, len(value)) + value + b"\x00" * (-len(value) % 4)
+
+
+def pcapng_shb():
+    return _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+
+
+def pcapng_idb(tsresol=None, tsoffset=None):
+    opts = b""
+    if tsresol is not None:
+        opts += _option(9, bytes([tsresol]))
+    if tsoffset is not None:
+        opts += _option(14, struct.pack("<q", tsoffset))
+    if opts:
+        opts += _option(0, b"")
+    return _block(1, struct.pack("<HHI", 1, 0, 65535) + opts)
+
+
+def pcapng_epb(iface, ts, frame):
+    return _block(6, struct.pack("<IIIII", iface, ts >> 32, ts & 0xFFFFFFFF,
+                                 len(frame), len(frame)) + frame)
+
+
+def run_pcap(args, timeout=300):
+    """Runs conndoctor pcap ARGS; returns (rc, stdout, stderr, peak RSS in
+    KiB). The child is reaped with os.wait4, whose rusage is that child's
+    own (RUSAGE_CHILDREN would be the largest of every child so far)."""
+    r, w = os.pipe()
+    er, ew = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.dup2(w, 1)
+            os.dup2(ew, 2)
+            os.execv(conndoctor_path(), [conndoctor_path(), "pcap", *map(str, args)])
+        finally:
+            os._exit(127)
+    os.close(w)
+    os.close(ew)
+    try:
+        out, err = _drain(r, er, pid, timeout)
+    finally:
+        _, status, ru = os.wait4(pid, 0)
+    return os.waitstatus_to_exitcode(status), out, err, ru.ru_maxrss
+
+
+def _drain(r, er, pid, timeout):
+    """Reads the child's stdout and stderr to their ends."""
+    sel = selectors.DefaultSelector()
+    bufs = {r: [], er: []}
+    sel.register(r, selectors.EVENT_READ)
+    sel.register(er, selectors.EVENT_READ)
+    deadline = time.time() + timeout
+    open_fds = 2
+    while open_fds:
+        left = deadline - time.time()
+        if left <= 0:
+            os.kill(pid, 9)
+            raise TimeoutError("conndoctor pcap ran too long")
+        for key, _ in sel.select(left):
+            chunk = os.read(key.fd, 65536)
+            if not chunk:
+                sel.unregister(key.fd)
+                os.close(key.fd)
+                open_fds -= 1
+            else:
+                bufs[key.fd].append(chunk)
+    return b"".join(bufs[r]).decode(), b"".join(bufs[er]).decode()
+
+
+def summary_of(out):
+    for line in out.splitlines():
+        rec = json.loads(line)
+        if rec.get("type") == "summary":
+            return rec
+    raise AssertionError(f"no summary in {out[-400:]!r}")
+
+
+class Timestamps(unittest.TestCase):
+    """pcapng times that no microsecond clock can hold."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="conndoctor-ts-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def capture(self, blocks):
+        path = os.path.join(self.dir, "t.pcapng")
+        with open(path, "wb") as f:
+            f.write(pcapng_shb() + b"".join(blocks))
+        return path
+
+    def test_impossible_times_are_skipped_and_counted(self):
+        syn = ipv4_tcp(CLIENT, SERVER, 40000, 3306, 1000, SYN)
+        good_us = 1_700_000_000 * 10**6
+        path = self.capture([
+            pcapng_idb(),                          # 0: microseconds
+            pcapng_idb(tsresol=0),                 # 1: seconds (10^0)
+            pcapng_idb(tsoffset=2**63 - 1),        # 2: offset +2^63-1 s
+            pcapng_idb(tsoffset=-2**63),           # 3: offset -2^63 s
+            pcapng_epb(0, good_us, syn),
+            pcapng_epb(1, 2**63, syn),             # 2^63 s
+            pcapng_epb(1, 2**64 - 1, syn),
+            pcapng_epb(2, good_us, syn),
+            pcapng_epb(3, good_us, syn),
+            pcapng_epb(0, 2**64 - 1, syn),         # 1.8e13 s in microseconds
+            pcapng_epb(0, good_us + 1000, ipv4_tcp(CLIENT, SERVER, 40000, 3306, 1000, SYN)),
+        ])
+        rc, out, err, _ = run_pcap(["--json", path])
+        self.assertIn(rc, (0, 1, 2), err)
+        s = summary_of(out)
+        self.assertEqual(s["packets"], 7)
+        self.assertEqual(s["bad_timestamps"], 5)
+        self.assertEqual(s["connections"], 1)
+        self.assertAlmostEqual(s["first_packet_epoch_s"], 1_700_000_000, places=3)
+        self.assertAlmostEqual(s["duration_s"], 0.001, places=6)
+        rc, out, err, _ = run_pcap([path])
+        self.assertIn(rc, (0, 1, 2), err)
+        self.assertIn("5 frames with impossible timestamps skipped", out)
+
+    def test_times_that_fit_are_kept(self):
+        # The last second of year 9999 is still a time.
+        last = 253402300799 * 10**6 + 999999
+        path = self.capture([pcapng_idb(),
+                             pcapng_epb(0, last, ipv4_tcp(CLIENT, SERVER, 1, 3306, 5, SYN))])
+        rc, out, err, _ = run_pcap(["--json", path])
+        s = summary_of(out)
+        self.assertEqual(s["bad_timestamps"], 0, err)
+        self.assertEqual(s["connections"], 1)
+
+
+# ---- many flows that never close ----
+
+FLOWS = 200_000
+KIB_PER_FLOW = 5      # docs/pcap.md: about 5 KiB per flow held
+BASE_KIB = 64 * 1024  # the process without flows, with room to spare
+
+
+def write_flows(path, n, t0=1_700_000_000):
+    """A classic pcap of n flows to port 3306 that never close: even ones a
+    lone SYN (embryonic), odd ones a client's data mid-stream (open), one
+    packet each, 1 us apart."""
+    recs = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for i in range(n):
+        src = bytes([10, 1 + (i >> 16), (i >> 8) & 255, i & 255])
+        if i % 2:
+            frame = ipv4_tcp(src, SERVER, 40000, 3306, 5000, PSH | ACK, b"\x01\x00\x00\x00\x0e")
+        else:
+            frame = ipv4_tcp(src, SERVER, 40000, 3306, 5000, SYN)
+        recs.append(struct.pack("<IIII", t0, i, len(frame), len(frame)) + frame)
+    with open(path, "wb") as f:
+        f.write(b"".join(recs))
+
+
+def text_summary(out):
+    """The numbers of pcap's text summary line."""
+    line = [l for l in out.splitlines() if " packets (" in l][-1]
+    m = re.search(r"(\d+) connections \(at most (\d+) held at once\)", line)
+    e = re.search(r"(\d+) flows evicted to stay within --max-flows "
+                  r"\((\d+) handshakes, (\d+) idle connections\)", line)
+    return {"connections": int(m.group(1)), "held": int(m.group(2)),
+            "evicted": tuple(int(x) for x in e.groups()) if e else None}
+
+
+def sanitized():
+    """True when conndoctor is an ASan build, whose shadow memory and
+    quarantine make RSS no measure of the engine's."""
+    with open(conndoctor_path(), "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+class FlowTable(unittest.TestCase):
+    """200,000 flows that never close stay within --max-flows."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="conndoctor-flows-")
+        cls.capture = os.path.join(cls.dir, "flows.pcap")
+        write_flows(cls.capture, FLOWS)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, True)
+
+    def run_bounded(self, max_flows, *args):
+        rc, out, err, rss_kib = run_pcap([*args, "--color", "never", self.capture])
+        self.assertIn(rc, (0, 1, 2), err[-2000:])
+        s = text_summary(out)
+        bound = KIB_PER_FLOW * max_flows + BASE_KIB
+        if not sanitized():
+            self.assertLess(rss_kib, bound, f"peak RSS {rss_kib} KiB over {bound} KiB")
+        self.assertEqual(s["connections"], FLOWS)
+        self.assertEqual(s["held"], max_flows)
+        self.assertIsNotNone(s["evicted"], out[-600:])
+        self.assertEqual(s["evicted"][0], FLOWS - max_flows)
+        self.assertEqual(s["evicted"][1] + s["evicted"][2], FLOWS - max_flows)
+        return s
+
+    def test_default_bound(self):
+        # 100,000 by default: the first 100,000 evictions take the lone
+        # SYNs (handshakes go first), oldest first.
+        s = self.run_bounded(100_000)
+        self.assertEqual(s["evicted"][1:], (100_000, 0))
+
+    def test_smaller_bound_evicts_idle_connections_too(self):
+        s = self.run_bounded(20_000, "--max-flows", "20000")
+        self.assertGreater(s["evicted"][1], 0)
+        self.assertGreater(s["evicted"][2], 0)
+
+
+class FlowTableJson(unittest.TestCase):
+    def test_counts_and_evicted_connections(self):
+        d = tempfile.mkdtemp(prefix="conndoctor-flows-")
+        self.addCleanup(shutil.rmtree, d, True)
+        path = os.path.join(d, "five.pcap")
+        write_flows(path, 5)
+        rc, out, err, _ = run_pcap(["--json", "--max-flows", "2", path])
+        s = summary_of(out)
+        # SYN 0, data 1, SYN 2 (evicts SYN 0), data 3 (evicts SYN 2),
+        # SYN 4 (no handshake left: evicts data 1, the least recent).
+        self.assertEqual((s["evicted_embryonic"], s["evicted_open"]), (2, 1), err)
+        self.assertEqual(s["open_peak"], 2)
+        conns = [json.loads(l) for l in out.splitlines()]
+        conns = {c["id"]: c for c in conns if c.get("type") == "connection"}
+        self.assertEqual(sorted(conns), [1, 2, 3, 4, 5])
+        ends = {i: conns[i]["close"]["end"] for i in conns}
+        self.assertEqual(ends, {1: "handshake evicted: flow table full",
+                                2: "evicted: flow table full",
+                                3: "handshake evicted: flow table full",
+                                4: "open at capture end",
+                                5: "SYN unanswered"})
+        for i in conns:
+            self.assertTrue(conns[i]["close"]["open_at_capture_end"], conns[i])
+
+    def test_option_range(self):
+        for bad in ("0", "10000001", "x", "-1", "1.5"):
+            rc, out, err, _ = run_pcap(["--max-flows", bad, "/dev/null"])
+            self.assertEqual(rc, 64, bad)
+            self.assertIn("--max-flows needs a number from 1 to 10000000", err)
+
+
+if __name__ == "__main__":
+    harness.need_conndoctor()
+    harness.run_tests(globals())
