@@ -57,9 +57,11 @@ void mysql_hs_init(struct mysql_hs *hs, const struct mysql_hs_config *cfg)
 	hs->state = MYSQL_HS_S_GREETING;
 }
 
+/* Only the last output can be there: each one wipes the one before. */
 void mysql_hs_wipe(struct mysql_hs *hs)
 {
-	OPENSSL_cleanse(hs->out, sizeof(hs->out));
+	if (hs->out_len)
+		OPENSSL_cleanse(hs->out, hs->out_len);
 	hs->out_len = 0;
 }
 
