@@ -210,30 +210,30 @@ static void start_auth(struct conn *c)
 	eng_timer(c, eng_cfg(c)->timeout_s[CD_PH_AUTH]);
 }
 
+enum cd_outcome probe_hs_outcome(const struct mysql_hs *hs)
+{
+	switch (hs->error) {
+	case MYSQL_HS_E_NO_TLS:
+		return CD_TLS_FAILED;
+	case MYSQL_HS_E_AUTH:
+		return CD_AUTH_FAILED;
+	default: /* not MySQL, protocol, sequence, rounds */
+		return CD_PROTOCOL_ERROR;
+	}
+}
+
 /* The handshake machine gave up: its error picks the outcome class. */
 static void hs_failed(struct conn *c)
 {
 	const struct mysql_hs *hs = &c->hs;
 
-	switch (hs->error) {
-	case MYSQL_HS_E_NOT_MYSQL:
+	if (hs->error == MYSQL_HS_E_NOT_MYSQL)
 		foreign_bytes(c);
-		eng_finish(c, CD_PROTOCOL_ERROR, 0);
-		return;
-	case MYSQL_HS_E_NO_TLS:
+	else
 		set_message(c, "%s", hs->reason);
-		eng_finish(c, CD_TLS_FAILED, 0);
-		return;
-	case MYSQL_HS_E_AUTH:
+	if (hs->error == MYSQL_HS_E_AUTH)
 		c->at.mysql_code = hs->client_code;
-		set_message(c, "%s", hs->reason);
-		eng_finish(c, CD_AUTH_FAILED, 0);
-		return;
-	default: /* protocol, sequence, rounds */
-		set_message(c, "%s", hs->reason);
-		eng_finish(c, CD_PROTOCOL_ERROR, 0);
-		return;
-	}
+	eng_finish(c, probe_hs_outcome(hs), 0);
 }
 
 static void tls_step(struct conn *c)

@@ -111,6 +111,11 @@ struct mysql_hs_config;
 void probe_hs_config(const struct probe_config *cfg, enum cd_transport tr,
 		     struct mysql_hs_config *out);
 
+/* The outcome class of a handshake the machine gave up on (protocol_error,
+ * tls_failed, auth_failed). */
+struct mysql_hs;
+enum cd_outcome probe_hs_outcome(const struct mysql_hs *hs);
+
 /* A TLS client context for cfg's --ssl-mode and --ssl-ca (certificates
  * verified from VERIFY_CA on). NULL with errbuf set when it cannot be made
  * (a CA file without certificates). Free with SSL_CTX_free(). */
