@@ -354,6 +354,7 @@ static enum mysql_hs_event check_header(struct mysql_hs *hs, const uint8_t *in)
 				    "not a MySQL greeting");
 		return MYSQL_HS_READ;
 	}
+	hs->seq_got = seq;
 	if (seq != hs->seq)
 		return fail(hs, MYSQL_HS_E_SEQUENCE, 2027,
 			    MYSQL_HS_OUT_OF_ORDER

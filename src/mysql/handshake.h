@@ -111,8 +111,9 @@ enum mysql_hs_sha2 {
 struct mysql_hs {
 	const struct mysql_hs_config *cfg;
 	enum mysql_hs_state state;
-	uint8_t seq;   /* the sequence id the next packet carries, either way */
-	uint32_t caps; /* the capabilities client and server agreed on */
+	uint8_t seq; /* the sequence id the next packet carries, either way */
+	uint8_t seq_got; /* MYSQL_HS_E_SEQUENCE: the id that came instead */
+	uint32_t caps;	 /* the capabilities client and server agreed on */
 	struct mysql_greeting greeting; /* set from MYSQL_HS_GREETING on */
 	uint8_t scramble[MYSQL_SCRAMBLE_LEN];
 	size_t scramble_len;

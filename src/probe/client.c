@@ -210,6 +210,14 @@ static void start_auth(struct conn *c)
 	eng_timer(c, eng_cfg(c)->timeout_s[CD_PH_AUTH]);
 }
 
+/* A reply carried sequence id got where expected was due. */
+static void seq_fault(struct conn *c, uint8_t expected, uint8_t got)
+{
+	c->at.seq_fault = 1;
+	c->at.seq_expected = expected;
+	c->at.seq_got = got;
+}
+
 enum cd_outcome probe_hs_outcome(const struct mysql_hs *hs)
 {
 	switch (hs->error) {
@@ -233,6 +241,8 @@ static void hs_failed(struct conn *c)
 		set_message(c, "%s", hs->reason);
 	if (hs->error == MYSQL_HS_E_AUTH)
 		c->at.mysql_code = hs->client_code;
+	if (hs->error == MYSQL_HS_E_SEQUENCE)
+		seq_fault(c, hs->seq, hs->seq_got);
 	eng_finish(c, probe_hs_outcome(hs), 0);
 }
 
@@ -396,6 +406,7 @@ static void on_packet(struct conn *c, const struct mysql_packet *pk,
 	case C_QUERY:
 		if (mysql_seq_check(&c->qseq, pk, c->at.message,
 				    sizeof(c->at.message)) < 0) {
+			seq_fault(c, c->qseq, pk->seq);
 			eng_finish(c, CD_PROTOCOL_ERROR, 0);
 			return;
 		}

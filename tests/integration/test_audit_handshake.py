@@ -89,10 +89,16 @@ class HostilePeers(unittest.TestCase):
             self.assertIn("packets out of order: expected sequence id 2, got 5", why)
             rc, out, _ = run_conndoctor(["probe", "--no-defaults", "-h", "127.0.0.1", "-P",
                                          peer.port, "-u", "cd", "-n", "1", "--json"])
-        a = json.loads(out)["attempts"][0]
+        pdoc = json.loads(out)
+        a = pdoc["attempts"][0]
         self.assertEqual(a["outcome"], "protocol_error")
         self.assertIn("packets out of order", a["message"])
         self.assertIn("sent seq 5", peer.events)
+        # Named as a sequence violation of a MySQL server, not "not MySQL".
+        codes = {f["code"]: f for f in pdoc["findings"]}
+        self.assertNotIn("CD8001", codes)
+        self.assertEqual(codes["CD8012"]["data"]["expected"], 2)
+        self.assertEqual(codes["CD8012"]["data"]["got"], 5)
 
     def test_endless_auth_switch_is_stopped(self):
         with Peer(endless_switch) as peer:
