@@ -28,10 +28,8 @@
 /* Starts phase p: its deadline counts from now. */
 static void begin_phase(struct srv_session *s, enum cd_phase p)
 {
-	double t = s->timeout_s[p] > 0 ? s->timeout_s[p] : DEFAULT_PHASE;
-
 	s->phase = p;
-	s->deadline = cd_now_ns() + cd_s_to_ns(t);
+	s->deadline = cd_now_ns() + cd_s_to_ns(s->timeout_s[p]);
 }
 
 /* Waits until the socket is ready for ev or the phase's deadline passes
@@ -453,7 +451,8 @@ int srv_connect(struct srv_session *s, const struct probe_target *t,
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	for (p = 0; p < CD_PH__COUNT; p++)
-		s->timeout_s[p] = cfg->timeout_s[p];
+		s->timeout_s[p] = cfg->timeout_s[p] > 0 ? cfg->timeout_s[p]
+							: DEFAULT_PHASE;
 	if (open_socket(s, t, err, errlen) < 0)
 		goto fail;
 	begin_phase(s, CD_PH_GREETING);
@@ -466,6 +465,7 @@ int srv_connect(struct srv_session *s, const struct probe_target *t,
 	mysql_hs_wipe(&hs);
 	s->caps = hs.caps;
 	s->outcome = CD_OK;
+	s->logged_in = 1;
 	return 0;
 fail:
 	srv_close(s);
@@ -609,11 +609,11 @@ void srv_close(struct srv_session *s)
 	/* Best effort, never waiting: the connection is closed either way
 	 * (and COM_QUIT goes only where a login made it meaningful). */
 	if (s->ssl) {
-		if (s->outcome == CD_OK)
+		if (s->logged_in)
 			(void)SSL_write(s->ssl, quit, sizeof(quit));
 		SSL_free(s->ssl);
 		ERR_clear_error();
-	} else if (s->fd >= 0 && s->outcome == CD_OK) {
+	} else if (s->fd >= 0 && s->logged_in) {
 		(void)send(s->fd, quit, sizeof(quit),
 			   MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
@@ -623,6 +623,7 @@ void srv_close(struct srv_session *s)
 	s->ssl = NULL;
 	s->ssl_ctx = NULL;
 	s->fd = -1;
+	s->logged_in = 0;
 	free(s->buf);
 	free(s->gathered);
 	s->buf = s->gathered = NULL;

@@ -24,12 +24,14 @@ struct srv_session {
 	int is_mariadb;
 	uint32_t conn_id;
 	char tls_version[16]; /* "TLSv1.3", "" without TLS */
-	/* Each phase's timeout (connect, greeting, tls, auth, query), and
-	 * the absolute monotonic ns the current one ends at (0: none). */
+	/* Each phase's timeout (connect, greeting, tls, auth, query; 10 s
+	 * where the configuration has none), and the absolute monotonic ns
+	 * the current one ends at. */
 	double timeout_s[CD_PH__COUNT];
 	int64_t deadline;
 	enum cd_phase phase;
 	enum cd_outcome outcome; /* the class of the last failure */
+	int logged_in;		 /* srv_close() says COM_QUIT */
 	uint8_t *buf;		 /* read buffer */
 	size_t len, cap;
 	size_t consumed; /* bytes of the last packet, dropped on the next read

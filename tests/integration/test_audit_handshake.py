@@ -162,7 +162,10 @@ class Sha2RsaPeer:
         c.sendall(frame(OK, 6))
         while True:                                     # commands, until COM_QUIT
             pkt = read_packet(c)
-            if not pkt or pkt[1][:1] == b"\x01":
+            if not pkt:
+                return
+            if pkt[1][:1] == b"\x01":
+                peer.events.append("quit")
                 return
             if pkt[1][:1] == b"\x0e":
                 c.sendall(frame(OK, 1))
@@ -189,9 +192,10 @@ class Sha2FullPath(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         self.assertEqual(a["outcome"], "ok", a)
-        # The audit logged in; its first query met the peer's ERR.
+        # The audit logged in; its first query met the peer's ERR, and it
+        # still said goodbye with COM_QUIT.
         self.assertIn("ERROR 1064", unreadable(doc))
-        self.assertEqual(peer.events, ["rsa ok", "rsa ok"])
+        self.assertEqual(peer.events, ["rsa ok", "quit", "rsa ok", "quit"])
 
 
 class AuditTLS(unittest.TestCase):
