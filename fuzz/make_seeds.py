@@ -113,6 +113,25 @@ SEEDS = {
         "auth-switch": b"\x03" + payload("auth_switch"),
         "auth-switch-old": b"\x03\xfe",
     },
+    "fuzz_mysql_handshake": {
+        # first byte: 1 TLS preferred, 2 required, 4 secure transport,
+        # 8 may ask for the RSA key, 16 a bad key given; second: read size
+        "native-ok": b"\x00\x00" + stream("greeting") + frame(payload("login_ok"), 2),
+        "native-ok-bytewise": b"\x00\x01" + stream("greeting") + frame(payload("login_ok"), 2),
+        "access-denied": b"\x00\x00" + stream("greeting") + frame(payload("access_denied"), 2),
+        "auth-switch": b"\x00\x07" + stream("greeting") + frame(payload("auth_switch"), 2)
+        + frame(payload("login_ok"), 4),
+        "too-many": b"\x00\x00" + frame(payload("too_many"), 0),
+        "sha2-fast": b"\x00\x00" + frame(MYSQL8, 0) + frame(b"\x01\x03", 2)
+        + frame(payload("login_ok"), 3),
+        "sha2-full-key": b"\x08\x03" + frame(MYSQL8, 0) + frame(b"\x01\x04", 2)
+        + frame(b"\x01-----BEGIN PUBLIC KEY-----\n", 4),
+        "sha2-full-tls": b"\x02\x00" + frame(MYSQL8, 0) + frame(b"\x01\x04", 3)
+        + frame(payload("login_ok"), 5),
+        "out-of-order": b"\x00\x00" + stream("greeting") + frame(payload("login_ok"), 5),
+        "switches": b"\x00\x00" + stream("greeting") + b"".join(
+            frame(payload("auth_switch"), 2 + 2 * i) for i in range(10)),
+    },
     "fuzz_mysql_resultset": {
         # first byte: 1 DEPRECATE_EOF, 2 SESSION_TRACK,
         # 4 OPTIONAL_RESULTSET_METADATA, 8 no PROTOCOL_41

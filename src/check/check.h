@@ -96,6 +96,9 @@ struct chk_ctx {
 	/* The server to audit (the "server" slice), NULL: none. */
 	const struct probe_target *server;
 	const char *user, *password; /* borrowed; never printed */
+	/* How to log in to it as the probe would: --ssl-mode, --ssl-ca, the
+	 * RSA-key options and the phase timeouts. NULL: the defaults. */
+	const struct probe_config *server_cfg;
 	/* The "errlog" slice: a file, "journal", or NULL to find it. */
 	const char *error_log;
 	double errlog_since_s; /* only the last this many seconds, 0: all */

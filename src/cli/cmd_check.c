@@ -35,6 +35,12 @@ static void check_usage(void)
 	      "user, the\n"
 	      "                       server slice audits that server "
 	      "(read-only)\n"
+	      "  --ssl-mode, --ssl-ca, --ssl, --skip-ssl, "
+	      "--server-public-key-path,\n"
+	      "  --get-server-public-key, --connect-timeout, --read-timeout: "
+	      "as for probe;\n"
+	      "                       the audit logs in the way the probe "
+	      "does\n"
 	      "  -P, --port N         the server's port; also watched by the "
 	      "census\n"
 	      "                       (repeatable: more MySQL ports)\n"
@@ -93,6 +99,14 @@ static const struct option longopts[] = {
 	{"defaults-file", required_argument, NULL, OPT_CONN},
 	{"defaults-extra-file", required_argument, NULL, OPT_CONN},
 	{"no-defaults", no_argument, NULL, OPT_CONN},
+	{"ssl-mode", required_argument, NULL, OPT_CONN},
+	{"ssl-ca", required_argument, NULL, OPT_CONN},
+	{"ssl", no_argument, NULL, OPT_CONN},
+	{"skip-ssl", no_argument, NULL, OPT_CONN},
+	{"server-public-key-path", required_argument, NULL, OPT_CONN},
+	{"get-server-public-key", no_argument, NULL, OPT_CONN},
+	{"connect-timeout", required_argument, NULL, OPT_CONN},
+	{"read-timeout", required_argument, NULL, OPT_CONN},
 	{"only", required_argument, NULL, OPT_ONLY},
 	{"error-log", required_argument, NULL, OPT_ERRLOG},
 	{"since", required_argument, NULL, OPT_SINCE},
@@ -204,13 +218,14 @@ static void conn_free(struct conn_args *a)
 }
 
 /* Parses the connection options (with option files and environment) and,
- * when a user is known, resolves the server to audit. Returns 0 or an exit
- * status with err set. */
+ * when a user is known, resolves the server to audit and configures the
+ * login as the probe's (TLS, RSA key, timeouts; *key_pem is freed by the
+ * caller). Returns 0 or an exit status with err set. */
 static int server_target(struct conn_args *a, struct cli_opts *o,
-			 struct probe_config *pc, struct chk_ctx *ctx,
-			 char *err, size_t errlen)
+			 struct probe_config *pc, char **key_pem,
+			 struct chk_ctx *ctx, char *err, size_t errlen)
 {
-	int rc, use_socket;
+	int rc;
 
 	if (a->argc == 0) {
 		a->argv[0] = strdup("check");
@@ -223,20 +238,11 @@ static int server_target(struct conn_args *a, struct cli_opts *o,
 		return rc < 0 ? CD_EXIT_USAGE : rc;
 	if (!o->user)
 		return 0; /* no credentials: no server audit */
-	probe_config_init(pc);
-	pc->host = o->host ? o->host : "localhost";
-	pc->port = o->port;
-	use_socket = o->protocol ? o->protocol == CD_SOCKET + 1
-				 : !strcmp(pc->host, "localhost");
-	if (use_socket)
-		rc = probe_add_socket_target(
-			pc, o->socket ? o->socket : ctx->socket_path, err,
-			errlen);
-	else
-		rc = probe_add_tcp_targets(pc, AF_UNSPEC, err, errlen);
-	if (rc < 0)
-		return CD_EXIT_USAGE;
+	rc = cli_probe_configure(o, pc, key_pem, err, errlen);
+	if (rc)
+		return rc;
 	ctx->server = &pc->targets[0];
+	ctx->server_cfg = pc;
 	ctx->user = o->user;
 	ctx->password = o->password;
 	if (o->socket)
@@ -249,6 +255,7 @@ int cmd_check(int argc, char **argv)
 	struct conn_args conn = {{NULL}, 0};
 	struct cli_opts o;
 	struct probe_config pc;
+	char *key_pem = NULL;
 	int longidx = 0;
 	struct chk_ctx ctx;
 	char learned[CHK_PATH_MAX] = "";
@@ -383,7 +390,7 @@ int cmd_check(int argc, char **argv)
 	}
 	if (ro.color < 0)
 		ro.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	rc = server_target(&conn, &o, &pc, &ctx, err, sizeof(err));
+	rc = server_target(&conn, &o, &pc, &key_pem, &ctx, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "conndoctor check: %s\n", err);
 		goto out_conn;
@@ -410,6 +417,7 @@ out:
 	chk_facts_free(&facts);
 	cd_findings_free(&findings);
 out_conn:
+	free(key_pem);
 	conn_free(&conn);
 	cli_opts_free(&o);
 	return rc;

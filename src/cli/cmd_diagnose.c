@@ -309,6 +309,7 @@ int cmd_diagnose(int argc, char **argv)
 	ctx.ports[ctx.nports++] = (uint16_t)cfg.port;
 	ctx.socket_path = o.socket ? o.socket : "/run/mysqld/mysqld.sock";
 	ctx.server = &cfg.targets[cfg.ntargets - 1];
+	ctx.server_cfg = &cfg;
 	ctx.user = cfg.user;
 	ctx.password = cfg.password;
 	chk_slices(&nslices);

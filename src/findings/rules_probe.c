@@ -84,15 +84,40 @@ static const struct class_rule class_rules[] = {
 	{CD_TLS_FAILED, "CD8002", "failed the TLS handshake", 0},
 };
 
+/* Whether a class rule counts attempt a for outcome o: a sequence id out
+ * of order is a protocol_error of a MySQL server, which rule_sequence()
+ * names, not the "not MySQL" of CD8001. */
+static int counted(const struct cd_attempt *a, enum cd_outcome o)
+{
+	return a->outcome == o && !(o == CD_PROTOCOL_ERROR && a->seq_fault);
+}
+
 static const struct cd_attempt *first_of(const struct probe_result *r,
 					 enum cd_outcome o)
 {
 	size_t i;
 
 	for (i = 0; i < r->nattempts; i++)
-		if (r->attempts[i].outcome == o)
+		if (counted(&r->attempts[i], o))
 			return &r->attempts[i];
 	return NULL;
+}
+
+/* Attempts with a sequence id out of order, and the first of them. */
+static size_t seq_faults(const struct probe_result *r,
+			 const struct cd_attempt **first)
+{
+	size_t i, n = 0;
+
+	*first = NULL;
+	for (i = 0; i < r->nattempts; i++) {
+		if (r->attempts[i].outcome != CD_PROTOCOL_ERROR ||
+		    !r->attempts[i].seq_fault)
+			continue;
+		if (!n++)
+			*first = &r->attempts[i];
+	}
+	return n;
 }
 
 static int rule_classes(const struct cd_probe_input *in,
@@ -108,6 +133,8 @@ static int rule_classes(const struct cd_probe_input *in,
 		double times[CD_EV_VALUES];
 		size_t nt;
 
+		if (cr->outcome == CD_PROTOCOL_ERROR)
+			hit -= seq_faults(in->res, &a);
 		if (!hit)
 			continue;
 		a = first_of(in->res, cr->outcome);
@@ -773,6 +800,35 @@ static int rule_slow_resolve(const struct cd_summary *s,
 	return 0;
 }
 
+/* CD8012: the server's replies carried sequence ids out of order. */
+static int rule_sequence(const struct cd_probe_input *in,
+			 const struct cd_summary *s, struct cd_findings *out)
+{
+	const struct cd_attempt *a;
+	size_t hit = seq_faults(in->res, &a);
+	struct cd_finding *f;
+
+	if (!hit)
+		return 0;
+	f = cd_finding_add(out, "CD8012", share_severity(hit, s->total));
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%zu of %zu attempts got packets out of order from the "
+		 "server",
+		 hit, s->total);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "first: attempt %u in phase %s: sequence id %u where %u was "
+		 "due",
+		 a->seq, cd_phase_name(a->failed_phase), a->seq_got,
+		 a->seq_expected);
+	cd_finding_num(f, "attempts", (double)s->total);
+	cd_finding_num(f, "failures", (double)hit);
+	cd_finding_num(f, "expected", a->seq_expected);
+	cd_finding_num(f, "got", a->seq_got);
+	return 0;
+}
+
 int cd_rules_probe(const struct cd_probe_input *in, struct cd_findings *out)
 {
 	struct cd_summary s;
@@ -783,6 +839,8 @@ int cd_rules_probe(const struct cd_probe_input *in, struct cd_findings *out)
 	if (s.total == 0)
 		return 0;
 	rc = rule_classes(in, &s, out);
+	if (!rc)
+		rc = rule_sequence(in, &s, out);
 	if (!rc)
 		rc = rule_server_refused(in, &s, out);
 	if (!rc)

@@ -75,10 +75,14 @@ struct cd_attempt {
 	struct cd_tcpinfo tcpi;	   /* after connect */
 	uint8_t tcp_state_at_fail; /* TCP state when it failed, 0 unknown */
 	uint16_t local_port;
-	uint32_t conn_id;    /* server connection id from the greeting */
-	int tls;	     /* TLS was negotiated */
-	int64_t idle_cut_ns; /* --idle: the server closed after this long
-				idle, -1 when it did not */
+	uint32_t conn_id;     /* server connection id from the greeting */
+	int tls;	      /* TLS was negotiated */
+	int64_t idle_cut_ns;  /* --idle: the server closed after this long
+				 idle, -1 when it did not */
+	uint8_t seq_fault;    /* protocol_error: a reply's sequence id was not
+				 the one due ("packets out of order") */
+	uint8_t seq_expected; /* with seq_fault: the id due */
+	uint8_t seq_got;      /* with seq_fault: the id that came */
 };
 
 /* Stable token of an outcome ("connect_timeout"). */

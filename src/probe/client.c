@@ -1,7 +1,7 @@
 /* client.c - the probe's MySQL client, one explicit state machine per
- * connection: greeting, optional TLS, login with auth switch and
- * caching_sha2_password's exchanges, the query, and COM_QUIT until the
- * server's EOF (MySQL "Connection Phase" and "Text Protocol" pages). */
+ * connection: greeting, optional TLS and login (both driven through the
+ * handshake machine of mysql/handshake.c), the query, and COM_QUIT until
+ * the server's EOF (MySQL "Connection Phase" and "Text Protocol" pages). */
 #include "probe/engine_int.h"
 
 #include <errno.h>
@@ -15,30 +15,6 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-/* Capabilities the probe asks for, like libmysqlclient does. */
-#define CLIENT_WANT                                                            \
-	(MYSQL_CLIENT_LONG_PASSWORD | MYSQL_CLIENT_LONG_FLAG |                 \
-	 MYSQL_CLIENT_PROTOCOL_41 | MYSQL_CLIENT_TRANSACTIONS |                \
-	 MYSQL_CLIENT_SECURE_CONNECTION | MYSQL_CLIENT_PLUGIN_AUTH |           \
-	 MYSQL_CLIENT_PLUGIN_AUTH_LENENC_DATA | MYSQL_CLIENT_MULTI_RESULTS |   \
-	 MYSQL_CLIENT_DEPRECATE_EOF | MYSQL_CLIENT_CONNECT_ATTRS)
-
-#define MAX_PACKET	(16u << 20)
-#define CHARSET_UTF8MB4 45
-#define GREETING_MAX	4096 /* no real greeting comes near this */
-
-static const char native_plugin[] = "mysql_native_password";
-static const char sha2_plugin[] = "caching_sha2_password";
-
-/* Connection attributes: _client_name=conndoctor, program_name=conndoctor,
- * so a DBA sees in performance_schema who is probing. */
-static const uint8_t connect_attrs[] = {
-	12,  '_', 'c', 'l', 'i', 'e', 'n', 't', '_', 'n', 'a', 'm',
-	'e', 10,  'c', 'o', 'n', 'n', 'd', 'o', 'c', 't', 'o', 'r',
-	12,  'p', 'r', 'o', 'g', 'r', 'a', 'm', '_', 'n', 'a', 'm',
-	'e', 10,  'c', 'o', 'n', 'n', 'd', 'o', 'c', 't', 'o', 'r',
-};
 
 __attribute__((format(printf, 2, 3))) static void
 set_message(struct conn *c, const char *fmt, ...)
@@ -136,11 +112,13 @@ static int conn_send(struct conn *c, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Frames payload (already in wbuf + 4) as packet `seq` and sends it. */
-static int send_wbuf(struct conn *c, size_t payload_len, uint8_t seq)
+/* Sends the handshake machine's pending output. Returns 0 or an errno. */
+static int send_hs_output(struct conn *c)
 {
-	mysql_frame_header(c->wbuf, (uint32_t)payload_len, seq);
-	return conn_send(c, c->wbuf, payload_len + MYSQL_HEADER_LEN);
+	size_t len;
+	const uint8_t *p = mysql_hs_output(&c->hs, &len);
+
+	return len ? conn_send(c, p, len) : 0;
 }
 
 /* A send failed: the class depends on where we were. */
@@ -190,7 +168,8 @@ static void send_command(struct conn *c)
 	size_t len;
 	int err;
 
-	mysql_rs_init(&c->rs, c->caps);
+	mysql_rs_init(&c->rs, c->hs.caps);
+	c->qseq = 1; /* the command went as 0 */
 	SET_STATE(c, C_QUERY);
 	eng_want(c, EPOLLIN);
 	eng_command(c, &pkt, &len);
@@ -206,6 +185,7 @@ static void logged_in(struct conn *c)
 {
 	const struct probe_config *cfg = eng_cfg(c);
 
+	mysql_hs_wipe(&c->hs);
 	if (cfg->idle_s > 0) {
 		SET_STATE(c, C_IDLE);
 		eng_want(c, EPOLLIN | EPOLLRDHUP);
@@ -215,65 +195,55 @@ static void logged_in(struct conn *c)
 	send_command(c);
 }
 
-/* Computes the auth response for plugin into out (>= 32 bytes). Returns its
- * length, or -1 when the plugin is not one we speak. */
-static int auth_response(struct conn *c, const char *plugin, uint8_t *out)
+/* The login is written: it is sent and the auth phase begins. */
+static void start_auth(struct conn *c)
 {
-	const char *pw = eng_cfg(c)->password ? eng_cfg(c)->password : "";
-	int n = mysql_auth_response(plugin, pw, strlen(pw), c->scramble,
-				    c->scramble_len, out);
-
-	if (n >= 0 && !strcmp(plugin, sha2_plugin))
-		c->sha2 = SHA2_WAIT_RESULT;
-	return n < 0 ? -1 : n;
-}
-
-static void send_login(struct conn *c, uint8_t seq)
-{
-	const struct probe_config *cfg = eng_cfg(c);
-	struct mysql_login l;
-	uint8_t auth[32];
-	int alen;
-	long n;
 	int err;
 
-	alen = auth_response(c, c->plugin, auth);
-	if (alen < 0) {
-		/* Start with native; the server switches us if it must. */
-		snprintf(c->plugin, sizeof(c->plugin), "%s", native_plugin);
-		alen = auth_response(c, c->plugin, auth);
-	}
-	if (alen < 0)
-		alen = 0;
-	memset(&l, 0, sizeof(l));
-	l.caps = c->caps;
-	l.max_packet = MAX_PACKET;
-	l.charset = CHARSET_UTF8MB4;
-	l.user = cfg->user ? cfg->user : "";
-	l.auth = auth;
-	l.auth_len = (size_t)alen;
-	l.db = cfg->database;
-	l.plugin = c->plugin;
-	if (c->caps & MYSQL_CLIENT_CONNECT_ATTRS) {
-		l.attrs = connect_attrs;
-		l.attrs_len = sizeof(connect_attrs);
-	}
-	n = mysql_login_write(c->wbuf + MYSQL_HEADER_LEN,
-			      sizeof(c->wbuf) - MYSQL_HEADER_LEN, &l);
-	if (n < 0) {
-		set_message(c, "%s",
-			    "login packet does not fit (user too long?)");
-		eng_finish(c, CD_AUTH_FAILED, 0);
-		return;
-	}
 	SET_STATE(c, C_AUTH);
 	eng_want(c, EPOLLIN);
-	err = send_wbuf(c, (size_t)n, seq);
+	err = send_hs_output(c);
 	if (err) {
 		send_failed(c, err);
 		return;
 	}
-	eng_timer(c, cfg->timeout_s[CD_PH_AUTH]);
+	eng_timer(c, eng_cfg(c)->timeout_s[CD_PH_AUTH]);
+}
+
+/* A reply carried sequence id got where expected was due. */
+static void seq_fault(struct conn *c, uint8_t expected, uint8_t got)
+{
+	c->at.seq_fault = 1;
+	c->at.seq_expected = expected;
+	c->at.seq_got = got;
+}
+
+enum cd_outcome probe_hs_outcome(const struct mysql_hs *hs)
+{
+	switch (hs->error) {
+	case MYSQL_HS_E_NO_TLS:
+		return CD_TLS_FAILED;
+	case MYSQL_HS_E_AUTH:
+		return CD_AUTH_FAILED;
+	default: /* not MySQL, protocol, sequence, rounds */
+		return CD_PROTOCOL_ERROR;
+	}
+}
+
+/* The handshake machine gave up: its error picks the outcome class. */
+static void hs_failed(struct conn *c)
+{
+	const struct mysql_hs *hs = &c->hs;
+
+	if (hs->error == MYSQL_HS_E_NOT_MYSQL)
+		foreign_bytes(c);
+	else
+		set_message(c, "%s", hs->reason);
+	if (hs->error == MYSQL_HS_E_AUTH)
+		c->at.mysql_code = hs->client_code;
+	if (hs->error == MYSQL_HS_E_SEQUENCE)
+		seq_fault(c, hs->seq, hs->seq_got);
+	eng_finish(c, probe_hs_outcome(hs), 0);
 }
 
 static void tls_step(struct conn *c)
@@ -283,7 +253,11 @@ static void tls_step(struct conn *c)
 
 	if (r == 1) {
 		c->at.tls = 1;
-		send_login(c, 2);
+		if (mysql_hs_tls_done(&c->hs) != MYSQL_HS_READ) {
+			hs_failed(c);
+			return;
+		}
+		start_auth(c);
 		return;
 	}
 	switch (SSL_get_error(c->ssl, r)) {
@@ -322,201 +296,75 @@ static void start_tls(struct conn *c)
 	tls_step(c);
 }
 
-static void on_greeting(struct conn *c, const uint8_t *p, size_t len)
+/* The greeting arrived: record it; stop here when asked to. */
+static void on_greeting(struct conn *c)
 {
-	const struct probe_config *cfg = eng_cfg(c);
-	struct mysql_greeting g;
-	int want_tls;
-	long n;
+	c->at.conn_id = c->hs.greeting.conn_id;
+	eng_note_server(c, &c->hs.greeting);
+	if (eng_cfg(c)->stop_after == PROBE_STOP_GREETING)
+		eng_finish(c, CD_OK, 0);
+}
+
+/* The server's ERR in place of a greeting or during login. */
+static void on_server_err(struct conn *c)
+{
+	const struct mysql_hs *hs = &c->hs;
+
+	take_err(c, hs->packet, hs->packet_len);
+	eng_finish(c,
+		   hs->in_greeting || refusal_code(c->at.mysql_code)
+			   ? CD_SERVER_REFUSED
+			   : CD_AUTH_FAILED,
+		   0);
+}
+
+/* Feeds the bytes at in to the handshake machine and acts on its event.
+ * Returns 1 when it made progress (the caller goes on with the bytes left,
+ * *used of them consumed), 0 when it needs more bytes or the connection
+ * moved on (TLS, the end). */
+static int handshake(struct conn *c, const uint8_t *in, size_t len,
+		     size_t *used)
+{
+	enum mysql_hs_event ev = mysql_hs_feed(&c->hs, in, len, used);
+	size_t out_len;
 	int err;
 
-	if (len && p[0] == 0xff) {
-		take_err(c, p, len);
-		eng_finish(c, CD_SERVER_REFUSED, 0);
-		return;
-	}
-	if (mysql_greeting_parse(p, len, &g) != MYSQL_OK) {
-		foreign_bytes(c);
-		eng_finish(c, CD_PROTOCOL_ERROR, 0);
-		return;
-	}
-	c->at.conn_id = g.conn_id;
-	eng_note_server(c, &g);
-	if (cfg->stop_after == PROBE_STOP_GREETING) {
-		eng_finish(c, CD_OK, 0);
-		return;
-	}
-	if (!(g.caps & MYSQL_CLIENT_PROTOCOL_41)) {
-		set_message(c, "%s", "server does not speak protocol 4.1");
-		eng_finish(c, CD_PROTOCOL_ERROR, 0);
-		return;
-	}
-	memcpy(c->scramble, g.scramble, MYSQL_SCRAMBLE_LEN);
-	c->scramble_len = g.scramble_len > MYSQL_SCRAMBLE_LEN
-				  ? MYSQL_SCRAMBLE_LEN
-				  : g.scramble_len;
-	snprintf(c->plugin, sizeof(c->plugin), "%s", g.auth_plugin);
-	c->caps = CLIENT_WANT & g.caps;
-	if (cfg->database && (g.caps & MYSQL_CLIENT_CONNECT_WITH_DB))
-		c->caps |= MYSQL_CLIENT_CONNECT_WITH_DB;
-
-	want_tls = cfg->ssl_mode != PROBE_SSL_DISABLED &&
-		   c->target->transport == CD_TCP;
-	if (want_tls && !(g.caps & MYSQL_CLIENT_SSL)) {
-		if (cfg->ssl_mode >= PROBE_SSL_REQUIRED) {
-			set_message(c, "%s",
-				    "TLS is required but the server does not "
-				    "support it");
-			eng_finish(c, CD_TLS_FAILED, 0);
-			return;
+	mysql_hs_output(&c->hs, &out_len);
+	switch (ev) {
+	case MYSQL_HS_READ:
+		if (!out_len)
+			return *used > 0;
+		if (c->state == C_GREETING) {
+			start_auth(c);
+			return 1;
 		}
-		want_tls = 0;
-	}
-	if (!want_tls) {
-		send_login(c, 1);
-		return;
-	}
-	c->caps |= MYSQL_CLIENT_SSL;
-	n = mysql_ssl_request_write(c->wbuf + MYSQL_HEADER_LEN,
-				    sizeof(c->wbuf) - MYSQL_HEADER_LEN, c->caps,
-				    MAX_PACKET, CHARSET_UTF8MB4);
-	SET_STATE(c, C_TLS);
-	eng_timer(c, cfg->timeout_s[CD_PH_TLS]);
-	err = n < 0 ? EPROTO : send_wbuf(c, (size_t)n, 1);
-	if (err) {
-		send_failed(c, err);
-		return;
-	}
-	if (!c->wleft)
-		start_tls(c);
-}
-
-/* caching_sha2_password's AuthMoreData: fast-auth result, or a request for
- * the full path, or the server's public key we asked for. */
-static void on_sha2_more(struct conn *c, const uint8_t *p, size_t len,
-			 uint8_t seq)
-{
-	const struct probe_config *cfg = eng_cfg(c);
-	const char *pw = cfg->password ? cfg->password : "";
-	size_t pwlen = strlen(pw);
-	long n;
-	int err = 0;
-
-	if (c->sha2 == SHA2_WAIT_KEY) {
-		n = mysql_sha2_rsa_encrypt(c->wbuf + MYSQL_HEADER_LEN,
-					   sizeof(c->wbuf) - MYSQL_HEADER_LEN,
-					   pw, pwlen, c->scramble,
-					   c->scramble_len, (const char *)p + 1,
-					   len - 1);
-		if (n < 0) {
-			set_message(c, "%s", "cannot use the server's RSA key");
-			eng_finish(c, CD_AUTH_FAILED, 0);
-			return;
+		err = send_hs_output(c);
+		if (err) {
+			send_failed(c, err);
+			return 0;
 		}
-		c->sha2 = SHA2_WAIT_RESULT;
-		err = send_wbuf(c, (size_t)n, seq);
-	} else if (len >= 2 && p[1] == MYSQL_SHA2_FAST_AUTH_OK) {
-		return; /* the OK follows */
-	} else if (len >= 2 && p[1] == MYSQL_SHA2_PERFORM_FULL_AUTH) {
-		if (c->ssl) {
-			if (pwlen + 1 > sizeof(c->wbuf) - MYSQL_HEADER_LEN) {
-				eng_finish(c, CD_AUTH_FAILED, 0);
-				return;
-			}
-			memcpy(c->wbuf + MYSQL_HEADER_LEN, pw, pwlen + 1);
-			err = send_wbuf(c, pwlen + 1, seq);
-		} else if (cfg->server_key_pem) {
-			n = mysql_sha2_rsa_encrypt(
-				c->wbuf + MYSQL_HEADER_LEN,
-				sizeof(c->wbuf) - MYSQL_HEADER_LEN, pw, pwlen,
-				c->scramble, c->scramble_len,
-				cfg->server_key_pem, cfg->server_key_pem_len);
-			if (n < 0) {
-				set_message(c, "%s",
-					    "cannot use --server-public-key");
-				eng_finish(c, CD_AUTH_FAILED, 0);
-				return;
-			}
-			err = send_wbuf(c, (size_t)n, seq);
-		} else if (cfg->get_server_public_key) {
-			c->wbuf[MYSQL_HEADER_LEN] =
-				MYSQL_SHA2_REQUEST_PUBLIC_KEY;
-			c->sha2 = SHA2_WAIT_KEY;
-			err = send_wbuf(c, 1, seq);
-		} else {
-			c->at.mysql_code = 2061;
-			set_message(c, "%s",
-				    "Authentication plugin "
-				    "'caching_sha2_password' reported error: "
-				    "Authentication requires secure "
-				    "connection.");
-			eng_finish(c, CD_AUTH_FAILED, 0);
-			return;
-		}
-	} else {
-		set_message(c, "%s", "unexpected caching_sha2_password data");
-		eng_finish(c, CD_PROTOCOL_ERROR, 0);
-		return;
-	}
-	if (err)
-		send_failed(c, err);
-}
-
-static void on_auth(struct conn *c, const uint8_t *p, size_t len, uint8_t seq)
-{
-	struct mysql_auth_switch as;
-	uint8_t auth[32];
-	int alen, err;
-
-	switch (mysql_reply_kind(p, len, MYSQL_PHASE_AUTH, c->caps)) {
-	case MYSQL_REPLY_OK:
-		logged_in(c);
-		return;
-	case MYSQL_REPLY_ERR:
-		take_err(c, p, len);
-		eng_finish(c,
-			   refusal_code(c->at.mysql_code) ? CD_SERVER_REFUSED
-							  : CD_AUTH_FAILED,
-			   0);
-		return;
-	case MYSQL_REPLY_AUTH_SWITCH:
-		if (mysql_auth_switch_parse(p, len, &as) != MYSQL_OK) {
-			set_message(c, "%s", "malformed auth switch request");
-			eng_finish(c, CD_PROTOCOL_ERROR, 0);
-			return;
-		}
-		snprintf(c->plugin, sizeof(c->plugin), "%s", as.plugin);
-		if (as.data_len >= MYSQL_SCRAMBLE_LEN) {
-			memcpy(c->scramble, as.data, MYSQL_SCRAMBLE_LEN);
-			c->scramble_len = MYSQL_SCRAMBLE_LEN;
-		}
-		alen = auth_response(c, c->plugin, auth);
-		if (alen < 0) {
-			c->at.mysql_code = 2059;
-			set_message(c,
-				    "the server asks for auth plugin '%s', "
-				    "which conndoctor does not speak",
-				    as.plugin);
-			eng_finish(c, CD_AUTH_FAILED, 0);
-			return;
-		}
-		memcpy(c->wbuf + MYSQL_HEADER_LEN, auth, (size_t)alen);
-		err = send_wbuf(c, (size_t)alen, (uint8_t)(seq + 1));
+		return 1;
+	case MYSQL_HS_GREETING:
+		on_greeting(c);
+		return 1;
+	case MYSQL_HS_START_TLS:
+		SET_STATE(c, C_TLS);
+		eng_timer(c, eng_cfg(c)->timeout_s[CD_PH_TLS]);
+		err = send_hs_output(c);
 		if (err)
 			send_failed(c, err);
-		return;
-	case MYSQL_REPLY_AUTH_MORE:
-		if (c->sha2 != SHA2_NONE) {
-			on_sha2_more(c, p, len, (uint8_t)(seq + 1));
-			return;
-		}
-		set_message(c, "%s", "unexpected AuthMoreData");
-		eng_finish(c, CD_PROTOCOL_ERROR, 0);
-		return;
+		else if (!c->wleft)
+			start_tls(c);
+		return 0;
+	case MYSQL_HS_LOGGED_IN:
+		logged_in(c);
+		return 1;
+	case MYSQL_HS_SERVER_ERR:
+		on_server_err(c);
+		return 0;
 	default:
-		set_message(c, "%s", "unexpected packet during login");
-		eng_finish(c, CD_PROTOCOL_ERROR, 0);
-		return;
+		hs_failed(c);
+		return 0;
 	}
 }
 
@@ -546,48 +394,57 @@ static void on_query(struct conn *c, const uint8_t *p, size_t len)
 	send_quit(c);
 }
 
-static void on_packet(struct conn *c, const uint8_t *p, size_t len, uint8_t seq)
+static void on_packet(struct conn *c, const struct mysql_packet *pk,
+		      const uint8_t *p)
 {
 	switch (c->state) {
-	case C_GREETING:
-		on_greeting(c, p, len);
-		break;
-	case C_AUTH:
-		on_auth(c, p, len, seq);
-		break;
 	case C_IDLE:
 		/* A server that ends an idle session may say why first. */
-		if (len && p[0] == 0xff)
-			take_err(c, p, len);
+		if (pk->len && p[0] == 0xff)
+			take_err(c, p, pk->len);
 		break;
 	case C_QUERY:
-		on_query(c, p, len);
+		if (mysql_seq_check(&c->qseq, pk, c->at.message,
+				    sizeof(c->at.message)) < 0) {
+			seq_fault(c, c->qseq, pk->seq);
+			eng_finish(c, CD_PROTOCOL_ERROR, 0);
+			return;
+		}
+		on_query(c, p, pk->len);
 		break;
 	default:
 		break; /* CLOSING: nothing is expected; TLS: not framed */
 	}
 }
 
-/* Splits the read buffer into packets and hands each to on_packet(). */
+/* Hands the read buffer to the handshake machine, or splits it into
+ * packets for on_packet() once logged in. */
 static void process(struct conn *c)
 {
 	uint32_t gen = c->gen;
 	size_t off = 0;
 
-	while (c->gen == gen && c->state != C_FREE && off < c->rlen) {
+	while (c->gen == gen && c->state != C_FREE) {
 		struct mysql_packet pk;
 		const uint8_t *payload;
 		uint8_t *tmp = NULL;
 		long n;
 
-		if (c->state == C_GREETING && c->rlen - off >= 4 &&
-		    (c->rbuf[off + 3] != 0 ||
-		     (c->rbuf[off] | c->rbuf[off + 1] << 8 |
-		      c->rbuf[off + 2] << 16) > GREETING_MAX)) {
-			foreign_bytes(c);
-			eng_finish(c, CD_PROTOCOL_ERROR, 0);
-			return;
+		if (c->state == C_GREETING || c->state == C_AUTH) {
+			size_t used = 0;
+
+			/* Its output is still being sent: the machine must
+			 * not write the next one yet (client_writable()
+			 * comes back here). */
+			if (c->wleft)
+				break;
+			if (!handshake(c, c->rbuf + off, c->rlen - off, &used))
+				break;
+			off += used;
+			continue;
 		}
+		if (off >= c->rlen)
+			break;
 		n = mysql_packet_parse(c->rbuf + off, c->rlen - off,
 				       CONN_RBUF_MAX, &pk);
 		if (n == MYSQL_NEED_MORE)
@@ -610,7 +467,7 @@ static void process(struct conn *c)
 			payload = tmp;
 		}
 		off += (size_t)n;
-		on_packet(c, payload, pk.len, pk.last_seq);
+		on_packet(c, &pk, payload);
 		free(tmp);
 	}
 	if (c->gen != gen || c->state == C_FREE)
@@ -768,6 +625,9 @@ void client_writable(struct conn *c)
 		return;
 	}
 	eng_want(c, c->state == C_IDLE ? EPOLLIN | EPOLLRDHUP : EPOLLIN);
+	/* Bytes that came while the handshake's packet was going out. */
+	if (c->rlen && (c->state == C_GREETING || c->state == C_AUTH))
+		process(c);
 }
 
 void client_connected(struct conn *c)
@@ -809,6 +669,8 @@ void client_connected(struct conn *c)
 		eng_finish(c, CD_OK, 0);
 		return;
 	}
+	probe_hs_config(cfg, c->target->transport, &c->hs_cfg);
+	mysql_hs_init(&c->hs, &c->hs_cfg);
 	SET_STATE(c, C_GREETING);
 	eng_want(c, EPOLLIN);
 	eng_timer(c, cfg->timeout_s[CD_PH_GREETING]);
@@ -842,4 +704,58 @@ void client_timeout(struct conn *c)
 		eng_finish(c, CD_OK, 0);
 		return;
 	}
+}
+
+void probe_hs_config(const struct probe_config *cfg, enum cd_transport tr,
+		     struct mysql_hs_config *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->user = cfg->user ? cfg->user : "";
+	out->password = cfg->password;
+	out->database = cfg->database;
+	/* TLS goes over TCP; a Unix socket is a secure transport itself,
+	 * as libmysqlclient treats it. */
+	if (tr != CD_TCP || cfg->ssl_mode == PROBE_SSL_DISABLED)
+		out->tls = MYSQL_HS_TLS_OFF;
+	else if (cfg->ssl_mode == PROBE_SSL_PREFERRED)
+		out->tls = MYSQL_HS_TLS_PREFER;
+	else
+		out->tls = MYSQL_HS_TLS_REQUIRE;
+	out->secure_transport = tr == CD_SOCKET;
+	out->server_key_pem = cfg->server_key_pem;
+	out->server_key_pem_len = cfg->server_key_pem_len;
+	out->get_server_public_key = cfg->get_server_public_key;
+}
+
+SSL_CTX *probe_tls_ctx(const struct probe_config *cfg, char *errbuf,
+		       size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (!ctx) {
+		snprintf(errbuf, errlen, "cannot create a TLS context");
+		return NULL;
+	}
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (cfg->ssl_mode < PROBE_SSL_VERIFY_CA) {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+		return ctx;
+	}
+	if (cfg->ssl_ca) {
+		if (SSL_CTX_load_verify_locations(ctx, cfg->ssl_ca, NULL) !=
+		    1) {
+			snprintf(errbuf, errlen, "cannot load CA file %s",
+				 cfg->ssl_ca);
+			goto fail;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		snprintf(errbuf, errlen, "cannot load the system CAs");
+		goto fail;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	return ctx;
+fail:
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return NULL;
 }

@@ -384,9 +384,7 @@ static void start_attempt(struct engine *e)
 	c->state = C_RESOLVING;
 	c->rlen = 0;
 	c->wleft = 0;
-	c->sha2 = SHA2_NONE;
 	c->server_eof = 0;
-	c->caps = 0;
 	e->started++;
 
 	if (t->transport == CD_TCP && cfg->resolve_each && !e->numeric_host &&
@@ -573,33 +571,10 @@ static int build_command(struct engine *e, char *errbuf, size_t errlen)
 
 static int build_ssl(struct engine *e, char *errbuf, size_t errlen)
 {
-	const struct probe_config *cfg = e->cfg;
-
-	if (cfg->ssl_mode == PROBE_SSL_DISABLED)
+	if (e->cfg->ssl_mode == PROBE_SSL_DISABLED)
 		return 0;
-	e->ssl_ctx = SSL_CTX_new(TLS_client_method());
-	if (!e->ssl_ctx) {
-		snprintf(errbuf, errlen, "cannot create a TLS context");
-		return -1;
-	}
-	SSL_CTX_set_mode(e->ssl_ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	if (cfg->ssl_mode >= PROBE_SSL_VERIFY_CA) {
-		if (cfg->ssl_ca) {
-			if (SSL_CTX_load_verify_locations(
-				    e->ssl_ctx, cfg->ssl_ca, NULL) != 1) {
-				snprintf(errbuf, errlen,
-					 "cannot load CA file %s", cfg->ssl_ca);
-				return -1;
-			}
-		} else if (SSL_CTX_set_default_verify_paths(e->ssl_ctx) != 1) {
-			snprintf(errbuf, errlen, "cannot load the system CAs");
-			return -1;
-		}
-		SSL_CTX_set_verify(e->ssl_ctx, SSL_VERIFY_PEER, NULL);
-	} else {
-		SSL_CTX_set_verify(e->ssl_ctx, SSL_VERIFY_NONE, NULL);
-	}
-	return 0;
+	e->ssl_ctx = probe_tls_ctx(e->cfg, errbuf, errlen);
+	return e->ssl_ctx ? 0 : -1;
 }
 
 static int host_is_numeric(const char *host)

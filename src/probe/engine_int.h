@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mysql/handshake.h"
 #include "mysql/mysql.h"
 #include "probe/probe.h"
 
@@ -24,10 +25,6 @@ enum conn_state {
 	C__COUNT
 };
 
-/* Where in caching_sha2_password's exchange a connection is. */
-enum sha2_step { SHA2_NONE, SHA2_WAIT_RESULT, SHA2_WAIT_KEY };
-
-#define CONN_WBUF     1024
 #define CONN_RBUF_MIN 2048
 #define CONN_RBUF_MAX (64u << 20) /* a packet larger than this is an error */
 
@@ -50,17 +47,14 @@ struct conn {
 
 	uint8_t *rbuf; /* kept across attempts of this slot */
 	size_t rlen, rcap;
-	uint8_t wbuf[CONN_WBUF]; /* pending small packet */
-	const uint8_t *wptr;	 /* pending bytes (into wbuf or shared) */
+	const uint8_t *wptr; /* pending bytes (into hs.out or shared) */
 	size_t wleft;
 
 	SSL *ssl;
-	uint32_t caps; /* negotiated capabilities */
-	uint8_t scramble[MYSQL_SCRAMBLE_LEN];
-	size_t scramble_len;
-	char plugin[MYSQL_NAME_MAX];
-	enum sha2_step sha2;
-	int server_eof; /* the server closed while we were idle */
+	struct mysql_hs_config hs_cfg; /* this attempt's handshake settings */
+	struct mysql_hs hs; /* greeting to login; hs.caps once logged in */
+	uint8_t qseq;	    /* the sequence id the next reply must carry */
+	int server_eof;	    /* the server closed while we were idle */
 	struct mysql_rs rs;
 	struct conn *next_free;
 };

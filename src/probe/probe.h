@@ -105,6 +105,24 @@ int probe_run(const struct probe_config *cfg, uint16_t level, uint16_t repeat,
 int probe_sniff(const struct probe_target *t, double timeout_s, char *out,
 		size_t outlen);
 
+/* The handshake settings (mysql/handshake.h) cfg gives a connection over
+ * transport tr: how the probe logs in, and the audit the same way. */
+struct mysql_hs_config;
+void probe_hs_config(const struct probe_config *cfg, enum cd_transport tr,
+		     struct mysql_hs_config *out);
+
+/* The outcome class of a handshake the machine gave up on (protocol_error,
+ * tls_failed, auth_failed). */
+struct mysql_hs;
+enum cd_outcome probe_hs_outcome(const struct mysql_hs *hs);
+
+/* A TLS client context for cfg's --ssl-mode and --ssl-ca (certificates
+ * verified from VERIFY_CA on). NULL with errbuf set when it cannot be made
+ * (a CA file without certificates). Free with SSL_CTX_free(). */
+struct ssl_ctx_st;
+struct ssl_ctx_st *probe_tls_ctx(const struct probe_config *cfg, char *errbuf,
+				 size_t errlen);
+
 /* Async-signal-safe: makes a running probe_run() stop starting attempts,
  * drop those in flight and return. */
 void probe_interrupt(void);

@@ -1,9 +1,13 @@
 /* session.c - the audit's blocking MySQL client (MySQL "Connection Phase"
- * and "COM_QUERY Response" pages): one connection, poll()-bounded reads
- * and writes, rows copied out as NUL-terminated strings. */
+ * and "COM_QUERY Response" pages): one non-blocking connection driven with
+ * poll(), each phase (connect, greeting, TLS, auth, each query) bounded by
+ * one deadline for the whole phase; the login goes through the handshake
+ * machine of mysql/handshake.c, rows are copied out as strings. */
 #include "server/session.h"
 
 #include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,44 +15,131 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mysql/handshake.h"
 #include "mysql/mysql.h"
 #include "util/clock.h"
 
-#define MAX_PACKET (16u << 20)
-#define MAX_COLS   256
-#define MAX_ROWS   200000
-#define WANT_CAPS                                                              \
-	(MYSQL_CLIENT_LONG_PASSWORD | MYSQL_CLIENT_LONG_FLAG |                 \
-	 MYSQL_CLIENT_PROTOCOL_41 | MYSQL_CLIENT_TRANSACTIONS |                \
-	 MYSQL_CLIENT_SECURE_CONNECTION | MYSQL_CLIENT_PLUGIN_AUTH |           \
-	 MYSQL_CLIENT_PLUGIN_AUTH_LENENC_DATA | MYSQL_CLIENT_MULTI_RESULTS |   \
-	 MYSQL_CLIENT_DEPRECATE_EOF)
+#define MAX_PACKET    (16u << 20)
+#define MAX_COLS      256
+#define MAX_ROWS      200000
+#define BUF_FIRST     (MYSQL_HS_PACKET_MAX + MYSQL_HEADER_LEN)
+#define DEFAULT_PHASE 10.0 /* s, for a phase the configuration leaves 0 */
 
+/* Starts phase p: its deadline counts from now. */
+static void begin_phase(struct srv_session *s, enum cd_phase p)
+{
+	s->phase = p;
+	s->deadline = cd_now_ns() + cd_s_to_ns(s->timeout_s[p]);
+}
+
+/* Waits until the socket is ready for ev or the phase's deadline passes
+ * (then errno is ETIMEDOUT). Returns 0 or -1. */
 static int wait_fd(struct srv_session *s, short ev)
 {
 	struct pollfd p = {.fd = s->fd, .events = ev};
-	int r = poll(&p, 1, (int)(s->timeout_s * 1000));
+	int64_t left;
+	int r;
 
-	if (r == 0)
-		errno = ETIMEDOUT;
-	return r == 1 ? 0 : -1;
+	for (;;) {
+		left = s->deadline - cd_now_ns();
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		/* Rounded up, so the last wait does not end just short. */
+		r = poll(&p, 1,
+			 (int)((left + CD_NS_PER_MS - 1) / CD_NS_PER_MS));
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
 }
 
+/* What an SSL_* call's failure asks for: the event to wait for, or -1 (the
+ * connection failed; errno says why when the system said). */
+static short ssl_wait_event(struct srv_session *s, int r)
+{
+	switch (SSL_get_error(s->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		return POLLIN;
+	case SSL_ERROR_WANT_WRITE:
+		return POLLOUT;
+	case SSL_ERROR_ZERO_RETURN:
+		errno = 0;
+		return -1;
+	default:
+		if (!errno)
+			errno = EPROTO;
+		return -1;
+	}
+}
+
+/* Reads what is there, up to cap bytes. Returns the count, 0 when the
+ * server closed, -1 with errno (ETIMEDOUT at the deadline). */
+static ssize_t io_read(struct srv_session *s, uint8_t *p, size_t cap)
+{
+	for (;;) {
+		ssize_t n;
+		short ev;
+
+		if (s->ssl) {
+			int r = SSL_read(s->ssl, p,
+					 cap > INT32_MAX ? INT32_MAX
+							 : (int)cap);
+
+			if (r > 0)
+				return r;
+			errno = 0;
+			ev = ssl_wait_event(s, r);
+			if (ev < 0)
+				return errno ? -1 : 0;
+		} else {
+			n = read(s->fd, p, cap);
+			if (n >= 0)
+				return n;
+			if (errno != EAGAIN && errno != EINTR)
+				return -1;
+			ev = POLLIN;
+		}
+		if (wait_fd(s, ev) < 0)
+			return -1;
+	}
+}
+
+/* Sends n bytes within the phase's deadline. Returns 0 or -1 with errno. */
 static int send_all(struct srv_session *s, const uint8_t *p, size_t n)
 {
 	while (n) {
 		ssize_t w;
+		short ev = POLLOUT;
 
-		if (wait_fd(s, POLLOUT) < 0)
-			return -1;
-		w = send(s->fd, p, n, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
+		if (s->ssl) {
+			int r = SSL_write(s->ssl, p,
+					  n > INT32_MAX ? INT32_MAX : (int)n);
+
+			w = r;
+			if (r <= 0) {
+				errno = 0;
+				ev = ssl_wait_event(s, r);
+				if (ev < 0) {
+					if (!errno)
+						errno = EPIPE;
+					return -1;
+				}
+			}
+		} else {
+			w = send(s->fd, p, n, MSG_NOSIGNAL);
+			if (w < 0 && errno != EAGAIN && errno != EINTR)
+				return -1;
 		}
-		p += w;
-		n -= (size_t)w;
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (wait_fd(s, ev) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -70,7 +161,70 @@ static int send_packet(struct srv_session *s, const uint8_t *payload,
 	return rc;
 }
 
-/* Reads the next packet; *payload stays valid until the next call. */
+/* Makes room for more bytes in the read buffer (up to a packet's cap). */
+static int grow(struct srv_session *s, char *err, size_t errlen)
+{
+	size_t ncap = s->cap ? s->cap * 2 : BUF_FIRST;
+	uint8_t *nb;
+
+	if (s->len < s->cap)
+		return 0;
+	if (ncap > MAX_PACKET + 4096) {
+		snprintf(err, errlen, "packet too large");
+		s->outcome = CD_PROTOCOL_ERROR;
+		return -1;
+	}
+	nb = realloc(s->buf, ncap);
+	if (!nb) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->buf = nb;
+	s->cap = ncap;
+	return 0;
+}
+
+/* Reads more bytes into the buffer. On -1, err and s->outcome say why: the
+ * phase timed out, or the server closed or reset the connection. */
+static int read_more(struct srv_session *s, char *err, size_t errlen)
+{
+	static const enum cd_outcome timeout_class[CD_PH__COUNT] = {
+		[CD_PH_CONNECT] = CD_CONNECT_TIMEOUT,
+		[CD_PH_GREETING] = CD_GREETING_TIMEOUT,
+		[CD_PH_TLS] = CD_TLS_FAILED,
+		[CD_PH_AUTH] = CD_AUTH_TIMEOUT,
+		[CD_PH_QUERY] = CD_QUERY_TIMEOUT,
+	};
+	static const enum cd_outcome closed_class[CD_PH__COUNT] = {
+		[CD_PH_CONNECT] = CD_CLOSED_BEFORE_GREETING,
+		[CD_PH_GREETING] = CD_CLOSED_BEFORE_GREETING,
+		[CD_PH_TLS] = CD_TLS_FAILED,
+		[CD_PH_AUTH] = CD_AUTH_FAILED,
+		[CD_PH_QUERY] = CD_GONE_AWAY,
+	};
+	ssize_t n;
+
+	if (grow(s, err, errlen) < 0)
+		return -1;
+	n = io_read(s, s->buf + s->len, s->cap - s->len);
+	if (n > 0) {
+		s->len += (size_t)n;
+		return 0;
+	}
+	if (n < 0 && errno == ETIMEDOUT) {
+		s->outcome = timeout_class[s->phase];
+		snprintf(err, errlen, "no answer within the %s timeout (%g s)",
+			 cd_phase_name(s->phase), s->timeout_s[s->phase]);
+	} else {
+		s->outcome = closed_class[s->phase];
+		snprintf(err, errlen, "the server closed the connection%s%s",
+			 n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+	}
+	return -1;
+}
+
+/* Reads the next packet; *payload stays valid until the next call. A
+ * sequence id out of order is a protocol error. */
 static int read_packet(struct srv_session *s, const uint8_t **payload,
 		       size_t *len, char *err, size_t errlen)
 {
@@ -92,40 +246,16 @@ static int read_packet(struct srv_session *s, const uint8_t **payload,
 		if (n != MYSQL_NEED_MORE) {
 			snprintf(err, errlen,
 				 "malformed packet from the server");
+			s->outcome = CD_PROTOCOL_ERROR;
 			return -1;
 		}
-		if (s->len == s->cap) {
-			size_t ncap = s->cap ? s->cap * 2 : 16384;
-			uint8_t *nb;
-
-			if (ncap > MAX_PACKET + 4096) {
-				snprintf(err, errlen, "packet too large");
-				return -1;
-			}
-			nb = realloc(s->buf, ncap);
-			if (!nb) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			s->buf = nb;
-			s->cap = ncap;
-		}
-		if (wait_fd(s, POLLIN) < 0) {
-			snprintf(err, errlen, "reading from the server: %s",
-				 strerror(errno));
+		if (read_more(s, err, errlen) < 0)
 			return -1;
-		}
-		n = read(s->fd, s->buf + s->len, s->cap - s->len);
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			snprintf(err, errlen,
-				 "the server closed the connection");
-			return -1;
-		}
-		s->len += (size_t)n;
 	}
-	s->seq = (uint8_t)(pk.last_seq + 1);
+	if (mysql_seq_check(&s->seq, &pk, err, errlen) < 0) {
+		s->outcome = CD_PROTOCOL_ERROR;
+		return -1;
+	}
 	s->consumed = (size_t)n;
 	*len = pk.len;
 	*payload = pk.payload;
@@ -158,6 +288,8 @@ static int open_socket(struct srv_session *s, const struct probe_target *t,
 	int soerr = 0;
 	socklen_t sl = sizeof(soerr);
 
+	begin_phase(s, CD_PH_CONNECT);
+	s->outcome = CD_CONNECT_FAILED;
 	s->fd = socket(t->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		       0);
 	if (s->fd < 0) {
@@ -165,115 +297,176 @@ static int open_socket(struct srv_session *s, const struct probe_target *t,
 		return -1;
 	}
 	if (connect(s->fd, (const struct sockaddr *)&t->addr, t->addrlen) < 0 &&
-	    errno != EINPROGRESS) {
-		snprintf(err, errlen, "connect to %s: %s", t->label,
-			 strerror(errno));
+	    errno != EINPROGRESS && errno != EAGAIN) {
+		soerr = errno;
+	} else if (wait_fd(s, POLLOUT) < 0) {
+		soerr = errno;
+	} else if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0) {
+		soerr = errno;
+	}
+	if (!soerr)
+		return 0;
+	if (soerr == ETIMEDOUT)
+		s->outcome = CD_CONNECT_TIMEOUT;
+	else if (soerr == ECONNREFUSED || soerr == ENOENT)
+		s->outcome = CD_REFUSED;
+	snprintf(err, errlen, "connect to %s: %s", t->label, strerror(soerr));
+	return -1;
+}
+
+/* The TLS handshake the machine asked for, within the tls phase. */
+static int start_tls(struct srv_session *s, const struct probe_config *cfg,
+		     const struct probe_target *t, char *err, size_t errlen)
+{
+	unsigned long e;
+	int r;
+	short ev;
+
+	begin_phase(s, CD_PH_TLS);
+	s->outcome = CD_TLS_FAILED;
+	s->ssl_ctx = probe_tls_ctx(cfg, err, errlen);
+	if (!s->ssl_ctx)
+		return -1;
+	s->ssl = SSL_new(s->ssl_ctx);
+	if (!s->ssl || SSL_set_fd(s->ssl, s->fd) != 1) {
+		snprintf(err, errlen, "cannot create a TLS session");
 		return -1;
 	}
-	if (wait_fd(s, POLLOUT) < 0 ||
-	    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr) {
-		snprintf(err, errlen, "connect to %s: %s", t->label,
-			 strerror(soerr ? soerr : errno));
-		return -1;
+	if (cfg->host && t->transport == CD_TCP) {
+		SSL_set_tlsext_host_name(s->ssl, cfg->host);
+		if (cfg->ssl_mode == PROBE_SSL_VERIFY_IDENTITY)
+			SSL_set1_host(s->ssl, cfg->host);
 	}
+	for (;;) {
+		errno = 0;
+		r = SSL_connect(s->ssl);
+		if (r == 1)
+			break;
+		ev = ssl_wait_event(s, r);
+		if (ev < 0) {
+			e = ERR_get_error();
+			snprintf(err, errlen, "TLS handshake: %s",
+				 e ? ERR_reason_error_string(e)
+				   : "the server closed the connection");
+			ERR_clear_error();
+			return -1;
+		}
+		if (wait_fd(s, ev) < 0) {
+			snprintf(err, errlen, "TLS handshake: %s",
+				 errno == ETIMEDOUT ? "timed out"
+						    : strerror(errno));
+			return -1;
+		}
+	}
+	snprintf(s->tls_version, sizeof(s->tls_version), "%s",
+		 SSL_get_version(s->ssl));
 	return 0;
 }
 
-int srv_connect(struct srv_session *s, const struct probe_target *t,
-		const char *user, const char *password, double timeout_s,
-		char *err, size_t errlen)
+/* Sends the machine's pending output. */
+static int send_output(struct srv_session *s, struct mysql_hs *hs, char *err,
+		       size_t errlen)
 {
-	struct mysql_greeting g;
-	struct mysql_login l;
-	struct mysql_auth_switch as;
-	const uint8_t *p;
-	const char *pw = password ? password : "";
-	uint8_t auth[32], out[1024];
-	char plugin[MYSQL_NAME_MAX];
-	size_t len;
-	long n;
-	int alen, rounds;
+	size_t n;
+	const uint8_t *p = mysql_hs_output(hs, &n);
 
-	memset(s, 0, sizeof(*s));
-	s->timeout_s = timeout_s > 0 ? timeout_s : 10;
-	if (open_socket(s, t, err, errlen) < 0)
-		goto fail;
-	if (read_packet(s, &p, &len, err, errlen) < 0)
-		goto fail;
-	if (len && p[0] == 0xff) {
-		set_err(err, errlen, p, len);
-		goto fail;
+	if (!n || send_all(s, p, n) == 0)
+		return 0;
+	s->outcome = s->phase == CD_PH_TLS ? CD_TLS_FAILED : CD_AUTH_FAILED;
+	snprintf(err, errlen, "cannot send to the server: %s",
+		 errno == ETIMEDOUT ? "timed out" : strerror(errno));
+	return -1;
+}
+
+/* Runs the handshake machine over the socket until it ends. */
+static int handshake(struct srv_session *s, struct mysql_hs *hs,
+		     const struct probe_config *cfg,
+		     const struct probe_target *t, char *err, size_t errlen)
+{
+	enum mysql_hs_event ev;
+	size_t used, out;
+
+	for (;;) {
+		ev = mysql_hs_feed(hs, s->buf, s->len, &used);
+		mysql_hs_output(hs, &out);
+		if (hs->state == MYSQL_HS_S_AUTH && s->phase == CD_PH_GREETING)
+			begin_phase(s, CD_PH_AUTH); /* the login goes out */
+		if (send_output(s, hs, err, errlen) < 0)
+			return -1;
+		switch (ev) {
+		case MYSQL_HS_READ:
+			break;
+		case MYSQL_HS_GREETING:
+			snprintf(s->version, sizeof(s->version), "%s",
+				 hs->greeting.version);
+			s->is_mariadb = hs->greeting.is_mariadb;
+			s->conn_id = hs->greeting.conn_id;
+			break;
+		case MYSQL_HS_START_TLS:
+			if (start_tls(s, cfg, t, err, errlen) < 0)
+				return -1;
+			if (mysql_hs_tls_done(hs) != MYSQL_HS_READ)
+				goto failed;
+			begin_phase(s, CD_PH_AUTH);
+			if (send_output(s, hs, err, errlen) < 0)
+				return -1;
+			continue;
+		case MYSQL_HS_LOGGED_IN:
+			/* The OK is dropped; nothing follows it unasked. */
+			memmove(s->buf, s->buf + used, s->len - used);
+			s->len -= used;
+			return 0;
+		case MYSQL_HS_SERVER_ERR:
+			set_err(err, errlen, hs->packet, hs->packet_len);
+			s->outcome = hs->in_greeting ? CD_SERVER_REFUSED
+						     : CD_AUTH_FAILED;
+			return -1;
+		default:
+			goto failed;
+		}
+		memmove(s->buf, s->buf + used, s->len - used);
+		s->len -= used;
+		if (used || out || ev == MYSQL_HS_GREETING)
+			continue;
+		if (read_more(s, err, errlen) < 0)
+			return -1;
 	}
-	if (mysql_greeting_parse(p, len, &g) != MYSQL_OK ||
-	    !(g.caps & MYSQL_CLIENT_PROTOCOL_41)) {
+failed:
+	s->outcome = probe_hs_outcome(hs);
+	if (hs->error == MYSQL_HS_E_NOT_MYSQL)
 		snprintf(err, errlen, "%s does not greet as a MySQL server",
 			 t->label);
+	else
+		snprintf(err, errlen, "%s", hs->reason);
+	return -1;
+}
+
+int srv_connect(struct srv_session *s, const struct probe_target *t,
+		const struct probe_config *cfg, char *err, size_t errlen)
+{
+	struct mysql_hs_config hc;
+	struct mysql_hs hs;
+	int p;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	for (p = 0; p < CD_PH__COUNT; p++)
+		s->timeout_s[p] = cfg->timeout_s[p] > 0 ? cfg->timeout_s[p]
+							: DEFAULT_PHASE;
+	if (open_socket(s, t, err, errlen) < 0)
+		goto fail;
+	begin_phase(s, CD_PH_GREETING);
+	probe_hs_config(cfg, t->transport, &hc);
+	mysql_hs_init(&hs, &hc);
+	if (handshake(s, &hs, cfg, t, err, errlen) < 0) {
+		mysql_hs_wipe(&hs);
 		goto fail;
 	}
-	snprintf(s->version, sizeof(s->version), "%s", g.version);
-	s->is_mariadb = g.is_mariadb;
-	s->conn_id = g.conn_id;
-	s->caps = WANT_CAPS & g.caps;
-	snprintf(plugin, sizeof(plugin), "%s", g.auth_plugin);
-	alen = mysql_auth_response(plugin, pw, strlen(pw), g.scramble,
-				   g.scramble_len, auth);
-	if (alen < 0) {
-		snprintf(plugin, sizeof(plugin), "mysql_native_password");
-		alen = mysql_auth_response(plugin, pw, strlen(pw), g.scramble,
-					   g.scramble_len, auth);
-	}
-	memset(&l, 0, sizeof(l));
-	l.caps = s->caps;
-	l.max_packet = MAX_PACKET;
-	l.charset = 45;
-	l.user = user ? user : "";
-	l.auth = auth;
-	l.auth_len = alen > 0 ? (size_t)alen : 0;
-	l.plugin = plugin;
-	n = mysql_login_write(out, sizeof(out), &l);
-	if (n < 0 || send_packet(s, out, (size_t)n) < 0) {
-		snprintf(err, errlen, "cannot send the login");
-		goto fail;
-	}
-	for (rounds = 0; rounds < 4; rounds++) {
-		if (read_packet(s, &p, &len, err, errlen) < 0)
-			goto fail;
-		switch (mysql_reply_kind(p, len, MYSQL_PHASE_AUTH, s->caps)) {
-		case MYSQL_REPLY_OK:
-			return 0;
-		case MYSQL_REPLY_ERR:
-			set_err(err, errlen, p, len);
-			goto fail;
-		case MYSQL_REPLY_AUTH_SWITCH:
-			if (mysql_auth_switch_parse(p, len, &as) != MYSQL_OK)
-				goto bad;
-			alen = mysql_auth_response(as.plugin, pw, strlen(pw),
-						   as.data, as.data_len, auth);
-			if (alen < 0) {
-				snprintf(err, errlen,
-					 "auth plugin '%s' is not supported",
-					 as.plugin);
-				goto fail;
-			}
-			if (send_packet(s, auth, (size_t)alen) < 0)
-				goto bad;
-			break;
-		case MYSQL_REPLY_AUTH_MORE:
-			if (len >= 2 && p[1] == MYSQL_SHA2_FAST_AUTH_OK)
-				break;
-			snprintf(
-				err, errlen,
-				"caching_sha2_password needs its full "
-				"authentication (TLS or an RSA key), which the "
-				"audit does not do");
-			goto fail;
-		default:
-			goto bad;
-		}
-	}
-bad:
-	if (!err[0])
-		snprintf(err, errlen, "unexpected packet during login");
+	mysql_hs_wipe(&hs);
+	s->caps = hs.caps;
+	s->outcome = CD_OK;
+	s->logged_in = 1;
+	return 0;
 fail:
 	srv_close(s);
 	return -1;
@@ -322,6 +515,8 @@ int srv_query(struct srv_session *s, const char *sql, struct srv_result *res,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	begin_phase(s, CD_PH_QUERY);
+	s->outcome = CD_GONE_AWAY;
 	q = malloc(qlen + 1);
 	if (!q)
 		return -1;
@@ -331,6 +526,8 @@ int srv_query(struct srv_session *s, const char *sql, struct srv_result *res,
 	rc = send_packet(s, q, qlen + 1);
 	free(q);
 	if (rc < 0) {
+		if (errno == ETIMEDOUT)
+			s->outcome = CD_QUERY_TIMEOUT;
 		snprintf(err, errlen, "cannot send the query: %s",
 			 strerror(errno));
 		return -1;
@@ -345,6 +542,7 @@ int srv_query(struct srv_session *s, const char *sql, struct srv_result *res,
 		rc = mysql_rs_feed(&rs, p, len);
 		if (rc == MYSQL_BAD) {
 			snprintf(err, errlen, "malformed result set");
+			s->outcome = CD_PROTOCOL_ERROR;
 			goto fail;
 		}
 		if (before == MYSQL_RS_FIRST && rs.state == MYSQL_RS_COLUMNS) {
@@ -387,11 +585,13 @@ int srv_query(struct srv_session *s, const char *sql, struct srv_result *res,
 		}
 		if (rc == MYSQL_OK) {
 			if (rs.is_err) {
+				s->outcome = CD_QUERY_ERROR;
 				snprintf(err, errlen, "ERROR %u (%s): %s",
 					 rs.err.code, rs.err.sqlstate,
 					 rs.err.message);
 				goto fail;
 			}
+			s->outcome = CD_OK;
 			return 0;
 		}
 	}
@@ -404,15 +604,26 @@ fail:
 
 void srv_close(struct srv_session *s)
 {
-	if (s->fd >= 0) {
-		static const uint8_t quit[] = {1, 0, 0, 0, MYSQL_COM_QUIT};
+	static const uint8_t quit[] = {1, 0, 0, 0, MYSQL_COM_QUIT};
 
-		/* Best effort: the connection is closed either way. */
+	/* Best effort, never waiting: the connection is closed either way
+	 * (and COM_QUIT goes only where a login made it meaningful). */
+	if (s->ssl) {
+		if (s->logged_in)
+			(void)SSL_write(s->ssl, quit, sizeof(quit));
+		SSL_free(s->ssl);
+		ERR_clear_error();
+	} else if (s->fd >= 0 && s->logged_in) {
 		(void)send(s->fd, quit, sizeof(quit),
 			   MSG_NOSIGNAL | MSG_DONTWAIT);
-		close(s->fd);
 	}
+	if (s->fd >= 0)
+		close(s->fd);
+	SSL_CTX_free(s->ssl_ctx);
+	s->ssl = NULL;
+	s->ssl_ctx = NULL;
 	s->fd = -1;
+	s->logged_in = 0;
 	free(s->buf);
 	free(s->gathered);
 	s->buf = s->gathered = NULL;

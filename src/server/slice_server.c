@@ -41,6 +41,7 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		     struct cd_findings *out)
 {
 	struct srv_session s;
+	struct probe_config cfg;
 	struct srv_audit *a;
 	struct chk_kernel k;
 	char err[256] = "";
@@ -52,12 +53,20 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 			       "no server given (-h/-P/-S and credentials)");
 		return 0;
 	}
-	if (srv_connect(&s, ctx->server, ctx->user, ctx->password, 10, err,
-			sizeof(err)) < 0) {
-		chk_unreadable(facts, "server", "%s: %s", ctx->server->label,
+	if (ctx->server_cfg)
+		cfg = *ctx->server_cfg;
+	else
+		probe_config_init(&cfg);
+	cfg.user = ctx->user;
+	cfg.password = ctx->password;
+	if (srv_connect(&s, ctx->server, &cfg, err, sizeof(err)) < 0) {
+		chk_unreadable(facts, "server", "%s: %s: %s",
+			       ctx->server->label, cd_outcome_name(s.outcome),
 			       err);
 		return 0;
 	}
+	chk_fact(facts, "server", "tls", "%s",
+		 s.tls_version[0] ? s.tls_version : "no");
 	a = malloc(sizeof(*a));
 	if (!a) {
 		srv_close(&s);

@@ -293,6 +293,44 @@ static void server_refusals(void **state)
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
 }
 
+/* A sequence id out of order is named as such (CD8012), not as a peer that
+ * is not MySQL (CD8001), which only the other protocol errors get. */
+static void sequence_out_of_order(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+
+	(void)state;
+	ok_attempt();
+	a = failed(CD_PROTOCOL_ERROR, CD_PH_AUTH, MS, 0);
+	a->seq_fault = 1;
+	a->seq_expected = 2;
+	a->seq_got = 5;
+	strcpy(a->message, "packets out of order: expected sequence id 2, "
+			   "got 5");
+	a = failed(CD_PROTOCOL_ERROR, CD_PH_QUERY, MS, 0);
+	a->seq_fault = 1;
+	a->seq_expected = 1;
+	a->seq_got = 3;
+	f = run("CD8012");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
+	assert_float_equal(ev(f, "expected", 0), 2, 1e-9);
+	assert_float_equal(ev(f, "got", 0), 5, 1e-9);
+	assert_int_equal(f->severity, CD_SEV_CRITICAL);
+	assert_null(run("CD8001"));
+
+	a = failed(CD_PROTOCOL_ERROR, CD_PH_GREETING, MS, 0);
+	strcpy(a->message, "not a MySQL server: it sent \"SSH-2.0\"");
+	f = run("CD8001");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	assert_non_null(strstr(f->evidence, "SSH-2.0"));
+	f = run("CD8012");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
+}
+
 static void ramp_threshold(void **state)
 {
 	struct cd_probe_input in = {&fx.cfg, &fx.res, &fx.facts, 1, 2};
@@ -344,6 +382,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(every_third, setup, teardown),
 		cmocka_unit_test_setup_teardown(idle_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(server_refusals, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(sequence_out_of_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(ramp_threshold, setup,
 						teardown),
