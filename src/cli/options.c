@@ -621,14 +621,16 @@ static int prompt_password(struct cli_opts *o, char *err, size_t errlen)
 			 "MYSQL_PWD or an option file)");
 		return CD_EXIT_USAGE;
 	}
-	fputs("Enter password: ", tty);
-	fflush(tty);
+	/* Echo off (dropping what was typed ahead) before the prompt: done
+	 * after it, the flush could eat a password typed at the prompt. */
 	echo_off = tcgetattr(fileno(tty), &old) == 0;
 	if (echo_off) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
 	}
+	fputs("Enter password: ", tty);
+	fflush(tty);
 	if (!fgets(buf, sizeof(buf), tty))
 		buf[0] = '\0';
 	if (echo_off)
