@@ -61,9 +61,10 @@ int cli_probe_configure(struct cli_opts *o, struct probe_config *cfg,
 /* 69 when no attempt reached the server, else by the worst finding. */
 int cli_probe_exit_status(const struct probe_result *r,
 			  const struct cd_findings *f);
-/* Runs the configured probe (a batch, or a ramp's levels), the second look
- * at silent targets and the rules. Returns 0, or an exit status with err
- * set. facts receives the host facts the rules used. */
+/* Measures the configured probe by the options' plan (probe_measure():
+ * a batch, or a ramp's levels, and the second look at silent targets),
+ * reads the host facts and applies the rules. Returns 0, or an exit status
+ * with err set. facts receives the host facts the rules used. */
 struct cd_host_facts;
 int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
 		      struct cd_host_facts *facts, struct probe_result *res,
@@ -78,7 +79,5 @@ void cli_probe_report_init(const struct cli_opts *o,
 			   const struct cd_findings *findings,
 			   const struct cd_host_facts *facts, int exit_status,
 			   struct rpt_probe *rp, struct rpt_opts *ro);
-/* Raises RLIMIT_NOFILE towards the hard limit for want connections. */
-void cli_raise_nofile(unsigned want);
 
 #endif /* CONNDOCTOR_CLI_CLI_H */
