@@ -205,7 +205,7 @@ int cmd_probe(int argc, char **argv)
 	char err[512], *key_pem = NULL;
 	int rc;
 
-	rc = cli_parse_probe(argc, argv, &o, err, sizeof(err));
+	rc = cli_parse(CLI_CMD_PROBE, argc, argv, &o, err, sizeof(err));
 	if (rc < 0) {
 		cli_opts_free(&o);
 		return CD_EXIT_OK;
