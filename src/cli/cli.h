@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/opttab.h"
 #include "probe/probe.h"
 
 #define CD_EXIT_OK	    0
@@ -35,21 +36,39 @@ struct cli_opts {
 	int no_second_look; /* no extra connection to silent targets */
 	enum probe_stop stop_after;
 	int resolve_once;
+
+	/* The audit (check, diagnose). */
+	unsigned only_mask; /* --only: slices to run, 0: all */
+	char *mysqld, *hosts_allow, *hosts_deny, *error_log;
+	double since_s, interval_s, dns_timeout_s;
+	int no_dns;
+	/* --port values of the command line, in order (check's census). */
+	uint16_t argv_ports[16];
+	unsigned nargv_ports;
+	/* Which options the command line gave (not files or environment). */
+	unsigned char given[CLI_O__COUNT];
 };
 
-/* Parses the probe's arguments (argv[0] is the command name), option files
- * and the environment into o. Returns 0, or CD_EXIT_USAGE with a one-line
- * reason in err, or -1 when --help was printed. The password's value in
- * argv is overwritten so /proc/PID/cmdline does not show it. */
-int cli_parse_probe(int argc, char **argv, struct cli_opts *o, char *err,
-		    size_t errlen);
+/* Parses cmd's arguments (argv[0] is the command's name), option files and
+ * the environment into o, by the option table (opttab.c). Returns 0, or
+ * CD_EXIT_USAGE with a one-line reason in err, or -1 when --help was
+ * printed. A password's value in argv is overwritten before any file is
+ * read, so /proc/PID/cmdline does not show it; no error quotes it. */
+int cli_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_opts *o,
+	      char *err, size_t errlen);
 void cli_opts_free(struct cli_opts *o);
-void cli_probe_usage(void);
 
 /* The commands; argv[0] is the command's name. */
 int cmd_probe(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
+
+/* The audit's context from the options (cmd_check.c; diagnose too): what
+ * to read and how; the ports, socket and server are the caller's. learned
+ * holds CHK_PATH_MAX bytes. ctx borrows o's strings. */
+struct chk_ctx;
+void cli_audit_ctx(const struct cli_opts *o, struct chk_ctx *ctx,
+		   char *learned);
 
 /* Shared by probe and diagnose (cmd_probe.c). */
 struct cd_findings;
@@ -61,9 +80,10 @@ int cli_probe_configure(struct cli_opts *o, struct probe_config *cfg,
 /* 69 when no attempt reached the server, else by the worst finding. */
 int cli_probe_exit_status(const struct probe_result *r,
 			  const struct cd_findings *f);
-/* Runs the configured probe (a batch, or a ramp's levels), the second look
- * at silent targets and the rules. Returns 0, or an exit status with err
- * set. facts receives the host facts the rules used. */
+/* Measures the configured probe by the options' plan (probe_measure():
+ * a batch, or a ramp's levels, and the second look at silent targets),
+ * reads the host facts and applies the rules. Returns 0, or an exit status
+ * with err set. facts receives the host facts the rules used. */
 struct cd_host_facts;
 int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
 		      struct cd_host_facts *facts, struct probe_result *res,
@@ -78,7 +98,5 @@ void cli_probe_report_init(const struct cli_opts *o,
 			   const struct cd_findings *findings,
 			   const struct cd_host_facts *facts, int exit_status,
 			   struct rpt_probe *rp, struct rpt_opts *ro);
-/* Raises RLIMIT_NOFILE towards the hard limit for want connections. */
-void cli_raise_nofile(unsigned want);
 
 #endif /* CONNDOCTOR_CLI_CLI_H */

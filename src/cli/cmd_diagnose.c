@@ -15,92 +15,6 @@
 #include "util/escape.h"
 #include "util/json.h"
 
-static void diagnose_usage(void)
-{
-	fputs("usage: conndoctor diagnose [PROBE OPTIONS] [--no-dns] "
-	      "[--interval S]\n"
-	      "\n"
-	      "Answers \"why can't my application connect?\": probes the "
-	      "server over TCP\n"
-	      "(and over the Unix socket when it is local), audits this host "
-	      "(kernel,\n"
-	      "sockets, TCP wrappers, resolver, firewall, fds) and the server "
-	      "(read-only),\n"
-	      "and prints the root cause first, with the measured evidence "
-	      "and the fix.\n"
-	      "\n"
-	      "Every `conndoctor probe` option works here (connection, load "
-	      "shape,\n"
-	      "--json); the default is 10 attempts per target, 2 at a time.\n"
-	      "      --no-dns       send no DNS queries while auditing\n"
-	      "      --interval S   sample counters twice, S apart\n"
-	      "      --error-log P  the server's error log (default: its "
-	      "log_error when\n"
-	      "                     readable here; \"journal\" for journald)\n"
-	      "      --mysqld P, --hosts-allow F, --hosts-deny F  as for "
-	      "check\n"
-	      "\n"
-	      "Exit status: 0 no problem, 1 warnings, 2 critical, 64 usage "
-	      "error,\n"
-	      "69 the server could not be reached at all.\n",
-	      stdout);
-}
-
-/* The value of "--name=V" or "--name V" at argv[*i] (advancing *i past
- * a separate value), or NULL when argv[*i] is another option. */
-static const char *value_of(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!argv[*i] || strncmp(argv[*i], name, n))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (!argv[*i][n] && *i + 1 < argc && argv[*i + 1])
-		return argv[++*i];
-	return NULL;
-}
-
-/* Takes diagnose's own options out of argv (in place); returns the new
- * argc or -1 with err set, -2 after --help. */
-static int own_options(int argc, char **argv, struct chk_ctx *ctx, char *err,
-		       size_t errlen)
-{
-	const char *v;
-	int i, n = 1;
-
-	for (i = 1; i < argc && argv[i]; i++) {
-		if (!strcmp(argv[i], "--no-dns")) {
-			ctx->resolve = 0;
-		} else if ((v = value_of(argc, argv, &i, "--interval"))) {
-			char *end;
-
-			ctx->interval_s = strtod(v, &end);
-			if (*end || !(ctx->interval_s > 0) ||
-			    ctx->interval_s > 3600) {
-				snprintf(err, errlen, "invalid --interval '%s'",
-					 v);
-				return -1;
-			}
-		} else if ((v = value_of(argc, argv, &i, "--error-log"))) {
-			ctx->error_log = v;
-		} else if ((v = value_of(argc, argv, &i, "--mysqld"))) {
-			ctx->mysqld_path = v;
-		} else if ((v = value_of(argc, argv, &i, "--hosts-allow"))) {
-			ctx->hosts_allow = v;
-		} else if ((v = value_of(argc, argv, &i, "--hosts-deny"))) {
-			ctx->hosts_deny = v;
-		} else if (!strcmp(argv[i], "--help")) {
-			diagnose_usage();
-			return -2;
-		} else {
-			argv[n++] = argv[i];
-		}
-	}
-	argv[n] = NULL;
-	return n;
-}
-
 static int is_local(const char *host)
 {
 	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||
@@ -254,26 +168,14 @@ int cmd_diagnose(int argc, char **argv)
 	int rc, check_rc;
 	enum cd_severity worst;
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.learned_error_log = learned;
-	ctx.procroot = "/proc";
-	ctx.etcroot = "/etc";
-	ctx.resolve = 1;
-	ctx.dns_timeout_s = 3;
-	argc = own_options(argc, argv, &ctx, err, sizeof(err));
-	if (argc == -2)
-		return CD_EXIT_OK;
-	if (argc < 0) {
-		fprintf(stderr, "conndoctor diagnose: %s\n", err);
-		return CD_EXIT_USAGE;
-	}
-	rc = cli_parse_probe(argc, argv, &o, err, sizeof(err));
+	rc = cli_parse(CLI_CMD_DIAGNOSE, argc, argv, &o, err, sizeof(err));
 	if (rc) {
 		if (rc > 0)
 			fprintf(stderr, "conndoctor diagnose: %s\n", err);
 		cli_opts_free(&o);
 		return rc < 0 ? CD_EXIT_OK : rc;
 	}
+	cli_audit_ctx(&o, &ctx, learned);
 	/* A local server is probed over TCP and its socket side by side. */
 	if (!o.protocol && is_local(o.host ? o.host : "localhost")) {
 		o.compare = 1;

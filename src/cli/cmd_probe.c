@@ -1,19 +1,19 @@
 /* cmd_probe.c - `conndoctor probe`: turns options into an engine
- * configuration, runs the batches (one, or a ramp's levels), takes a second
- * look at silent targets, applies the rules, renders, and sets the exit
- * status. */
+ * configuration and a plan, has the engine measure (probe/run.c: the
+ * batches or a ramp's levels, the second look), reads the host facts,
+ * applies the rules, renders, and sets the exit status. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "check/facts.h"
 #include "cli/cli.h"
 #include "findings/findings.h"
+#include "probe/run.h"
 #include "report/report.h"
 #include "util/fileio.h"
 
@@ -24,20 +24,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	probe_interrupt();
-}
-
-/* Enough descriptors for the concurrency asked for, if the hard limit
- * allows; the probe reports fd_exhausted otherwise. */
-void cli_raise_nofile(unsigned want)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return;
-	if (rl.rlim_cur >= (rlim_t)want + 64)
-		return;
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 int cli_probe_configure(struct cli_opts *o, struct probe_config *cfg,
@@ -151,81 +137,35 @@ int cli_probe_exit_status(const struct probe_result *r,
 					 : CD_EXIT_OK;
 }
 
-/* Targets that accepted but never greeted get one extra connection that
- * speaks first: a peer that answers is not a MySQL server (an HTTP port),
- * and its silent attempts become protocol errors quoting that answer. */
-static void second_look(const struct probe_config *cfg,
-			struct probe_result *res)
-{
-	unsigned t;
-	size_t i;
-
-	for (t = 0; t < cfg->ntargets; t++) {
-		char answer[96];
-		int silent = 0;
-
-		for (i = 0; i < res->nattempts; i++)
-			silent +=
-				res->attempts[i].target == t &&
-				res->attempts[i].outcome == CD_GREETING_TIMEOUT;
-		if (!silent || res->interrupted ||
-		    !probe_sniff(&cfg->targets[t], 3.0, answer, sizeof(answer)))
-			continue;
-		for (i = 0; i < res->nattempts; i++) {
-			struct cd_attempt *a = &res->attempts[i];
-
-			if (a->target != t || a->outcome != CD_GREETING_TIMEOUT)
-				continue;
-			a->outcome = CD_PROTOCOL_ERROR;
-			snprintf(a->message, sizeof(a->message),
-				 "not a MySQL server: it waits for the client "
-				 "and answers a request with \"%.60s\"",
-				 answer);
-		}
-	}
-}
-
 int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
 		      struct cd_host_facts *facts, struct probe_result *res,
 		      struct cd_findings *findings, char *err, size_t errlen)
 {
 	struct cd_probe_input in;
-	unsigned rep, level;
-	int rc = 0;
+	struct probe_plan plan;
+	int rc;
 
-	cli_raise_nofile(o->ramp ? o->ramp_to : cfg->concurrency);
+	probe_plan_init(&plan);
+	plan.ramp = o->ramp;
+	plan.ramp_from = o->ramp_from;
+	plan.ramp_to = o->ramp_to;
+	plan.ramp_step = o->ramp_step;
+	plan.repeat = o->ramp ? o->repeat : 1;
+	plan.level_count = o->count_set ? o->count : 0;
+	plan.second_look = !o->no_second_look;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	chk_host_facts_read(facts, "/proc", "/etc/resolv.conf",
 			    getenv("RES_OPTIONS"));
-	if (o->ramp) {
-		for (rep = 0; rep < o->repeat && !res->interrupted && !rc;
-		     rep++)
-			for (level = o->ramp_from;
-			     level <= o->ramp_to && !res->interrupted && !rc;
-			     level += o->ramp_step) {
-				cfg->concurrency = level;
-				cfg->count =
-					(o->count_set ? o->count
-						      : 4 * (uint64_t)level) *
-					cfg->ntargets;
-				rc = probe_run(cfg, (uint16_t)level,
-					       (uint16_t)rep, res, err, errlen);
-			}
-	} else {
-		rc = probe_run(cfg, (uint16_t)cfg->concurrency, 0, res, err,
-			       errlen);
-	}
+	rc = probe_measure(cfg, &plan, res, err, errlen);
 	if (rc)
 		return rc == -2 ? CD_EXIT_USAGE : CD_EXIT_UNAVAILABLE;
-	if (!o->no_second_look)
-		second_look(cfg, res);
 	in.cfg = cfg;
 	in.res = res;
 	in.facts = facts;
-	in.ramp = o->ramp;
-	in.repeats = o->ramp ? o->repeat : 1;
+	in.ramp = plan.ramp;
+	in.repeats = plan.repeat;
 	if (cd_rules_probe(&in, findings)) {
 		snprintf(err, errlen, "out of memory");
 		return CD_EXIT_UNAVAILABLE;
@@ -265,7 +205,7 @@ int cmd_probe(int argc, char **argv)
 	char err[512], *key_pem = NULL;
 	int rc;
 
-	rc = cli_parse_probe(argc, argv, &o, err, sizeof(err));
+	rc = cli_parse(CLI_CMD_PROBE, argc, argv, &o, err, sizeof(err));
 	if (rc < 0) {
 		cli_opts_free(&o);
 		return CD_EXIT_OK;

@@ -7,9 +7,12 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_DEPTH 10
 #define MAX_LINE  4096
@@ -101,6 +104,52 @@ static int unquote(char *v)
 static int read_file(struct reader *r, const char *path, int must_exist,
 		     int depth);
 
+/* What a file that is not one is, for the message. */
+static const char *file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISBLK(m))
+		return "a block device";
+	return NULL;
+}
+
+/* Opens an option file without waiting on it: a FIFO (which would block
+ * until someone writes, with a password still in argv), a directory or a
+ * socket is refused; a regular file or a character device (/dev/null)
+ * is read. NULL with errno set, or with *kind set for a refusal. */
+static FILE *open_option_file(const char *path, const char **kind)
+{
+	struct stat st;
+	FILE *fp;
+	int fd, flags;
+
+	*kind = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	*kind = file_kind(st.st_mode);
+	if (*kind)
+		goto fail;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		goto fail;
+	fp = fdopen(fd, "r");
+	if (fp)
+		return fp;
+fail:
+	flags = errno;
+	close(fd);
+	errno = flags;
+	return NULL;
+}
+
 /* An include's path; a relative one is taken from the including file's
  * folder, so a configuration tree can be moved as a whole. */
 static void include_path(char *out, size_t len, const char *from,
@@ -177,6 +226,7 @@ static int read_file(struct reader *r, const char *path, int must_exist,
 {
 	char buf[MAX_LINE];
 	FILE *fp;
+	const char *kind;
 	unsigned line = 0;
 	int in_group = 0, rc = 0;
 
@@ -185,7 +235,23 @@ static int read_file(struct reader *r, const char *path, int must_exist,
 			 path);
 		return -1;
 	}
-	fp = fopen(path, "re");
+	fp = open_option_file(path, &kind);
+	if (!fp && kind && !must_exist) {
+		/* A default location (~/.my.cnf) holding something else:
+		 * skip it, as an unreadable one, but say so. */
+		fprintf(stderr,
+			"conndoctor: warning: skipping %s: not a regular file "
+			"(%s)\n",
+			path, kind);
+		return 1;
+	}
+	if (!fp && kind) {
+		snprintf(r->errbuf, r->errlen,
+			 "%s: not a regular file (%s): refused as an option "
+			 "file",
+			 path, kind);
+		return -1;
+	}
 	if (!fp) {
 		if (errno == ENOENT && !must_exist)
 			return 1;

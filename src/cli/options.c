@@ -1,13 +1,12 @@
-/* options.c - the probe's options: one table serves the command line and
- * the option files ([client], [client-server], [client-mariadb],
- * [conndoctor]); the environment (MYSQL_HOST, MYSQL_TCP_PORT,
- * MYSQL_UNIX_PORT, MYSQL_PWD) sits between the files and the command line,
- * as with the mysql client. */
+/* options.c - the command line of probe, diagnose and check, parsed by the
+ * option table (opttab.c). Option files ([client], [client-server],
+ * [client-mariadb], [conndoctor]) come first, the environment (MYSQL_HOST,
+ * MYSQL_TCP_PORT, MYSQL_UNIX_PORT, MYSQL_PWD) next and the command line
+ * last, as with the mysql client. A password in argv is wiped before any
+ * file is read. */
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <getopt.h>
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,210 +18,25 @@
 
 #include "cli/optfile.h"
 
-#define MAX_COUNT	1000000u
-#define MAX_CONCURRENCY 20000u
-#define MAX_SECONDS	86400.0
+#define MAX_RAMP_LEVELS 64
 
-enum opt_id {
-	O_HOST = 'h',
-	O_PORT = 'P',
-	O_USER = 'u',
-	O_PASSWORD = 'p',
-	O_SOCKET = 'S',
-	O_DATABASE = 'D',
-	O_COUNT = 'n',
-	O_CONCURRENCY = 'c',
-	O_VERBOSE = 'v',
-	O_IPV4 = '4',
-	O_IPV6 = '6',
-	O_PROTOCOL = 256,
-	O_SSL_MODE,
-	O_SSL_CA,
-	O_SSL,
-	O_SKIP_SSL,
-	O_SERVER_KEY,
-	O_GET_SERVER_KEY,
-	O_CONNECT_TIMEOUT,
-	O_READ_TIMEOUT,
-	O_TIMEOUT,
-	O_RATE,
-	O_DURATION,
-	O_RAMP,
-	O_REPEAT,
-	O_IDLE,
-	O_QUERY,
-	O_PING,
-	O_COMPARE,
-	O_ADDRESS,
-	O_STOP_AFTER,
-	O_NO_SECOND_LOOK,
-	O_JSON,
-	O_COLOR,
-	O_NO_COLOR,
-	O_RESOLVE_ONCE,
-	O_DEFAULTS_FILE,
-	O_DEFAULTS_EXTRA_FILE,
-	O_NO_DEFAULTS,
-	O_HELP
+/* Where a value came from: files and the environment are applied before
+ * the command line, and only the command line counts as "given". */
+enum source { SRC_FILE, SRC_ENV, SRC_ARGV };
+
+/* One option of the command line, in order. */
+struct token {
+	const struct cli_optdef *d;
+	const char *value; /* in argv, or secret (a copy); NULL: none */
+	char *secret;	   /* owned copy of a wiped password */
 };
 
-/* Which options an option file's [client] groups may set: the connection
- * ones. [conndoctor] may set any but the file selectors. */
-struct opt_def {
-	const char *name;
-	int has_arg;
-	enum opt_id id;
-	int client_group;
+/* A parsed value. */
+union value {
+	unsigned long long u;
+	double d;
+	size_t choice;
 };
-
-static const struct opt_def opts[] = {
-	{"host", required_argument, O_HOST, 1},
-	{"port", required_argument, O_PORT, 1},
-	{"user", required_argument, O_USER, 1},
-	{"password", optional_argument, O_PASSWORD, 1},
-	{"socket", required_argument, O_SOCKET, 1},
-	{"database", required_argument, O_DATABASE, 1},
-	{"protocol", required_argument, O_PROTOCOL, 1},
-	{"ssl-mode", required_argument, O_SSL_MODE, 1},
-	{"ssl-ca", required_argument, O_SSL_CA, 1},
-	{"ssl", no_argument, O_SSL, 1},
-	{"skip-ssl", no_argument, O_SKIP_SSL, 1},
-	{"server-public-key-path", required_argument, O_SERVER_KEY, 1},
-	{"get-server-public-key", no_argument, O_GET_SERVER_KEY, 1},
-	{"connect-timeout", required_argument, O_CONNECT_TIMEOUT, 1},
-	{"read-timeout", required_argument, O_READ_TIMEOUT, 0},
-	{"timeout", required_argument, O_TIMEOUT, 0},
-	{"count", required_argument, O_COUNT, 0},
-	{"concurrency", required_argument, O_CONCURRENCY, 0},
-	{"rate", required_argument, O_RATE, 0},
-	{"duration", required_argument, O_DURATION, 0},
-	{"ramp", required_argument, O_RAMP, 0},
-	{"repeat", required_argument, O_REPEAT, 0},
-	{"idle", required_argument, O_IDLE, 0},
-	{"query", required_argument, O_QUERY, 0},
-	{"ping", no_argument, O_PING, 0},
-	{"compare", no_argument, O_COMPARE, 0},
-	{"address", required_argument, O_ADDRESS, 0},
-	{"stop-after", required_argument, O_STOP_AFTER, 0},
-	{"no-second-look", no_argument, O_NO_SECOND_LOOK, 0},
-	{"json", no_argument, O_JSON, 0},
-	{"color", no_argument, O_COLOR, 0},
-	{"no-color", no_argument, O_NO_COLOR, 0},
-	{"resolve-once", no_argument, O_RESOLVE_ONCE, 0},
-	{"verbose", no_argument, O_VERBOSE, 0},
-	{"defaults-file", required_argument, O_DEFAULTS_FILE, -1},
-	{"defaults-extra-file", required_argument, O_DEFAULTS_EXTRA_FILE, -1},
-	{"no-defaults", no_argument, O_NO_DEFAULTS, -1},
-	{"help", no_argument, O_HELP, -1},
-};
-
-#define NOPTS (sizeof(opts) / sizeof(opts[0]))
-
-void cli_probe_usage(void)
-{
-	fputs("usage: conndoctor probe [OPTIONS]\n"
-	      "\n"
-	      "Opens connections to a MySQL or MariaDB server the way an "
-	      "application does,\n"
-	      "times every phase (resolve, connect, greeting, tls, auth, "
-	      "query, close),\n"
-	      "classifies every failure and names the pattern behind it.\n"
-	      "\n"
-	      "Connection (as the mysql client; also read from option files):\n"
-	      "  -h, --host=NAME          server host (default localhost: the "
-	      "Unix socket)\n"
-	      "  -P, --port=N             TCP port (default 3306)\n"
-	      "  -u, --user=NAME          user (default: the login name)\n"
-	      "  -p, --password[=PW]      password; without a value, prompt on "
-	      "the tty.\n"
-	      "                           Prefer MYSQL_PWD or an option file: "
-	      "a value on\n"
-	      "                           the command line is wiped from argv "
-	      "at start\n"
-	      "  -S, --socket=PATH        Unix socket (default "
-	      "/run/mysqld/mysqld.sock)\n"
-	      "  -D, --database=NAME      schema to log in to\n"
-	      "      --protocol=tcp|socket  force the transport\n"
-	      "      --ssl-mode=MODE      DISABLED, PREFERRED (default), "
-	      "REQUIRED,\n"
-	      "                           VERIFY_CA, VERIFY_IDENTITY; --ssl = "
-	      "REQUIRED,\n"
-	      "                           --skip-ssl = DISABLED\n"
-	      "      --ssl-ca=FILE        CA certificates for "
-	      "VERIFY_CA/VERIFY_IDENTITY\n"
-	      "      --server-public-key-path=FILE  RSA key for "
-	      "caching_sha2_password\n"
-	      "      --get-server-public-key        ask the server for that "
-	      "key\n"
-	      "      --connect-timeout=S  TCP connect and greeting timeout, "
-	      "each (10)\n"
-	      "      --read-timeout=S     login and query timeout (10 and 30)\n"
-	      "      --timeout=PHASE=S    one phase's timeout: resolve, "
-	      "connect,\n"
-	      "                           greeting, tls, auth, query, close\n"
-	      "      --defaults-file=F    read only this option file\n"
-	      "      --defaults-extra-file=F  read this file after the global "
-	      "ones\n"
-	      "      --no-defaults        read no option file\n"
-	      "\n"
-	      "Load shape (polite by default: 10 attempts, one at a time):\n"
-	      "  -n, --count=N            attempts per target (per level with "
-	      "--ramp;\n"
-	      "                           max 1000000)\n"
-	      "  -c, --concurrency=N      attempts in flight at once (max "
-	      "20000)\n"
-	      "      --rate=R             start at most R attempts per second\n"
-	      "      --duration=S         stop starting attempts after S "
-	      "seconds\n"
-	      "      --ramp=FROM:TO:STEP  raise concurrency step by step; "
-	      "report the\n"
-	      "                           level where failures or latency "
-	      "begin\n"
-	      "      --repeat=N           run the ramp N times (default 2) to "
-	      "see\n"
-	      "                           whether that threshold is stable\n"
-	      "      --idle=S             hold each logged-in connection idle "
-	      "S seconds\n"
-	      "                           before its query (finds idle cuts)\n"
-	      "      --query=SQL          the query (default SELECT 1)\n"
-	      "      --ping               COM_PING instead of a query\n"
-	      "      --stop-after=connect|greeting  stop before login (counts "
-	      "against\n"
-	      "                           the server's max_connect_errors)\n"
-	      "      --no-second-look     when a TCP target accepts but never "
-	      "greets,\n"
-	      "                           do not open one more connection "
-	      "that sends\n"
-	      "                           an HTTP request to tell what it "
-	      "is\n"
-	      "\n"
-	      "Targets:\n"
-	      "      --compare            probe TCP and the Unix socket side "
-	      "by side\n"
-	      "  -4, -6                   only IPv4 / IPv6 addresses of the "
-	      "host\n"
-	      "      --address=IP         only this one of the host's "
-	      "addresses\n"
-	      "      --resolve-once       resolve the host once, not per "
-	      "attempt\n"
-	      "\n"
-	      "Output:\n"
-	      "      --json               one JSON document (docs/json.md)\n"
-	      "  -v, --verbose            one line per attempt\n"
-	      "      --color, --no-color  force colour on or off (default: on "
-	      "a tty)\n"
-	      "\n"
-	      "Option files: /etc/my.cnf, /etc/mysql/my.cnf, ~/.my.cnf, groups "
-	      "[client],\n"
-	      "[client-server], [client-mariadb] and [conndoctor]. "
-	      "Environment:\n"
-	      "MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_UNIX_PORT, MYSQL_PWD.\n"
-	      "\n"
-	      "Exit status: 0 healthy, 1 warnings, 2 critical findings, 64 "
-	      "usage error,\n"
-	      "69 target unavailable (no attempt reached the server).\n",
-	      stdout);
-}
 
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
 						      const char *fmt, ...)
@@ -235,7 +49,35 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
 	return CD_EXIT_USAGE;
 }
 
-/* "10", "2.5", "250ms", "2m" to seconds; -1 when malformed. */
+/* "--name" or "-4", for messages. */
+static const char *shown_name(const struct cli_optdef *d, char *buf, size_t len)
+{
+	if (d->name)
+		snprintf(buf, len, "--%s", d->name);
+	else
+		snprintf(buf, len, "-%c", d->short_name);
+	return buf;
+}
+
+/* A value out of a row's range or form: the message names the range. */
+static int bad_value(const struct cli_optdef *d, const char *v, char *err,
+		     size_t errlen)
+{
+	char name[64], range[96];
+
+	shown_name(d, name, sizeof(name));
+	if (d->flags & CLI_OF_SECRET)
+		return fail(err, errlen, "invalid %s", name);
+	if (d->arg == CLI_ARG_UINT || d->arg == CLI_ARG_REAL ||
+	    d->arg == CLI_ARG_SECONDS) {
+		cli_opt_range(d, range, sizeof(range));
+		return fail(err, errlen, "invalid %s '%s' (%s)", name, v,
+			    range);
+	}
+	return fail(err, errlen, "invalid %s '%s'", name, v);
+}
+
+/* "10", "2.5", "250ms", "2m", "10s" to seconds; -1 when malformed. */
 static double parse_seconds(const char *s)
 {
 	char *end;
@@ -251,7 +93,7 @@ static double parse_seconds(const char *s)
 		v *= 60;
 	else if (*end && strcmp(end, "s"))
 		return -1;
-	return v > MAX_SECONDS ? -1 : v;
+	return v;
 }
 
 static int parse_uint(const char *s, unsigned long long max,
@@ -260,7 +102,7 @@ static int parse_uint(const char *s, unsigned long long max,
 	char *end;
 	unsigned long long v;
 
-	if (!s || *s == '-' || *s == '\0')
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -268,6 +110,49 @@ static int parse_uint(const char *s, unsigned long long max,
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int in_range(const struct cli_optdef *d, double v)
+{
+	return v >= d->min && v <= d->max;
+}
+
+/* Checks a value against its row's kind and range. */
+static int parse_value(const struct cli_optdef *d, const char *v,
+		       union value *out, char *err, size_t errlen)
+{
+	char *end;
+	const char *c;
+	size_t i;
+
+	switch (d->arg) {
+	case CLI_ARG_UINT:
+		if (parse_uint(v, (unsigned long long)d->max, &out->u) ||
+		    !in_range(d, (double)out->u))
+			return bad_value(d, v, err, errlen);
+		return 0;
+	case CLI_ARG_REAL:
+		errno = 0;
+		out->d = strtod(v, &end);
+		if (end == v || *end || errno || !isfinite(out->d) ||
+		    !in_range(d, out->d))
+			return bad_value(d, v, err, errlen);
+		return 0;
+	case CLI_ARG_SECONDS:
+		out->d = parse_seconds(v);
+		if (!in_range(d, out->d))
+			return bad_value(d, v, err, errlen);
+		return 0;
+	case CLI_ARG_CHOICE:
+		for (i = 0; (c = d->choice(i)); i++)
+			if (!strcasecmp(v, c)) {
+				out->choice = i;
+				return 0;
+			}
+		return bad_value(d, v, err, errlen);
+	default:
+		return 0;
+	}
 }
 
 static void set_str(char **dst, const char *v)
@@ -290,227 +175,253 @@ static enum cd_phase phase_by_name(const char *s, size_t len, int *ok)
 	return CD_PH_RESOLVE;
 }
 
-/* Applies one option with its value (NULL when none). */
-static int apply(struct cli_opts *o, enum opt_id id, const char *name,
-		 const char *v, char *err, size_t errlen)
+/* --timeout PHASE=S */
+static int apply_timeout(struct cli_opts *o, const struct cli_optdef *d,
+			 const char *v, char *err, size_t errlen)
 {
-	unsigned long long u;
-	double d;
+	const char *eq = strchr(v, '=');
+	enum cd_phase p = CD_PH_RESOLVE;
+	char range[96];
+	double s;
+	int ok = 0;
 
-	switch (id) {
-	case O_HOST:
-		set_str(&o->host, v);
-		return 0;
-	case O_PORT:
-		if (parse_uint(v, 65535, &u) || u == 0)
-			return fail(err, errlen, "invalid port '%s'", v);
-		o->port = (unsigned)u;
-		o->port_set = 1;
-		return 0;
-	case O_USER:
-		set_str(&o->user, v);
-		return 0;
-	case O_PASSWORD:
-		if (!v) {
-			o->prompt_password = 1;
-			return 0;
-		}
-		o->prompt_password = 0;
-		set_str(&o->password, v);
-		return 0;
-	case O_SOCKET:
-		set_str(&o->socket, v);
-		return 0;
-	case O_DATABASE:
-		set_str(&o->database, v);
-		return 0;
-	case O_PROTOCOL:
-		if (!strcasecmp(v, "tcp"))
-			o->protocol = CD_TCP + 1;
-		else if (!strcasecmp(v, "socket"))
-			o->protocol = CD_SOCKET + 1;
-		else
-			return fail(err, errlen,
-				    "invalid --protocol '%s' (tcp or socket)",
-				    v);
-		return 0;
-	case O_SSL_MODE: {
-		static const char *const modes[] = {"DISABLED", "PREFERRED",
-						    "REQUIRED", "VERIFY_CA",
-						    "VERIFY_IDENTITY"};
-		size_t m;
+	if (eq)
+		p = phase_by_name(v, (size_t)(eq - v), &ok);
+	if (!ok || p == CD_PH_IDLE)
+		return fail(err, errlen,
+			    "invalid --timeout '%s' (PHASE=SECONDS)", v);
+	s = parse_seconds(eq + 1);
+	if (!in_range(d, s)) {
+		cli_opt_range(d, range, sizeof(range));
+		return fail(err, errlen, "invalid --timeout '%s' (%s seconds)",
+			    v, range);
+	}
+	o->timeout_s[p] = s;
+	return 0;
+}
 
-		for (m = 0; m < 5; m++)
-			if (!strcasecmp(v, modes[m])) {
-				o->ssl_mode = (enum probe_ssl_mode)m;
-				return 0;
+/* --ramp FROM:TO:STEP, each in the row's range, at most 64 levels. */
+static int apply_ramp(struct cli_opts *o, const struct cli_optdef *d,
+		      const char *v, char *err, size_t errlen)
+{
+	unsigned long long a = 0, b = 0, s = 0;
+	unsigned long long max = (unsigned long long)d->max;
+	char part[3][24];
+
+	if (sscanf(v, "%23[0-9]:%23[0-9]:%23[0-9]", part[0], part[1],
+		   part[2]) != 3 ||
+	    strlen(part[0]) + strlen(part[1]) + strlen(part[2]) + 2 !=
+		    strlen(v) ||
+	    parse_uint(part[0], max, &a) || parse_uint(part[1], max, &b) ||
+	    parse_uint(part[2], max, &s) || a < (unsigned long long)d->min ||
+	    !s || b < a || (b - a) / s >= MAX_RAMP_LEVELS)
+		return fail(err, errlen,
+			    "invalid --ramp '%s' (FROM:TO:STEP, each %.15g to "
+			    "%.15g, at most %d levels)",
+			    v, d->min, d->max, MAX_RAMP_LEVELS);
+	o->ramp = 1;
+	o->ramp_from = (unsigned)a;
+	o->ramp_to = (unsigned)b;
+	o->ramp_step = (unsigned)s;
+	return 0;
+}
+
+/* --only a,b: slice names (the row's choices) to a mask. */
+static int apply_only(struct cli_opts *o, const struct cli_optdef *d,
+		      const char *list, char *err, size_t errlen)
+{
+	unsigned mask = 0;
+	const char *p = list, *c;
+	size_t i;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int found = 0;
+
+		for (i = 0; (c = d->choice(i)); i++)
+			if (strlen(c) == len && !strncmp(c, p, len)) {
+				mask |= 1u << i;
+				found = 1;
 			}
-		return fail(err, errlen, "invalid --ssl-mode '%s'", v);
+		if (!found)
+			return fail(err, errlen,
+				    "unknown slice '%.*s' in --only", (int)len,
+				    p);
+		p += len;
+		if (*p)
+			p++;
 	}
-	case O_SSL:
+	if (!mask)
+		return fail(err, errlen, "--only needs slice names");
+	o->only_mask = mask;
+	return 0;
+}
+
+/* Applies one option with its value (NULL when none). */
+static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
+		 enum source src, char *err, size_t errlen)
+{
+	union value x = {0};
+	int rc;
+
+	if (d->arg != CLI_ARG_NONE && d->arg != CLI_ARG_OPTIONAL && !v)
+		return fail(err, errlen, "option '%s' needs a value", d->name);
+	rc = parse_value(d, v, &x, err, errlen);
+	if (rc)
+		return rc;
+	if (src == SRC_ARGV)
+		o->given[d->id] = 1;
+	switch (d->id) {
+	case CLI_O_HOST:
+		set_str(&o->host, v);
+		break;
+	case CLI_O_PORT:
+		o->port = (unsigned)x.u;
+		o->port_set = 1;
+		if ((d->flags & CLI_OF_REPEAT) && src == SRC_ARGV &&
+		    o->nargv_ports < sizeof(o->argv_ports) / 2)
+			o->argv_ports[o->nargv_ports++] = (uint16_t)x.u;
+		break;
+	case CLI_O_USER:
+		set_str(&o->user, v);
+		break;
+	case CLI_O_PASSWORD:
+		o->prompt_password = !v;
+		if (v)
+			set_str(&o->password, v);
+		break;
+	case CLI_O_SOCKET:
+		set_str(&o->socket, v);
+		break;
+	case CLI_O_DATABASE:
+		set_str(&o->database, v);
+		break;
+	case CLI_O_PROTOCOL:
+		o->protocol = x.choice == 0 ? CD_TCP + 1 : CD_SOCKET + 1;
+		break;
+	case CLI_O_SSL_MODE:
+		o->ssl_mode = (enum probe_ssl_mode)x.choice;
+		break;
+	case CLI_O_SSL:
 		o->ssl_mode = PROBE_SSL_REQUIRED;
-		return 0;
-	case O_SKIP_SSL:
+		break;
+	case CLI_O_SKIP_SSL:
 		o->ssl_mode = PROBE_SSL_DISABLED;
-		return 0;
-	case O_SSL_CA:
+		break;
+	case CLI_O_SSL_CA:
 		set_str(&o->ssl_ca, v);
-		return 0;
-	case O_SERVER_KEY:
+		break;
+	case CLI_O_SERVER_KEY:
 		set_str(&o->server_key_path, v);
-		return 0;
-	case O_GET_SERVER_KEY:
+		break;
+	case CLI_O_GET_SERVER_KEY:
 		o->get_server_public_key = 1;
-		return 0;
-	case O_CONNECT_TIMEOUT:
-		d = parse_seconds(v);
-		if (d <= 0)
-			return fail(err, errlen,
-				    "invalid --connect-timeout '%s'", v);
-		o->timeout_s[CD_PH_CONNECT] = o->timeout_s[CD_PH_GREETING] = d;
-		return 0;
-	case O_READ_TIMEOUT:
-		d = parse_seconds(v);
-		if (d <= 0)
-			return fail(err, errlen, "invalid --read-timeout '%s'",
-				    v);
-		o->timeout_s[CD_PH_AUTH] = o->timeout_s[CD_PH_QUERY] = d;
-		return 0;
-	case O_TIMEOUT: {
-		const char *eq = strchr(v, '=');
-		enum cd_phase p;
-		int ok = 0;
-
-		if (eq)
-			p = phase_by_name(v, (size_t)(eq - v), &ok);
-		if (!ok || p == CD_PH_IDLE)
-			return fail(err, errlen,
-				    "invalid --timeout '%s' (PHASE=SECONDS)",
-				    v);
-		d = parse_seconds(eq + 1);
-		if (d <= 0)
-			return fail(err, errlen, "invalid --timeout '%s'%s", v,
-				    "");
-		o->timeout_s[p] = d;
-		return 0;
-	}
-	case O_COUNT:
-		if (parse_uint(v, MAX_COUNT, &u) || u == 0)
-			return fail(err, errlen,
-				    "invalid --count '%s' (1 to 1000000)%s", v,
-				    "");
-		o->count = u;
+		break;
+	case CLI_O_CONNECT_TIMEOUT:
+		o->timeout_s[CD_PH_CONNECT] = o->timeout_s[CD_PH_GREETING] =
+			x.d;
+		break;
+	case CLI_O_READ_TIMEOUT:
+		o->timeout_s[CD_PH_AUTH] = o->timeout_s[CD_PH_QUERY] = x.d;
+		break;
+	case CLI_O_TIMEOUT:
+		return apply_timeout(o, d, v, err, errlen);
+	case CLI_O_COUNT:
+		o->count = x.u;
 		o->count_set = 1;
-		return 0;
-	case O_CONCURRENCY:
-		if (parse_uint(v, MAX_CONCURRENCY, &u) || u == 0)
-			return fail(err, errlen,
-				    "invalid --concurrency '%s' (1 to 20000)",
-				    v);
-		o->concurrency = (unsigned)u;
-		return 0;
-	case O_RATE:
-		d = parse_seconds(v);
-		if (d <= 0)
-			return fail(err, errlen, "invalid --rate '%s'", v);
-		o->rate = d;
-		return 0;
-	case O_DURATION:
-		d = parse_seconds(v);
-		if (d <= 0)
-			return fail(err, errlen, "invalid --duration '%s'%s", v,
-				    "");
-		o->duration_s = d;
-		return 0;
-	case O_IDLE:
-		d = parse_seconds(v);
-		if (d <= 0)
-			return fail(err, errlen, "invalid --idle '%s'", v);
-		o->idle_s = d;
-		return 0;
-	case O_RAMP: {
-		unsigned long long a = 0, b = 0, s = 0;
-		char part[3][24];
-
-		if (sscanf(v, "%23[0-9]:%23[0-9]:%23[0-9]", part[0], part[1],
-			   part[2]) != 3 ||
-		    strlen(part[0]) + strlen(part[1]) + strlen(part[2]) + 2 !=
-			    strlen(v) ||
-		    parse_uint(part[0], MAX_CONCURRENCY, &a) ||
-		    parse_uint(part[1], MAX_CONCURRENCY, &b) ||
-		    parse_uint(part[2], MAX_CONCURRENCY, &s) || !a || !s ||
-		    b < a || (b - a) / s >= 64)
-			return fail(
-				err, errlen,
-				"invalid --ramp '%s' (FROM:TO:STEP, at most "
-				"64 levels)",
-				v);
-		o->ramp = 1;
-		o->ramp_from = (unsigned)a;
-		o->ramp_to = (unsigned)b;
-		o->ramp_step = (unsigned)s;
-		return 0;
-	}
-	case O_REPEAT:
-		if (parse_uint(v, 12, &u) || u == 0)
-			return fail(err, errlen, "invalid --repeat '%s' (1-12)",
-				    v);
-		o->repeat = (unsigned)u;
-		return 0;
-	case O_QUERY:
+		break;
+	case CLI_O_CONCURRENCY:
+		o->concurrency = (unsigned)x.u;
+		break;
+	case CLI_O_RATE:
+		o->rate = x.d;
+		break;
+	case CLI_O_DURATION:
+		o->duration_s = x.d;
+		break;
+	case CLI_O_RAMP:
+		return apply_ramp(o, d, v, err, errlen);
+	case CLI_O_REPEAT:
+		o->repeat = (unsigned)x.u;
+		break;
+	case CLI_O_IDLE:
+		o->idle_s = x.d;
+		break;
+	case CLI_O_QUERY:
 		set_str(&o->query, v);
-		return 0;
-	case O_PING:
+		break;
+	case CLI_O_PING:
 		o->ping = 1;
-		return 0;
-	case O_COMPARE:
-		o->compare = 1;
-		return 0;
-	case O_ADDRESS:
-		set_str(&o->address, v);
-		return 0;
-	case O_NO_SECOND_LOOK:
+		break;
+	case CLI_O_STOP_AFTER:
+		o->stop_after = x.choice == 0 ? PROBE_STOP_CONNECT
+					      : PROBE_STOP_GREETING;
+		break;
+	case CLI_O_NO_SECOND_LOOK:
 		o->no_second_look = 1;
-		return 0;
-	case O_STOP_AFTER:
-		if (!strcmp(v, "connect"))
-			o->stop_after = PROBE_STOP_CONNECT;
-		else if (!strcmp(v, "greeting"))
-			o->stop_after = PROBE_STOP_GREETING;
-		else
-			return fail(err, errlen,
-				    "invalid --stop-after '%s' (connect or "
-				    "greeting)",
-				    v);
-		return 0;
-	case O_JSON:
-		o->json = 1;
-		return 0;
-	case O_COLOR:
-		o->color = 1;
-		return 0;
-	case O_NO_COLOR:
-		o->color = 0;
-		return 0;
-	case O_RESOLVE_ONCE:
-		o->resolve_once = 1;
-		return 0;
-	case O_VERBOSE:
-		o->verbose = 1;
-		return 0;
-	case O_IPV4:
+		break;
+	case CLI_O_COMPARE:
+		o->compare = 1;
+		break;
+	case CLI_O_IPV4:
 		o->family = 4;
-		return 0;
-	case O_IPV6:
+		break;
+	case CLI_O_IPV6:
 		o->family = 6;
-		return 0;
-	default:
-		return fail(err, errlen, "option --%s is not valid here", name);
+		break;
+	case CLI_O_ADDRESS:
+		set_str(&o->address, v);
+		break;
+	case CLI_O_RESOLVE_ONCE:
+		o->resolve_once = 1;
+		break;
+	case CLI_O_ONLY:
+		return apply_only(o, d, v, err, errlen);
+	case CLI_O_MYSQLD:
+		set_str(&o->mysqld, v);
+		break;
+	case CLI_O_HOSTS_ALLOW:
+		set_str(&o->hosts_allow, v);
+		break;
+	case CLI_O_HOSTS_DENY:
+		set_str(&o->hosts_deny, v);
+		break;
+	case CLI_O_ERROR_LOG:
+		set_str(&o->error_log, v);
+		break;
+	case CLI_O_SINCE:
+		o->since_s = x.d;
+		break;
+	case CLI_O_INTERVAL:
+		o->interval_s = x.d;
+		break;
+	case CLI_O_NO_DNS:
+		o->no_dns = 1;
+		break;
+	case CLI_O_DNS_TIMEOUT:
+		o->dns_timeout_s = x.d;
+		break;
+	case CLI_O_JSON:
+		o->json = 1;
+		break;
+	case CLI_O_VERBOSE:
+		o->verbose = 1;
+		break;
+	case CLI_O_COLOR:
+		o->color = 1;
+		break;
+	case CLI_O_NO_COLOR:
+		o->color = 0;
+		break;
+	default: /* file selection and help act before options apply */
+		break;
 	}
+	return 0;
 }
 
 struct file_ctx {
 	struct cli_opts *o;
+	enum cli_cmd cmd;
 };
 
 static int file_option(void *ctx, const char *file, unsigned line,
@@ -518,39 +429,28 @@ static int file_option(void *ctx, const char *file, unsigned line,
 		       size_t errlen)
 {
 	struct file_ctx *fc = ctx;
-	size_t i;
-	char why[160];
+	const struct cli_optdef *d = cli_opt_by_name(fc->cmd, key, strlen(key));
+	char why[256];
 
-	(void)fc;
-	for (i = 0; i < NOPTS; i++) {
-		if (strcmp(opts[i].name, key))
-			continue;
-		if (opts[i].client_group < 0)
-			return 0; /* file selection belongs to the command line
-				   */
-		if (opts[i].has_arg == required_argument && !value) {
-			snprintf(err, errlen,
-				 "%s:%u: option '%s' needs a value", file, line,
-				 key);
-			return -1;
-		}
-		if (apply(fc->o, opts[i].id, key, value, why, sizeof(why))) {
-			snprintf(err, errlen, "%s:%u: %s", file, line, why);
-			return -1;
-		}
+	/* Options of other programs and of other commands share the groups;
+	 * file selection belongs to the command line. */
+	if (!d || (d->flags & CLI_OF_CMDLINE_ONLY))
 		return 0;
+	if (apply(fc->o, d, value, SRC_FILE, why, sizeof(why))) {
+		snprintf(err, errlen, "%s:%u: %s", file, line, why);
+		return -1;
 	}
-	return 0; /* options of other programs share [client] */
+	return 0;
 }
 
-static int read_option_files(struct cli_opts *o, const char *defaults_file,
-			     const char *extra, int no_defaults, char *err,
-			     size_t errlen)
+static int read_option_files(struct cli_opts *o, enum cli_cmd cmd,
+			     const char *defaults_file, const char *extra,
+			     int no_defaults, char *err, size_t errlen)
 {
 	static const char *const groups[] = {"client", "client-server",
 					     "client-mariadb", "conndoctor",
 					     NULL};
-	struct file_ctx fc = {o};
+	struct file_ctx fc = {o, cmd};
 	char home_cnf[4096];
 	const char *home = getenv("HOME");
 	const char *files[4];
@@ -579,34 +479,28 @@ static int read_option_files(struct cli_opts *o, const char *defaults_file,
 	return 0;
 }
 
-static void apply_env(struct cli_opts *o)
+/* The environment variables of the table; an empty or invalid value is
+ * ignored, as the mysql client does (MYSQL_PWD may be empty). */
+static void apply_env(struct cli_opts *o, enum cli_cmd cmd)
 {
-	const char *v;
-	unsigned long long u;
+	const struct cli_optdef *t;
+	size_t n, i;
+	char why[256];
 
-	v = getenv("MYSQL_HOST");
-	if (v && *v)
-		set_str(&o->host, v);
-	v = getenv("MYSQL_TCP_PORT");
-	if (v && !parse_uint(v, 65535, &u) && u) {
-		o->port = (unsigned)u;
-		o->port_set = 1;
+	t = cli_opttab(&n);
+	for (i = 0; i < n; i++) {
+		const char *v;
+
+		if (!(t[i].commands & cmd) || !t[i].env)
+			continue;
+		v = getenv(t[i].env);
+		if (!v || (!*v && !(t[i].flags & CLI_OF_SECRET)))
+			continue;
+		(void)apply(o, &t[i], v, SRC_ENV, why, sizeof(why));
 	}
-	v = getenv("MYSQL_UNIX_PORT");
-	if (v && *v)
-		set_str(&o->socket, v);
-	v = getenv("MYSQL_PWD");
-	if (v)
-		set_str(&o->password, v);
 }
 
-/* Overwrites a password given on the command line, as mysql does. */
-static void scrub(char *s)
-{
-	while (s && *s)
-		*s++ = 'x';
-}
-
+/* Asks for the password on the terminal, without echo. */
 static int prompt_password(struct cli_opts *o, char *err, size_t errlen)
 {
 	struct termios old, quiet;
@@ -621,14 +515,16 @@ static int prompt_password(struct cli_opts *o, char *err, size_t errlen)
 			 "MYSQL_PWD or an option file)");
 		return CD_EXIT_USAGE;
 	}
-	fputs("Enter password: ", tty);
-	fflush(tty);
+	/* Echo off (dropping what was typed ahead) before the prompt: done
+	 * after it, the flush could eat a password typed at the prompt. */
 	echo_off = tcgetattr(fileno(tty), &old) == 0;
 	if (echo_off) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
 	}
+	fputs("Enter password: ", tty);
+	fflush(tty);
 	if (!fgets(buf, sizeof(buf), tty))
 		buf[0] = '\0';
 	if (echo_off)
@@ -642,105 +538,272 @@ static int prompt_password(struct cli_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
-int cli_parse_probe(int argc, char **argv, struct cli_opts *o, char *err,
-		    size_t errlen)
+/* The row a long option names: exact, or an unambiguous prefix (as
+ * getopt_long and the mysql client accept). */
+static const struct cli_optdef *long_option(enum cli_cmd cmd, const char *name,
+					    size_t len, int *ambiguous)
 {
-	struct option longopts[NOPTS + 1];
-	const char *defaults_file = NULL, *extra = NULL;
-	int no_defaults = 0, i, c, rc;
-	size_t k;
+	const struct cli_optdef *t, *found;
+	size_t n, i;
 
+	*ambiguous = 0;
+	found = cli_opt_by_name(cmd, name, len);
+	if (found || !len)
+		return found;
+	t = cli_opttab(&n);
+	for (i = 0; i < n; i++) {
+		if (!(t[i].commands & cmd) || !t[i].name ||
+		    strncmp(t[i].name, name, len))
+			continue;
+		if (found && found->id != t[i].id) {
+			*ambiguous = 1;
+			return NULL;
+		}
+		found = &t[i];
+	}
+	return found;
+}
+
+/* Overwrites a password given on the command line, as mysql does. */
+static void scrub(char *s)
+{
+	while (s && *s)
+		*s++ = 'x';
+}
+
+/* Keeps a secret value out of argv: the token gets a copy, argv gets x's. */
+static int keep_secret(struct token *t, char *v)
+{
+	t->secret = strdup(v);
+	scrub(v);
+	if (!t->secret)
+		return -1;
+	t->value = t->secret;
+	return 0;
+}
+
+struct scan {
+	enum cli_cmd cmd;
+	struct token *tok;
+	size_t ntok;
+	char *err;
+	size_t errlen;
+	int failed; /* the first error is kept; scanning goes on to wipe */
+};
+
+__attribute__((format(printf, 2, 3))) static void
+scan_fail(struct scan *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->failed++)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->err, s->errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int takes_value(const struct cli_optdef *d)
+{
+	return d->arg != CLI_ARG_NONE && d->arg != CLI_ARG_OPTIONAL;
+}
+
+/* "--name", "--name=V", "--name V"; returns the next argv index. */
+static int scan_long(struct scan *s, int argc, char **argv, int i)
+{
+	char *name = argv[i] + 2, *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	int ambiguous;
+	const struct cli_optdef *d = long_option(s->cmd, name, len, &ambiguous);
+	struct token *t = &s->tok[s->ntok];
+
+	if (!d) {
+		/* Only the name: a misspelt --pasword=X must not echo X. */
+		scan_fail(s, "%s option '--%.*s'",
+			  ambiguous ? "ambiguous" : "unknown", (int)len, name);
+		return i + 1;
+	}
+	t->d = d;
+	if (eq && d->arg == CLI_ARG_NONE) {
+		scan_fail(s, "option '--%s' takes no value", d->name);
+		return i + 1;
+	}
+	if (eq) {
+		t->value = eq + 1;
+	} else if (takes_value(d)) {
+		if (i + 1 >= argc) {
+			scan_fail(s, "option '--%s' needs a value", d->name);
+			return i + 1;
+		}
+		t->value = argv[++i];
+	}
+	if ((d->flags & CLI_OF_SECRET) && t->value &&
+	    keep_secret(t, (char *)t->value))
+		scan_fail(s, "out of memory");
+	s->ntok++;
+	return i + 1;
+}
+
+/* "-v4", "-pPW", "-n5", "-n 5"; returns the next argv index. */
+static int scan_short(struct scan *s, int argc, char **argv, int i)
+{
+	char *a = argv[i];
+	size_t j;
+
+	for (j = 1; a[j]; j++) {
+		const struct cli_optdef *d = cli_opt_by_short(s->cmd, a[j]);
+		struct token *t = &s->tok[s->ntok];
+
+		if (!d) {
+			scan_fail(s, "unknown option -%c", a[j]);
+			return i + 1;
+		}
+		t->d = d;
+		if (d->arg != CLI_ARG_NONE && a[j + 1]) {
+			t->value = &a[j + 1];
+		} else if (takes_value(d)) {
+			if (i + 1 >= argc) {
+				scan_fail(s, "option '-%c' needs a value",
+					  a[j]);
+				return i + 1;
+			}
+			t->value = argv[++i];
+		}
+		if ((d->flags & CLI_OF_SECRET) && t->value &&
+		    keep_secret(t, (char *)t->value))
+			scan_fail(s, "out of memory");
+		s->ntok++;
+		if (t->value || d->arg != CLI_ARG_NONE)
+			break;
+	}
+	return i + 1;
+}
+
+/* Splits argv into tokens without reading anything else, and wipes every
+ * password in it, even after an error (kept in err). No command takes
+ * operands. Returns 0 or CD_EXIT_USAGE. */
+static int scan_argv(struct scan *s, int argc, char **argv)
+{
+	int i = 1, operands = 0;
+
+	while (i < argc) {
+		char *a = argv[i];
+		const struct token *prev =
+			s->ntok ? &s->tok[s->ntok - 1] : NULL;
+
+		if (operands || a[0] != '-' || !a[1]) {
+			/* "-p SECRET" or "--password SECRET": the word after
+			 * a bare password option is likely the password. */
+			if (prev && (prev->d->flags & CLI_OF_SECRET) &&
+			    !prev->value && !operands) {
+				scrub(a);
+				scan_fail(s,
+					  "unexpected argument after "
+					  "--password (give it as -pPASSWORD "
+					  "or --password=PASSWORD, or -p "
+					  "alone to be prompted)");
+			} else {
+				scan_fail(s, "unexpected argument '%s'", a);
+			}
+			i++;
+		} else if (!strcmp(a, "--")) {
+			operands = 1;
+			i++;
+		} else if (a[1] == '-') {
+			i = scan_long(s, argc, argv, i);
+		} else {
+			i = scan_short(s, argc, argv, i);
+		}
+	}
+	return s->failed ? CD_EXIT_USAGE : 0;
+}
+
+static void tokens_free(struct token *tok, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (tok[i].secret) {
+			memset(tok[i].secret, 0, strlen(tok[i].secret));
+			free(tok[i].secret);
+		}
+	free(tok);
+}
+
+static void opts_defaults(struct cli_opts *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->port = 3306;
 	o->concurrency = 1;
 	o->color = -1;
 	o->repeat = 2;
 	o->ssl_mode = PROBE_SSL_PREFERRED;
+}
+
+int cli_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_opts *o,
+	      char *err, size_t errlen)
+{
+	struct scan s = {cmd, NULL, 0, err, errlen, 0};
+	const char *defaults_file = NULL, *extra = NULL;
+	int no_defaults = 0, rc = 0, warned = 0, i;
+	size_t k, ntok_max = 1;
+
+	opts_defaults(o);
+	/* A token per option: "-v46" holds three in one argument. */
+	for (i = 1; i < argc; i++)
+		ntok_max += strlen(argv[i]);
+	s.tok = calloc(ntok_max, sizeof(*s.tok));
+	if (!s.tok)
+		return fail(err, errlen, "out of memory");
+	/* Before anything else, so no file read can keep a password in
+	 * /proc/PID/cmdline. */
+	rc = scan_argv(&s, argc, argv);
+	for (k = 0; k < s.ntok; k++)
+		if (s.tok[k].d->flags & CLI_OF_HELP) {
+			cli_usage(stdout, cmd);
+			rc = -1;
+			goto out;
+		}
+	if (rc)
+		goto out;
 
 	/* Option file selection first: it decides what the files say. */
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strncmp(argv[i], "--defaults-file=", 16))
-			defaults_file = argv[i] + 16;
-		else if (!strncmp(argv[i], "--defaults-extra-file=", 22))
-			extra = argv[i] + 22;
-		else if (!strcmp(argv[i], "--no-defaults"))
+	for (k = 0; k < s.ntok; k++) {
+		if (s.tok[k].d->id == CLI_O_DEFAULTS_FILE)
+			defaults_file = s.tok[k].value;
+		else if (s.tok[k].d->id == CLI_O_DEFAULTS_EXTRA_FILE)
+			extra = s.tok[k].value;
+		else if (s.tok[k].d->id == CLI_O_NO_DEFAULTS)
 			no_defaults = 1;
-		else if (!strcmp(argv[i], "-?")) {
-			cli_probe_usage();
-			return -1;
-		}
 	}
-	rc = read_option_files(o, defaults_file, extra, no_defaults, err,
+	rc = read_option_files(o, cmd, defaults_file, extra, no_defaults, err,
 			       errlen);
 	if (rc)
-		return rc;
-	apply_env(o);
+		goto out;
+	apply_env(o, cmd);
+	for (k = 0; k < s.ntok; k++) {
+		const struct token *t = &s.tok[k];
 
-	for (k = 0; k < NOPTS; k++) {
-		longopts[k].name = opts[k].name;
-		longopts[k].has_arg = opts[k].has_arg;
-		longopts[k].flag = NULL;
-		longopts[k].val = (int)opts[k].id;
-	}
-	memset(&longopts[NOPTS], 0, sizeof(longopts[NOPTS]));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h:P:u:p::S:D:n:c:v46", longopts,
-				NULL)) != -1) {
-		const char *name = "";
-
-		if (c == '?') {
-			if (optopt)
-				snprintf(err, errlen, "unknown option -%c",
-					 optopt);
-			else
-				snprintf(err, errlen, "unknown option '%s'",
-					 argv[optind - 1]);
-			return CD_EXIT_USAGE;
-		}
-		if (c == ':') {
-			snprintf(err, errlen, "option '%s' needs a value",
-				 argv[optind - 1]);
-			return CD_EXIT_USAGE;
-		}
-		if (c == O_HELP) {
-			cli_probe_usage();
-			return -1;
-		}
-		if (c == O_DEFAULTS_FILE || c == O_DEFAULTS_EXTRA_FILE ||
-		    c == O_NO_DEFAULTS)
-			continue;
-		for (k = 0; k < NOPTS; k++)
-			if ((int)opts[k].id == c)
-				name = opts[k].name;
-		rc = apply(o, (enum opt_id)c, name, optarg, err, errlen);
+		rc = apply(o, t->d, t->value, SRC_ARGV, err, errlen);
 		if (rc)
-			return rc;
-		if (c == O_PASSWORD && optarg) {
-			scrub(optarg);
+			goto out;
+		if (t->secret && !warned++)
 			fputs("conndoctor: warning: a password on the command "
 			      "line can be seen by other users before it is "
 			      "wiped; prefer -p alone, MYSQL_PWD or an option "
 			      "file\n",
 			      stderr);
-		}
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
-		return CD_EXIT_USAGE;
 	}
 	if (o->prompt_password) {
 		rc = prompt_password(o, err, errlen);
 		if (rc)
-			return rc;
+			goto out;
 	}
-	if (o->ping && o->query) {
-		snprintf(err, errlen, "--ping and --query exclude each other");
-		return CD_EXIT_USAGE;
-	}
-	return 0;
+	if (o->ping && o->query)
+		rc = fail(err, errlen, "--ping and --query exclude each other");
+out:
+	tokens_free(s.tok, s.ntok);
+	return rc;
 }
 
 void cli_opts_free(struct cli_opts *o)
@@ -756,5 +819,9 @@ void cli_opts_free(struct cli_opts *o)
 	free(o->ssl_ca);
 	free(o->server_key_path);
 	free(o->address);
+	free(o->mysqld);
+	free(o->hosts_allow);
+	free(o->hosts_deny);
+	free(o->error_log);
 	memset(o, 0, sizeof(*o));
 }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -92,6 +94,49 @@ static void missing_file(void **state)
 			 -1);
 }
 
+/* issue 15 defect 13: a FIFO would block the reader (with a password still
+ * in argv) until someone writes; a directory is no option file either.
+ * Both are refused by name, also through !include; /dev/null is read. */
+static void refuses_fifo_and_directory(void **state)
+{
+	struct seen s = {""};
+	char dir[] = "/tmp/cd-optfile-XXXXXX", fifo[64], inc[64], err[512];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/my.cnf", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(
+		cd_optfile_read(fifo, groups, 1, collect, &s, err, sizeof(err)),
+		-1);
+	assert_non_null(strstr(err, "not a regular file (a FIFO)"));
+	assert_int_equal(
+		cd_optfile_read(dir, groups, 1, collect, &s, err, sizeof(err)),
+		-1);
+	assert_non_null(strstr(err, "not a regular file (a directory)"));
+	snprintf(inc, sizeof(inc), "%s/inc.cnf", dir);
+	f = fopen(inc, "w");
+	assert_non_null(f);
+	fprintf(f, "[client]\nuser=x\n!include %s\n", fifo);
+	fclose(f);
+	assert_int_equal(
+		cd_optfile_read(inc, groups, 1, collect, &s, err, sizeof(err)),
+		-1);
+	assert_non_null(strstr(err, ":3: in !include: "));
+	assert_non_null(strstr(err, "(a FIFO)"));
+	/* A default location holding one is skipped, not waited on. */
+	assert_int_equal(
+		cd_optfile_read(fifo, groups, 0, collect, &s, err, sizeof(err)),
+		1);
+	assert_int_equal(cd_optfile_read("/dev/null", groups, 1, collect, &s,
+					 err, sizeof(err)),
+			 0);
+	unlink(inc);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 static void resolv(void **state)
 {
 	struct cd_host_facts f;
@@ -127,6 +172,7 @@ int main(void)
 		cmocka_unit_test(reads_groups_quotes_includes),
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(missing_file),
+		cmocka_unit_test(refuses_fifo_and_directory),
 		cmocka_unit_test(resolv),
 	};
 

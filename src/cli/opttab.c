@@ -1,0 +1,305 @@
+/* opttab.c - the option table itself (data) and its accessors; --help is
+ * generated from it in help.c. Connection options are spelled as the
+ * mysql client spells them (mysql(1), "mysql Client Options"). */
+#include "cli/opttab.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "check/slices.h"
+
+#define DAY_S (24.0 * 3600)
+
+static const char *protocol_choice(size_t i)
+{
+	static const char *const v[] = {"tcp", "socket"};
+
+	return i < 2 ? v[i] : NULL;
+}
+
+static const char *ssl_mode_choice(size_t i)
+{
+	/* In enum probe_ssl_mode's order. */
+	static const char *const v[] = {"DISABLED", "PREFERRED", "REQUIRED",
+					"VERIFY_CA", "VERIFY_IDENTITY"};
+
+	return i < 5 ? v[i] : NULL;
+}
+
+static const char *stop_after_choice(size_t i)
+{
+	static const char *const v[] = {"connect", "greeting"};
+
+	return i < 2 ? v[i] : NULL;
+}
+
+/* check's slices, in running order. */
+static const char *slice_choice(size_t i)
+{
+	size_t n;
+	const struct chk_slice_def *s = chk_slices(&n);
+
+	return i < n ? s[i].name : NULL;
+}
+
+#define PROBING CLI_CMD_PROBING
+#define AUDIT	(CLI_CMD_CHECK | CLI_CMD_DIAGNOSE)
+#define ALL	CLI_CMD_ALL
+
+static const struct cli_optdef table[] = {
+	/* Connection. */
+	{CLI_O_HOST, "host", 'h', CLI_ARG_STRING, "NAME", 0, 0, NULL, ALL, 0,
+	 "MYSQL_HOST", "--host", CLI_SEC_CONNECTION,
+	 "server host (default localhost: the Unix socket)"},
+	{CLI_O_PORT, "port", 'P', CLI_ARG_UINT, "N", 1, 65535, NULL, PROBING, 0,
+	 "MYSQL_TCP_PORT", "--port", CLI_SEC_CONNECTION,
+	 "TCP port (default 3306)"},
+	{CLI_O_PORT, "port", 'P', CLI_ARG_UINT, "N", 1, 65535, NULL,
+	 CLI_CMD_CHECK, CLI_OF_REPEAT, "MYSQL_TCP_PORT", "--port",
+	 CLI_SEC_CONNECTION,
+	 "the server's port (default 3306); also watched by the census "
+	 "(repeatable: more MySQL ports)"},
+	{CLI_O_USER, "user", 'u', CLI_ARG_STRING, "NAME", 0, 0, NULL, ALL, 0,
+	 NULL, "--user", CLI_SEC_CONNECTION, "user (default: the login name)"},
+	{CLI_O_PASSWORD, "password", 'p', CLI_ARG_OPTIONAL, "PW", 0, 0, NULL,
+	 ALL, CLI_OF_SECRET, "MYSQL_PWD", "--password", CLI_SEC_CONNECTION,
+	 "password; without a value, prompt on the tty. Prefer MYSQL_PWD or an "
+	 "option file: a value on the command line is wiped from argv at "
+	 "start"},
+	{CLI_O_SOCKET, "socket", 'S', CLI_ARG_STRING, "PATH", 0, 0, NULL, ALL,
+	 0, "MYSQL_UNIX_PORT", "--socket", CLI_SEC_CONNECTION,
+	 "mysqld's Unix socket (default /run/mysqld/mysqld.sock)"},
+	{CLI_O_DATABASE, "database", 'D', CLI_ARG_STRING, "NAME", 0, 0, NULL,
+	 PROBING, 0, NULL, "--database", CLI_SEC_CONNECTION,
+	 "schema to log in to"},
+	{CLI_O_PROTOCOL, "protocol", 0, CLI_ARG_CHOICE, NULL, 0, 0,
+	 protocol_choice, ALL, 0, NULL, "--protocol", CLI_SEC_CONNECTION,
+	 "force the transport"},
+	{CLI_O_SSL_MODE, "ssl-mode", 0, CLI_ARG_CHOICE, "MODE", 0, 0,
+	 ssl_mode_choice, ALL, 0, NULL, "--ssl-mode", CLI_SEC_CONNECTION,
+	 "TLS mode (default PREFERRED)"},
+	{CLI_O_SSL, "ssl", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL, 0, NULL,
+	 "--ssl", CLI_SEC_CONNECTION, "the same as --ssl-mode=REQUIRED"},
+	{CLI_O_SKIP_SSL, "skip-ssl", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL, 0,
+	 NULL, "--skip-ssl", CLI_SEC_CONNECTION,
+	 "the same as --ssl-mode=DISABLED"},
+	{CLI_O_SSL_CA, "ssl-ca", 0, CLI_ARG_STRING, "FILE", 0, 0, NULL, ALL, 0,
+	 NULL, "--ssl-ca", CLI_SEC_CONNECTION,
+	 "CA certificates for VERIFY_CA/VERIFY_IDENTITY"},
+	{CLI_O_SERVER_KEY, "server-public-key-path", 0, CLI_ARG_STRING, "FILE",
+	 0, 0, NULL, ALL, 0, NULL, "--server-public-key-path",
+	 CLI_SEC_CONNECTION, "RSA key for caching_sha2_password"},
+	{CLI_O_GET_SERVER_KEY, "get-server-public-key", 0, CLI_ARG_NONE, NULL,
+	 0, 0, NULL, ALL, 0, NULL, "--get-server-public-key",
+	 CLI_SEC_CONNECTION, "ask the server for that key"},
+	{CLI_O_CONNECT_TIMEOUT, "connect-timeout", 0, CLI_ARG_SECONDS, "S",
+	 0.001, DAY_S, NULL, ALL, 0, NULL, "--connect-timeout",
+	 CLI_SEC_CONNECTION, "TCP connect and greeting timeout, each (10)"},
+	{CLI_O_READ_TIMEOUT, "read-timeout", 0, CLI_ARG_SECONDS, "S", 0.001,
+	 DAY_S, NULL, ALL, 0, NULL, NULL, CLI_SEC_CONNECTION,
+	 "login and query timeout (10 and 30)"},
+	{CLI_O_TIMEOUT, "timeout", 0, CLI_ARG_SPEC, "PHASE=S", 0.001, DAY_S,
+	 NULL, PROBING, 0, NULL, NULL, CLI_SEC_CONNECTION,
+	 "one phase's timeout: resolve, connect, greeting, tls, auth, query, "
+	 "close"},
+
+	/* Option files. */
+	{CLI_O_DEFAULTS_FILE, "defaults-file", 0, CLI_ARG_STRING, "FILE", 0, 0,
+	 NULL, ALL, CLI_OF_FILESEL, NULL, "--defaults-file", CLI_SEC_FILES,
+	 "read only this option file"},
+	{CLI_O_DEFAULTS_EXTRA_FILE, "defaults-extra-file", 0, CLI_ARG_STRING,
+	 "FILE", 0, 0, NULL, ALL, CLI_OF_FILESEL, NULL, "--defaults-extra-file",
+	 CLI_SEC_FILES, "read this file after the global ones"},
+	{CLI_O_NO_DEFAULTS, "no-defaults", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,
+	 ALL, CLI_OF_FILESEL, NULL, "--no-defaults", CLI_SEC_FILES,
+	 "read no option file"},
+
+	/* Load shape. */
+	{CLI_O_COUNT, "count", 'n', CLI_ARG_UINT, "N", 1, 1000000, NULL,
+	 PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "attempts per target (default 10; per level with --ramp)"},
+	{CLI_O_CONCURRENCY, "concurrency", 'c', CLI_ARG_UINT, "N", 1, 20000,
+	 NULL, PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "attempts in flight at once (default 1; diagnose: 2)"},
+	{CLI_O_RATE, "rate", 0, CLI_ARG_REAL, "R", 0.001, 1000000, NULL,
+	 PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "start at most R attempts per second"},
+	{CLI_O_DURATION, "duration", 0, CLI_ARG_SECONDS, "S", 0.001, DAY_S,
+	 NULL, PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "stop starting attempts after S seconds"},
+	{CLI_O_RAMP, "ramp", 0, CLI_ARG_SPEC, "FROM:TO:STEP", 1, 20000, NULL,
+	 PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "raise concurrency step by step (at most 64 levels); report the "
+	 "level where failures or latency begin"},
+	{CLI_O_REPEAT, "repeat", 0, CLI_ARG_UINT, "N", 1, 12, NULL, PROBING, 0,
+	 NULL, NULL, CLI_SEC_LOAD,
+	 "run the ramp N times (default 2) to see whether that threshold is "
+	 "stable"},
+	{CLI_O_IDLE, "idle", 0, CLI_ARG_SECONDS, "S", 0.001, DAY_S, NULL,
+	 PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "hold each logged-in connection idle S seconds before its query "
+	 "(finds idle cuts)"},
+	{CLI_O_QUERY, "query", 0, CLI_ARG_STRING, "SQL", 0, 0, NULL, PROBING, 0,
+	 NULL, NULL, CLI_SEC_LOAD, "the query (default SELECT 1)"},
+	{CLI_O_PING, "ping", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING, 0,
+	 NULL, NULL, CLI_SEC_LOAD, "COM_PING instead of a query"},
+	{CLI_O_STOP_AFTER, "stop-after", 0, CLI_ARG_CHOICE, NULL, 0, 0,
+	 stop_after_choice, PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "stop before login (counts against the server's "
+	 "max_connect_errors)"},
+	{CLI_O_NO_SECOND_LOOK, "no-second-look", 0, CLI_ARG_NONE, NULL, 0, 0,
+	 NULL, PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "when a TCP target accepts but never greets, do not open one more "
+	 "connection that sends an HTTP request to tell what it is"},
+
+	/* Targets. */
+	{CLI_O_COMPARE, "compare", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING,
+	 0, NULL, NULL, CLI_SEC_TARGETS,
+	 "probe TCP and the Unix socket side by side"},
+	{CLI_O_IPV4, NULL, '4', CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING, 0,
+	 NULL, NULL, CLI_SEC_TARGETS, "only IPv4 addresses of the host"},
+	{CLI_O_IPV6, NULL, '6', CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING, 0,
+	 NULL, NULL, CLI_SEC_TARGETS, "only IPv6 addresses of the host"},
+	{CLI_O_ADDRESS, "address", 0, CLI_ARG_STRING, "IP", 0, 0, NULL, PROBING,
+	 0, NULL, NULL, CLI_SEC_TARGETS,
+	 "only this one of the host's addresses"},
+	{CLI_O_RESOLVE_ONCE, "resolve-once", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,
+	 PROBING, 0, NULL, NULL, CLI_SEC_TARGETS,
+	 "resolve the host once, not per attempt"},
+
+	/* The audit of this host and the server. */
+	{CLI_O_ONLY, "only", 0, CLI_ARG_SPEC, "LIST", 0, 0, slice_choice,
+	 CLI_CMD_CHECK, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "run only these slices (comma-separated)"},
+	{CLI_O_MYSQLD, "mysqld", 0, CLI_ARG_STRING, "PATH", 0, 0, NULL, AUDIT,
+	 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "the mysqld binary (default: the running one)"},
+	{CLI_O_HOSTS_ALLOW, "hosts-allow", 0, CLI_ARG_STRING, "FILE", 0, 0,
+	 NULL, AUDIT, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "TCP wrappers' allow table (default /etc/hosts.allow)"},
+	{CLI_O_HOSTS_DENY, "hosts-deny", 0, CLI_ARG_STRING, "FILE", 0, 0, NULL,
+	 AUDIT, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "TCP wrappers' deny table (default /etc/hosts.deny)"},
+	{CLI_O_ERROR_LOG, "error-log", 0, CLI_ARG_STRING, "PATH", 0, 0, NULL,
+	 AUDIT, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "the server's error log (\"journal\" for journald; default: the "
+	 "server's log_error when readable here, else the usual places)"},
+	{CLI_O_SINCE, "since", 0, CLI_ARG_SECONDS, "S", 0.001, 3650 * DAY_S,
+	 NULL, CLI_CMD_CHECK, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "only the error log's last S seconds"},
+	{CLI_O_INTERVAL, "interval", 0, CLI_ARG_SECONDS, "S", 0.001, 3600, NULL,
+	 AUDIT, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "sample kernel counters twice, S apart, and show rates"},
+	{CLI_O_NO_DNS, "no-dns", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, AUDIT, 0,
+	 NULL, NULL, CLI_SEC_AUDIT, "send no DNS queries while auditing"},
+	{CLI_O_DNS_TIMEOUT, "dns-timeout", 0, CLI_ARG_SECONDS, "S", 0.001, 60,
+	 NULL, CLI_CMD_CHECK, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "bound for all DNS measurements together (default 3)"},
+
+	/* Output. */
+	{CLI_O_JSON, "json", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL, 0, NULL,
+	 NULL, CLI_SEC_OUTPUT, "one JSON document (docs/json.md)"},
+	{CLI_O_VERBOSE, "verbose", 'v', CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING,
+	 0, NULL, "--verbose", CLI_SEC_OUTPUT, "one line per attempt"},
+	{CLI_O_COLOR, "color", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL, 0, NULL,
+	 NULL, CLI_SEC_OUTPUT,
+	 "force colour on (default: on a tty, unless NO_COLOR is set)"},
+	{CLI_O_NO_COLOR, "no-color", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL, 0,
+	 NULL, NULL, CLI_SEC_OUTPUT, "force colour off"},
+	{CLI_O_HELP, "help", '?', CLI_ARG_NONE, NULL, 0, 0, NULL, ALL,
+	 CLI_OF_HELP, NULL, "--help", CLI_SEC_OUTPUT, "this text"},
+};
+
+#define NROWS (sizeof(table) / sizeof(table[0]))
+
+static const struct cli_cmddef commands[] = {
+	{CLI_CMD_PROBE, "probe", "probe [OPTIONS]",
+	 "Opens connections to a MySQL or MariaDB server the way an "
+	 "application does, times every phase (resolve, connect, greeting, "
+	 "tls, auth, query, close), classifies every failure and names the "
+	 "pattern behind it. Polite by default: 10 attempts per target, one "
+	 "at a time.",
+	 "Exit status: 0 healthy, 1 warnings, 2 critical findings, 64 usage "
+	 "error, 69 target unavailable (no attempt reached the server)."},
+	{CLI_CMD_DIAGNOSE, "diagnose", "diagnose [OPTIONS]",
+	 "Answers \"why can't my application connect?\": probes the server "
+	 "over TCP (and over the Unix socket when it is local), audits this "
+	 "host (kernel, sockets, TCP wrappers, resolver, firewall, fds) and "
+	 "the server (read-only), and prints the root cause first, with the "
+	 "measured evidence and the fix. The probe's options work here; the "
+	 "default is 10 attempts per target, 2 at a time.",
+	 "Exit status: 0 no problem, 1 warnings, 2 critical, 64 usage error, "
+	 "69 the server could not be reached at all."},
+	{CLI_CMD_CHECK, "check", "check [OPTIONS]",
+	 "Audits this host, as this network namespace sees it, for what "
+	 "breaks MySQL connections, and explains each risk with a finding. "
+	 "Changes nothing. With a user, the server slice audits the server "
+	 "the connection options name (read-only), logging in the way the "
+	 "probe does (TLS, RSA key, timeouts).",
+	 "Run as root to see every process's sockets and the firewall; "
+	 "otherwise what could not be read is listed at the end. Exit status: "
+	 "0 healthy, 1 warnings, 2 critical findings, 64 usage error."},
+};
+
+static const char *const section_titles[CLI_SEC__COUNT] = {
+	"Connection (as the mysql client; also read from option files)",
+	"Option files (/etc/my.cnf, /etc/mysql/my.cnf, ~/.my.cnf; groups\n"
+	"[client], [client-server], [client-mariadb], [conndoctor])",
+	"Load shape",
+	"Targets",
+	"Audit of this host and the server",
+	"Output",
+};
+
+const struct cli_optdef *cli_opttab(size_t *n)
+{
+	*n = NROWS;
+	return table;
+}
+
+const struct cli_optdef *cli_opt_by_name(enum cli_cmd cmd, const char *name,
+					 size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NROWS; i++)
+		if ((table[i].commands & cmd) && table[i].name &&
+		    strlen(table[i].name) == len &&
+		    !strncmp(table[i].name, name, len))
+			return &table[i];
+	return NULL;
+}
+
+const struct cli_optdef *cli_opt_by_short(enum cli_cmd cmd, char c)
+{
+	size_t i;
+
+	for (i = 0; i < NROWS; i++)
+		if ((table[i].commands & cmd) && c && table[i].short_name == c)
+			return &table[i];
+	return NULL;
+}
+
+const struct cli_cmddef *cli_cmd_def(enum cli_cmd cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].cmd == cmd)
+			return &commands[i];
+	return NULL;
+}
+
+const char *cli_section_title(enum cli_section s)
+{
+	return (unsigned)s < CLI_SEC__COUNT ? section_titles[s] : "";
+}
+
+void cli_opt_range(const struct cli_optdef *d, char *out, size_t len)
+{
+	const char *unit = d->arg == CLI_ARG_SECONDS ? " seconds"
+			   : d->id == CLI_O_RATE     ? " per second"
+						     : "";
+
+	snprintf(out, len, "%.15g to %.15g%s", d->min, d->max, unit);
+}

@@ -1,0 +1,45 @@
+/* run.h - a whole measurement on the probe engine: one batch, or a ramp of
+ * concurrency levels run several times, then a second look at targets that
+ * accepted but never greeted. probe, diagnose and watch drive it alike;
+ * the host facts (check/facts.h) and the rules (findings/) come after it. */
+#ifndef CONNDOCTOR_PROBE_RUN_H
+#define CONNDOCTOR_PROBE_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/probe.h"
+
+/* The shape of a measurement beyond one batch's load. */
+struct probe_plan {
+	int ramp; /* 0: one batch at cfg->concurrency */
+	unsigned ramp_from, ramp_to, ramp_step; /* concurrency levels */
+	unsigned repeat;			/* runs of the whole ramp */
+	uint64_t level_count; /* attempts per target and level, 0: 4 x level */
+	int second_look;      /* ask silent TCP targets what they are */
+	double second_look_s; /* the second look's bound */
+};
+
+/* One batch, with the second look. */
+void probe_plan_init(struct probe_plan *p);
+
+/* Enough descriptors for want connections, if the hard limit allows; the
+ * probe reports fd_exhausted otherwise. */
+void probe_raise_nofile(unsigned want);
+
+/* Runs cfg by plan into res: the batch (cfg->count attempts), or each
+ * ramp level (cfg->concurrency and cfg->count are set per level, so cfg is
+ * changed), then the second look. Stops early after probe_interrupt().
+ * Returns 0, -1 with err set when the engine failed (epoll, memory), or -2
+ * when the configuration cannot work (as probe_run()). */
+int probe_measure(struct probe_config *cfg, const struct probe_plan *plan,
+		  struct probe_result *res, char *err, size_t errlen);
+
+/* The second look: each TCP target with greeting timeouts gets one more
+ * connection that speaks first (probe_sniff()); when the peer answers, it
+ * is not a MySQL server, and its silent attempts become protocol errors
+ * quoting that answer. */
+void probe_second_look(const struct probe_config *cfg, struct probe_result *res,
+		       double timeout_s);
+
+#endif /* CONNDOCTOR_PROBE_RUN_H */
