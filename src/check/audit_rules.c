@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/audit.h"
+#include "check/server.h"
 
 static long long var_num(const struct srv_audit *a, const char *name)
 {
@@ -356,7 +356,7 @@ static int rule_replication(const struct srv_audit *a, struct chk_facts *facts,
 	return 0;
 }
 
-int srv_audit_rules(const struct srv_audit *a, const struct chk_census *census,
+int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out)
 {

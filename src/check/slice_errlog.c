@@ -8,7 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/errlog.h"
+#include "check/server.h"
+#include "check/slices.h"
 
 #define MANY	       10  /* events of a class that make it a pattern */
 #define CONNECT_ERRORS 100 /* max_connect_errors' default */
@@ -414,7 +415,7 @@ static int rule_restarts(const struct srv_errlog_stats *st,
 	return 0;
 }
 
-int srv_errlog_rules(const struct srv_errlog_stats *st, struct cd_findings *out)
+int chk_errlog_rules(const struct srv_errlog_stats *st, struct cd_findings *out)
 {
 	size_t i;
 
@@ -426,7 +427,7 @@ int srv_errlog_rules(const struct srv_errlog_stats *st, struct cd_findings *out)
 	return rule_restarts(st, out);
 }
 
-void srv_errlog_facts(const struct srv_errlog_stats *st, const char *source,
+void chk_errlog_facts(const struct srv_errlog_stats *st, const char *source,
 		      struct chk_facts *facts)
 {
 	char f[40], l[40], fmts[160];
@@ -521,8 +522,8 @@ void srv_errlog_facts(const struct srv_errlog_stats *st, const char *source,
 			 SRV_EL_NHOSTS);
 }
 
-int srv_slice_errlog(const char *path, double since_s, struct chk_facts *facts,
-		     struct cd_findings *out)
+int chk_errlog_run(const char *path, double since_s, struct chk_facts *facts,
+		   struct cd_findings *out)
 {
 	struct srv_errlog_opts o;
 	struct srv_errlog_stats *st;
@@ -575,9 +576,19 @@ int srv_slice_errlog(const char *path, double since_s, struct chk_facts *facts,
 		}
 	}
 	srv_errlog_stats_sort(st);
-	srv_errlog_facts(st, source, facts);
-	rc = srv_errlog_rules(st, out);
+	chk_errlog_facts(st, source, facts);
+	rc = chk_errlog_rules(st, out);
 	srv_errlog_stats_free(st);
 	free(st);
 	return rc;
+}
+
+int chk_slice_errlog(const struct chk_ctx *ctx, struct chk_facts *facts,
+		     struct cd_findings *out)
+{
+	const char *path = ctx->error_log;
+
+	if (!path && ctx->learned_error_log && ctx->learned_error_log[0])
+		path = ctx->learned_error_log;
+	return chk_errlog_run(path, ctx->errlog_since_s, facts, out);
 }
