@@ -6,10 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/fields.h"
 #include "check/kernel.h"
 #include "check/server.h"
 #include "check/slices.h"
 #include "server/session.h"
+
+/* A server fact's definition (check/fields.c). */
+#define FS(x) (&chk_fields_server[CHK_FS_##x])
 
 /* log_error as a full path: "" means datadir/HOSTNAME.err, a relative
  * name is relative to datadir, "stderr" or a syslog setup has no file. */
@@ -66,8 +70,8 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 			       err);
 		return 0;
 	}
-	chk_fact(facts, "server", "tls", "%s",
-		 s.tls_version[0] ? s.tls_version : "no");
+	chk_fact_add(facts, FS(TLS), NULL, CHK_BOOL(s.tls_version[0]),
+		     s.tls_version[0] ? CHK_STR(s.tls_version) : CHK_NUL);
 	a = malloc(sizeof(*a));
 	if (!a) {
 		srv_close(&s);
