@@ -58,26 +58,30 @@ static void set_value(struct chk_value *v, const struct chk_field *fd,
 		snprintf(v->s, sizeof(v->s), "%s", a->s);
 }
 
-void chk_fact_add(struct chk_facts *f, const struct chk_fact_def *def,
-		  const char *key, ...)
+void chk_fact_addv(struct chk_facts *f, const struct chk_fact_def *def,
+		   const char *key, const struct chk_arg *v, size_t n)
 {
-	struct chk_fact *x = grow(f);
-	va_list ap;
-	size_t i;
+	struct chk_fact *x;
+	size_t i, nf = 0;
 
+	while (nf < CHK_FACT_MAXV && def->f[nf].key)
+		nf++;
+	if (n != nf) {
+		chk_unreadable(f, "internal",
+			       "fact %s/%s given %zu values for "
+			       "%zu fields",
+			       def->section, def->name, n, nf);
+		return;
+	}
+	x = grow(f);
 	if (!x)
 		return;
 	snprintf(x->section, sizeof(x->section), "%s", def->section);
 	snprintf(x->key, sizeof(x->key), "%s", key ? key : def->name);
 	x->def = def;
-	va_start(ap, key);
-	for (i = 0; i < CHK_FACT_MAXV && def->f[i].key; i++) {
-		struct chk_arg a = va_arg(ap, struct chk_arg);
-
-		set_value(&x->v[i], &def->f[i], &a);
-	}
-	va_end(ap);
-	x->nv = i;
+	for (i = 0; i < nf; i++)
+		set_value(&x->v[i], &def->f[i], &v[i]);
+	x->nv = nf;
 }
 
 void chk_unreadable(struct chk_facts *f, const char *what, const char *fmt, ...)

@@ -200,11 +200,19 @@ struct chk_arg {
 
 void chk_facts_init(struct chk_facts *f);
 void chk_facts_free(struct chk_facts *f);
-/* Adds a fact of def: key NULL is def->name; then one struct chk_arg per
+/* Adds a fact of def: key NULL is def->name; v holds n values, one per
  * field of def, in order. A string given for a number field, or a number
- * for a string field, is stored as null. */
-void chk_fact_add(struct chk_facts *f, const struct chk_fact_def *def,
-		  const char *key, ...);
+ * for a string field, is stored as null. A count that is not def's is a
+ * bug: the fact is dropped and an "internal" unreadable entry says so. */
+void chk_fact_addv(struct chk_facts *f, const struct chk_fact_def *def,
+		   const char *key, const struct chk_arg *v, size_t n);
+/* chk_fact_addv() with the values as arguments (CHK_INT(x), ...): the
+ * compiler checks each is a struct chk_arg, and counts them. */
+#define chk_fact_add(f, def, key, ...)                                         \
+	chk_fact_addv((f), (def), (key),                                       \
+		      (const struct chk_arg[]){__VA_ARGS__},                   \
+		      sizeof((const struct chk_arg[]){__VA_ARGS__}) /          \
+			      sizeof(struct chk_arg))
 /* Records what could not be read and why (section "unreadable"). */
 __attribute__((format(printf, 3, 4))) void
 chk_unreadable(struct chk_facts *f, const char *what, const char *fmt, ...);

@@ -163,6 +163,24 @@ static void mismatched_types_are_null(void **state)
 	chk_facts_free(&f);
 }
 
+/* A call that gives a definition too few values is a bug made visible. */
+static void wrong_count_is_reported(void **state)
+{
+	const struct chk_arg one[] = {CHK_INT(5)};
+	struct chk_facts f;
+
+	(void)state;
+	chk_facts_init(&f);
+	chk_fact_addv(&f, &chk_fields_kernel[CHK_FK_SYNACK_RETRIES], NULL, one,
+		      1);
+	assert_int_equal(f.n, 1);
+	assert_null(f.v[0].def);
+	assert_string_equal(f.v[0].key, "internal");
+	assert_string_equal(f.v[0].why, "fact kernel/tcp_synack_retries given "
+					"1 values for 2 fields");
+	chk_facts_free(&f);
+}
+
 static void unreadable_has_a_reason(void **state)
 {
 	struct chk_facts f;
@@ -278,6 +296,7 @@ int main(void)
 		cmocka_unit_test(kernel_text_as_before),
 		cmocka_unit_test(json_holds_numbers),
 		cmocka_unit_test(mismatched_types_are_null),
+		cmocka_unit_test(wrong_count_is_reported),
 		cmocka_unit_test(unreadable_has_a_reason),
 		cmocka_unit_test(every_definition_is_sound_and_documented),
 	};
