@@ -15,8 +15,9 @@ int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out);
 
-/* Facts: where the log came from, what was read, each class with its
- * count and when it started, the busiest hosts. */
+/* Facts: where the log came from (source: its path, or "journal"), what
+ * was read, each class with its count and when it started, the busiest
+ * hosts. */
 void chk_errlog_facts(const struct srv_errlog_stats *st, const char *source,
 		      struct chk_facts *facts);
 /* Findings CD6020-CD6033 from an aggregate (pure; st sorted or not).
