@@ -536,10 +536,12 @@ const struct chk_fact_def chk_fields_errlog[] = {
 	[CHK_FE_HOST] = {"errlog",
 			 "host",
 			 "{host:.60s}: {events_count} ({top_class} "
-			 "{top_class_count}{?other_classes_count:, "
-			 "{other_classes_count} other class(es)})",
+			 "{top_class_count}{?second_class:, {second_class} "
+			 "{second_class_count}}{?other_classes_count:, "
+			 "{other_classes_count} more class(es)})",
 			 {S("host"), U("events_count"), S("top_class"),
-			  U("top_class_count"), U("other_classes_count")}},
+			  U("top_class_count"), S("second_class"),
+			  U("second_class_count"), U("other_classes_count")}},
 	[CHK_FE_HOSTS_UNTRACKED] = {"errlog",
 				    "hosts untracked",
 				    "{events_count} events of hosts beyond the "

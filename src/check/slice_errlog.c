@@ -482,21 +482,35 @@ void chk_errlog_facts(const struct srv_errlog_stats *st, const char *source,
 		chk_fact_add(facts, FE(NO_ABORTED), NULL, CHK_UINT(0));
 	for (i = 0; i < st->nhosts && i < TOP; i++) {
 		const struct srv_errlog_key *k = &st->hosts[i];
-		unsigned top = 0, others = 0;
+		unsigned top = SRV_EL_NCLASS, second = SRV_EL_NCLASS, seen = 0;
 		char key[24];
 
+		/* The two classes with the most events, the first on a tie. */
 		for (c = 0; c < SRV_EL_NCLASS; c++) {
 			if (!k->n[c])
 				continue;
-			others++;
-			if (k->n[c] > k->n[top] || !k->n[top])
+			seen++;
+			if (top == SRV_EL_NCLASS || k->n[c] > k->n[top]) {
+				second = top;
 				top = c;
+			} else if (second == SRV_EL_NCLASS ||
+				   k->n[c] > k->n[second]) {
+				second = c;
+			}
 		}
+		if (top == SRV_EL_NCLASS)
+			continue;
 		snprintf(key, sizeof(key), "host #%zu", i + 1);
-		chk_fact_add(
-			facts, FE(HOST), key, CHK_STR(k->name),
-			CHK_UINT(k->total), CHK_STR(srv_errlog_class_name(top)),
-			CHK_UINT(k->n[top]), CHK_UINT(others ? others - 1 : 0));
+		chk_fact_add(facts, FE(HOST), key, CHK_STR(k->name),
+			     CHK_UINT(k->total),
+			     CHK_STR(srv_errlog_class_name(top)),
+			     CHK_UINT(k->n[top]),
+			     second < SRV_EL_NCLASS
+				     ? CHK_STR(srv_errlog_class_name(second))
+				     : CHK_NUL,
+			     second < SRV_EL_NCLASS ? CHK_UINT(k->n[second])
+						    : CHK_NUL,
+			     CHK_UINT(seen > 2 ? seen - 2 : 0));
 	}
 	if (st->hosts_untracked)
 		chk_fact_add(facts, FE(HOSTS_UNTRACKED), NULL,

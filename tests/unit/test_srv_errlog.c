@@ -1214,6 +1214,21 @@ static void facts_and_slice(void **state)
 			assert_int_equal(
 				chk_fact_value(&facts.v[i], "events_count")->u,
 				21);
+			/* its classes, most events first */
+			assert_string_equal(
+				chk_fact_value(&facts.v[i], "top_class")->s,
+				"aborted_no_auth");
+			assert_int_equal(
+				chk_fact_value(&facts.v[i], "top_class_count")
+					->u,
+				12);
+			assert_string_equal(
+				chk_fact_value(&facts.v[i], "second_class")->s,
+				"aborted_read_error");
+			assert_int_equal(chk_fact_value(&facts.v[i],
+							"other_classes_count")
+						 ->u,
+					 3);
 		}
 	}
 	assert_true(saw_class && saw_host);
