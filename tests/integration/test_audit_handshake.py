@@ -231,7 +231,7 @@ class AuditTLS(unittest.TestCase):
         facts = server_facts(doc)
         self.assertIs(facts["tls"]["tls"], True, facts["tls"])
         self.assertTrue(facts["tls"]["tls_version"].startswith("TLSv1."), facts["tls"])
-        self.assertTrue(facts["version"].startswith("10."))
+        self.assertTrue(facts["version"]["version"].startswith("10."))
         self.assertEqual(after_check - before - own, 1)
         ddoc = json.loads(out)
         dfacts = server_facts(ddoc["check"])
