@@ -1,5 +1,5 @@
-/* check.c - the facts list every slice writes to, and the runner that reads
- * the census once and then runs the slices asked for, in order. */
+/* check.c - the list of typed facts every slice writes to, and the runner that
+ * reads the census once and then runs the slices asked for, in order. */
 #include "check/check.h"
 
 #include <stdarg.h>
@@ -20,9 +20,9 @@ void chk_facts_free(struct chk_facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
-__attribute__((format(printf, 4, 0))) static void
-vfact(struct chk_facts *f, const char *section, const char *key,
-      const char *fmt, va_list ap)
+/* A new fact at the end of the list; NULL when out of memory (a lost
+ * fact is not worth failing the run). */
+static struct chk_fact *grow(struct chk_facts *f)
 {
 	struct chk_fact *x;
 
@@ -31,33 +31,82 @@ vfact(struct chk_facts *f, const char *section, const char *key,
 		struct chk_fact *n = realloc(f->v, ncap * sizeof(*n));
 
 		if (!n)
-			return; /* a lost fact is not worth failing the run */
+			return NULL;
 		f->v = n;
 		f->cap = ncap;
 	}
 	x = &f->v[f->n++];
-	snprintf(x->section, sizeof(x->section), "%s", section);
-	snprintf(x->key, sizeof(x->key), "%s", key);
-	vsnprintf(x->value, sizeof(x->value), fmt, ap);
+	memset(x, 0, sizeof(*x));
+	return x;
 }
 
-void chk_fact(struct chk_facts *f, const char *section, const char *key,
-	      const char *fmt, ...)
+/* Stores a as the value of field fd; a type that does not fit is null. */
+static void set_value(struct chk_value *v, const struct chk_field *fd,
+		      const struct chk_arg *a)
 {
-	va_list ap;
+	int want_str = fd->type == CHK_T_STR, is_str = a->type == CHK_T_STR;
 
-	va_start(ap, fmt);
-	vfact(f, section, key, fmt, ap);
-	va_end(ap);
+	v->type = a->type;
+	if (a->type == CHK_T_NULL || want_str != is_str || (is_str && !a->s)) {
+		v->type = CHK_T_NULL;
+		return;
+	}
+	v->i = a->i;
+	v->u = a->u;
+	v->d = a->d;
+	if (is_str)
+		snprintf(v->s, sizeof(v->s), "%s", a->s);
+}
+
+void chk_fact_addv(struct chk_facts *f, const struct chk_fact_def *def,
+		   const char *key, const struct chk_arg *v, size_t n)
+{
+	struct chk_fact *x;
+	size_t i, nf = 0;
+
+	while (nf < CHK_FACT_MAXV && def->f[nf].key)
+		nf++;
+	if (n != nf) {
+		chk_unreadable(f, "internal",
+			       "fact %s/%s given %zu values for "
+			       "%zu fields",
+			       def->section, def->name, n, nf);
+		return;
+	}
+	x = grow(f);
+	if (!x)
+		return;
+	snprintf(x->section, sizeof(x->section), "%s", def->section);
+	snprintf(x->key, sizeof(x->key), "%s", key ? key : def->name);
+	x->def = def;
+	for (i = 0; i < nf; i++)
+		set_value(&x->v[i], &def->f[i], &v[i]);
+	x->nv = nf;
 }
 
 void chk_unreadable(struct chk_facts *f, const char *what, const char *fmt, ...)
 {
+	struct chk_fact *x = grow(f);
 	va_list ap;
 
+	if (!x)
+		return;
+	snprintf(x->section, sizeof(x->section), "unreadable");
+	snprintf(x->key, sizeof(x->key), "%s", what);
 	va_start(ap, fmt);
-	vfact(f, "unreadable", what, fmt, ap);
+	vsnprintf(x->why, sizeof(x->why), fmt, ap);
 	va_end(ap);
+}
+
+const struct chk_value *chk_fact_value(const struct chk_fact *x,
+				       const char *key)
+{
+	size_t i;
+
+	for (i = 0; x->def && i < x->nv; i++)
+		if (!strcmp(x->def->f[i].key, key))
+			return &x->v[i];
+	return NULL;
 }
 
 static const struct chk_slice_def slices[] = {

@@ -110,11 +110,67 @@ struct chk_ctx {
 
 #define CHK_PATH_MAX 4096
 
-/* A fact the report shows: what was read, and what it means. */
+/* ---- facts: typed measurements, rendered by report/ ----
+ *
+ * A fact is one line of the report: a slice's measurements of one thing
+ * (a sysctl, a listener, a nameserver, ...). Collectors give numbers with
+ * their units and names; they never write sentences. The fact's
+ * definition (check/fields.c, one table per slice) names each value's
+ * JSON key, with its unit as a suffix (_s, _ms, _bytes, _count, ...), and
+ * the template the text report phrases it with. */
+
+/* A value's type. Strings are for names, paths, addresses and versions,
+ * never for prose. */
+enum chk_type {
+	CHK_T_NULL = 0, /* unknown or not applicable: null in JSON */
+	CHK_T_INT,
+	CHK_T_UINT,
+	CHK_T_DOUBLE,
+	CHK_T_BOOL,
+	CHK_T_STR
+};
+
+#define CHK_FACT_MAXV 8	  /* values per fact */
+#define CHK_STR_MAX   168 /* a string value, with its NUL */
+
+/* One value of a definition: its JSON key and type. */
+struct chk_field {
+	const char *key;
+	enum chk_type type;
+};
+
+/* What a kind of fact holds and how the text report phrases it. The text
+ * template's placeholders (report/check.c renders them):
+ *   {key} or {key:spec}   the value; spec for doubles "+.1f", ".0f", "g"
+ *                         and for strings ".60s"
+ *   {key|a|b|c}           the word at the value's index (0: a)
+ *   {?key:text}, {!key:text}  text when the value is (not) true: nonzero,
+ *                         non-empty, not null; text may hold placeholders */
+struct chk_fact_def {
+	const char *section; /* slice: "kernel", "census", ... */
+	const char *name;    /* the fact's name; its key unless given */
+	const char *text;
+	struct chk_field f[CHK_FACT_MAXV]; /* ends at a NULL key */
+};
+
+/* One value of a fact. */
+struct chk_value {
+	enum chk_type type;
+	long long i; /* CHK_T_INT, CHK_T_BOOL */
+	unsigned long long u;
+	double d;
+	char s[CHK_STR_MAX];
+};
+
+/* A fact the report shows (def set), or something a run could not read
+ * (section "unreadable", def NULL, key what, why the reason). */
 struct chk_fact {
-	char section[16]; /* slice: "kernel", "census", ... */
-	char key[48];
-	char value[200];
+	char section[16];
+	char key[64]; /* the fact's name, or an instance: "listen :3306" */
+	const struct chk_fact_def *def;
+	struct chk_value v[CHK_FACT_MAXV]; /* in def->f's order */
+	size_t nv;
+	char why[256];
 };
 
 /* Facts, and the things a run could not read (permissions, tools). */
@@ -123,16 +179,46 @@ struct chk_facts {
 	size_t n, cap;
 };
 
+/* A value as a collector passes it to chk_fact_add(). */
+struct chk_arg {
+	enum chk_type type;
+	long long i;
+	unsigned long long u;
+	double d;
+	const char *s;
+};
+
+#define CHK_INT(x) ((struct chk_arg){.type = CHK_T_INT, .i = (long long)(x)})
+#define CHK_UINT(x)                                                            \
+	((struct chk_arg){.type = CHK_T_UINT, .u = (unsigned long long)(x)})
+#define CHK_DBL(x)  ((struct chk_arg){.type = CHK_T_DOUBLE, .d = (double)(x)})
+#define CHK_BOOL(x) ((struct chk_arg){.type = CHK_T_BOOL, .i = !!(x)})
+#define CHK_STR(x)  ((struct chk_arg){.type = CHK_T_STR, .s = (x)})
+#define CHK_NUL	    ((struct chk_arg){.type = CHK_T_NULL})
+/* An int that is unknown when negative (the sysctl convention). */
+#define CHK_INT_KNOWN(x) ((x) < 0 ? CHK_NUL : CHK_INT(x))
+
 void chk_facts_init(struct chk_facts *f);
 void chk_facts_free(struct chk_facts *f);
-/* Adds a fact; the value is printf-formatted. */
-__attribute__((format(printf, 4, 5))) void chk_fact(struct chk_facts *f,
-						    const char *section,
-						    const char *key,
-						    const char *fmt, ...);
+/* Adds a fact of def: key NULL is def->name; v holds n values, one per
+ * field of def, in order. A string given for a number field, or a number
+ * for a string field, is stored as null. A count that is not def's is a
+ * bug: the fact is dropped and an "internal" unreadable entry says so. */
+void chk_fact_addv(struct chk_facts *f, const struct chk_fact_def *def,
+		   const char *key, const struct chk_arg *v, size_t n);
+/* chk_fact_addv() with the values as arguments (CHK_INT(x), ...): the
+ * compiler checks each is a struct chk_arg, and counts them. */
+#define chk_fact_add(f, def, key, ...)                                         \
+	chk_fact_addv((f), (def), (key),                                       \
+		      (const struct chk_arg[]){__VA_ARGS__},                   \
+		      sizeof((const struct chk_arg[]){__VA_ARGS__}) /          \
+			      sizeof(struct chk_arg))
 /* Records what could not be read and why (section "unreadable"). */
 __attribute__((format(printf, 3, 4))) void
 chk_unreadable(struct chk_facts *f, const char *what, const char *fmt, ...);
+/* The value of field key of fact x, NULL when it has none. */
+const struct chk_value *chk_fact_value(const struct chk_fact *x,
+				       const char *key);
 
 /* A slice: collects, applies its rules, adds facts and findings. Returns
  * 0, or -1 only when out of memory (an unreadable source is a fact). */

@@ -254,35 +254,56 @@ int chk_fd_is_client(const struct chk_census *c, const struct chk_fdsock *s)
 	return 0;
 }
 
-void chk_fd_peer(const struct chk_census *c, const struct chk_fdsock *s,
-		 char *buf, size_t len)
+void chk_fd_peer_parts(const struct chk_census *c, const struct chk_fdsock *s,
+		       struct chk_fd_peer *p)
 {
 	if (s->kind == CHK_FD_TCP && s->idx < c->ntcp) {
 		const struct chk_sock *k = &c->tcp[s->idx];
-		char ep[128];
 
-		chk_sock_endpoints(k, ep, sizeof(ep));
-		snprintf(buf, len, "tcp %s %s", ep,
-			 chk_tcp_state_name(k->state));
+		p->transport = "tcp";
+		chk_sock_endpoints(k, p->endpoint, sizeof(p->endpoint));
+		p->role = chk_tcp_state_name(k->state);
 	} else if (s->kind == CHK_FD_UNIX && s->idx < c->nunix) {
 		const struct chk_usock *u = &c->unix_[s->idx];
-		const struct chk_usock *p = unix_by_inode(c, u->peer_inode);
+		const struct chk_usock *pe = unix_by_inode(c, u->peer_inode);
 		const char *path = u->path;
 		size_t i;
 
-		if (!path[0] && p)
-			path = p->path;
+		if (!path[0] && pe)
+			path = pe->path;
 		for (i = 0; !path[0] && i < c->nunix; i++)
 			if (c->unix_[i].role == CHK_UROLE_LISTENER)
 				path = c->unix_[i].path;
+		p->transport = "unix";
+		snprintf(p->endpoint, sizeof(p->endpoint), "%s", path);
 		if (u->role == CHK_UROLE_CLIENT)
-			snprintf(buf, len, "unix %s, client end%s", path,
-				 u->peer_inode ? "" : " (not yet accepted)");
+			p->role = u->peer_inode ? "client" : "client_pending";
 		else
-			snprintf(buf, len, "unix %s, %s", path,
-				 u->role == CHK_UROLE_LISTENER ? "listener"
-							       : "server end");
+			p->role = u->role == CHK_UROLE_LISTENER ? "listener"
+								: "server";
 	} else {
-		snprintf(buf, len, "socket:[%u]", s->inode);
+		p->transport = "socket";
+		snprintf(p->endpoint, sizeof(p->endpoint), "[%u]", s->inode);
+		p->role = "";
 	}
+}
+
+void chk_fd_peer(const struct chk_census *c, const struct chk_fdsock *s,
+		 char *buf, size_t len)
+{
+	struct chk_fd_peer p;
+
+	chk_fd_peer_parts(c, s, &p);
+	if (!strcmp(p.transport, "tcp"))
+		snprintf(buf, len, "tcp %s %s", p.endpoint, p.role);
+	else if (!strcmp(p.transport, "unix"))
+		snprintf(buf, len, "unix %s, %s", p.endpoint,
+			 !strcmp(p.role, "client") ? "client end"
+			 : !strcmp(p.role, "client_pending")
+				 ? "client end (not "
+				   "yet accepted)"
+			 : !strcmp(p.role, "listener") ? "listener"
+						       : "server end");
+	else
+		snprintf(buf, len, "socket:%s", p.endpoint);
 }

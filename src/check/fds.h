@@ -48,6 +48,18 @@ int chk_fds_scan(struct chk_fds *out, const char *procroot,
 void chk_fd_peer(const struct chk_census *c, const struct chk_fdsock *s,
 		 char *buf, size_t len);
 
+/* The same in parts: transport ("tcp", "unix", "socket"), the endpoints
+ * (addresses, the socket's path, or "[inode]") and the role (the TCP
+ * state's name; "listener", "server", "client", "client_pending" for the
+ * Unix socket; "" for other sockets). */
+struct chk_fd_peer {
+	const char *transport;
+	char endpoint[160];
+	const char *role;
+};
+void chk_fd_peer_parts(const struct chk_census *c, const struct chk_fdsock *s,
+		       struct chk_fd_peer *p);
+
 /* 1 when the descriptor is a client's end of a MySQL connection (TCP to
  * a MySQL port, or connected or queued on mysqld's Unix socket). */
 int chk_fd_is_client(const struct chk_census *c, const struct chk_fdsock *s);

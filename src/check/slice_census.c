@@ -4,6 +4,7 @@
  * full accept queues, SYN_RECV pile-ups, syncookies, TIME_WAIT and
  * 4-tuple (ephemeral port) exhaustion, connections without keepalive. */
 #include "check/census.h"
+#include "check/fields.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -12,7 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#define SECTION "census"
+/* A census fact's definition (check/fields.c). */
+#define FC(x) (&chk_fields_census[CHK_FC_##x])
 
 #define TW_DEST_WARN   1000 /* TIME_WAIT to one server worth a warning */
 #define TW_SERVER_INFO 5000 /* TIME_WAIT on the server side worth a note */
@@ -558,25 +560,25 @@ static void census_facts(const struct chk_ctx *ctx,
 	size_t i;
 
 	if (c->tcp_ok) {
-		chk_fact(facts, SECTION, "tcp_sockets",
-			 "%zu to or from the MySQL ports%s", c->ntcp,
-			 c->kernel_filter ? " (filtered in the kernel)" : "");
+		chk_fact_add(facts, FC(TCP_SOCKETS), NULL, CHK_UINT(c->ntcp),
+			     CHK_BOOL(c->kernel_filter));
 		for (i = 1; i < 16; i++) {
 			if (!s->by_state[i])
 				continue;
 			say(key, sizeof(key), "tcp.%s",
 			    chk_tcp_state_name((unsigned)i));
-			chk_fact(facts, SECTION, key,
-				 "%u (%u as client, %u as server)",
-				 s->by_state[i], s->client_by_state[i],
-				 s->by_state[i] - s->client_by_state[i]);
+			chk_fact_add(facts, FC(TCP_STATE), key,
+				     CHK_STR(chk_tcp_state_name((unsigned)i)),
+				     CHK_UINT(s->by_state[i]),
+				     CHK_UINT(s->client_by_state[i]),
+				     CHK_UINT(s->by_state[i] -
+					      s->client_by_state[i]));
 		}
-		chk_fact(facts, SECTION, "time_wait",
-			 "%u as client, %u as server", s->time_wait_client,
-			 s->time_wait_server);
-		chk_fact(facts, SECTION, "syn_recv",
-			 "%u (%u with the SYN-ACK retransmitted)", s->syn_recv,
-			 s->syn_recv_retrans);
+		chk_fact_add(facts, FC(TIME_WAIT), NULL,
+			     CHK_UINT(s->time_wait_client),
+			     CHK_UINT(s->time_wait_server));
+		chk_fact_add(facts, FC(SYN_RECV), NULL, CHK_UINT(s->syn_recv),
+			     CHK_UINT(s->syn_recv_retrans));
 		for (i = 0; i < c->ntcp; i++) {
 			const struct chk_sock *k = &c->tcp[i];
 
@@ -584,32 +586,26 @@ static void census_facts(const struct chk_ctx *ctx,
 				continue;
 			local_end(k, what, sizeof(what));
 			say(key, sizeof(key), "listener %s", what);
-			chk_fact(facts, SECTION, key,
-				 "accept queue %u of backlog %u", k->rqueue,
-				 k->wqueue);
+			chk_fact_add(facts, FC(LISTENER), key, CHK_STR(what),
+				     CHK_UINT(k->rqueue), CHK_UINT(k->wqueue));
 		}
 		for (i = 0; i < s->ndests && i < MAX_DEST_FACTS; i++) {
 			const struct chk_dest_use *d = &s->dests[i];
 
 			dest_str(d, what, sizeof(what));
 			say(key, sizeof(key), "ports_in_use %.35s", what);
-			if (lo >= 0)
-				chk_fact(facts, SECTION, key,
-					 "%u of %d (%.0f%%): %u TIME_WAIT, %u "
-					 "ESTABLISHED",
-					 d->in_range, hi - lo + 1,
-					 pct(d->in_range, hi - lo + 1),
-					 d->time_wait, d->established);
-			else
-				chk_fact(facts, SECTION, key,
-					 "%u: %u TIME_WAIT, %u ESTABLISHED",
-					 d->in_range, d->time_wait,
-					 d->established);
+			chk_fact_add(
+				facts, FC(PORTS_IN_USE), key, CHK_STR(what),
+				CHK_UINT(d->in_range),
+				lo >= 0 ? CHK_INT(hi - lo + 1) : CHK_NUL,
+				lo >= 0 ? CHK_DBL(pct(d->in_range, hi - lo + 1))
+					: CHK_NUL,
+				CHK_UINT(d->time_wait),
+				CHK_UINT(d->established));
 		}
-		chk_fact(facts, SECTION, "keepalive",
-			 "%u of %u established client connections have a "
-			 "keepalive timer",
-			 s->est_client_keepalive, s->est_client);
+		chk_fact_add(facts, FC(KEEPALIVE), NULL,
+			     CHK_UINT(s->est_client_keepalive),
+			     CHK_UINT(s->est_client));
 	}
 	if (c->unix_ok) {
 		uint32_t q = 0, b = 0;
@@ -620,18 +616,17 @@ static void census_facts(const struct chk_ctx *ctx,
 				b = c->unix_[i].wqueue;
 			}
 		if (!s->unix_listeners)
-			chk_fact(facts, SECTION, "unix_socket",
-				 "%s: nothing listens there (in this network "
-				 "namespace)",
-				 ctx->socket_path);
+			chk_fact_add(facts, FC(UNIX_SOCKET), NULL,
+				     CHK_STR(ctx->socket_path), CHK_UINT(0),
+				     CHK_NUL, CHK_NUL, CHK_NUL, CHK_NUL,
+				     CHK_NUL);
 		else
-			chk_fact(facts, SECTION, "unix_socket",
-				 "%s: %u listener, accept queue %u of backlog "
-				 "%u; %u accepted, %u clients (%u not yet "
-				 "accepted)",
-				 ctx->socket_path, s->unix_listeners, q, b,
-				 s->unix_server_ends, s->unix_clients,
-				 s->unix_pending);
+			chk_fact_add(facts, FC(UNIX_SOCKET), NULL,
+				     CHK_STR(ctx->socket_path),
+				     CHK_UINT(s->unix_listeners), CHK_UINT(q),
+				     CHK_UINT(b), CHK_UINT(s->unix_server_ends),
+				     CHK_UINT(s->unix_clients),
+				     CHK_UINT(s->unix_pending));
 	}
 }
 
@@ -649,11 +644,12 @@ static void counter_facts(const struct chk_counters *before,
 		if (chk_counters_get(after ? after : before, name, &v))
 			continue;
 		if (after && !chk_counters_delta(before, after, name, &d))
-			chk_fact(facts, SECTION, name,
-				 "%lld (%+.1f/s over %g s)", (long long)v,
-				 (double)d / interval, interval);
+			chk_fact_add(facts, FC(COUNTER), name, CHK_INT(v),
+				     CHK_DBL((double)d / interval),
+				     CHK_DBL(interval));
 		else
-			chk_fact(facts, SECTION, name, "%lld", (long long)v);
+			chk_fact_add(facts, FC(COUNTER), name, CHK_INT(v),
+				     CHK_NUL, CHK_NUL);
 	}
 }
 
@@ -676,8 +672,8 @@ int chk_slice_census(const struct chk_ctx *ctx, struct chk_facts *facts,
 			       ctx->procroot);
 		lo = hi = -1;
 	} else {
-		chk_fact(facts, SECTION, "ip_local_port_range",
-			 "%d-%d (%d ports)", lo, hi, hi - lo + 1);
+		chk_fact_add(facts, FC(PORT_RANGE), NULL, CHK_INT(lo),
+			     CHK_INT(hi), CHK_INT(hi - lo + 1));
 	}
 	have_before =
 		!chk_counters_read(&before, ctx->procroot, err, sizeof(err));

@@ -3,12 +3,14 @@
  * MySQL socket is descriptor 0, 1 or 2 sends whatever it (or a child)
  * writes to stdout/stderr into the MySQL stream. */
 #include "check/fds.h"
+#include "check/fields.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define SECTION	     "fds"
+/* An fds fact's definition (check/fields.c). */
+#define FD(x)	     (&chk_fields_fds[CHK_FD_##x])
 #define MAX_FD_FACTS 16
 #define MAX_FD_FINDS 32
 
@@ -85,8 +87,8 @@ int chk_slice_fds(const struct chk_ctx *ctx, struct chk_facts *facts,
 		chk_fds_free(&fds);
 		return 0;
 	}
-	chk_fact(facts, SECTION, "processes",
-		 "%u fd tables read, %lu descriptors", fds.procs, fds.nfds);
+	chk_fact_add(facts, FD(PROCESSES), NULL, CHK_UINT(fds.procs),
+		     CHK_UINT(fds.nfds));
 	if (fds.unreadable)
 		chk_unreadable(facts, "fds",
 			       "%u processes' fd tables not readable (%s)",
@@ -94,17 +96,20 @@ int chk_slice_fds(const struct chk_ctx *ctx, struct chk_facts *facts,
 	for (i = 0; i < fds.n; i++)
 		if (chk_fd_is_client(c, &fds.v[i]))
 			clients++;
-	chk_fact(facts, SECTION, "mysql_sockets",
-		 "%zu held by processes, %u of them client ends", fds.n,
-		 clients);
+	chk_fact_add(facts, FD(MYSQL_SOCKETS), NULL, CHK_UINT(fds.n),
+		     CHK_UINT(clients));
 	for (i = 0; i < fds.n && shown < MAX_FD_FACTS; i++) {
 		const struct chk_fdsock *s = &fds.v[i];
-		char key[48], peer[200];
+		struct chk_fd_peer peer;
+		char key[48];
 
 		shown++;
 		say(key, sizeof(key), "pid %d fd %d", (int)s->pid, s->fd);
-		chk_fd_peer(c, s, peer, sizeof(peer));
-		chk_fact(facts, SECTION, key, "%s: %s", s->comm, peer);
+		chk_fd_peer_parts(c, s, &peer);
+		chk_fact_add(facts, FD(HOLDER), key, CHK_INT(s->pid),
+			     CHK_INT(s->fd), CHK_STR(s->comm),
+			     CHK_STR(peer.transport), CHK_STR(peer.endpoint),
+			     CHK_STR(peer.role));
 	}
 	rc = chk_rules_fds(c, &fds, out);
 	chk_fds_free(&fds);

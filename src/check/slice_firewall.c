@@ -22,11 +22,13 @@
 
 #include "check/conntrack.h"
 #include "check/fds.h"
+#include "check/fields.h"
 #include "check/firewall.h"
 #include "check/slices.h"
 #include "util/clock.h"
 
-#define SECTION	       "firewall"
+/* A firewall fact's definition (check/fields.c). */
+#define FF(x)	       (&chk_fields_firewall[CHK_FF_##x])
 #define RUN_TIMEOUT_MS 5000
 #define OUT_MAX	       (32u * 1024 * 1024)
 #define MAX_RULE_FACTS 16
@@ -389,15 +391,17 @@ static void error_facts(struct chk_facts *facts, const struct chk_ruleset *rs,
 	size_t i, shown = 0;
 
 	if (rs->nerrors > from)
-		chk_fact(facts, SECTION, "parse errors",
-			 "%s: %zu line(s) skipped", tool, rs->nerrors - from);
+		chk_fact_add(facts, FF(PARSE_ERRORS), NULL, CHK_STR(tool),
+			     CHK_UINT(rs->nerrors - from));
 	for (i = from;
 	     i < rs->nerrors && i < CHK_FW_ERRORS && shown < MAX_ERR_FACTS;
 	     i++, shown++) {
 		char key[48];
 
 		say(key, sizeof(key), "%s line %u", tool, rs->errors[i].line);
-		chk_fact(facts, SECTION, key, "%s", rs->errors[i].msg);
+		chk_fact_add(facts, FF(PARSE_ERROR), key, CHK_STR(tool),
+			     CHK_UINT(rs->errors[i].line),
+			     CHK_STR(rs->errors[i].msg));
 	}
 }
 
@@ -424,9 +428,8 @@ static int read_ipt(struct fwstate *st, struct chk_facts *facts,
 			st->ipt_nft = 1;
 		rc = chk_fw_parse_iptables(&st->rs, r.out, r.nout, family, b);
 		st->any_read = 1;
-		chk_fact(facts, SECTION, tool, "%zu bytes read (%s)", r.nout,
-			 b == CHK_FW_IPT_LEGACY ? "legacy x_tables"
-						: "nf_tables");
+		chk_fact_add(facts, FF(TOOL), tool, CHK_UINT(r.nout),
+			     CHK_BOOL(b == CHK_FW_IPT_LEGACY));
 		error_facts(facts, &st->rs, e0, tool);
 	} else {
 		chk_unreadable(facts, tool, "%s",
@@ -471,8 +474,8 @@ static int read_nft(struct fwstate *st, struct chk_facts *facts)
 		 * unless that failed. */
 		rc = chk_fw_parse_nft_json(&st->rs, r.out, r.nout, st->ipt_nft);
 		st->any_read = 1;
-		chk_fact(facts, SECTION, "nft native tables", "%zu%s%s", n,
-			 n ? ": " : "", names);
+		chk_fact_add(facts, FF(NFT_TABLES), NULL, CHK_UINT(n),
+			     CHK_STR(n ? names : ""));
 		error_facts(facts, &st->rs, e0, "nft");
 	} else if (!r.missing || !st->any_read) {
 		chk_unreadable(facts, "nft list ruleset", "%s",
@@ -580,14 +583,11 @@ static void ruleset_facts(const struct chk_ctx *ctx, const struct fwstate *st,
 			  struct chk_facts *facts)
 {
 	const struct chk_ruleset *rs = &st->rs;
-	char ports[120];
-	size_t i, used = 0, shown = 0;
+	size_t i, shown = 0;
 
-	ports[0] = '\0';
-	for (i = 0; i < ctx->nports && used < sizeof(ports); i++)
-		used += (size_t)snprintf(ports + used, sizeof(ports) - used,
-					 "%s%u", i ? ", " : "", ctx->ports[i]);
-	chk_fact(facts, SECTION, "mysql ports considered", "%s", ports);
+	for (i = 0; i < ctx->nports; i++)
+		chk_fact_add(facts, FF(MYSQL_PORT), NULL,
+			     CHK_UINT(ctx->ports[i]));
 	for (i = 0; i < rs->nchains; i++) {
 		const struct chk_fw_chain *c = &rs->chains[i];
 		char key[48];
@@ -597,39 +597,35 @@ static void ruleset_facts(const struct chk_ctx *ctx, const struct fwstate *st,
 			continue;
 		say(key, sizeof(key), "%s chain %s",
 		    c->hook == CHK_FW_HOOK_INPUT ? "input" : "output", c->name);
-		chk_fact(facts, SECTION, key,
-			 "%s %s%s table %s: policy %s, %u rules, priority %d",
-			 c->backend == CHK_FW_NFT	   ? "nft"
-			 : c->backend == CHK_FW_IPT_LEGACY ? "iptables-legacy"
-							   : "iptables-nft",
-			 c->family == AF_INET6	? "ip6"
-			 : c->family == AF_INET ? "ip"
-						: "inet",
-			 "", c->table, target_name(c->policy), c->nrules,
-			 (int)c->prio);
+		chk_fact_add(facts, FF(CHAIN), key,
+			     CHK_STR(c->backend == CHK_FW_NFT ? "nft"
+				     : c->backend == CHK_FW_IPT_LEGACY
+					     ? "iptables-legacy"
+					     : "iptables-nft"),
+			     CHK_STR(c->family == AF_INET6  ? "ip6"
+				     : c->family == AF_INET ? "ip"
+							    : "inet"),
+			     CHK_STR(c->table), CHK_STR(c->name),
+			     CHK_STR(target_name(c->policy)),
+			     CHK_UINT(c->nrules), CHK_INT(c->prio));
 	}
 	for (i = 0; i < rs->nrules && shown < MAX_RULE_FACTS; i++) {
 		const struct chk_fw_rule *r = &rs->rules[i];
 		const struct chk_fw_chain *c = &rs->chains[r->chain];
-		char key[48];
+		char key[48], text[CHK_STR_MAX];
 
 		if (!r->ct_mask && !mentions_port(r, ctx->ports, ctx->nports))
 			continue;
 		shown++;
 		say(key, sizeof(key), "rule %.16s %.16s:%u", c->table, c->name,
 		    r->pos);
-		chk_fact(facts, SECTION, key, "line %u: %.*s%s", r->line,
+		snprintf(text, sizeof(text), "%.*s",
 			 (int)(r->text_len > 160 ? 160 : r->text_len),
-			 chk_fw_rule_text(rs, r),
-			 r->unknown ? " (partly "
-				      "understood)"
-				    : "");
+			 chk_fw_rule_text(rs, r));
+		chk_fact_add(facts, FF(RULE), key, CHK_UINT(r->line),
+			     CHK_STR(text), CHK_BOOL(r->unknown));
 	}
-	chk_fact(facts, SECTION, "state rules",
-		 rs->uses_ct ? "yes: packets of connections conntrack does "
-			       "not know are judged as NEW or INVALID"
-			     : "none: a conntrack flush cannot cut a "
-			       "connection here");
+	chk_fact_add(facts, FF(STATE_RULES), NULL, CHK_BOOL(rs->uses_ct));
 }
 
 static void conntrack_facts(const struct fwstate *st, struct chk_facts *facts)
@@ -637,25 +633,20 @@ static void conntrack_facts(const struct fwstate *st, struct chk_facts *facts)
 	const struct chk_ct_info *ct = &st->ct;
 
 	if (!ct->loaded) {
-		chk_fact(facts, SECTION, "conntrack",
-			 "nf_conntrack not loaded in this namespace");
+		chk_fact_add(facts, FF(CONNTRACK), NULL, CHK_BOOL(0));
 		return;
 	}
 	if (ct->max > 0 && ct->count >= 0)
-		chk_fact(facts, SECTION, "conntrack entries",
-			 "%ld of %ld (%.1f%%)", ct->count, ct->max,
-			 100.0 * (double)ct->count / (double)ct->max);
-	chk_fact(facts, SECTION, "nf_conntrack_tcp_loose", "%ld%s",
-		 ct->tcp_loose,
-		 ct->tcp_loose == 0  ? " (mid-stream packets are INVALID)"
-		 : ct->tcp_loose > 0 ? " (mid-stream packets start an entry)"
-				     : "");
-	chk_fact(facts, SECTION, "tcp_timeout_established", "%ld s",
-		 ct->timeout_established);
+		chk_fact_add(
+			facts, FF(CT_ENTRIES), NULL, CHK_INT(ct->count),
+			CHK_INT(ct->max),
+			CHK_DBL(100.0 * (double)ct->count / (double)ct->max));
+	chk_fact_add(facts, FF(CT_LOOSE), NULL, CHK_INT(ct->tcp_loose));
+	chk_fact_add(facts, FF(CT_TIMEOUT), NULL,
+		     CHK_INT(ct->timeout_established));
 	if (ct->listed)
-		chk_fact(facts, SECTION, "conntrack mysql entries", "%zu%s",
-			 ct->table.n,
-			 ct->table.nerrors ? " (some lines unparsed)" : "");
+		chk_fact_add(facts, FF(CT_MYSQL), NULL, CHK_UINT(ct->table.n),
+			     CHK_BOOL(ct->table.nerrors));
 }
 
 int chk_slice_firewall(const struct chk_ctx *ctx, struct chk_facts *facts,

@@ -10,9 +10,13 @@
 #include "analysis/analysis.h"
 #include "check/census.h"
 #include "check/facts.h"
+#include "check/fields.h"
 #include "check/kernel.h"
 #include "check/slices.h"
 #include "util/fileio.h"
+
+/* A kernel fact's definition (check/fields.c). */
+#define FK(x) (&chk_fields_kernel[CHK_FK_##x])
 
 #define TCP_RTO_MIN_S 0.2
 #define TCP_RTO_MAX_S 120.0
@@ -101,11 +105,9 @@ int chk_kernel_rules(const struct chk_kernel *k, struct chk_facts *facts,
 		cd_syn_schedule_of(k->syn_retries,
 				   k->syn_linear < 0 ? 0 : k->syn_linear, 1.0,
 				   k->hz, &s);
-		chk_fact(facts, "kernel", "tcp_syn_retries",
-			 "%d (linear timeouts %d): a connect to a dead or "
-			 "filtered server fails after %.0f s without a connect "
-			 "timeout",
-			 k->syn_retries, k->syn_linear, s.give_up_s);
+		chk_fact_add(facts, FK(SYN_RETRIES), NULL,
+			     CHK_INT(k->syn_retries), CHK_INT(k->syn_linear),
+			     CHK_DBL(s.give_up_s));
 		if (s.give_up_s > 135) {
 			f = cd_finding_add(out, "CD3060", CD_SEV_WARNING);
 			if (!f)
@@ -124,18 +126,14 @@ int chk_kernel_rules(const struct chk_kernel *k, struct chk_facts *facts,
 		}
 	}
 	if (known(k, k->synack_retries))
-		chk_fact(facts, "kernel", "tcp_synack_retries",
-			 "%d: a half-open connection (third ACK lost) is "
-			 "dropped by the server after %.0f s",
-			 k->synack_retries,
-			 ldexp(1.0, k->synack_retries + 1) - 1);
+		chk_fact_add(facts, FK(SYNACK_RETRIES), NULL,
+			     CHK_INT(k->synack_retries),
+			     CHK_DBL(ldexp(1.0, k->synack_retries + 1) - 1));
 	if (known(k, k->retries2)) {
 		double t = chk_retries2_timeout(k->retries2);
 
-		chk_fact(facts, "kernel", "tcp_retries2",
-			 "%d: a query to a server that died mid-session fails "
-			 "after at least %.0f s (%.1f min)",
-			 k->retries2, t, t / 60);
+		chk_fact_add(facts, FK(RETRIES2), NULL, CHK_INT(k->retries2),
+			     CHK_DBL(t));
 		if (k->retries2 > 15) {
 			f = cd_finding_add(out, "CD3061", CD_SEV_WARNING);
 			if (!f)
@@ -154,32 +152,22 @@ int chk_kernel_rules(const struct chk_kernel *k, struct chk_facts *facts,
 	}
 	if (known(k, k->keepalive_time) && known(k, k->keepalive_intvl) &&
 	    known(k, k->keepalive_probes))
-		chk_fact(facts, "kernel", "tcp_keepalive",
-			 "time %d s, interval %d s, probes %d: an idle "
-			 "connection with SO_KEEPALIVE notices a dead peer "
-			 "after %d s; without it, never",
-			 k->keepalive_time, k->keepalive_intvl,
-			 k->keepalive_probes,
-			 k->keepalive_time +
-				 k->keepalive_intvl * k->keepalive_probes);
+		chk_fact_add(facts, FK(KEEPALIVE), NULL,
+			     CHK_INT(k->keepalive_time),
+			     CHK_INT(k->keepalive_intvl),
+			     CHK_INT(k->keepalive_probes),
+			     CHK_INT(k->keepalive_time +
+				     k->keepalive_intvl * k->keepalive_probes));
 	if (known(k, k->fin_timeout))
-		chk_fact(facts, "kernel", "tcp_fin_timeout",
-			 "%d s in FIN_WAIT2 for orphaned connections",
-			 k->fin_timeout);
+		chk_fact_add(facts, FK(FIN_TIMEOUT), NULL,
+			     CHK_INT(k->fin_timeout));
 	if (known(k, k->tw_reuse))
-		chk_fact(facts, "kernel", "tcp_tw_reuse", "%d (%s)",
-			 k->tw_reuse,
-			 k->tw_reuse == 0   ? "off: TIME_WAIT ports wait 60 s"
-			 : k->tw_reuse == 1 ? "on for all outgoing connections"
-					    : "loopback only");
+		chk_fact_add(facts, FK(TW_REUSE), NULL, CHK_INT(k->tw_reuse));
 	if (k->port_lo >= 0 && k->port_hi >= k->port_lo) {
 		int size = k->port_hi - k->port_lo + 1;
 
-		chk_fact(facts, "kernel", "ip_local_port_range",
-			 "%d-%d: %d ports; a client that closes first can "
-			 "open at most %d connections per minute to one "
-			 "server address and port (TIME_WAIT 60 s)",
-			 k->port_lo, k->port_hi, size, size);
+		chk_fact_add(facts, FK(PORT_RANGE), NULL, CHK_INT(k->port_lo),
+			     CHK_INT(k->port_hi), CHK_INT(size), CHK_INT(size));
 		if (size < 10000) {
 			f = cd_finding_add(out, "CD3062", CD_SEV_WARNING);
 			if (!f)
@@ -195,11 +183,8 @@ int chk_kernel_rules(const struct chk_kernel *k, struct chk_facts *facts,
 		}
 	}
 	if (known(k, k->syncookies)) {
-		chk_fact(facts, "kernel", "tcp_syncookies", "%d (%s)",
-			 k->syncookies,
-			 k->syncookies == 0   ? "off"
-			 : k->syncookies == 1 ? "when the SYN queue overflows"
-					      : "always");
+		chk_fact_add(facts, FK(SYNCOOKIES), NULL,
+			     CHK_INT(k->syncookies));
 		if (k->syncookies != 1) {
 			f = cd_finding_add(out, "CD3063",
 					   k->syncookies == 0 ? CD_SEV_WARNING
@@ -219,10 +204,7 @@ int chk_kernel_rules(const struct chk_kernel *k, struct chk_facts *facts,
 		}
 	}
 	if (known(k, k->somaxconn)) {
-		chk_fact(facts, "kernel", "somaxconn",
-			 "%d: the cap on any listener's accept queue (mysqld's "
-			 "back_log)",
-			 k->somaxconn);
+		chk_fact_add(facts, FK(SOMAXCONN), NULL, CHK_INT(k->somaxconn));
 		if (k->somaxconn < 1024) {
 			f = cd_finding_add(out, "CD3064", CD_SEV_WARNING);
 			if (!f)
@@ -239,9 +221,8 @@ int chk_kernel_rules(const struct chk_kernel *k, struct chk_facts *facts,
 		}
 	}
 	if (known(k, k->max_syn_backlog))
-		chk_fact(facts, "kernel", "tcp_max_syn_backlog",
-			 "%d half-open connections per listener",
-			 k->max_syn_backlog);
+		chk_fact_add(facts, FK(MAX_SYN_BACKLOG), NULL,
+			     CHK_INT(k->max_syn_backlog));
 	return 0;
 }
 

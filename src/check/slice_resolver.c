@@ -10,10 +10,14 @@
 
 #include <arpa/inet.h>
 
+#include "check/fields.h"
 #include "check/resolver.h"
 #include "check/slices.h"
 #include "util/clock.h"
 #include "util/fileio.h"
+
+/* A resolver fact's definition (check/fields.c). */
+#define FR(x) (&chk_fields_resolver[CHK_FR_##x])
 
 #define MAX_CLIENTS 16
 #define FILE_MAX    (256 * 1024)
@@ -138,14 +142,11 @@ static int rules(const struct resolver_view *v, struct chk_facts *facts,
 	if (!r->found) {
 		chk_unreadable(facts, "resolv.conf", "not found");
 	} else {
-		chk_fact(facts, "resolver", "resolv.conf",
-			 "%u nameserver(s)%s, timeout %d s, attempts %d%s, "
-			 "%u search domain(s), ndots %d: a lookup with every "
-			 "nameserver dead costs %.0f s",
-			 r->nns,
-			 r->nns_ignored ? " (more ignored: glibc uses 3)" : "",
-			 r->timeout_s, r->attempts, r->rotate ? ", rotate" : "",
-			 r->nsearch, r->ndots, dead_cost(r));
+		chk_fact_add(facts, FR(RESOLV_CONF), NULL, CHK_UINT(r->nns),
+			     CHK_BOOL(r->nns_ignored), CHK_INT(r->timeout_s),
+			     CHK_INT(r->attempts), CHK_BOOL(r->rotate),
+			     CHK_UINT(r->nsearch), CHK_INT(r->ndots),
+			     CHK_DBL(dead_cost(r)));
 	}
 	if (v->nss_found) {
 		char order[128] = "";
@@ -157,18 +158,18 @@ static int rules(const struct resolver_view *v, struct chk_facts *facts,
 				strncat(order, " ",
 					sizeof(order) - strlen(order) - 1);
 		}
-		chk_fact(facts, "resolver", "nsswitch hosts", "%s", order);
+		chk_fact_add(facts, FR(NSSWITCH), NULL, CHK_STR(order));
 	}
-	chk_fact(facts, "resolver", "cache", "%s",
-		 v->cache ? v->cache_name : "none found");
+	chk_fact_add(facts, FR(CACHE), NULL,
+		     CHK_STR(v->cache ? v->cache_name : ""));
 
 	for (i = 0; v->measured && i < r->nns; i++) {
 		const struct chk_ns_probe *p = &v->probes[i];
 
 		if (p->rtt_s >= 0) {
-			chk_fact(facts, "resolver", p->ns,
-				 "answered a PTR query in %.3f s (rcode %d)",
-				 p->rtt_s, p->rcode);
+			chk_fact_add(facts, FR(NAMESERVER), p->ns,
+				     CHK_STR(p->ns), CHK_DBL(p->rtt_s),
+				     CHK_INT(p->rcode));
 			if (p->rtt_s >= 1.0)
 				slow++;
 			continue;
@@ -245,14 +246,10 @@ static int rules(const struct resolver_view *v, struct chk_facts *facts,
 							: l->reverse_s);
 			cd_finding_num(f, "finished", l->reverse_s >= 0);
 		} else {
-			chk_fact(facts, "resolver", a, "reverse %.3f s -> %s%s",
-				 l->reverse_s,
-				 l->name[0] ? l->name : "(no name)",
-				 l->name[0] ? (l->forward_match
-						       ? ", forward matches"
-						       : ", forward does NOT "
-							 "match")
-					    : "");
+			chk_fact_add(facts, FR(CLIENT), a, CHK_STR(a),
+				     CHK_DBL(l->reverse_s), CHK_STR(l->name),
+				     l->name[0] ? CHK_BOOL(l->forward_match)
+						: CHK_NUL);
 		}
 		if (l->name[0] && l->forward_s >= 0 && !l->forward_match) {
 			f = cd_finding_add(out, "CD2013", CD_SEV_INFO);

@@ -15,11 +15,13 @@
 #include <arpa/inet.h>
 
 #include "check/facts.h"
+#include "check/fields.h"
 #include "check/hostsaccess.h"
 #include "check/resolver.h"
 #include "check/slices.h"
 
-#define SECTION		  "wrappers"
+/* A wrappers fact's definition (check/fields.c). */
+#define FW(x)		  (&chk_fields_wrappers[CHK_FW_##x])
 #define MAX_NOTE_FINDINGS 8 /* malformed-line findings per table */
 #define MAX_CLIENTS	  1024
 
@@ -628,9 +630,8 @@ static int examine_binary(struct chk_wrappers_view *v, struct chk_facts *facts)
 			return 0;
 		}
 		set_str(m->path, sizeof(m->path), open_path);
-		chk_fact(facts, SECTION, "mysqld binary",
-			 "%s, the installed one: pid %d's is not readable",
-			 open_path, m->pid);
+		chk_fact_add(facts, FW(MYSQLD_BINARY), NULL, CHK_STR(open_path),
+			     CHK_INT(m->pid));
 	}
 	if (chk_elf_needed(open_path, m->rootdir[0] ? m->rootdir : NULL, &d,
 			   err, sizeof(err))) {
@@ -651,20 +652,22 @@ static int examine_binary(struct chk_wrappers_view *v, struct chk_facts *facts)
 		chk_elf_chain(&d, idx, v->libwrap_chain,
 			      sizeof(v->libwrap_chain));
 		v->libwrap_depth = d.v[idx].depth;
-		chk_fact(facts, SECTION, "libwrap", "linked: %s => %s (%s)",
-			 v->libwrap_chain,
-			 d.v[idx].path[0] ? d.v[idx].path : "not found",
-			 chk_elf_how_name(d.v[idx].how));
+		chk_fact_add(facts, FW(LIBWRAP), NULL, CHK_BOOL(1),
+			     CHK_STR(v->libwrap_chain), CHK_STR(d.v[idx].path),
+			     CHK_STR(chk_elf_how_name(d.v[idx].how)),
+			     CHK_BOOL(0), CHK_UINT(d.n), CHK_UINT(d.not_found),
+			     CHK_BOOL(d.capped));
 	} else if (!d.dynamic) {
 		v->libwrap = CHK_LIBWRAP_NO;
-		chk_fact(facts, SECTION, "libwrap",
-			 "not linked (a static executable)");
+		chk_fact_add(facts, FW(LIBWRAP), NULL, CHK_BOOL(0), CHK_NUL,
+			     CHK_NUL, CHK_NUL, CHK_BOOL(1), CHK_UINT(0),
+			     CHK_UINT(0), CHK_BOOL(0));
 	} else {
 		v->libwrap = d.not_found || d.capped ? CHK_LIBWRAP_UNKNOWN
 						     : CHK_LIBWRAP_NO;
-		chk_fact(facts, SECTION, "libwrap",
-			 "not linked (%zu libraries, %u not found%s)", d.n,
-			 d.not_found, d.capped ? ", list capped" : "");
+		chk_fact_add(facts, FW(LIBWRAP), NULL, CHK_BOOL(0), CHK_NUL,
+			     CHK_NUL, CHK_NUL, CHK_BOOL(0), CHK_UINT(d.n),
+			     CHK_UINT(d.not_found), CHK_BOOL(d.capped));
 		if (v->libwrap == CHK_LIBWRAP_UNKNOWN)
 			snprintf(v->why_unknown, sizeof(v->why_unknown),
 				 "%u of mysqld's libraries were not found; "
@@ -672,8 +675,8 @@ static int examine_binary(struct chk_wrappers_view *v, struct chk_facts *facts)
 				 d.not_found);
 	}
 	if (!d.cache_read)
-		chk_fact(facts, SECTION, "ld.so.cache", "not used: %s",
-			 d.cache_why ? d.cache_why : "?");
+		chk_unreadable(facts, "ld.so.cache", "not used: %s",
+			       d.cache_why ? d.cache_why : "?");
 	if (m->maps == 1 && v->libwrap != CHK_LIBWRAP_YES) {
 		/* Preloaded or dlopen()ed: the process is the truth. */
 		v->libwrap = CHK_LIBWRAP_YES;
@@ -685,11 +688,11 @@ static int examine_binary(struct chk_wrappers_view *v, struct chk_facts *facts)
 			 "mapped in pid %d (preloaded or dlopen()ed)", m->pid);
 	}
 	if (m->maps == 1)
-		chk_fact(facts, SECTION, "libwrap mapped", "%s in pid %d",
-			 m->maps_path, m->pid);
+		chk_fact_add(facts, FW(LIBWRAP_MAPPED), NULL, CHK_BOOL(1),
+			     CHK_STR(m->maps_path), CHK_INT(m->pid));
 	else if (m->maps == 0)
-		chk_fact(facts, SECTION, "libwrap mapped", "not in pid %d",
-			 m->pid);
+		chk_fact_add(facts, FW(LIBWRAP_MAPPED), NULL, CHK_BOOL(0),
+			     CHK_NUL, CHK_INT(m->pid));
 	chk_elf_deps_free(&d);
 	return 0;
 }
@@ -698,27 +701,28 @@ static void mysqld_facts(const struct chk_mysqld *m, struct chk_facts *facts)
 {
 	switch (m->src) {
 	case CHK_MYSQLD_RUNNING:
-		chk_fact(facts, SECTION, "mysqld", "pid %d %s (running, %s)",
-			 m->pid, m->path[0] ? m->path : "?", m->comm);
+		chk_fact_add(facts, FW(MYSQLD_RUNNING), NULL,
+			     CHK_STR("running"), CHK_INT(m->pid),
+			     m->path[0] ? CHK_STR(m->path) : CHK_NUL,
+			     CHK_STR(m->comm));
 		if (m->exe_err)
 			chk_unreadable(facts, "mysqld exe",
 				       "readlink /proc/%d/exe: %s", m->pid,
 				       strerror(m->exe_err));
 		if (m->rootdir[0])
-			chk_fact(facts, SECTION, "mysqld root",
-				 "%s (another mount namespace)", m->rootdir);
+			chk_fact_add(facts, FW(MYSQLD_ROOT), NULL,
+				     CHK_STR(m->rootdir));
 		break;
 	case CHK_MYSQLD_OPTION:
-		chk_fact(facts, SECTION, "mysqld", "%s (--mysqld)", m->path);
+		chk_fact_add(facts, FW(MYSQLD_OPTION), NULL, CHK_STR("option"),
+			     CHK_STR(m->path));
 		break;
 	case CHK_MYSQLD_INSTALLED:
-		chk_fact(facts, SECTION, "mysqld",
-			 "%s (installed binary; no mysqld is running)",
-			 m->path);
+		chk_fact_add(facts, FW(MYSQLD_INSTALLED), NULL,
+			     CHK_STR("installed"), CHK_STR(m->path));
 		break;
 	default:
-		chk_fact(facts, SECTION, "mysqld",
-			 "not found (no process, no installed binary)");
+		chk_fact_add(facts, FW(MYSQLD_NONE), NULL, CHK_STR("none"));
 	}
 }
 
@@ -731,7 +735,9 @@ static void table_facts(const struct chk_wrappers_view *v, int k,
 
 	if (!t->found) {
 		if (t->read_err == ENOENT)
-			chk_fact(facts, SECTION, key, "%s: absent", t->path);
+			chk_fact_add(facts, FW(TABLE), key, CHK_STR(t->path),
+				     CHK_BOOL(0), CHK_NUL, CHK_NUL, CHK_NUL,
+				     CHK_NUL, CHK_NUL);
 		else
 			chk_unreadable(facts, key, "%s: %s", t->path,
 				       strerror(t->read_err));
@@ -740,10 +746,9 @@ static void table_facts(const struct chk_wrappers_view *v, int k,
 	for (i = 0; i < t->nrules; i++)
 		mine += chk_wrap_applies(t, i, v->daemons, v->ndaemons) !=
 			CHK_WS_NONE;
-	chk_fact(facts, SECTION, key,
-		 "%s: %u lines, %zu rules (%zu for mysqld), %zu problem(s)%s",
-		 t->path, t->lines, t->nrules, mine, t->nnotes,
-		 t->capped ? ", parse capped" : "");
+	chk_fact_add(facts, FW(TABLE), key, CHK_STR(t->path), CHK_BOOL(1),
+		     CHK_UINT(t->lines), CHK_UINT(t->nrules), CHK_UINT(mine),
+		     CHK_UINT(t->nnotes), CHK_BOOL(t->capped));
 	for (i = 0; i < t->nfiles; i++)
 		if (t->files[i].unread || t->files[i].err)
 			chk_unreadable(facts, "pattern file", "%s: %s",
@@ -823,14 +828,12 @@ static void resolver_of(const char *etc, struct chk_wrappers_view *v,
 	v->resolv_timeout_s = hf.resolv_timeout_s > 0 ? hf.resolv_timeout_s : 5;
 	v->resolv_attempts = hf.resolv_attempts > 0 ? hf.resolv_attempts : 2;
 	v->resolv_nameservers = f ? hf.resolv_nameservers : 0;
-	chk_fact(facts, SECTION, "resolver",
-		 "%s: timeout %d s, attempts %d, %d nameserver(s): %.0f s per "
-		 "lookup when none answers",
-		 path, v->resolv_timeout_s, v->resolv_attempts,
-		 v->resolv_nameservers,
-		 chk_resolv_dead_lookup_s(v->resolv_timeout_s,
-					  v->resolv_attempts,
-					  v->resolv_nameservers));
+	chk_fact_add(facts, FW(RESOLVER), NULL, CHK_STR(path),
+		     CHK_INT(v->resolv_timeout_s), CHK_INT(v->resolv_attempts),
+		     CHK_INT(v->resolv_nameservers),
+		     CHK_DBL(chk_resolv_dead_lookup_s(v->resolv_timeout_s,
+						      v->resolv_attempts,
+						      v->resolv_nameservers)));
 }
 
 int chk_slice_wrappers(const struct chk_ctx *ctx, struct chk_facts *facts,
@@ -866,10 +869,9 @@ int chk_slice_wrappers(const struct chk_ctx *ctx, struct chk_facts *facts,
 		v->daemons[v->ndaemons++] = "mysqld";
 		v->daemons[v->ndaemons++] = "mariadbd";
 	}
-	chk_fact(facts, SECTION, "daemon name", "%s%s",
-		 daemon_names(v, NULL, names, sizeof(names)),
-		 v->mysqld.argv0[0] ? " (argv[0] of the process)"
-				    : " (argv[0]'s basename decides)");
+	chk_fact_add(facts, FW(DAEMON_NAME), NULL,
+		     CHK_STR(daemon_names(v, NULL, names, sizeof(names))),
+		     CHK_BOOL(v->mysqld.argv0[0]));
 
 	/* A containerised mysqld reads its own /etc. */
 	if (v->mysqld.rootdir[0] && !strcmp(etcroot, "/etc"))
@@ -891,15 +893,15 @@ int chk_slice_wrappers(const struct chk_ctx *ctx, struct chk_facts *facts,
 	if (v->an.first_dns >= 0) {
 		const struct chk_wrap_step *s = &v->an.steps[v->an.first_dns];
 
-		chk_fact(facts, SECTION, "first DNS rule", "%s:%u",
-			 table_name(v, s->table), step_rule(v, s)->line);
+		chk_fact_add(facts, FW(FIRST_DNS_RULE), NULL,
+			     CHK_STR(table_name(v, s->table)),
+			     CHK_UINT(step_rule(v, s)->line));
 	}
 	resolver_of(etc, v, facts);
 	census_clients(ctx, v);
 	if (v->clients)
-		chk_fact(facts, SECTION, "clients now",
-			 "%zu client address(es); %zu would wait on DNS",
-			 v->clients, v->clients_need_name);
+		chk_fact_add(facts, FW(CLIENTS_NOW), NULL, CHK_UINT(v->clients),
+			     CHK_UINT(v->clients_need_name));
 	rc = chk_wrappers_rules(v, out);
 out:
 	chk_wrap_table_free(&tabs[0]);

@@ -24,10 +24,10 @@ int chk_slice_resolver(const struct chk_ctx *ctx, struct chk_facts *facts,
 		       struct cd_findings *out);
 int chk_slice_firewall(const struct chk_ctx *ctx, struct chk_facts *facts,
 		       struct cd_findings *out);
-/* The server audit (src/server/slice_server.c): needs ctx->server. */
+/* The server audit (slice_server.c): needs ctx->server. */
 int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		     struct cd_findings *out);
-/* The server's error log (src/server/slice_server.c). */
+/* The server's error log (slice_errlog.c). */
 int chk_slice_errlog(const struct chk_ctx *ctx, struct chk_facts *facts,
 		     struct cd_findings *out);
 

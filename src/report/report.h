@@ -63,6 +63,12 @@ void rpt_check_text(FILE *out, const struct cd_findings *fs,
 void rpt_check_json(FILE *out, const struct cd_findings *fs,
 		    const struct chk_facts *facts, int exit_status);
 
+/* One fact as its text line (the definition's template over its values;
+ * an unreadable one's reason), truncated to len. */
+void rpt_fact_text(const struct chk_fact *x, char *buf, size_t len);
+/* One fact as a JSON object: section, fact, key, and values by key. */
+void rpt_fact_json(struct json *j, const struct chk_fact *x);
+
 /* The same documents as objects inside a larger one (diagnose). */
 void rpt_probe_json_obj(struct json *j, const struct rpt_probe *p);
 void rpt_check_json_obj(struct json *j, const struct cd_findings *fs,

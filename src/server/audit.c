@@ -142,8 +142,20 @@ static void split_host(const char *hp, char *ip, size_t iplen, uint16_t *port)
 	}
 }
 
-static void collect_processlist(struct srv_session *s, struct srv_audit *a,
-				struct chk_facts *facts)
+/* Notes a part of the audit that could not be read. */
+static void unread(struct srv_audit *a, const char *what, const char *err,
+		   const char *hint)
+{
+	struct srv_unread *u;
+
+	if (a->nunread >= SRV_MAX_UNREAD)
+		return;
+	u = &a->unread[a->nunread++];
+	snprintf(u->what, sizeof(u->what), "%s", what);
+	snprintf(u->why, sizeof(u->why), "%.255s%s", err, hint);
+}
+
+static void collect_processlist(struct srv_session *s, struct srv_audit *a)
 {
 	struct srv_result r;
 	char err[256] = "";
@@ -153,7 +165,7 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a,
 		      "SELECT HOST, USER FROM information_schema.PROCESSLIST "
 		      "WHERE ID <> CONNECTION_ID()",
 		      &r, err, sizeof(err)) < 0) {
-		chk_unreadable(facts, "processlist", "%s", err);
+		unread(a, "processlist", err, "");
 		return;
 	}
 	a->have_processlist = 1;
@@ -185,8 +197,7 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a,
 	srv_result_free(&r);
 }
 
-static void collect_host_cache(struct srv_session *s, struct srv_audit *a,
-			       struct chk_facts *facts)
+static void collect_host_cache(struct srv_session *s, struct srv_audit *a)
 {
 	struct srv_result r;
 	char err[256] = "";
@@ -200,8 +211,8 @@ static void collect_host_cache(struct srv_session *s, struct srv_audit *a,
 		    "COUNT_HOST_BLOCKED_ERRORS FROM "
 		    "performance_schema.host_cache",
 		    &r, err, sizeof(err)) < 0) {
-		chk_unreadable(facts, "host_cache",
-			       "%s (performance_schema may be OFF)", err);
+		unread(a, "host_cache", err,
+		       " (performance_schema may be OFF)");
 		return;
 	}
 	a->have_host_cache = 1;
@@ -218,8 +229,7 @@ static void collect_host_cache(struct srv_session *s, struct srv_audit *a,
 	srv_result_free(&r);
 }
 
-static void collect_replication(struct srv_session *s, struct srv_audit *a,
-				struct chk_facts *facts)
+static void collect_replication(struct srv_session *s, struct srv_audit *a)
 {
 	static const char *const queries[] = {
 		"SHOW ALL SLAVES STATUS", /* MariaDB: every named link */
@@ -236,7 +246,7 @@ static void collect_replication(struct srv_session *s, struct srv_audit *a,
 			break;
 	}
 	if (q == N(queries)) {
-		chk_unreadable(facts, "replication", "%s", err);
+		unread(a, "replication", err, "");
 		return;
 	}
 	for (i = 0; i < r.nrows && a->nlinks < SRV_MAX_LINKS; i++) {
@@ -285,8 +295,7 @@ static void collect_replication(struct srv_session *s, struct srv_audit *a,
 }
 
 int srv_audit_collect(struct srv_session *s, double interval_s,
-		      struct srv_audit *a, struct chk_facts *facts, char *err,
-		      size_t errlen)
+		      struct srv_audit *a, char *err, size_t errlen)
 {
 	memset(a, 0, sizeof(*a));
 	a->somaxconn = -1;
@@ -313,9 +322,9 @@ int srv_audit_collect(struct srv_session *s, double interval_s,
 			return -1;
 		a->interval_s = (double)(cd_now_ns() - t0) / 1e9;
 	}
-	collect_host_cache(s, a, facts);
-	collect_processlist(s, a, facts);
-	collect_replication(s, a, facts);
+	collect_host_cache(s, a);
+	collect_processlist(s, a);
+	collect_replication(s, a);
 	return 0;
 }
 

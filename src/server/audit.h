@@ -7,13 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check/check.h"
-
 #define SRV_MAX_VARS	 32
 #define SRV_MAX_COUNTERS 32
 #define SRV_MAX_HOSTS	 64
 #define SRV_MAX_LINKS	 8
 #define SRV_MAX_SESSIONS 4096
+#define SRV_MAX_UNREAD	 4
 
 struct srv_kv {
 	char name[48];
@@ -50,6 +49,12 @@ struct srv_link {
 	uint64_t received_heartbeats;
 };
 
+/* A part of the audit a query could not read, and the server's error. */
+struct srv_unread {
+	char what[16];
+	char why[320];
+};
+
 struct srv_audit {
 	char version[64];
 	int is_mariadb;
@@ -72,6 +77,9 @@ struct srv_audit {
 	size_t nlinks;
 	/* From the host: the kernel's somaxconn, -1 unknown. */
 	int somaxconn;
+	/* What a query could not read (host cache, processlist, ...). */
+	struct srv_unread unread[SRV_MAX_UNREAD];
+	size_t nunread;
 };
 
 /* The status counters the audit samples, in the order it shows them. */
@@ -86,18 +94,10 @@ long long srv_counter(const struct srv_audit *a, const char *name);
 double srv_rate(const struct srv_audit *a, const char *name);
 
 /* Runs the audit's queries over an open session (see session.h). What a
- * query could not read goes to facts as unreadable. Returns 0, or -1 when
- * the session failed (err set). */
+ * query could not read is listed in a->unread. Returns 0, or -1 when the
+ * session failed (err set). */
 struct srv_session;
 int srv_audit_collect(struct srv_session *s, double interval_s,
-		      struct srv_audit *a, struct chk_facts *facts, char *err,
-		      size_t errlen);
-
-/* The rules: facts with their meaning, findings for risks. The census (may
- * be NULL) gives this host's own connections to the server's port, which
- * are compared with the processlist's client ports. */
-int srv_audit_rules(const struct srv_audit *a, const struct chk_census *census,
-		    uint16_t server_port, struct chk_facts *facts,
-		    struct cd_findings *out);
+		      struct srv_audit *a, char *err, size_t errlen);
 
 #endif /* CONNDOCTOR_SERVER_AUDIT_H */

@@ -1,15 +1,13 @@
 /* errlog.h - the server's error log: a pure line classifier for the MySQL
  * 5.x/8.x and MariaDB formats (also inside journald and syslog lines), a
  * streaming reader that aggregates classes per client host and per time
- * bucket in bounded memory, where to find the log, and the rules that turn
- * the aggregate into findings (CD6020 to CD6033). */
+ * bucket in bounded memory, and where to find the log. The rules that turn
+ * the aggregate into findings are check/'s (check/server.h). */
 #ifndef CONNDOCTOR_SERVER_ERRLOG_H
 #define CONNDOCTOR_SERVER_ERRLOG_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include "check/check.h"
 
 /* What a line says, as stable tokens (srv_errlog_class_name()). */
 enum srv_errlog_class {
@@ -233,23 +231,5 @@ enum srv_errlog_source srv_errlog_default_path(const char *root,
 					       const char *datadir,
 					       const char *hostname, char *path,
 					       size_t pathlen);
-
-/* ---- rules ---- */
-
-/* Facts: where the log came from, what was read, each class with its
- * count and when it started, the busiest hosts. */
-void srv_errlog_facts(const struct srv_errlog_stats *st, const char *source,
-		      struct chk_facts *facts);
-/* Findings CD6020-CD6033 from an aggregate (pure; st sorted or not).
- * Returns 0, or -1 when out of memory. */
-int srv_errlog_rules(const struct srv_errlog_stats *st,
-		     struct cd_findings *out);
-
-/* The "errlog" slice of `check`: path NULL finds the log (file, else the
- * journal), "journal" forces the journal; since_s > 0 keeps the last
- * since_s seconds. An unreadable log is a fact, not an error. Returns 0,
- * or -1 when out of memory. */
-int srv_slice_errlog(const char *path, double since_s, struct chk_facts *facts,
-		     struct cd_findings *out);
 
 #endif /* CONNDOCTOR_SERVER_ERRLOG_H */

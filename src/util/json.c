@@ -274,6 +274,15 @@ void json_int(struct json *j, int64_t v)
 	put(j, s, (size_t)(e - s));
 }
 
+void json_uint(struct json *j, uint64_t v)
+{
+	char b[24], *e = b + sizeof(b), *s;
+
+	sep(j);
+	s = digits(e, v);
+	put(j, s, (size_t)(e - s));
+}
+
 void json_us(struct json *j, int64_t us)
 {
 	char b[32], *e = b + sizeof(b), *s;

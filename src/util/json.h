@@ -37,6 +37,7 @@ void json_rawkey(struct json *j, const char *quoted, size_t n);
 #define JSON_KEY(j, lit) json_rawkey((j), "\"" lit "\":", sizeof(lit) + 2)
 void json_str(struct json *j, const char *s);
 void json_int(struct json *j, int64_t v);
+void json_uint(struct json *j, uint64_t v);
 /* Seconds with six decimals from integer microseconds, exactly. */
 void json_us(struct json *j, int64_t us);
 /* Integral values as integers, others with six decimals; not finite:

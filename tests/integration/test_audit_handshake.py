@@ -61,7 +61,8 @@ def unreadable(doc):
 
 
 def server_facts(doc):
-    return {f["key"]: f["value"] for f in doc["facts"] if f["section"] == "server"}
+    """The values of the server slice's facts, by key."""
+    return {f["key"]: f["values"] for f in doc["facts"] if f["section"] == "server"}
 
 
 class HostilePeers(unittest.TestCase):
@@ -228,12 +229,13 @@ class AuditTLS(unittest.TestCase):
             after_diag = db.status("Ssl_accepts")
         self.assertIsNone(unreadable(doc), doc["unreadable"])
         facts = server_facts(doc)
-        self.assertTrue(facts["tls"].startswith("TLSv1."), facts["tls"])
-        self.assertTrue(facts["version"].startswith("10."))
+        self.assertIs(facts["tls"]["tls"], True, facts["tls"])
+        self.assertTrue(facts["tls"]["tls_version"].startswith("TLSv1."), facts["tls"])
+        self.assertTrue(facts["version"]["version"].startswith("10."))
         self.assertEqual(after_check - before - own, 1)
         ddoc = json.loads(out)
         dfacts = server_facts(ddoc["check"])
-        self.assertTrue(dfacts["tls"].startswith("TLSv1."), dfacts.get("tls"))
+        self.assertTrue(dfacts["tls"]["tls_version"].startswith("TLSv1."), dfacts.get("tls"))
         self.assertEqual(ddoc["probe"]["summary"]["outcomes"], {"ok": 2})
         self.assertEqual(after_diag - after_check - own, 3)  # 2 attempts + the audit
 
@@ -246,7 +248,7 @@ class AuditTLS(unittest.TestCase):
         self.assertIn("does not support", why)
         # PREFERRED (the default) logs in without TLS when none is offered.
         self.assertIsNone(unreadable(plain))
-        self.assertEqual(server_facts(plain)["tls"], "no")
+        self.assertEqual(server_facts(plain)["tls"], {"tls": False, "tls_version": None})
 
 
 if __name__ == "__main__":

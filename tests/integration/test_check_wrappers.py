@@ -81,9 +81,10 @@ class CheckWrappers(unittest.TestCase):
 
     @staticmethod
     def fact(doc, key):
+        """The values of the wrappers fact named key."""
         for f in doc["facts"]:
             if f["section"] == "wrappers" and f["key"] == key:
-                return f["value"]
+                return f["values"]
         raise AssertionError(f"no wrappers fact {key}: {doc['facts']}")
 
     def test_libwrap_and_hostname_rule_flagged(self):
@@ -110,9 +111,12 @@ class CheckWrappers(unittest.TestCase):
                          dead_lookup_s(data["resolv_timeout_s"], data["resolv_attempts"],
                                        data["nameservers"]))
         self.assertGreaterEqual(data["lookup_dead_s"], 1)
-        self.assertTrue(self.fact(doc, "libwrap").startswith("linked: "), doc["facts"])
-        self.assertIn("libwrap.so.0 => /", self.fact(doc, "libwrap"))
-        self.assertEqual(self.fact(doc, "first DNS rule"), f"{a}:1")
+        lib = self.fact(doc, "libwrap")
+        self.assertIs(lib["linked"], True, doc["facts"])
+        self.assertTrue(lib["chain"].endswith("libwrap.so.0"), lib)
+        self.assertTrue(lib["path"].startswith("/"), lib)
+        rule = self.fact(doc, "first DNS rule")
+        self.assertEqual((rule["table"], rule["line"]), (a, 1))
         self.assertNotIn("CD5005", self.codes(doc))
 
     def test_plain_binary_rules_have_no_effect(self):
@@ -124,7 +128,7 @@ class CheckWrappers(unittest.TestCase):
         self.assertEqual(f["severity"], "info")
         self.assertEqual(f["data"]["rules_named"], 2)
         self.assertEqual(f["data"]["dns_rules"], 1)
-        self.assertTrue(self.fact(doc, "libwrap").startswith("not linked"))
+        self.assertIs(self.fact(doc, "libwrap")["linked"], False)
         self.assertFalse(any(x["severity"] != "info" for x in doc["findings"]))
 
     def test_address_only_rules_no_dns_warning(self):
@@ -189,7 +193,7 @@ class CheckWrappers(unittest.TestCase):
         rc, doc, err = self.check(self.wrap, a, d)
         self.assertEqual(rc, 0, err)
         self.assertEqual(self.codes(doc), ["CD5001"])
-        self.assertIn("absent", self.fact(doc, "hosts.allow"))
+        self.assertIs(self.fact(doc, "hosts.allow")["found"], False)
         a, d = self.tables("text", "mysqld: .example.com\n", "")
         rc, out, err = self.check(self.wrap, a, d, json_out=False)
         self.assertEqual(rc, 1, err)

@@ -174,12 +174,11 @@ def errlog_json(path):
 
 
 def class_counts(doc):
-    """{class token: count} from the errlog facts ("N, first ..., last ...")."""
+    """{class token: count} from the errlog class facts."""
     counts = {}
     for f in doc["facts"]:
-        m = re.match(r"(\d+), first ", f["value"])
-        if f["section"] == "errlog" and m:
-            counts[f["key"]] = int(m.group(1))
+        if f["section"] == "errlog" and f["fact"] == "class":
+            counts[f["values"]["class"]] = f["values"]["events_count"]
     return counts
 
 

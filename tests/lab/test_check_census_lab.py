@@ -98,14 +98,15 @@ def finding(doc, code):
 
 
 def fact(doc, section, key):
+    """The values of the fact section/key."""
     for f in doc["facts"]:
         if f["section"] == section and f["key"] == key:
-            return f["value"]
+            return f["values"]
     raise AssertionError(f"no fact {section}/{key}")
 
 
 def time_wait_client(doc):
-    return int(fact(doc, "census", "time_wait").split()[0])
+    return fact(doc, "census", "time_wait")["client_count"]
 
 
 def fd2client_path():
@@ -175,7 +176,7 @@ class PortExhaustion(unittest.TestCase):
                          {"local_ports_exhausted": 1}, perr)
         self.assertAlmostEqual(time_wait_client(doc), held, delta=6)
         self.assertEqual(fact(doc, "census", "ip_local_port_range"),
-                         "40000-40100 (101 ports)")
+                         {"port_lo": 40000, "port_hi": 40100, "ports_count": 101})
         f = finding(doc, "CD3045")
         self.assertEqual(f["severity"], "critical")
         d = f["data"]
@@ -247,7 +248,9 @@ class AcceptQueue(unittest.TestCase):
         self.assertEqual(f["data"]["interval_s"], 2)
         self.assertGreater(f["data"]["listen_overflows_per_s"], 0)
         self.assertGreaterEqual(f["data"]["listen_overflows"], 3)  # one SYN each at least
-        self.assertIn("(+", fact(doc, "census", "TcpExt.ListenOverflows"))
+        lo = fact(doc, "census", "TcpExt.ListenOverflows")
+        self.assertEqual(lo["interval_s"], 2)
+        self.assertGreater(lo["rate_per_s"], 0)
         self.assertEqual(rc, 2)
 
 
@@ -267,7 +270,9 @@ class Fd2(unittest.TestCase):
         self.assertIn(f"fd2client (pid {pid})", f["summary"])
         self.assertIn(f"/proc/{pid}/fd/2 -> socket:[{int(f['data']['inode'])}]", f["evidence"])
         self.assertIn(f"{SERVER}:{db.port} ESTABLISHED", f["evidence"])
-        self.assertEqual(fact(doc, "fds", f"pid {pid} fd 2").split(":")[0], "fd2client")
+        holder = fact(doc, "fds", f"pid {pid} fd 2")
+        self.assertEqual((holder["comm"], holder["pid"], holder["fd"]), ("fd2client", pid, 2))
+        self.assertEqual((holder["transport"], holder["role"]), ("tcp", "ESTABLISHED"))
         self.assertEqual(rc, 2)
 
     def test_fd2_over_unix_socket(self):
@@ -282,7 +287,7 @@ class Fd2(unittest.TestCase):
         self.assertIn(f"unix {db.socket}, client end", mine[0]["evidence"])
         # mysqld's own ends of its socket are never flagged.
         self.assertEqual([f["data"]["pid"] for f in findings(doc, "CD1002")], [pid])
-        self.assertIn("1 listener", fact(doc, "census", "unix_socket"))
+        self.assertEqual(fact(doc, "census", "unix_socket")["listeners_count"], 1)
         self.assertEqual(rc, 2)
 
 
@@ -309,10 +314,13 @@ class Healthy(unittest.TestCase):
                    and f["severity"] != "info"]
             self.assertEqual(bad, [], f"{where}: {bad}")
         # Not vacuous: both ends saw the connection and its holder.
-        self.assertEqual(fact(cdoc, "census", "tcp.ESTABLISHED"), "1 (1 as client, 0 as server)")
-        self.assertTrue(fact(sdoc, "census", "tcp.ESTABLISHED").startswith("1 (0 as client, 1 as server)"))
-        self.assertIn("1 of them client ends", fact(cdoc, "fds", "mysql_sockets"))
-        self.assertIn("1 listener", fact(sdoc, "census", "unix_socket"))
+        counts = ("sockets_count", "client_count", "server_count")
+        est = fact(cdoc, "census", "tcp.ESTABLISHED")
+        self.assertEqual(tuple(est[k] for k in counts), (1, 1, 0))
+        est = fact(sdoc, "census", "tcp.ESTABLISHED")
+        self.assertEqual(tuple(est[k] for k in counts), (1, 0, 1))
+        self.assertEqual(fact(cdoc, "fds", "mysql_sockets")["client_ends_count"], 1)
+        self.assertEqual(fact(sdoc, "census", "unix_socket")["listeners_count"], 1)
         self.assertEqual((rc, src), (0, 0))
 
 

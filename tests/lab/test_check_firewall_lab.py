@@ -99,9 +99,10 @@ def findings(doc, code):
 
 
 def fact(doc, key):
+    """The values of the firewall fact named key."""
     for f in doc["facts"]:
         if f["section"] == "firewall" and f["key"] == key:
-            return f["value"]
+            return f["values"]
     raise AssertionError(f"no firewall fact {key}: {doc['facts']}")
 
 
@@ -163,9 +164,13 @@ class ReplicaTrap(unittest.TestCase):
             self.assertGreaterEqual(rc, 1)
             # the entry exists: nothing is missing yet
             self.assertEqual(findings(doc, "CD4004"), [])
-            self.assertEqual(fact(doc, "mysql ports considered"), "3306")
-            self.assertTrue(fact(doc, "state rules").startswith("yes"))
-            self.assertTrue(fact(doc, "input chain INPUT").startswith("iptables-nft ip table filter: policy DROP, 3 rules"))
+            self.assertEqual([f["values"]["port"] for f in doc["facts"]
+                              if f["fact"] == "mysql port considered"], [3306])
+            self.assertIs(fact(doc, "state rules")["uses_conntrack_state"], True)
+            chain = fact(doc, "input chain INPUT")
+            self.assertEqual((chain["backend"], chain["family"], chain["table"], chain["policy"],
+                              chain["rules_count"]),
+                             ("iptables-nft", "ip", "filter", "DROP", 3))
 
             # The fix from the evidence, as given: quiet.
             lab.iptables(r, "-A", "INPUT", *FIX)

@@ -1169,8 +1169,14 @@ static void test_slice_fixture(void **state)
 	assert_int_equal(f->nev, 11);
 	assert_non_null(strstr(f->summary, "hosts.allow:2"));
 	for (i = 0; i < facts.n; i++)
-		if (!strcmp(facts.v[i].key, "libwrap"))
-			assert_non_null(strstr(facts.v[i].value, "linked: "));
+		if (!strcmp(facts.v[i].key, "libwrap")) {
+			const struct chk_value *l =
+				chk_fact_value(&facts.v[i], "linked");
+
+			assert_non_null(l);
+			assert_int_equal(l->type, CHK_T_BOOL);
+			assert_int_equal(l->i, 1);
+		}
 	chk_facts_free(&facts);
 	cd_findings_free(&fs);
 	fmt(proc, sizeof(proc), "rm -rf '%s'", tmpdir);

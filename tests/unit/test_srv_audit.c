@@ -11,7 +11,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "server/audit.h"
+#include "check/server.h"
 
 static struct srv_audit a;
 static struct chk_facts facts;
@@ -56,7 +56,7 @@ static const struct cd_finding *run(const char *code)
 	size_t i;
 
 	cd_findings_free(&out);
-	assert_int_equal(srv_audit_rules(&a, NULL, 3306, &facts, &out), 0);
+	assert_int_equal(chk_audit_rules(&a, NULL, 3306, &facts, &out), 0);
 	cd_findings_sort(&out); /* as chk_run() does */
 	for (i = 0; code && i < out.n; i++)
 		if (!strcmp(out.v[i].def->code, code))
@@ -171,7 +171,7 @@ static void pool_mismatch(void **state)
 	a.peer_port[0] = 40000;
 	a.peer_port[1] = 40001;
 	cd_findings_free(&out);
-	assert_int_equal(srv_audit_rules(&a, &c, 3306, &facts, &out), 0);
+	assert_int_equal(chk_audit_rules(&a, &c, 3306, &facts, &out), 0);
 	assert_int_equal(out.n, 1);
 	f = &out.v[0];
 	assert_string_equal(f->def->code, "CD6045");

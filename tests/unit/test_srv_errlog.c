@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "guard.h"
-#include "server/errlog.h"
+#include "check/server.h"
 
 /* ---- helpers ---- */
 
@@ -1017,7 +1017,7 @@ static void run_rules(struct run *r)
 {
 	cd_findings_free(&r->out);
 	cd_findings_init(&r->out);
-	assert_int_equal(srv_errlog_rules(&r->st, &r->out), 0);
+	assert_int_equal(chk_errlog_rules(&r->st, &r->out), 0);
 }
 
 static void run_free(struct run *r)
@@ -1043,8 +1043,8 @@ static void rules_quiet(void **state)
 	add_n(&r.st, SRV_EL_COULD_NOT_READ, 50, T + 2, NULL, NULL, 0);
 	run_rules(&r);
 	assert_int_equal(r.out.n, 0); /* the log's first start is no restart */
-	srv_errlog_facts(&r.st, "test", &r.facts);
-	assert_string_equal(r.facts.v[0].value, "test");
+	chk_errlog_facts(&r.st, "test", &r.facts);
+	assert_string_equal(chk_fact_value(&r.facts.v[0], "path")->s, "test");
 	run_free(&r);
 }
 
@@ -1197,18 +1197,38 @@ static void facts_and_slice(void **state)
 	chk_facts_init(&facts);
 	cd_findings_init(&out);
 	data_path(path, sizeof(path), "mariadb-10.11-real.log");
-	assert_int_equal(srv_slice_errlog(path, 0, &facts, &out), 0);
+	assert_int_equal(chk_errlog_run(path, 0, &facts, &out), 0);
 	for (i = 0; i < facts.n; i++) {
 		assert_string_equal(facts.v[i].section, "errlog");
 		if (!strcmp(facts.v[i].key, "aborted_no_auth")) {
 			saw_class = 1;
-			assert_true(
-				!strncmp(facts.v[i].value, "12, first ", 10));
+			assert_int_equal(
+				chk_fact_value(&facts.v[i], "events_count")->u,
+				12);
 		}
 		if (!strcmp(facts.v[i].key, "host #1")) {
 			saw_host = 1;
-			assert_true(!strncmp(facts.v[i].value,
-					     "localhost: 21 (", 15));
+			assert_string_equal(
+				chk_fact_value(&facts.v[i], "host")->s,
+				"localhost");
+			assert_int_equal(
+				chk_fact_value(&facts.v[i], "events_count")->u,
+				21);
+			/* its classes, most events first */
+			assert_string_equal(
+				chk_fact_value(&facts.v[i], "top_class")->s,
+				"aborted_no_auth");
+			assert_int_equal(
+				chk_fact_value(&facts.v[i], "top_class_count")
+					->u,
+				12);
+			assert_string_equal(
+				chk_fact_value(&facts.v[i], "second_class")->s,
+				"aborted_read_error");
+			assert_int_equal(chk_fact_value(&facts.v[i],
+							"other_classes_count")
+						 ->u,
+					 3);
 		}
 	}
 	assert_true(saw_class && saw_host);
@@ -1223,7 +1243,7 @@ static void facts_and_slice(void **state)
 	chk_facts_init(&facts);
 	cd_findings_init(&out);
 	assert_int_equal(
-		srv_slice_errlog("/nonexistent/error.log", 0, &facts, &out), 0);
+		chk_errlog_run("/nonexistent/error.log", 0, &facts, &out), 0);
 	assert_int_equal(out.n, 0);
 	assert_int_equal(facts.n, 1);
 	assert_string_equal(facts.v[0].section, "unreadable");

@@ -8,7 +8,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/errlog.h"
+#include "check/fields.h"
+#include "check/server.h"
+#include "check/slices.h"
+
+/* An errlog fact's definition (check/fields.c). */
+#define FE(x) (&chk_fields_errlog[CHK_FE_##x])
 
 #define MANY	       10  /* events of a class that make it a pattern */
 #define CONNECT_ERRORS 100 /* max_connect_errors' default */
@@ -414,7 +419,7 @@ static int rule_restarts(const struct srv_errlog_stats *st,
 	return 0;
 }
 
-int srv_errlog_rules(const struct srv_errlog_stats *st, struct cd_findings *out)
+int chk_errlog_rules(const struct srv_errlog_stats *st, struct cd_findings *out)
 {
 	size_t i;
 
@@ -426,103 +431,95 @@ int srv_errlog_rules(const struct srv_errlog_stats *st, struct cd_findings *out)
 	return rule_restarts(st, out);
 }
 
-void srv_errlog_facts(const struct srv_errlog_stats *st, const char *source,
+void chk_errlog_facts(const struct srv_errlog_stats *st, const char *source,
 		      struct chk_facts *facts)
 {
-	char f[40], l[40], fmts[160];
-	size_t i, o = 0;
+	size_t i;
 	unsigned c;
 	uint64_t aborted = 0;
+	int journal = !strcmp(source, "journal");
 
-	chk_fact(facts, "errlog", "source", "%s", source);
-	if (!st->lines) {
-		chk_fact(facts, "errlog", "read",
-			 "nothing: an empty log, or no journal entries for the "
-			 "units (or no permission to read them)");
+	chk_fact_add(facts, FE(SOURCE), NULL, CHK_BOOL(journal),
+		     journal ? CHK_NUL : CHK_STR(source));
+	chk_fact_add(facts, FE(READ), NULL, CHK_UINT(st->lines),
+		     CHK_UINT(st->bytes), CHK_BOOL(st->partial),
+		     CHK_UINT(st->journal_lines), CHK_UINT(st->syslog_lines));
+	if (!st->lines)
 		return;
-	}
 	for (c = 0; c < SRV_EL_NFORMAT; c++)
-		if (st->formats[c] && o < sizeof(fmts)) {
-			int w = snprintf(fmts + o, sizeof(fmts) - o,
-					 "%s%s %llu", o ? ", " : "",
-					 srv_errlog_format_name(c),
-					 (unsigned long long)st->formats[c]);
+		if (st->formats[c]) {
+			char key[40];
 
-			if (w > 0)
-				o += (size_t)w;
+			snprintf(key, sizeof(key), "format %s",
+				 srv_errlog_format_name(c));
+			chk_fact_add(facts, FE(FORMAT), key,
+				     CHK_STR(srv_errlog_format_name(c)),
+				     CHK_UINT(st->formats[c]));
 		}
-	if (!o)
-		snprintf(fmts, sizeof(fmts), "none");
-	chk_fact(facts, "errlog", "read",
-		 "%llu lines, %llu bytes%s; formats: %s%s%s",
-		 (unsigned long long)st->lines, (unsigned long long)st->bytes,
-		 st->partial ? " (stopped early)" : "", fmts,
-		 st->journal_lines ? " (from the journal)" : "",
-		 st->syslog_lines ? " (syslog lines)" : "");
 	if (st->lines_long || st->lines_truncated || st->lines_invalid)
-		chk_fact(facts, "errlog", "skipped",
-			 "%llu over the line cap, %llu with a truncated and "
-			 "%llu with an invalid timestamp",
-			 (unsigned long long)st->lines_long,
-			 (unsigned long long)st->lines_truncated,
-			 (unsigned long long)st->lines_invalid);
+		chk_fact_add(facts, FE(SKIPPED), NULL, CHK_UINT(st->lines_long),
+			     CHK_UINT(st->lines_truncated),
+			     CHK_UINT(st->lines_invalid));
 	if (st->lines_outside)
-		chk_fact(facts, "errlog", "before window", "%llu lines",
-			 (unsigned long long)st->lines_outside);
-	utc(st->t_first, f, sizeof(f));
-	utc(st->t_last, l, sizeof(l));
+		chk_fact_add(facts, FE(BEFORE_WINDOW), NULL,
+			     CHK_UINT(st->lines_outside));
 	if (st->t_first)
-		chk_fact(facts, "errlog", "span", "%s to %s", f, l);
+		chk_fact_add(facts, FE(SPAN), NULL, CHK_INT(st->t_first),
+			     CHK_INT(st->t_last));
 	else
-		chk_fact(facts, "errlog", "span", "no dated lines");
+		chk_fact_add(facts, FE(SPAN), NULL, CHK_NUL, CHK_NUL);
 	for (c = 0; c < SRV_EL_NCLASS; c++) {
 		if (!st->n[c])
 			continue;
 		if (c >= SRV_EL_ABORTED_READ_ERROR && c <= SRV_EL_ABORTED_OTHER)
 			aborted += st->n[c];
-		utc(st->first_s[c], f, sizeof(f));
-		utc(st->last_s[c], l, sizeof(l));
-		chk_fact(facts, "errlog", srv_errlog_class_name(c),
-			 "%llu, first %s, last %s",
-			 (unsigned long long)st->n[c], f, l);
+		chk_fact_add(facts, FE(CLASS), srv_errlog_class_name(c),
+			     CHK_STR(srv_errlog_class_name(c)),
+			     CHK_UINT(st->n[c]), CHK_INT(st->first_s[c]),
+			     CHK_INT(st->last_s[c]));
 	}
 	if (!aborted)
-		chk_fact(facts, "errlog", "note",
-			 "no \"Aborted connection\" lines: MariaDB writes them "
-			 "with log_warnings >= 2 (before login: >= 4), MySQL 8 "
-			 "with log_error_verbosity = 3");
+		chk_fact_add(facts, FE(NO_ABORTED), NULL, CHK_UINT(0));
 	for (i = 0; i < st->nhosts && i < TOP; i++) {
 		const struct srv_errlog_key *k = &st->hosts[i];
+		unsigned top = SRV_EL_NCLASS, second = SRV_EL_NCLASS, seen = 0;
 		char key[24];
-		char cls[150];
-		size_t w = 0;
 
-		cls[0] = '\0';
-		for (c = 0; c < SRV_EL_NCLASS && w + 1 < sizeof(cls); c++) {
-			int n;
-
+		/* The two classes with the most events, the first on a tie. */
+		for (c = 0; c < SRV_EL_NCLASS; c++) {
 			if (!k->n[c])
 				continue;
-			n = snprintf(cls + w, sizeof(cls) - w, "%s%s %u",
-				     w ? ", " : "", srv_errlog_class_name(c),
-				     k->n[c]);
-			if (n < 0)
-				break;
-			w += (size_t)n;
+			seen++;
+			if (top == SRV_EL_NCLASS || k->n[c] > k->n[top]) {
+				second = top;
+				top = c;
+			} else if (second == SRV_EL_NCLASS ||
+				   k->n[c] > k->n[second]) {
+				second = c;
+			}
 		}
+		if (top == SRV_EL_NCLASS)
+			continue;
 		snprintf(key, sizeof(key), "host #%zu", i + 1);
-		chk_fact(facts, "errlog", key, "%.60s: %u (%s)", k->name,
-			 k->total, cls);
+		chk_fact_add(facts, FE(HOST), key, CHK_STR(k->name),
+			     CHK_UINT(k->total),
+			     CHK_STR(srv_errlog_class_name(top)),
+			     CHK_UINT(k->n[top]),
+			     second < SRV_EL_NCLASS
+				     ? CHK_STR(srv_errlog_class_name(second))
+				     : CHK_NUL,
+			     second < SRV_EL_NCLASS ? CHK_UINT(k->n[second])
+						    : CHK_NUL,
+			     CHK_UINT(seen > 2 ? seen - 2 : 0));
 	}
 	if (st->hosts_untracked)
-		chk_fact(facts, "errlog", "hosts untracked",
-			 "%llu events of hosts beyond the first %d",
-			 (unsigned long long)st->hosts_untracked,
-			 SRV_EL_NHOSTS);
+		chk_fact_add(facts, FE(HOSTS_UNTRACKED), NULL,
+			     CHK_UINT(st->hosts_untracked),
+			     CHK_UINT(SRV_EL_NHOSTS));
 }
 
-int srv_slice_errlog(const char *path, double since_s, struct chk_facts *facts,
-		     struct cd_findings *out)
+int chk_errlog_run(const char *path, double since_s, struct chk_facts *facts,
+		   struct cd_findings *out)
 {
 	struct srv_errlog_opts o;
 	struct srv_errlog_stats *st;
@@ -559,8 +556,7 @@ int srv_slice_errlog(const char *path, double since_s, struct chk_facts *facts,
 		return -1;
 	}
 	if (journal) {
-		snprintf(source, sizeof(source),
-			 "journal (journalctl -u mariadb -u mysql -u mysqld)");
+		snprintf(source, sizeof(source), "journal");
 		rc = srv_errlog_read_journal(&o, st, err, sizeof(err));
 	} else {
 		snprintf(source, sizeof(source), "%s", path);
@@ -575,9 +571,19 @@ int srv_slice_errlog(const char *path, double since_s, struct chk_facts *facts,
 		}
 	}
 	srv_errlog_stats_sort(st);
-	srv_errlog_facts(st, source, facts);
-	rc = srv_errlog_rules(st, out);
+	chk_errlog_facts(st, source, facts);
+	rc = chk_errlog_rules(st, out);
 	srv_errlog_stats_free(st);
 	free(st);
 	return rc;
+}
+
+int chk_slice_errlog(const struct chk_ctx *ctx, struct chk_facts *facts,
+		     struct cd_findings *out)
+{
+	const char *path = ctx->error_log;
+
+	if (!path && ctx->learned_error_log && ctx->learned_error_log[0])
+		path = ctx->learned_error_log;
+	return chk_errlog_run(path, ctx->errlog_since_s, facts, out);
 }

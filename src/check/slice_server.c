@@ -1,15 +1,19 @@
 /* slice_server.c - the "server" slice of `check`: logs in with the given
- * credentials, runs the read-only audit, applies its rules. */
+ * credentials, runs server/'s read-only audit, applies its rules
+ * (audit_rules.c). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/fields.h"
 #include "check/kernel.h"
+#include "check/server.h"
 #include "check/slices.h"
-#include "server/audit.h"
-#include "server/errlog.h"
 #include "server/session.h"
+
+/* A server fact's definition (check/fields.c). */
+#define FS(x) (&chk_fields_server[CHK_FS_##x])
 
 /* log_error as a full path: "" means datadir/HOSTNAME.err, a relative
  * name is relative to datadir, "stderr" or a syslog setup has no file. */
@@ -46,6 +50,7 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 	struct chk_kernel k;
 	char err[256] = "";
 	uint16_t port = 0;
+	size_t i;
 	int rc;
 
 	if (!ctx->server) {
@@ -65,21 +70,23 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 			       err);
 		return 0;
 	}
-	chk_fact(facts, "server", "tls", "%s",
-		 s.tls_version[0] ? s.tls_version : "no");
+	chk_fact_add(facts, FS(TLS), NULL, CHK_BOOL(s.tls_version[0]),
+		     s.tls_version[0] ? CHK_STR(s.tls_version) : CHK_NUL);
 	a = malloc(sizeof(*a));
 	if (!a) {
 		srv_close(&s);
 		return -1;
 	}
-	if (srv_audit_collect(&s, ctx->interval_s, a, facts, err, sizeof(err)) <
-	    0) {
+	if (srv_audit_collect(&s, ctx->interval_s, a, err, sizeof(err)) < 0) {
 		chk_unreadable(facts, "server", "%s", err);
 		srv_close(&s);
 		free(a);
 		return 0;
 	}
 	srv_close(&s);
+	for (i = 0; i < a->nunread; i++)
+		chk_unreadable(facts, a->unread[i].what, "%s",
+			       a->unread[i].why);
 	learn_error_log(ctx, a);
 	chk_kernel_read(ctx->procroot, &k);
 	a->somaxconn = k.somaxconn;
@@ -89,17 +96,7 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 
 		port = ntohs(sin->sin_port); /* same offset for IPv6 */
 	}
-	rc = srv_audit_rules(a, ctx->census, port, facts, out);
+	rc = chk_audit_rules(a, ctx->census, port, facts, out);
 	free(a);
 	return rc;
-}
-
-int chk_slice_errlog(const struct chk_ctx *ctx, struct chk_facts *facts,
-		     struct cd_findings *out)
-{
-	const char *path = ctx->error_log;
-
-	if (!path && ctx->learned_error_log && ctx->learned_error_log[0])
-		path = ctx->learned_error_log;
-	return srv_slice_errlog(path, ctx->errlog_since_s, facts, out);
 }

@@ -2,12 +2,19 @@
  * processlist and replication status mean for connections (MariaDB "Server
  * System Variables" and "Server Status Variables" pages). Pure: it reads
  * struct srv_audit and the census, never the server. */
+#include "check/server.h"
+
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "server/audit.h"
+#include "check/fields.h"
+
+/* A server fact's definition (check/fields.c). */
+#define FS(x) (&chk_fields_server[CHK_FS_##x])
 
 static long long var_num(const struct srv_audit *a, const char *name)
 {
@@ -23,43 +30,40 @@ static int var_on(const struct srv_audit *a, const char *name)
 	return v && (!strcasecmp(v, "ON") || !strcmp(v, "1"));
 }
 
-/* Facts: each variable with what it means for connections. */
+/* A variable's text as the type its definition wants: a whole number, ON
+ * or OFF, or a name; null when it is not one. */
+static struct chk_arg typed_var(const char *v, enum chk_type type)
+{
+	char *end;
+	long long n;
+
+	if (type == CHK_T_STR)
+		return CHK_STR(v);
+	if (type == CHK_T_BOOL) {
+		if (!strcasecmp(v, "ON") || !strcmp(v, "1"))
+			return CHK_BOOL(1);
+		if (!strcasecmp(v, "OFF") || !strcmp(v, "0"))
+			return CHK_BOOL(0);
+		return CHK_NUL;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (!v[0] || *end || errno)
+		return CHK_NUL;
+	return CHK_INT(n);
+}
+
+/* Facts: each variable with what it means for connections (the variables
+ * and their meanings are check/fields.c's server table). */
 static void variable_facts(const struct srv_audit *a, struct chk_facts *f)
 {
-	static const struct {
-		const char *name, *meaning;
-	} m[] = {
-		{"skip_name_resolve",
-		 "OFF: mysqld resolves every client address before greeting"},
-		{"connect_timeout", "s mysqld waits for a client's login"},
-		{"wait_timeout", "s an idle non-interactive session lives"},
-		{"interactive_timeout", "s an idle interactive session lives"},
-		{"net_read_timeout", "s mysqld waits for the rest of a packet"},
-		{"net_write_timeout", "s mysqld waits to write to a client"},
-		{"max_allowed_packet",
-		 "bytes: a larger packet ends the session"},
-		{"max_connections", "sessions before ERROR 1040"},
-		{"max_user_connections", "sessions per user (0: no limit)"},
-		{"max_connect_errors",
-		 "aborted handshakes before a host is blocked (1129)"},
-		{"back_log", "the accept queue mysqld asks for"},
-		{"thread_handling", "one thread per connection, or a pool"},
-		{"thread_cache_size", "threads kept for new connections"},
-		{"slave_net_timeout",
-		 "s a replica waits for data before reconnecting"},
-		{"bind_address", "where TCP is accepted"},
-		{"skip_networking", "ON: no TCP at all"},
-		{"port", "TCP port"},
-		{"socket", "Unix socket"},
-	};
-	size_t i;
+	const struct chk_fact_def *d;
 
-	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		const char *v = srv_var(a, m[i].name);
+	for (d = chk_fields_server_vars; d->section; d++) {
+		const char *v = srv_var(a, d->name);
 
 		if (v)
-			chk_fact(f, "server", m[i].name, "%s (%s)", v,
-				 m[i].meaning);
+			chk_fact_add(f, d, NULL, typed_var(v, d->f[0].type));
 	}
 }
 
@@ -78,11 +82,11 @@ static void counter_facts(const struct srv_audit *a, struct chk_facts *f)
 		if (r >= 0 && strncmp(names[i], "Threads_connected", 17) &&
 		    strncmp(names[i], "Max_used", 8) &&
 		    strcmp(names[i], "Uptime"))
-			chk_fact(f, "server", names[i],
-				 "%lld (%.2f/s over %.1f s)", v, r,
-				 a->interval_s);
+			chk_fact_add(f, FS(COUNTER), names[i], CHK_INT(v),
+				     CHK_DBL(r), CHK_DBL(a->interval_s));
 		else
-			chk_fact(f, "server", names[i], "%lld", v);
+			chk_fact_add(f, FS(COUNTER), names[i], CHK_INT(v),
+				     CHK_NUL, CHK_NUL);
 	}
 }
 
@@ -247,9 +251,8 @@ static int rule_backlog(const struct srv_audit *a, struct chk_facts *facts)
 	long long back_log = var_num(a, "back_log");
 
 	if (back_log > 0 && a->somaxconn > 0 && back_log > a->somaxconn)
-		chk_fact(facts, "server", "back_log vs somaxconn",
-			 "back_log=%lld is capped by net.core.somaxconn=%d",
-			 back_log, a->somaxconn);
+		chk_fact_add(facts, FS(BACKLOG_CAPPED), NULL, CHK_INT(back_log),
+			     CHK_INT(a->somaxconn));
 	return 0;
 }
 
@@ -311,12 +314,13 @@ static int rule_replication(const struct srv_audit *a, struct chk_facts *facts,
 		const struct srv_link *l = &a->links[i];
 		double hb = l->heartbeat_period;
 
-		chk_fact(facts, "replication", l->name[0] ? l->name : "default",
-			 "from %s:%u, IO %s, SQL %s, %ld s behind, \"%s\", "
-			 "heartbeat %.0f s, %llu heartbeats",
-			 l->master_host, l->master_port, l->io_running,
-			 l->sql_running, l->seconds_behind, l->io_state, hb,
-			 (unsigned long long)l->received_heartbeats);
+		chk_fact_add(facts, FS(LINK), l->name[0] ? l->name : "default",
+			     CHK_STR(l->master_host), CHK_UINT(l->master_port),
+			     CHK_STR(l->io_running), CHK_STR(l->sql_running),
+			     l->seconds_behind < 0 ? CHK_NUL
+						   : CHK_INT(l->seconds_behind),
+			     CHK_STR(l->io_state), CHK_DBL(hb),
+			     CHK_UINT(l->received_heartbeats));
 		if (strcasecmp(l->io_running, "Yes") ||
 		    strcasecmp(l->sql_running, "Yes")) {
 			f = cd_finding_add(out, "CD7001", CD_SEV_CRITICAL);
@@ -356,11 +360,11 @@ static int rule_replication(const struct srv_audit *a, struct chk_facts *facts,
 	return 0;
 }
 
-int srv_audit_rules(const struct srv_audit *a, const struct chk_census *census,
+int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out)
 {
-	chk_fact(facts, "server", "version", "%s", a->version);
+	chk_fact_add(facts, FS(VERSION), NULL, CHK_STR(a->version));
 	variable_facts(a, facts);
 	counter_facts(a, facts);
 	if (rule_name_resolve(a, out) || rule_connections(a, out) ||

@@ -1,0 +1,35 @@
+/* server.h - the "server" and "errlog" slices' rules and facts over what
+ * server/ collects (the audit's queries, the error log's aggregate). The
+ * collectors stay in server/, which never includes check/. */
+#ifndef CONNDOCTOR_CHECK_SERVER_H
+#define CONNDOCTOR_CHECK_SERVER_H
+
+#include "check/check.h"
+#include "server/audit.h"
+#include "server/errlog.h"
+
+/* The audit's rules: facts with their meaning, findings for risks. The
+ * census (may be NULL) gives this host's own connections to the server's
+ * port, which are compared with the processlist's client ports. */
+int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
+		    uint16_t server_port, struct chk_facts *facts,
+		    struct cd_findings *out);
+
+/* Facts: where the log came from (source: its path, or "journal"), what
+ * was read, each class with its count and when it started, the busiest
+ * hosts. */
+void chk_errlog_facts(const struct srv_errlog_stats *st, const char *source,
+		      struct chk_facts *facts);
+/* Findings CD6020-CD6033 from an aggregate (pure; st sorted or not).
+ * Returns 0, or -1 when out of memory. */
+int chk_errlog_rules(const struct srv_errlog_stats *st,
+		     struct cd_findings *out);
+
+/* Reads the error log and applies the rules: path NULL finds the log
+ * (file, else the journal), "journal" forces the journal; since_s > 0
+ * keeps the last since_s seconds. An unreadable log is a fact, not an
+ * error. Returns 0, or -1 when out of memory. */
+int chk_errlog_run(const char *path, double since_s, struct chk_facts *facts,
+		   struct cd_findings *out);
+
+#endif /* CONNDOCTOR_CHECK_SERVER_H */
