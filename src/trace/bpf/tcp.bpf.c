@@ -25,6 +25,7 @@
 #define ST_FIN_WAIT1   4
 #define ST_CLOSE       7
 #define ST_CLOSE_WAIT  8
+#define ST_LISTEN      10
 
 /* Set by the loader before load. */
 const volatile __u32 netns_ino = 0;
@@ -160,7 +161,7 @@ static __always_inline void req_established(const struct tr_tuple *t, __u64 now)
 		r->t_established = now;
 }
 
-static __always_inline void conn_end(__u64 key, struct tr_conn *c, int old,
+static __always_inline void conn_end(__u64 key, struct tr_conn *c, int oldstate,
 				     __u64 now)
 {
 	struct tr_event *e;
@@ -168,7 +169,7 @@ static __always_inline void conn_end(__u64 key, struct tr_conn *c, int old,
 	if (c->closer == TR_CLOSER_NONE) {
 		if (c->rst_received)
 			c->closer = TR_CLOSER_PEER_RST;
-		else if (c->rst_sent || old == ST_ESTABLISHED)
+		else if (c->rst_sent || oldstate == ST_ESTABLISHED)
 			c->closer = TR_CLOSER_LOCAL_RST;
 		else
 			c->closer = TR_CLOSER_GAVE_UP;
@@ -200,7 +201,7 @@ static __always_inline void conn_end(__u64 key, struct tr_conn *c, int old,
 }
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(cd_set_state, const struct sock *sk, int old, int new)
+int BPF_PROG(cd_set_state, const struct sock *sk, int oldstate, int newstate)
 {
 	const struct sock_common *skc = &sk->__sk_common;
 	__u64 key = (__u64)(unsigned long)sk;
@@ -212,13 +213,15 @@ int BPF_PROG(cd_set_state, const struct sock *sk, int old, int new)
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c) {
-		/* Follow connections from their first state only. */
-		if (old != ST_CLOSE ||
-		    (new != ST_SYN_SENT &&new != ST_SYN_RECV))
+		/* Follow connections from their first state only: connect()
+		 * (CLOSE -> SYN_SENT), or a child cloned from its listener
+		 * (LISTEN -> SYN_RECV, inet_csk_clone_lock()). */
+		if (!(oldstate == ST_CLOSE && newstate == ST_SYN_SENT) &&
+		    !(oldstate == ST_LISTEN && newstate == ST_SYN_RECV))
 			return 0;
 		if (!same_netns(skc))
 			return 0;
-		if (new == ST_SYN_SENT) {
+		if (newstate == ST_SYN_SENT) {
 			idx = port_index(
 				bpf_ntohs(BPF_CORE_READ(skc, skc_dport)));
 			fresh.role = TR_ROLE_CLIENT;
@@ -231,7 +234,7 @@ int BPF_PROG(cd_set_state, const struct sock *sk, int old, int new)
 		fresh.port_idx = (__u8)idx;
 		fresh.t_start = now;
 		fresh.t_state = now;
-		fresh.state = (__u8) new;
+		fresh.state = (__u8)newstate;
 		read_tuple(skc, &fresh.t);
 		if (bpf_map_update_elem(&conns, &key, &fresh, BPF_NOEXIST))
 			count_global(TR_G_CONNS_FULL);
@@ -239,13 +242,13 @@ int BPF_PROG(cd_set_state, const struct sock *sk, int old, int new)
 	}
 	leave_state(c, now);
 	read_tuple(skc, &c->t);
-	if (new != ST_CLOSE && !c->t.lport) {
+	if (newstate != ST_CLOSE && !c->t.lport) {
 		__u16 sport =
 			BPF_CORE_READ((const struct inet_sock *)sk, inet_sport);
 		c->t.lport = bpf_ntohs(sport);
 	}
-	c->state = (__u8) new;
-	if (new == ST_ESTABLISHED && !c->established) {
+	c->state = (__u8)newstate;
+	if (newstate == ST_ESTABLISHED && !c->established) {
 		c->established = 1;
 		if (c->role == TR_ROLE_CLIENT) {
 			count(c->port_idx, TR_C_CONNECTED);
@@ -253,17 +256,17 @@ int BPF_PROG(cd_set_state, const struct sock *sk, int old, int new)
 			count(c->port_idx, TR_C_ACCEPTED);
 			req_established(&c->t, now);
 		}
-	} else if (new == ST_FIN_WAIT1 && c->closer == TR_CLOSER_NONE) {
+	} else if (newstate == ST_FIN_WAIT1 && c->closer == TR_CLOSER_NONE) {
 		c->closer = TR_CLOSER_LOCAL;
-	} else if (new == ST_CLOSE_WAIT && c->closer == TR_CLOSER_NONE) {
+	} else if (newstate == ST_CLOSE_WAIT && c->closer == TR_CLOSER_NONE) {
 		c->closer = TR_CLOSER_PEER;
-	} else if (new == ST_CLOSE) {
+	} else if (newstate == ST_CLOSE) {
 		if (!c->t.lport) {
 			__u16 sport = BPF_CORE_READ(
 				(const struct inet_sock *)sk, inet_sport);
 			c->t.lport = bpf_ntohs(sport);
 		}
-		conn_end(key, c, old, now);
+		conn_end(key, c, oldstate, now);
 	}
 	return 0;
 }
