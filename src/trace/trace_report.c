@@ -146,8 +146,7 @@ void trace_report_json(FILE *out, const struct trace_result *r)
 	JSON_KEY(&j, "drops_traced");
 	json_bool(&j, r->drops_traced);
 	json_obj_end(&j);
-	fputc('\n', out);
-	json_flush(&j);
+	json_flush(&j); /* the writer ends a top-level value with '\n' */
 }
 
 static double sec(int64_t us)
