@@ -60,8 +60,9 @@ struct tracer {
 	unsigned samples;
 };
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
+/* libbpf's messages, shown only with CD_TRACE_DEBUG set. */
+__attribute__((format(printf, 2, 0))) static int
+quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (!getenv("CD_TRACE_DEBUG"))
 		return 0;
