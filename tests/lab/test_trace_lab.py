@@ -21,7 +21,8 @@ CLIENT, SERVER = "10.213.12.1", "10.213.12.2"
 TRACE_S = 5  # the tracers' --duration: covers SYN-ACK retransmits at 1 and 3 s
 N = 2  # connections per case
 
-# A listener: accepts and greets (cases 1 to 3), or never accepts (listen(1)).
+# A listener: accepts and greets, or ("close") accepts and closes first, or
+# ("never") never accepts (listen(1)).
 LISTENER = """
 import socket, sys, time
 s = socket.socket()
@@ -29,10 +30,14 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((%r, 3306))
 s.listen(int(sys.argv[1]))
 print("listening", flush=True)
-if sys.argv[2] == "accept":
-    while True:
-        c, _ = s.accept()
+held = []
+while sys.argv[2] != "never":
+    c, _ = s.accept()
+    if sys.argv[2] == "close":  # nothing unread: the client's close is a FIN
+        c.close()
+    else:
         c.sendall(b"hello")
+        held.append(c)
 time.sleep(60)
 """ % SERVER
 
@@ -226,6 +231,45 @@ class TraceLab(unittest.TestCase):
         self.assertEqual(c["syn_retransmits"], 0)
         self.assertEqual(c["failed_before_established"], 0)
         self.assertEqual(client["connections"], [])
+
+    def test_refused(self):
+        # No listener: each SYN is answered by a reset without a socket.
+        server, client = self.run_case()
+        s, c = port(server), port(client)
+        self.assertEqual(s["resets_sent"], N)
+        self.assertEqual(s["drops_by_reason"].get("NO_SOCKET"), N, s)
+        self.assertEqual(server["requests"], [])
+        self.assertEqual(c["resets_received"], N)
+        self.assertEqual(c["failed_before_established"], N)
+        self.assertEqual(c["closed_by_reset"], N)
+        self.assertEqual(c["syn_retransmits"], 0)
+        self.assertEqual(len(client["connections"]), N)
+        for x in client["connections"]:
+            self.assertEqual(x["closed_by"], "peer_reset")
+            self.assertTrue(x["reset_received"])
+            self.assertFalse(x["established"])
+            self.assertLess(x["syn_sent_s"], 0.5)
+
+    def test_clean_close_is_counted_not_listed(self):
+        # The server closes first; the client closes at 0.5 s.
+        self.listen(mode="close")
+        server, client = self.run_case(hold=0.5)
+        s, c = port(server), port(client)
+        self.assertEqual(s["accepted"], N)
+        self.assertEqual(s["closed_by_local"], N)
+        self.assertEqual(c["connected"], N)
+        self.assertEqual(c["closed_by_peer"], N)
+        for side in (s, c):
+            self.assertEqual(side["failed_before_established"], 0)
+            self.assertEqual(side["closed_by_reset"], 0)
+            self.assertEqual(side["resets_sent"] + side["resets_received"], 0)
+            # The kernel frees some segments it has handled (the FIN that
+            # ends FIN_WAIT2) with the generic reason: not a loss.
+            self.assertEqual(set(side["drops_by_reason"]) - {"NOT_SPECIFIED"}, set(), side)
+            self.assertLessEqual(side["drops"], N)
+        self.assertEqual(server["connections"], [])
+        self.assertEqual(client["connections"], [])
+        self.assertEqual(synacks(server), 0)
 
     def test_accept_queue_overflow(self):
         self.listen(backlog=1, mode="never")
