@@ -62,6 +62,7 @@ void cli_opts_free(struct cli_opts *o);
 int cmd_probe(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 /* The audit's context from the options (cmd_check.c; diagnose too): what
  * to read and how; the ports, socket and server are the caller's. learned

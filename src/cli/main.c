@@ -37,6 +37,8 @@ static void usage(FILE *out)
 	      "of a capture\n"
 	      "                 (or --live IFACE) and say where each went "
 	      "wrong\n"
+	      "  trace          read the kernel's TCP events for the MySQL "
+	      "port live (eBPF)\n"
 	      "  explain [CODE] print the documentation of a finding (all "
 	      "codes without one)\n"
 	      "  help           this text; `conndoctor probe --help` for "
@@ -94,6 +96,8 @@ int main(int argc, char **argv)
 		return cap_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "trace"))
+		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "explain"))
 		return cmd_explain(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||

@@ -1,0 +1,258 @@
+/* trace_report.c - `trace`'s summary as text and as JSON, both from the
+ * same trace_result (counter tokens from trace_counter_name()). */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "trace/trace.h"
+#include "trace/trace_report.h"
+#include "util/json.h"
+
+static void json_endpoints(struct json *j, const struct trace_endpoints *e)
+{
+	JSON_KEY(j, "local");
+	json_str(j, e->laddr);
+	JSON_KEY(j, "local_port");
+	json_int(j, e->lport);
+	JSON_KEY(j, "remote");
+	json_str(j, e->raddr);
+	JSON_KEY(j, "remote_port");
+	json_int(j, e->rport);
+}
+
+static void json_port(struct json *j, const struct trace_result *r,
+		      const struct trace_port *p)
+{
+	size_t i;
+	int c;
+
+	json_obj(j);
+	JSON_KEY(j, "port");
+	json_int(j, p->port);
+	for (c = 0; c < TRACE_COUNTER__COUNT; c++) {
+		json_key(j, trace_counter_name((enum trace_counter)c));
+		json_int(j, (int64_t)p->c[c]);
+	}
+	JSON_KEY(j, "drops_by_reason");
+	json_obj(j);
+	for (i = 0; i < r->ndrops; i++) {
+		if (r->drops[i].port != p->port)
+			continue;
+		json_key(j, r->drops[i].name);
+		json_int(j, (int64_t)r->drops[i].count);
+	}
+	json_obj_end(j);
+	json_obj_end(j);
+}
+
+static void json_req(struct json *j, const struct trace_req *q)
+{
+	json_obj(j);
+	JSON_KEY(j, "port");
+	json_int(j, q->port);
+	json_endpoints(j, &q->e);
+	JSON_KEY(j, "synack_retransmits");
+	json_int(j, q->synack_retrans);
+	JSON_KEY(j, "accept_queue");
+	json_int(j, q->backlog);
+	JSON_KEY(j, "accept_queue_limit");
+	json_int(j, q->max_backlog);
+	JSON_KEY(j, "first_s");
+	json_us(j, q->first_us);
+	JSON_KEY(j, "last_s");
+	json_us(j, q->last_us);
+	JSON_KEY(j, "established");
+	json_bool(j, q->established);
+	json_obj_end(j);
+}
+
+static void json_conn(struct json *j, const struct trace_conn *c)
+{
+	json_obj(j);
+	JSON_KEY(j, "port");
+	json_int(j, c->port);
+	JSON_KEY(j, "role");
+	json_str(j, c->server ? "server" : "client");
+	json_endpoints(j, &c->e);
+	JSON_KEY(j, "end_s");
+	json_us(j, c->at_us);
+	JSON_KEY(j, "syn_sent_s");
+	json_us(j, c->syn_sent_us);
+	JSON_KEY(j, "syn_recv_s");
+	json_us(j, c->syn_recv_us);
+	JSON_KEY(j, "established_s");
+	json_us(j, c->established_us);
+	JSON_KEY(j, "syn_retransmits");
+	json_int(j, c->syn_retrans);
+	JSON_KEY(j, "data_retransmits");
+	json_int(j, c->data_retrans);
+	JSON_KEY(j, "established");
+	json_bool(j, c->established);
+	JSON_KEY(j, "reset_sent");
+	json_bool(j, c->rst_sent);
+	JSON_KEY(j, "reset_received");
+	json_bool(j, c->rst_received);
+	JSON_KEY(j, "closed_by");
+	json_str(j, trace_closer_name(c->closer));
+	json_obj_end(j);
+}
+
+void trace_report_json(FILE *out, const struct trace_result *r)
+{
+	struct json j;
+	size_t i;
+
+	json_init(&j, out, 0);
+	json_obj(&j);
+	JSON_KEY(&j, "duration_s");
+	json_us(&j, r->duration_us);
+	JSON_KEY(&j, "ports");
+	json_arr(&j);
+	for (i = 0; i < r->nports; i++)
+		json_port(&j, r, &r->ports[i]);
+	json_arr_end(&j);
+	JSON_KEY(&j, "listen");
+	if (r->listen.ok) {
+		json_obj(&j);
+		JSON_KEY(&j, "overflows");
+		json_int(&j, r->listen.overflows);
+		JSON_KEY(&j, "drops");
+		json_int(&j, r->listen.drops);
+		JSON_KEY(&j, "max_overflows_per_s");
+		json_int(&j, r->listen.max_overflows_per_s);
+		JSON_KEY(&j, "samples");
+		json_int(&j, r->listen.samples);
+		json_obj_end(&j);
+	} else {
+		json_null(&j);
+	}
+	JSON_KEY(&j, "requests");
+	json_arr(&j);
+	for (i = 0; i < r->nreqs; i++)
+		json_req(&j, &r->reqs[i]);
+	json_arr_end(&j);
+	JSON_KEY(&j, "connections");
+	json_arr(&j);
+	for (i = 0; i < r->nconns; i++)
+		json_conn(&j, &r->conns[i]);
+	json_arr_end(&j);
+	JSON_KEY(&j, "connections_not_kept");
+	json_int(&j, (int64_t)r->conns_not_kept);
+	JSON_KEY(&j, "events_lost");
+	json_int(&j, (int64_t)r->events_lost);
+	JSON_KEY(&j, "tables_full");
+	json_int(&j, (int64_t)r->tables_full);
+	JSON_KEY(&j, "drops_unplaced");
+	json_int(&j, (int64_t)r->drops_unplaced);
+	JSON_KEY(&j, "drops_traced");
+	json_bool(&j, r->drops_traced);
+	json_obj_end(&j);
+	json_flush(&j); /* the writer ends a top-level value with '\n' */
+}
+
+static double sec(int64_t us)
+{
+	return (double)us / 1e6;
+}
+
+static void text_port(FILE *out, const struct trace_result *r,
+		      const struct trace_port *p)
+{
+	const uint64_t *c = p->c;
+	size_t i;
+	int first = 1;
+
+	fprintf(out, "port %u\n", p->port);
+	fprintf(out, "  SYNs retransmitted        %" PRIu64 "\n",
+		c[TRACE_SYN_RETRANS]);
+	fprintf(out,
+		"  SYN-ACKs retransmitted    %" PRIu64
+		" (accept queue empty %" PRIu64 ", full %" PRIu64
+		", partly full %" PRIu64 ")\n",
+		c[TRACE_SYNACK_RETRANS_EMPTY] + c[TRACE_SYNACK_RETRANS_FULL] +
+			c[TRACE_SYNACK_RETRANS_OTHER],
+		c[TRACE_SYNACK_RETRANS_EMPTY], c[TRACE_SYNACK_RETRANS_FULL],
+		c[TRACE_SYNACK_RETRANS_OTHER]);
+	fprintf(out, "  resets sent / received    %" PRIu64 " / %" PRIu64 "\n",
+		c[TRACE_RST_SENT], c[TRACE_RST_RECEIVED]);
+	fprintf(out,
+		"  connections               connected %" PRIu64
+		", accepted %" PRIu64 ", failed before ESTABLISHED %" PRIu64
+		"\n",
+		c[TRACE_CONNECTED], c[TRACE_ACCEPTED], c[TRACE_FAILED]);
+	fprintf(out,
+		"  closed by                 local %" PRIu64 ", peer %" PRIu64
+		", reset %" PRIu64 "\n",
+		c[TRACE_CLOSED_LOCAL], c[TRACE_CLOSED_PEER],
+		c[TRACE_CLOSED_RESET]);
+	fprintf(out, "  data retransmits          %" PRIu64 "\n",
+		c[TRACE_DATA_RETRANS]);
+	fprintf(out, "  drops                     %" PRIu64, c[TRACE_DROPS]);
+	for (i = 0; i < r->ndrops; i++) {
+		if (r->drops[i].port != p->port)
+			continue;
+		fprintf(out, "%s%s %" PRIu64, first ? ": " : ", ",
+			r->drops[i].name, r->drops[i].count);
+		first = 0;
+	}
+	fputc('\n', out);
+}
+
+void trace_report_text(FILE *out, const struct trace_result *r)
+{
+	const struct trace_conn *c;
+	const struct trace_req *q;
+	size_t i;
+
+	fprintf(out, "conndoctor trace: %.1f s in this network namespace\n",
+		sec(r->duration_us));
+	for (i = 0; i < r->nports; i++)
+		text_port(out, r, &r->ports[i]);
+	if (r->listen.ok)
+		fprintf(out,
+			"listen queues (namespace) ListenOverflows +%" PRId64
+			", ListenDrops +%" PRId64 " (at most +%" PRId64
+			" in a second)\n",
+			r->listen.overflows, r->listen.drops,
+			r->listen.max_overflows_per_s);
+	else
+		fputs("listen queues (namespace) /proc/net/netstat "
+		      "unreadable\n",
+		      out);
+	if (!r->drops_traced)
+		fputs("drops: not traced (this kernel's kfree_skb gives no "
+		      "reason)\n",
+		      out);
+	if (r->nreqs)
+		fputs("requests whose SYN-ACK was retransmitted:\n", out);
+	for (i = 0; i < r->nreqs; i++) {
+		q = &r->reqs[i];
+		fprintf(out,
+			"  %s:%u <- %s:%u  %u SYN-ACK retransmits, accept "
+			"queue %u/%u, %s\n",
+			q->e.laddr, q->e.lport, q->e.raddr, q->e.rport,
+			q->synack_retrans, q->backlog, q->max_backlog,
+			q->established ? "then ESTABLISHED"
+				       : "never ESTABLISHED");
+	}
+	if (r->nconns)
+		fputs("connections that ended abnormally:\n", out);
+	for (i = 0; i < r->nconns; i++) {
+		c = &r->conns[i];
+		fprintf(out,
+			"  %s %s:%u %s %s:%u  SYN_SENT %.3f s, SYN_RECV %.3f "
+			"s, ESTABLISHED %.3f s, %u SYN retransmits, closed "
+			"by %s\n",
+			c->server ? "server" : "client", c->e.laddr, c->e.lport,
+			c->server ? "<-" : "->", c->e.raddr, c->e.rport,
+			sec(c->syn_sent_us), sec(c->syn_recv_us),
+			sec(c->established_us), c->syn_retrans,
+			trace_closer_name(c->closer));
+	}
+	if (r->conns_not_kept)
+		fprintf(out, "connections not listed: %" PRIu64 "\n",
+			r->conns_not_kept);
+	fprintf(out,
+		"events lost %" PRIu64 ", not followed (tables full) %" PRIu64
+		"\n",
+		r->events_lost, r->tables_full);
+}

@@ -1,0 +1,64 @@
+"""`conndoctor trace`'s front end without a kernel trace: its options are
+range-checked (exit 64 with one line), --help prints the usage, and a user
+without the privileges gets one line saying what is missing and exit 69,
+never a crash (with or without CD_BPF)."""
+import os
+import shutil
+import subprocess
+import unittest
+
+import harness
+from harness import conndoctor_path, run_conndoctor
+
+
+class TraceCli(unittest.TestCase):
+    def usage_error(self, args, words):
+        rc, out, err = run_conndoctor(["trace", *args])
+        self.assertEqual(rc, 64, err)
+        self.assertEqual(out, "")
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn(words, err)
+
+    def test_ranges(self):
+        self.usage_error(["--duration", "0"], "from 0.1 to 86400")
+        self.usage_error(["--duration", "86401"], "from 0.1 to 86400")
+        self.usage_error(["--duration", "5s"], "'5s' is not a number")
+        self.usage_error(["--duration", "nan"], "from 0.1 to 86400")
+        self.usage_error(["--port", "0"], "not a port")
+        self.usage_error(["--port", "65536"], "not a port")
+        self.usage_error(["-P", "x"], "not a port")
+        many = []
+        for p in range(3300, 3309):
+            many += ["--port", str(p)]
+        self.usage_error(many, "at most 8 --port")
+        self.usage_error(["--bogus"], "unknown option '--bogus'")
+        self.usage_error(["--port"], "needs a value")
+        self.usage_error(["extra"], "unexpected argument 'extra'")
+
+    def test_help(self):
+        rc, out, err = run_conndoctor(["trace", "--help"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("usage: conndoctor trace [--port P]... [--duration S] [--json]", out)
+        self.assertIn("CAP_BPF", out)
+        rc, out, _ = run_conndoctor(["help"])
+        self.assertIn("  trace ", out)
+
+    def test_unprivileged_says_what_is_missing(self):
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            harness.skip("needs root and setpriv to drop to nobody")
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            conndoctor_path(), "trace", "--duration", "0.1"],
+                           capture_output=True, text=True, timeout=30)
+        if "Permission denied" in r.stderr and r.returncode == 127:
+            harness.skip("the build tree is not readable by nobody")
+        self.assertEqual(r.returncode, 69, r.stderr)
+        self.assertEqual(r.stdout, "")
+        lines = r.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertTrue("needs root, or CAP_BPF and CAP_PERFMON" in lines[0]
+                        or "built without eBPF support" in lines[0], lines[0])
+
+
+if __name__ == "__main__":
+    harness.need_conndoctor()
+    harness.run_tests(globals())

@@ -1,0 +1,178 @@
+/* test_trace_report.c - `trace`'s summary renderers over a hand-made
+ * trace_result: the exact JSON document and the text lines a reader (and
+ * the lab tests) rely on. No kernel needed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "trace/trace.h"
+#include "trace/trace_report.h"
+
+static void endpoints(struct trace_endpoints *e, const char *l, uint16_t lport,
+		      const char *r, uint16_t rport)
+{
+	strcpy(e->laddr, l);
+	strcpy(e->raddr, r);
+	e->lport = lport;
+	e->rport = rport;
+}
+
+/* A third ACK lost on the server: one request resent twice with an empty
+ * queue, two ACKs dropped by the firewall, one client that gave up. */
+static void fill(struct trace_result *r, struct trace_drop *drop,
+		 struct trace_req *req, struct trace_conn *conn)
+{
+	memset(r, 0, sizeof(*r));
+	r->duration_us = 5000123;
+	r->nports = 1;
+	r->ports[0].port = 3306;
+	r->ports[0].c[TRACE_SYNACK_RETRANS_EMPTY] = 2;
+	r->ports[0].c[TRACE_SYN_RETRANS] = 2;
+	r->ports[0].c[TRACE_FAILED] = 1;
+	r->ports[0].c[TRACE_DROPS] = 2;
+	memset(drop, 0, sizeof(*drop));
+	drop->port = 3306;
+	drop->reason = 12;
+	strcpy(drop->name, "NETFILTER_DROP");
+	drop->count = 2;
+	r->drops = drop;
+	r->ndrops = 1;
+	memset(req, 0, sizeof(*req));
+	endpoints(&req->e, "10.213.12.2", 3306, "10.213.12.1", 40000);
+	req->port = 3306;
+	req->synack_retrans = 2;
+	req->max_backlog = 128;
+	req->first_us = 1000000;
+	req->last_us = 3000001;
+	r->reqs = req;
+	r->nreqs = 1;
+	memset(conn, 0, sizeof(*conn));
+	endpoints(&conn->e, "10.213.12.1", 40001, "10.213.12.2", 3306);
+	conn->port = 3306;
+	conn->at_us = 3100000;
+	conn->syn_sent_us = 3078001;
+	conn->syn_retrans = 2;
+	conn->closer = TRACE_CLOSER_GAVE_UP;
+	r->conns = conn;
+	r->nconns = 1;
+	r->listen.ok = 1;
+	r->listen.overflows = 9;
+	r->listen.drops = 9;
+	r->listen.max_overflows_per_s = 3;
+	r->listen.samples = 5;
+	r->drops_traced = 1;
+}
+
+static char *render(void (*fn)(FILE *, const struct trace_result *),
+		    const struct trace_result *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	fn(f, r);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static void test_json(void **state)
+{
+	struct trace_result r;
+	struct trace_drop d;
+	struct trace_req q;
+	struct trace_conn c;
+	char *out;
+
+	(void)state;
+	fill(&r, &d, &q, &c);
+	out = render(trace_report_json, &r);
+	assert_string_equal(
+		out, "{\"duration_s\":5.000123,\"ports\":[{\"port\":3306,"
+		     "\"syn_retransmits\":2,\"data_retransmits\":0,"
+		     "\"synack_retransmits_queue_empty\":2,"
+		     "\"synack_retransmits_queue_full\":0,"
+		     "\"synack_retransmits_queue_partial\":0,\"resets_sent\":0,"
+		     "\"resets_received\":0,\"connected\":0,\"accepted\":0,"
+		     "\"failed_before_established\":1,\"closed_by_local\":0,"
+		     "\"closed_by_peer\":0,\"closed_by_reset\":0,\"drops\":2,"
+		     "\"drops_by_reason\":{\"NETFILTER_DROP\":2}}],"
+		     "\"listen\":{\"overflows\":9,\"drops\":9,"
+		     "\"max_overflows_per_s\":3,\"samples\":5},"
+		     "\"requests\":[{\"port\":3306,\"local\":\"10.213.12.2\","
+		     "\"local_port\":3306,\"remote\":\"10.213.12.1\","
+		     "\"remote_port\":40000,\"synack_retransmits\":2,"
+		     "\"accept_queue\":0,\"accept_queue_limit\":128,"
+		     "\"first_s\":1.000000,\"last_s\":3.000001,"
+		     "\"established\":false}],"
+		     "\"connections\":[{\"port\":3306,\"role\":\"client\","
+		     "\"local\":\"10.213.12.1\",\"local_port\":40001,"
+		     "\"remote\":\"10.213.12.2\",\"remote_port\":3306,"
+		     "\"end_s\":3.100000,\"syn_sent_s\":3.078001,"
+		     "\"syn_recv_s\":0.000000,\"established_s\":0.000000,"
+		     "\"syn_retransmits\":2,\"data_retransmits\":0,"
+		     "\"established\":false,\"reset_sent\":false,"
+		     "\"reset_received\":false,\"closed_by\":\"gave_up\"}],"
+		     "\"connections_not_kept\":0,\"events_lost\":0,"
+		     "\"tables_full\":0,\"drops_unplaced\":0,"
+		     "\"drops_traced\":true}\n");
+	free(out);
+}
+
+static void test_text(void **state)
+{
+	struct trace_result r;
+	struct trace_drop d;
+	struct trace_req q;
+	struct trace_conn c;
+	char *out;
+
+	(void)state;
+	fill(&r, &d, &q, &c);
+	out = render(trace_report_text, &r);
+	assert_non_null(strstr(out, "conndoctor trace: 5.0 s in this network "
+				    "namespace\nport 3306\n"));
+	assert_non_null(strstr(out, "  SYN-ACKs retransmitted    2 (accept "
+				    "queue empty 2, full 0, partly full 0)\n"));
+	assert_non_null(strstr(
+		out, "  drops                     2: NETFILTER_DROP 2\n"));
+	assert_non_null(strstr(out, "ListenOverflows +9, ListenDrops +9 (at "
+				    "most +3 in a second)\n"));
+	assert_non_null(strstr(out, "  10.213.12.2:3306 <- 10.213.12.1:40000  "
+				    "2 SYN-ACK retransmits, accept queue "
+				    "0/128, never ESTABLISHED\n"));
+	assert_non_null(strstr(out, "  client 10.213.12.1:40001 -> "
+				    "10.213.12.2:3306  SYN_SENT 3.078 s, "
+				    "SYN_RECV 0.000 s, ESTABLISHED 0.000 s, 2 "
+				    "SYN retransmits, closed by gave_up\n"));
+	free(out);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(trace_counter_name(TRACE_SYN_RETRANS),
+			    "syn_retransmits");
+	assert_string_equal(trace_counter_name(TRACE_DROPS), "drops");
+	assert_string_equal(trace_counter_name(TRACE_COUNTER__COUNT), "?");
+	assert_string_equal(trace_closer_name(TRACE_CLOSER_PEER_RST),
+			    "peer_reset");
+	assert_string_equal(trace_closer_name(TRACE_CLOSER_NONE), "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
