@@ -15,6 +15,13 @@
 #define CD_EXIT_USAGE	    64
 #define CD_EXIT_UNAVAILABLE 69
 
+/* --color's three answers; cli_opts.color holds one. */
+enum cli_color {
+	CLI_COLOR_AUTO = -1, /* by the terminal and the environment */
+	CLI_COLOR_NEVER = 0,
+	CLI_COLOR_ALWAYS = 1,
+};
+
 struct cli_opts {
 	char *host, *user, *password, *socket, *database, *query;
 	char *ssl_ca, *server_key_path, *address;
@@ -32,7 +39,8 @@ struct cli_opts {
 	double rate, duration_s, idle_s;
 	int ramp;
 	unsigned ramp_from, ramp_to, ramp_step, repeat;
-	int compare, family, ping, json, verbose, color;
+	int compare, family, ping, json, nagios, verbose;
+	enum cli_color color;
 	int no_second_look; /* no extra connection to silent targets */
 	enum probe_stop stop_after;
 	int resolve_once;
@@ -57,6 +65,23 @@ struct cli_opts {
 int cli_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_opts *o,
 	      char *err, size_t errlen);
 void cli_opts_free(struct cli_opts *o);
+
+/* Whether output gets colour (color.c): mode ALWAYS or NEVER decides;
+ * AUTO: no when NO_COLOR is set and not empty, else yes when FORCE_COLOR
+ * is set and not empty, else whether the output is a terminal. Pure. */
+int cli_color_decide(enum cli_color mode, int is_tty, const char *no_color,
+		     const char *force_color);
+/* cli_color_decide() for fd and this process's environment. */
+int cli_color_enabled(enum cli_color mode, int fd);
+
+/* Whether argv asks for --nagios, even when it does not parse: a plugin's
+ * bad options still answer with a plugin line (UNKNOWN). */
+int cli_wants_nagios(int argc, char **argv);
+
+/* Reports a failure before any report (cmd_probe.c): err on stderr as
+ * "conndoctor CMD: err", and with nagios a plugin line on stdout too.
+ * Returns the exit status: rc, or its plugin state with nagios. */
+int cli_fail(const char *cmd, int nagios, int rc, const char *err);
 
 /* The commands; argv[0] is the command's name. */
 int cmd_probe(int argc, char **argv);

@@ -85,8 +85,7 @@ int cmd_check(int argc, char **argv)
 		o.given[CLI_O_SOCKET] ? o.socket : "/run/mysqld/mysqld.sock";
 	chk_slices(&nslices);
 	mask = o.only_mask ? o.only_mask : (1u << nslices) - 1;
-	ro.color = o.color >= 0 ? o.color
-				: isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	ro.color = cli_color_enabled(o.color, STDOUT_FILENO);
 	rc = server_target(&o, &pc, &key_pem, &ctx, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "conndoctor check: %s\n", err);

@@ -165,16 +165,16 @@ int cmd_diagnose(int argc, char **argv)
 	struct rpt_opts ro;
 	size_t nslices;
 	char err[512] = "", *key_pem = NULL;
-	int rc, check_rc;
+	int rc, check_rc, nagios = cli_wants_nagios(argc, argv);
 	enum cd_severity worst;
 
 	rc = cli_parse(CLI_CMD_DIAGNOSE, argc, argv, &o, err, sizeof(err));
 	if (rc) {
-		if (rc > 0)
-			fprintf(stderr, "conndoctor diagnose: %s\n", err);
 		cli_opts_free(&o);
-		return rc < 0 ? CD_EXIT_OK : rc;
+		return rc < 0 ? CD_EXIT_OK
+			      : cli_fail("diagnose", nagios, rc, err);
 	}
+	nagios = o.nagios;
 	cli_audit_ctx(&o, &ctx, learned);
 	/* A local server is probed over TCP and its socket side by side. */
 	if (!o.protocol && is_local(o.host ? o.host : "localhost")) {
@@ -192,7 +192,7 @@ int cmd_diagnose(int argc, char **argv)
 		o.concurrency = 2;
 	rc = cli_probe_configure(&o, &cfg, &key_pem, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "conndoctor diagnose: %s\n", err);
+		rc = cli_fail("diagnose", nagios, rc, err);
 		goto out_opts;
 	}
 	probe_result_init(&res);
@@ -202,7 +202,7 @@ int cmd_diagnose(int argc, char **argv)
 	rc = cli_probe_measure(&o, &cfg, &hf, &res, &measured, err,
 			       sizeof(err));
 	if (rc) {
-		fprintf(stderr, "conndoctor diagnose: %s\n", err);
+		rc = cli_fail("diagnose", nagios, rc, err);
 		goto out;
 	}
 
@@ -216,8 +216,8 @@ int cmd_diagnose(int argc, char **argv)
 	ctx.password = cfg.password;
 	chk_slices(&nslices);
 	if (chk_run(&ctx, (1u << nslices) - 1, &facts, &host)) {
-		fprintf(stderr, "conndoctor diagnose: out of memory\n");
-		rc = CD_EXIT_UNAVAILABLE;
+		rc = cli_fail("diagnose", nagios, CD_EXIT_UNAVAILABLE,
+			      "out of memory");
 		goto out;
 	}
 	cd_diagnose(&measured, &host, &d);
@@ -230,12 +230,14 @@ int cmd_diagnose(int argc, char **argv)
 	if (rc != CD_EXIT_UNAVAILABLE && check_rc > rc)
 		rc = check_rc;
 	cli_probe_report_init(&o, &cfg, &res, &measured, &hf, rc, &rp, &ro);
-	if (o.json)
+	if (nagios)
+		rc = rpt_probe_nagios(stdout, &rp, &host);
+	else if (o.json)
 		json_report(stdout, &d, &rp, &host, &facts, rc);
 	else
 		text_report(stdout, &d, &rp, &host, &facts, &ro);
 	if (fflush(stdout) != 0)
-		rc = CD_EXIT_UNAVAILABLE;
+		rc = nagios ? RPT_NAGIOS_UNKNOWN : CD_EXIT_UNAVAILABLE;
 out:
 	chk_facts_free(&facts);
 	cd_findings_free(&measured);

@@ -188,9 +188,17 @@ void cli_probe_report_init(const struct cli_opts *o,
 	rp->repeats = o->ramp ? o->repeat : 1;
 	rp->exit_status = exit_status;
 	ro->verbose = o->verbose;
-	ro->color = o->color >= 0
-			    ? o->color
-			    : isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	ro->color = cli_color_enabled(o->color, STDOUT_FILENO);
+}
+
+int cli_fail(const char *cmd, int nagios, int rc, const char *err)
+{
+	if (nagios) {
+		rc = rpt_nagios_error(stdout, rc, err);
+		fflush(stdout);
+	}
+	fprintf(stderr, "conndoctor %s: %s\n", cmd, err);
+	return rc;
 }
 
 int cmd_probe(int argc, char **argv)
@@ -203,7 +211,7 @@ int cmd_probe(int argc, char **argv)
 	struct rpt_probe rp;
 	struct rpt_opts ro;
 	char err[512], *key_pem = NULL;
-	int rc;
+	int rc, nagios = cli_wants_nagios(argc, argv);
 
 	rc = cli_parse(CLI_CMD_PROBE, argc, argv, &o, err, sizeof(err));
 	if (rc < 0) {
@@ -211,34 +219,35 @@ int cmd_probe(int argc, char **argv)
 		return CD_EXIT_OK;
 	}
 	if (rc) {
-		fprintf(stderr, "conndoctor probe: %s\n", err);
 		cli_opts_free(&o);
-		return rc;
+		return cli_fail("probe", nagios, rc, err);
 	}
+	nagios = o.nagios;
 	rc = cli_probe_configure(&o, &cfg, &key_pem, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "conndoctor probe: %s\n", err);
 		free(key_pem);
 		cli_opts_free(&o);
-		return rc;
+		return cli_fail("probe", nagios, rc, err);
 	}
 	probe_result_init(&res);
 	cd_findings_init(&findings);
 	rc = cli_probe_measure(&o, &cfg, &facts, &res, &findings, err,
 			       sizeof(err));
 	if (rc) {
-		fprintf(stderr, "conndoctor probe: %s\n", err);
+		rc = cli_fail("probe", nagios, rc, err);
 		goto out;
 	}
 	rc = cli_probe_exit_status(&res, &findings);
 	cli_probe_report_init(&o, &cfg, &res, &findings, &facts, rc, &rp, &ro);
-	if (o.json)
+	if (nagios)
+		rc = rpt_probe_nagios(stdout, &rp, NULL);
+	else if (o.json)
 		rpt_probe_json(stdout, &rp);
 	else
 		rpt_probe_text(stdout, &rp, &ro);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "conndoctor probe: cannot write the report\n");
-		rc = CD_EXIT_UNAVAILABLE;
+		rc = nagios ? RPT_NAGIOS_UNKNOWN : CD_EXIT_UNAVAILABLE;
 	}
 out:
 	cd_findings_free(&findings);

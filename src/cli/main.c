@@ -47,7 +47,10 @@ static void usage(FILE *out)
 	      "\n"
 	      "Exit status: 0 healthy, 1 warnings, 2 critical findings, 64 "
 	      "usage error,\n"
-	      "69 target unavailable.\n",
+	      "69 target unavailable. probe and diagnose with --nagios: 0 OK, "
+	      "1 WARNING,\n"
+	      "2 CRITICAL (69 too), 3 UNKNOWN (64 too). The table: "
+	      "docs/exit-status.md.\n",
 	      out);
 }
 

@@ -143,6 +143,11 @@ static int parse_value(const struct cli_optdef *d, const char *v,
 		if (!in_range(d, out->d))
 			return bad_value(d, v, err, errlen);
 		return 0;
+	case CLI_ARG_OPTIONAL:
+		/* A value, when given, is one of the choices (--color=WHEN). */
+		if (!v || !d->choice)
+			return 0;
+		/* fall through */
 	case CLI_ARG_CHOICE:
 		for (i = 0; (c = d->choice(i)); i++)
 			if (!strcasecmp(v, c)) {
@@ -404,14 +409,19 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_JSON:
 		o->json = 1;
 		break;
+	case CLI_O_NAGIOS:
+		o->nagios = 1;
+		break;
 	case CLI_O_VERBOSE:
 		o->verbose = 1;
 		break;
-	case CLI_O_COLOR:
-		o->color = 1;
+	case CLI_O_COLOR: /* choices: auto, always, never; bare: always */
+		o->color = !v || x.choice == 1 ? CLI_COLOR_ALWAYS
+			   : x.choice == 2     ? CLI_COLOR_NEVER
+					       : CLI_COLOR_AUTO;
 		break;
 	case CLI_O_NO_COLOR:
-		o->color = 0;
+		o->color = CLI_COLOR_NEVER;
 		break;
 	default: /* file selection and help act before options apply */
 		break;
@@ -735,7 +745,7 @@ static void opts_defaults(struct cli_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->port = 3306;
 	o->concurrency = 1;
-	o->color = -1;
+	o->color = CLI_COLOR_AUTO;
 	o->repeat = 2;
 	o->ssl_mode = PROBE_SSL_PREFERRED;
 }
@@ -801,9 +811,28 @@ int cli_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_opts *o,
 	}
 	if (o->ping && o->query)
 		rc = fail(err, errlen, "--ping and --query exclude each other");
+	else if (o->json && o->nagios)
+		rc = fail(err, errlen,
+			  "--json and --nagios exclude each other");
 out:
 	tokens_free(s.tok, s.ntok);
 	return rc;
+}
+
+int cli_wants_nagios(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+
+		if (!strcmp(argv[i], "--"))
+			break;
+		/* "--nagios" or an unambiguous prefix of it, as parsed. */
+		if (len >= 4 && len <= 8 && !strncmp(argv[i], "--nagios", len))
+			return 1;
+	}
+	return 0;
 }
 
 void cli_opts_free(struct cli_opts *o)

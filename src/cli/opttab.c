@@ -33,6 +33,14 @@ static const char *stop_after_choice(size_t i)
 	return i < 2 ? v[i] : NULL;
 }
 
+/* --color's words (options.c maps them to enum cli_color). */
+static const char *color_choice(size_t i)
+{
+	static const char *const v[] = {"auto", "always", "never"};
+
+	return i < 3 ? v[i] : NULL;
+}
+
 /* check's slices, in running order. */
 static const char *slice_choice(size_t i)
 {
@@ -199,13 +207,20 @@ static const struct cli_optdef table[] = {
 	/* Output. */
 	{CLI_O_JSON, "json", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL, 0, NULL,
 	 NULL, CLI_SEC_OUTPUT, "one JSON document (docs/json.md)"},
+	{CLI_O_NAGIOS, "nagios", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING, 0,
+	 NULL, NULL, CLI_SEC_OUTPUT,
+	 "print one Nagios/Icinga plugin line with perfdata and exit 0 OK, 1 "
+	 "WARNING, 2 CRITICAL or 3 UNKNOWN; not with --json"},
 	{CLI_O_VERBOSE, "verbose", 'v', CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING,
 	 0, NULL, "--verbose", CLI_SEC_OUTPUT, "one line per attempt"},
-	{CLI_O_COLOR, "color", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL, 0, NULL,
-	 NULL, CLI_SEC_OUTPUT,
-	 "force colour on (default: on a tty, unless NO_COLOR is set)"},
+	{CLI_O_COLOR, "color", 0, CLI_ARG_OPTIONAL, "WHEN", 0, 0, color_choice,
+	 ALL, 0, NULL, NULL, CLI_SEC_OUTPUT,
+	 "when to use ANSI colour. auto (the default): on a terminal; off "
+	 "when NO_COLOR is set and not empty, else on for any output when "
+	 "FORCE_COLOR is. always (bare --color) and never beat both. WHEN is "
+	 "one of"},
 	{CLI_O_NO_COLOR, "no-color", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL, 0,
-	 NULL, NULL, CLI_SEC_OUTPUT, "force colour off"},
+	 NULL, NULL, CLI_SEC_OUTPUT, "the same as --color=never"},
 	{CLI_O_HELP, "help", '?', CLI_ARG_NONE, NULL, 0, 0, NULL, ALL,
 	 CLI_OF_HELP, NULL, "--help", CLI_SEC_OUTPUT, "this text"},
 };
@@ -220,7 +235,9 @@ static const struct cli_cmddef commands[] = {
 	 "pattern behind it. Polite by default: 10 attempts per target, one "
 	 "at a time.",
 	 "Exit status: 0 healthy, 1 warnings, 2 critical findings, 64 usage "
-	 "error, 69 target unavailable (no attempt reached the server)."},
+	 "error, 69 target unavailable (no attempt reached the server). With "
+	 "--nagios: 0 OK, 1 WARNING, 2 CRITICAL (69 too), 3 UNKNOWN (64 too). "
+	 "The table: docs/exit-status.md."},
 	{CLI_CMD_DIAGNOSE, "diagnose", "diagnose [OPTIONS]",
 	 "Answers \"why can't my application connect?\": probes the server "
 	 "over TCP (and over the Unix socket when it is local), audits this "
@@ -229,7 +246,9 @@ static const struct cli_cmddef commands[] = {
 	 "measured evidence and the fix. The probe's options work here; the "
 	 "default is 10 attempts per target, 2 at a time.",
 	 "Exit status: 0 no problem, 1 warnings, 2 critical, 64 usage error, "
-	 "69 the server could not be reached at all."},
+	 "69 the server could not be reached at all. With --nagios: 0 OK, 1 "
+	 "WARNING, 2 CRITICAL (69 too), 3 UNKNOWN (64 too). The table: "
+	 "docs/exit-status.md."},
 	{CLI_CMD_CHECK, "check", "check [OPTIONS]",
 	 "Audits this host, as this network namespace sees it, for what "
 	 "breaks MySQL connections, and explains each risk with a finding. "
@@ -238,7 +257,8 @@ static const struct cli_cmddef commands[] = {
 	 "probe does (TLS, RSA key, timeouts).",
 	 "Run as root to see every process's sockets and the firewall; "
 	 "otherwise what could not be read is listed at the end. Exit status: "
-	 "0 healthy, 1 warnings, 2 critical findings, 64 usage error."},
+	 "0 healthy, 1 warnings, 2 critical findings, 64 usage error "
+	 "(docs/exit-status.md)."},
 };
 
 static const char *const section_titles[CLI_SEC__COUNT] = {

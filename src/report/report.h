@@ -21,7 +21,7 @@ struct rpt_probe {
 };
 
 struct rpt_opts {
-	int color;   /* ANSI colour (a tty, and NO_COLOR unset) */
+	int color;   /* ANSI colour (cli_color_enabled() decides) */
 	int verbose; /* text: one line per attempt */
 };
 
@@ -68,6 +68,30 @@ void rpt_check_json(FILE *out, const struct cd_findings *fs,
 void rpt_fact_text(const struct chk_fact *x, char *buf, size_t len);
 /* One fact as a JSON object: section, fact, key, and values by key. */
 void rpt_fact_json(struct json *j, const struct chk_fact *x);
+
+/* ---- Nagios/Icinga plugin output (nagios.c) ---- */
+
+/* The plugin states and return codes of the Monitoring Plugins guidelines. */
+enum rpt_nagios_state {
+	RPT_NAGIOS_OK,
+	RPT_NAGIOS_WARNING,
+	RPT_NAGIOS_CRITICAL,
+	RPT_NAGIOS_UNKNOWN
+};
+
+/* Our exit status as a plugin state: 0, 1, 2 as they are, 69 (target
+ * unavailable) CRITICAL, 64 (usage) and anything else UNKNOWN. */
+enum rpt_nagios_state rpt_nagios_state(int exit_status);
+/* One plugin line, "CONNDOCTOR STATE - text | perfdata", for a measured
+ * run; the state follows p->exit_status, the text names the worst finding
+ * of p->findings and extra (diagnose's audit; NULL: none). Returns the
+ * state, the process's exit status under --nagios. */
+int rpt_probe_nagios(FILE *out, const struct rpt_probe *p,
+		     const struct cd_findings *extra);
+/* The line when there is no report to give (bad options, an unresolvable
+ * host): "CONNDOCTOR STATE - reason", the state from exit_status. Returns
+ * the state. */
+int rpt_nagios_error(FILE *out, int exit_status, const char *reason);
 
 /* The same documents as objects inside a larger one (diagnose). */
 void rpt_probe_json_obj(struct json *j, const struct rpt_probe *p);

@@ -397,6 +397,86 @@ static void environment(void **state)
 	unsetenv("MYSQL_HOST");
 }
 
+/* --color[=WHEN] and --no-color by the table; the decision by the
+ * no-color.org and force-color.org rules. */
+static void color_modes(void **state)
+{
+	static const struct {
+		const char *arg;
+		int want;
+	} cases[] = {
+		{NULL, CLI_COLOR_AUTO},
+		{"--color", CLI_COLOR_ALWAYS},
+		{"--color=always", CLI_COLOR_ALWAYS},
+		{"--color=never", CLI_COLOR_NEVER},
+		{"--color=AUTO", CLI_COLOR_AUTO},
+		{"--no-color", CLI_COLOR_NEVER},
+	};
+	struct args a;
+	struct cli_opts o;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		args_make(&a, "probe", "--no-defaults", cases[i].arg, NULL);
+		assert_int_equal(parse(CLI_CMD_PROBE, &a, &o, err, sizeof(err)),
+				 0);
+		assert_int_equal(o.color, cases[i].want);
+		cli_opts_free(&o);
+		args_free(&a);
+	}
+	args_make(&a, "check", "--no-defaults", "--color=sometimes", NULL);
+	assert_int_equal(parse(CLI_CMD_CHECK, &a, &o, err, sizeof(err)), 64);
+	assert_string_equal(err, "invalid --color 'sometimes'");
+	cli_opts_free(&o);
+	args_free(&a);
+
+	/* auto: the terminal, NO_COLOR off, FORCE_COLOR on, NO_COLOR wins;
+	 * empty values do not count; always and never beat both. */
+	assert_int_equal(cli_color_decide(CLI_COLOR_AUTO, 1, NULL, NULL), 1);
+	assert_int_equal(cli_color_decide(CLI_COLOR_AUTO, 0, NULL, NULL), 0);
+	assert_int_equal(cli_color_decide(CLI_COLOR_AUTO, 1, "1", NULL), 0);
+	assert_int_equal(cli_color_decide(CLI_COLOR_AUTO, 1, "", NULL), 1);
+	assert_int_equal(cli_color_decide(CLI_COLOR_AUTO, 0, NULL, "1"), 1);
+	assert_int_equal(cli_color_decide(CLI_COLOR_AUTO, 0, NULL, ""), 0);
+	assert_int_equal(cli_color_decide(CLI_COLOR_AUTO, 1, "1", "1"), 0);
+	assert_int_equal(cli_color_decide(CLI_COLOR_ALWAYS, 0, "1", NULL), 1);
+	assert_int_equal(cli_color_decide(CLI_COLOR_NEVER, 1, NULL, "1"), 0);
+}
+
+/* --nagios: probe and diagnose only, never with --json, and seen in an
+ * argv that does not parse. */
+static void nagios_option(void **state)
+{
+	struct args a;
+	struct cli_opts o;
+	char err[256];
+
+	(void)state;
+	args_make(&a, "probe", "--no-defaults", "--nagios", NULL);
+	assert_int_equal(parse(CLI_CMD_PROBE, &a, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.nagios, 1);
+	assert_int_equal(cli_wants_nagios(a.n, a.v), 1);
+	cli_opts_free(&o);
+	args_free(&a);
+	args_make(&a, "diagnose", "--no-defaults", "--nagios", "--json", NULL);
+	assert_int_equal(parse(CLI_CMD_DIAGNOSE, &a, &o, err, sizeof(err)), 64);
+	assert_string_equal(err, "--json and --nagios exclude each other");
+	cli_opts_free(&o);
+	args_free(&a);
+	args_make(&a, "check", "--no-defaults", "--nagios", NULL);
+	assert_int_equal(parse(CLI_CMD_CHECK, &a, &o, err, sizeof(err)), 64);
+	cli_opts_free(&o);
+	args_free(&a);
+	args_make(&a, "probe", "--bogus", "--nag", NULL);
+	assert_int_equal(cli_wants_nagios(a.n, a.v), 1);
+	args_free(&a);
+	args_make(&a, "probe", "--n", "--", "--nagios", "--nagiosx", NULL);
+	assert_int_equal(cli_wants_nagios(a.n, a.v), 0);
+	args_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +489,8 @@ int main(void)
 		cmocka_unit_test(password_never_echoed),
 		cmocka_unit_test(option_file_values),
 		cmocka_unit_test(environment),
+		cmocka_unit_test(color_modes),
+		cmocka_unit_test(nagios_option),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
