@@ -1,0 +1,84 @@
+/* watch.h - the watch daemon's engine side: its configuration (a my.cnf
+ * style file with [watch] defaults and one [target NAME] group per target),
+ * per-target metrics state, and the HTTP endpoint serving /metrics. */
+#ifndef CONNDOCTOR_WATCH_WATCH_H
+#define CONNDOCTOR_WATCH_WATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/probe.h"
+
+#define WATCH_NAME_MAX	   64
+#define WATCH_LABELS_MAX   16
+#define WATCH_LABEL_KEYMAX 64
+#define WATCH_LABEL_VALMAX 256
+#define WATCH_TARGETS_MAX  1024
+/* Default --listen: 127.0.0.1 and port 9979, in Prometheus' exporter range
+ * (9100-9999); see docs/watch.md for why this one. */
+#define WATCH_DEFAULT_LISTEN "127.0.0.1:9979"
+
+struct watch_label {
+	char key[WATCH_LABEL_KEYMAX];
+	char value[WATCH_LABEL_VALMAX];
+};
+
+/* One target as configured (owned strings; password never printed). */
+struct watch_target {
+	char name[WATCH_NAME_MAX];
+	char *host; /* NULL: no TCP probe */
+	unsigned port;
+	char *socket; /* NULL: no Unix socket probe */
+	char *user;
+	char *password;	     /* from password= or password-file=, or NULL */
+	char *password_file; /* as configured, for messages */
+	enum probe_ssl_mode ssl_mode;
+	char *ssl_ca;
+	double interval_s;
+	double timeout_s; /* bound on each phase of an attempt */
+	char *query;	  /* NULL: SELECT 1 */
+	int idle_survival;
+	int replica;
+	struct watch_label labels[WATCH_LABELS_MAX];
+	unsigned nlabels;
+	unsigned line;	/* where its group starts */
+	uint32_t isset; /* bit per key set in this group (config.c) */
+};
+
+struct watch_config {
+	char *file; /* the config file, NULL for the quick form */
+	char listen[128];
+	struct watch_target defaults; /* [watch] */
+	struct watch_target *targets;
+	size_t ntargets;
+};
+
+void watch_config_init(struct watch_config *c);
+/* Frees the strings, clearing passwords first. */
+void watch_config_free(struct watch_config *c);
+
+/* Reads path into c (initialised by the caller). Returns 0, or -1 with
+ * "file:line: reason" in err (unknown keys, bad values, a password file
+ * that others can read, a timeout not shorter than the interval, ...). */
+int watch_config_load(struct watch_config *c, const char *path, char *err,
+		      size_t errlen);
+
+/* Sets one key of target t as the config file's key = value would (key in
+ * either spelling, '-' or '_'). Returns 0 or -1 with the reason (no file or
+ * line) in err. Used by the file reader and the quick form. */
+int watch_target_set(struct watch_target *t, const char *key, const char *value,
+		     char *err, size_t errlen);
+
+/* Appends a target named name with t's values. Returns 0 or -1. */
+int watch_config_add(struct watch_config *c, const struct watch_target *t);
+
+/* Fills what each target left unset from [watch] and the built-in defaults
+ * and checks the result (host or socket, a user, timeout < interval).
+ * Returns 0 or -1 with err. */
+int watch_config_finish(struct watch_config *c, char *err, size_t errlen);
+
+/* Parses "1.5", "10s", "500ms", "2m" into seconds (0 < s <= 1 day).
+ * Returns 0 or -1. */
+int watch_parse_seconds(const char *v, double *out);
+
+#endif /* CONNDOCTOR_WATCH_WATCH_H */
