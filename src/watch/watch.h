@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "probe/probe.h"
+#include "report/prom.h"
 
 #define WATCH_NAME_MAX	   64
 #define WATCH_LABELS_MAX   16
@@ -90,5 +91,61 @@ int watch_parse_seconds(const char *v, double *out);
  * number of edges written to out (at most max). */
 struct cd_host_facts;
 size_t watch_buckets_of(const struct cd_host_facts *f, double *out, size_t max);
+
+/* ---- metrics (metrics.c) ---- */
+
+/* What watch has measured of one target over one transport. */
+struct watch_series {
+	uint64_t attempts[CD_OUTCOME__COUNT];
+	struct rpt_prom_hist phase[CD_PH__COUNT];
+	int have_last;	      /* an attempt has ended */
+	enum cd_outcome last; /* the last attempt's outcome */
+};
+
+struct watch_state {
+	const struct watch_config *cfg; /* borrowed */
+	double edges[RPT_PROM_EDGES_MAX];
+	size_t nedges;
+	struct watch_series (*series)[2]; /* [target][CD_TCP/CD_SOCKET] */
+	uint64_t probe_cpu_us;		  /* CPU spent in probe_run() */
+};
+
+/* Allocates the series of cfg's targets over the bucket edges of f.
+ * Returns 0 or -1 (memory). */
+int watch_state_init(struct watch_state *s, const struct watch_config *cfg,
+		     const struct cd_host_facts *f);
+void watch_state_free(struct watch_state *s);
+/* Counts attempt a of target ti over transport tr. */
+void watch_state_record(struct watch_state *s, size_t ti, enum cd_transport tr,
+			const struct cd_attempt *a);
+/* Writes every series as Prometheus text; scrape_start_ns is when the
+ * scrape began (monotonic) for conndoctor_scrape_duration_seconds. */
+void watch_state_render(FILE *out, const struct watch_state *s,
+			int64_t scrape_start_ns);
+
+/* ---- HTTP (http.c) ---- */
+
+struct watch_http;
+/* Renders the /metrics body into out; ctx as given to watch_http_start. */
+typedef void (*watch_render_fn)(void *ctx, FILE *out);
+
+/* Listens on listen ("ADDR:PORT", "[V6ADDR]:PORT"; numeric addresses) in
+ * libmicrohttpd's external epoll mode. Returns 0 with *out set, or -1 with
+ * err. */
+int watch_http_start(struct watch_http **out, const char *listen,
+		     watch_render_fn render, void *ctx, char *err,
+		     size_t errlen);
+/* The epoll descriptor to wait on for readability. */
+int watch_http_fd(const struct watch_http *h);
+/* Serves what is ready (call when the fd is readable or the timeout has
+ * passed). */
+void watch_http_run(struct watch_http *h);
+/* Milliseconds until the server wants watch_http_run() again, -1: none. */
+int watch_http_timeout_ms(const struct watch_http *h);
+void watch_http_stop(struct watch_http *h);
+
+/* Parses "ADDR:PORT" / "[ADDR]:PORT" into ss. Returns 0 or -1. */
+int watch_parse_listen(const char *listen, struct sockaddr_storage *ss,
+		       socklen_t *len);
 
 #endif /* CONNDOCTOR_WATCH_WATCH_H */
