@@ -66,7 +66,7 @@ static void wipe(char *s)
 	}
 }
 
-static void target_free(struct watch_target *t)
+void watch_target_free(struct watch_target *t)
 {
 	free(t->host);
 	free(t->socket);
@@ -83,9 +83,9 @@ void watch_config_free(struct watch_config *c)
 	size_t i;
 
 	for (i = 0; i < c->ntargets; i++)
-		target_free(&c->targets[i]);
+		watch_target_free(&c->targets[i]);
 	free(c->targets);
-	target_free(&c->defaults);
+	watch_target_free(&c->defaults);
 	free(c->file);
 	memset(c, 0, sizeof(*c));
 }
@@ -586,6 +586,7 @@ static int inherit(struct watch_target *t, const struct watch_target *d)
 int watch_config_finish(struct watch_config *c, char *err, size_t errlen)
 {
 	const char *file = c->file ? c->file : "command line";
+	char where[320];
 	size_t i;
 
 	if (c->ntargets == 0) {
@@ -596,39 +597,41 @@ int watch_config_finish(struct watch_config *c, char *err, size_t errlen)
 		struct watch_target *t = &c->targets[i];
 		int rc = inherit(t, &c->defaults);
 
+		if (c->file)
+			snprintf(where, sizeof(where), "%s:%u: [target %s]",
+				 file, t->line, t->name);
+		else
+			snprintf(where, sizeof(where), "[target %s]", t->name);
+
 		if (rc) {
 			cd_errf(err, errlen,
-				rc == -2 ? "%s:%u: [target %s]: more than 16 "
+				rc == -2 ? "%s: more than 16 "
 					   "labels with [watch]'s"
-					 : "%s:%u: [target %s]: out of memory",
-				file, t->line, t->name);
+					 : "%s: out of memory",
+				where);
 			return -1;
 		}
 		if ((t->isset & 1u << K_PASSWORD) &&
 		    (t->isset & 1u << K_PASSWORD_FILE)) {
 			cd_errf(err, errlen,
-				"%s:%u: [target %s]: password and "
+				"%s: password and "
 				"password-file both set; keep one",
-				file, t->line, t->name);
+				where);
 			return -1;
 		}
 		if (!t->host && !t->socket) {
-			cd_errf(err, errlen,
-				"%s:%u: [target %s]: needs host or socket",
-				file, t->line, t->name);
+			cd_errf(err, errlen, "%s: needs host or socket", where);
 			return -1;
 		}
 		if (!t->user) {
-			cd_errf(err, errlen, "%s:%u: [target %s]: needs user",
-				file, t->line, t->name);
+			cd_errf(err, errlen, "%s: needs user", where);
 			return -1;
 		}
 		if (t->timeout_s >= t->interval_s) {
 			cd_errf(err, errlen,
-				"%s:%u: [target %s]: timeout %gs must be "
+				"%s: timeout %gs must be "
 				"shorter than interval %gs",
-				file, t->line, t->name, t->timeout_s,
-				t->interval_s);
+				where, t->timeout_s, t->interval_s);
 			return -1;
 		}
 	}

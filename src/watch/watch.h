@@ -70,6 +70,9 @@ int watch_config_load(struct watch_config *c, const char *path, char *err,
 int watch_target_set(struct watch_target *t, const char *key, const char *value,
 		     char *err, size_t errlen);
 
+/* Frees t's strings (the password cleared first) and zeroes it. */
+void watch_target_free(struct watch_target *t);
+
 /* Appends a target named name with t's values. Returns 0 or -1. */
 int watch_config_add(struct watch_config *c, const struct watch_target *t);
 
