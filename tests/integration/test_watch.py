@@ -205,11 +205,16 @@ port = {cls.closed}
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stdout + r.stderr, "")
 
-    def test_unknown_path_404(self):
+    def test_unknown_path_404_other_method_405(self):
         self.w.wait_for(lambda m: True)
         with self.assertRaises(urllib.error.HTTPError) as cm:
             scrape(self.w.port, "/probe")
         self.assertEqual(cm.exception.code, 404)
+        req = urllib.request.Request(f"http://127.0.0.1:{self.w.port}/metrics", data=b"x",
+                                     method="POST")
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(req, timeout=10)
+        self.assertEqual(cm.exception.code, 405)
 
     def test_password_nowhere(self):
         self.w.wait_for(lambda m: self.ok(m, "db", "tcp") >= 1)
