@@ -401,6 +401,14 @@ int cmd_watch(int argc, char **argv)
 	size_t i;
 	int rc;
 
+	/* Handlers first: a SIGTERM while the config loads still ends
+	 * cleanly. No SA_RESTART, so epoll_wait returns on a signal. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	watch_config_init(&c);
 	memset(&st, 0, sizeof(st));
 	rc = parse(argc, argv, &c, err, sizeof(err));
@@ -427,12 +435,6 @@ int cmd_watch(int argc, char **argv)
 			start + (int64_t)(drand48() * 0.1 *
 					  c.targets[i].interval_s * 1e9);
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: epoll_wait returns */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	rc = serve(&c, &st, rs);
 	if (rc == CD_EXIT_OK)
 		fprintf(stderr, "conndoctor watch: stopped\n");
