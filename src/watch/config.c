@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/optfile.h"
+#include "util/optfile.h"
 #include "util/fileio.h"
 #include "watch/watch.h"
 

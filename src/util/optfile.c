@@ -2,7 +2,7 @@
  * Files" (MySQL reference manual) and MariaDB's "Configuring MariaDB with
  * Option Files": comments (# ;), [group], opt, opt=value, quoted values
  * with \b \t \n \r \\ \s escapes, !include FILE and !includedir DIR. */
-#include "cli/optfile.h"
+#include "util/optfile.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -1,8 +1,8 @@
 /* optfile.h - MySQL option files (my.cnf): [group] sections, key = value
  * lines, quotes and escapes, !include and !includedir, as the mysql client
  * reads them. */
-#ifndef CONNDOCTOR_CLI_OPTFILE_H
-#define CONNDOCTOR_CLI_OPTFILE_H
+#ifndef CONNDOCTOR_UTIL_OPTFILE_H
+#define CONNDOCTOR_UTIL_OPTFILE_H
 
 #include <stddef.h>
 
@@ -36,4 +36,4 @@ typedef int (*cd_optfile_group_cb)(void *ctx, const char *file, unsigned line,
 int cd_optfile_read_all(const char *path, cd_optfile_group_cb cb, void *ctx,
 			char *errbuf, size_t errlen);
 
-#endif /* CONNDOCTOR_CLI_OPTFILE_H */
+#endif /* CONNDOCTOR_UTIL_OPTFILE_H */
