@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cli/optfile.h"
+#include "util/optfile.h"
 #include "fuzz.h"
 
 static int count(void *ctx, const char *file, unsigned line, const char *key,

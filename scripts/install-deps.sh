@@ -12,7 +12,7 @@ PACKAGES=(
   mariadb-server mariadb-client tcpdump tshark iptables conntrack iproute2 python3
   clang clang-format clang-tidy valgrind procps iputils-ping net-tools
   libjansson-dev libnetfilter-conntrack-dev libmicrohttpd-dev zlib1g-dev libzstd-dev
-  libsodium-dev libbpf-dev bpftool libelf-dev nftables
+  libsodium-dev libbpf-dev bpftool libelf-dev nftables prometheus
   debhelper dpkg-dev fakeroot lintian
 )
 POLICY=/usr/sbin/policy-rc.d

@@ -39,6 +39,9 @@ static void usage(FILE *out)
 	      "wrong\n"
 	      "  trace          read the kernel's TCP events for the MySQL "
 	      "port live (eBPF)\n"
+	      "  watch          probe targets continuously and serve "
+	      "Prometheus metrics\n"
+	      "                 (docs/watch.md)\n"
 	      "  explain [CODE] print the documentation of a finding (all "
 	      "codes without one)\n"
 	      "  help           this text; `conndoctor probe --help` for "
@@ -101,6 +104,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "trace"))
 		return cmd_trace(argc - 1, argv + 1);
+	if (!strcmp(cmd, "watch"))
+		return cmd_watch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "explain"))
 		return cmd_explain(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||

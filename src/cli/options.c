@@ -16,7 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli/optfile.h"
+#include "util/optfile.h"
 
 #define MAX_RAMP_LEVELS 64
 

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "check/facts.h"
-#include "cli/optfile.h"
+#include "util/optfile.h"
 
 struct seen {
 	char text[2048];

@@ -2,7 +2,7 @@
  * Files" (MySQL reference manual) and MariaDB's "Configuring MariaDB with
  * Option Files": comments (# ;), [group], opt, opt=value, quoted values
  * with \b \t \n \r \\ \s escapes, !include FILE and !includedir DIR. */
-#include "cli/optfile.h"
+#include "util/optfile.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -20,6 +20,7 @@
 struct reader {
 	const char *const *groups;
 	cd_optfile_cb cb;
+	cd_optfile_group_cb gcb; /* set: every group, keys as written */
 	void *ctx;
 	char *errbuf;
 	size_t errlen;
@@ -227,8 +228,9 @@ static int read_file(struct reader *r, const char *path, int must_exist,
 	char buf[MAX_LINE];
 	FILE *fp;
 	const char *kind;
+	char group[256] = "";
 	unsigned line = 0;
-	int in_group = 0, rc = 0;
+	int in_group = 0, have_group = 0, rc = 0;
 
 	if (depth > MAX_DEPTH) {
 		snprintf(r->errbuf, r->errlen, "%s: includes nested too deep",
@@ -325,6 +327,17 @@ static int read_file(struct reader *r, const char *path, int must_exist,
 				break;
 			}
 			*end = '\0';
+			if (r->gcb) {
+				snprintf(group, sizeof(group), "%s",
+					 trim(s + 1));
+				have_group = 1;
+				if (r->gcb(r->ctx, path, line, group, NULL,
+					   NULL, r->errbuf, r->errlen)) {
+					rc = -1;
+					break;
+				}
+				continue;
+			}
 			in_group = group_wanted(r, trim(s + 1));
 			continue;
 		}
@@ -341,7 +354,7 @@ static int read_file(struct reader *r, const char *path, int must_exist,
 			break;
 		}
 		for (k = key; *k; k++) {
-			if (*k == '_')
+			if (*k == '_' && !r->gcb)
 				*k = '-';
 			if (isspace((unsigned char)*k)) {
 				snprintf(r->errbuf, r->errlen,
@@ -359,6 +372,15 @@ static int read_file(struct reader *r, const char *path, int must_exist,
 				 line, key);
 			rc = -1;
 			break;
+		}
+		if (r->gcb) {
+			if (r->gcb(r->ctx, path, line,
+				   have_group ? group : NULL, key, val,
+				   r->errbuf, r->errlen)) {
+				rc = -1;
+				break;
+			}
+			continue;
 		}
 		if (!in_group)
 			continue;
@@ -378,9 +400,19 @@ static int read_file(struct reader *r, const char *path, int must_exist,
 int cd_optfile_read(const char *path, const char *const *groups, int must_exist,
 		    cd_optfile_cb cb, void *ctx, char *errbuf, size_t errlen)
 {
-	struct reader r = {groups, cb, ctx, errbuf, errlen};
+	struct reader r = {groups, cb, NULL, ctx, errbuf, errlen};
 
 	if (errlen)
 		errbuf[0] = '\0';
 	return read_file(&r, path, must_exist, 0);
+}
+
+int cd_optfile_read_all(const char *path, cd_optfile_group_cb cb, void *ctx,
+			char *errbuf, size_t errlen)
+{
+	struct reader r = {NULL, NULL, cb, ctx, errbuf, errlen};
+
+	if (errlen)
+		errbuf[0] = '\0';
+	return read_file(&r, path, 1, 0);
 }

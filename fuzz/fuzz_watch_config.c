@@ -1,0 +1,48 @@
+/* fuzz_watch_config.c - watch's configuration file comes from an operator
+ * but is parsed by a daemon: every byte sequence is accepted or refused
+ * with file:line and a reason, never a crash, and an accepted config is
+ * complete (each target has a host or socket, a user, timeout < interval).
+ * The input is written to a memfd and read through /proc/self/fd. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+#include "watch/watch.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct watch_config c;
+	char path[64], err[512];
+	size_t i;
+	int fd, rc;
+
+	fd = memfd_create("watchcfg", MFD_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (size && write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	watch_config_init(&c);
+	rc = watch_config_load(&c, path, err, sizeof(err));
+	CHECK(rc == 0 || rc == -1);
+	if (rc < 0) {
+		CHECK(err[0] != '\0');
+	} else {
+		CHECK(c.ntargets > 0);
+		for (i = 0; i < c.ntargets; i++) {
+			const struct watch_target *t = &c.targets[i];
+
+			CHECK(t->host || t->socket);
+			CHECK(t->user);
+			CHECK(t->timeout_s < t->interval_s);
+			CHECK(t->nlabels <= WATCH_LABELS_MAX);
+		}
+	}
+	watch_config_free(&c);
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,193 @@
+/* http.c - watch's HTTP endpoint through libmicrohttpd (GNU libmicrohttpd
+ * manual, "external select" with MHD_USE_EPOLL): the daemon's own epoll
+ * descriptor joins watch's loop, which calls MHD_run() when it is ready.
+ * Serves GET/HEAD /metrics; 404 elsewhere, 405 for other methods. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/fileio.h"
+#include "watch/watch.h"
+
+#define CONN_LIMIT     32
+#define CONN_TIMEOUT_S 10
+#define BODY_MAX       (64u * 1024 * 1024)
+
+struct watch_http {
+	struct MHD_Daemon *d;
+	watch_render_fn render;
+	void *ctx;
+};
+
+int watch_parse_listen(const char *listen, struct sockaddr_storage *ss,
+		       socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(listen, ':');
+	const char *h = listen;
+	size_t hl;
+	unsigned long port;
+	char *end;
+
+	if (!colon || !colon[1])
+		return -1;
+	hl = (size_t)(colon - listen);
+	if (hl >= 2 && listen[0] == '[' && listen[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535 || colon[1] < '0' ||
+	    colon[1] > '9')
+		return -1;
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) ==
+	    1) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		*len = sizeof(*in);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host,
+		      &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -1;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
+			     const char *type, char *body, size_t len,
+			     int owned)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body,
+					    owned ? MHD_RESPMEM_MUST_FREE
+						  : MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		if (owned)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	static char not_found[] = "404 not found: try /metrics\n";
+	static char bad_method[] = "405 only GET and HEAD\n";
+	struct watch_http *h = cls;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)version, (void)upload, (void)upload_size, (void)con_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+			     bad_method, strlen(bad_method), 0);
+	if (strcmp(url, "/metrics"))
+		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
+			     strlen(not_found), 0);
+	fp = open_memstream(&body, &len);
+	if (!fp)
+		return MHD_NO;
+	h->render(h->ctx, fp);
+	if (fclose(fp) != 0 || len > BODY_MAX) {
+		free(body);
+		return MHD_NO;
+	}
+	return reply(c, MHD_HTTP_OK, RPT_PROM_CONTENT_TYPE, body, len, 1);
+}
+
+int watch_http_start(struct watch_http **out, const char *listen,
+		     watch_render_fn render, void *ctx, char *err,
+		     size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct watch_http *h;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+	if (watch_parse_listen(listen, &ss, &sl) < 0) {
+		cd_errf(err, errlen,
+			"--listen '%s': want ADDR:PORT with a numeric "
+			"address ([::1]:PORT for IPv6)",
+			listen);
+		return -1;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		cd_errf(err, errlen, "out of memory");
+		return -1;
+	}
+	h->render = render;
+	h->ctx = ctx;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->d = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)CONN_TIMEOUT_S, MHD_OPTION_END);
+	if (!h->d) {
+		cd_errf(err, errlen,
+			"cannot listen on %s (address in use or not local?)",
+			listen);
+		free(h);
+		return -1;
+	}
+	*out = h;
+	return 0;
+}
+
+int watch_http_fd(const struct watch_http *h)
+{
+	const union MHD_DaemonInfo *i =
+		MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+
+	return i ? i->epoll_fd : -1;
+}
+
+void watch_http_run(struct watch_http *h)
+{
+	MHD_run(h->d);
+}
+
+int watch_http_timeout_ms(const struct watch_http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(h->d, &ms) != MHD_YES)
+		return -1;
+	return ms > 60000 ? 60000 : (int)ms;
+}
+
+void watch_http_stop(struct watch_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->d);
+	free(h);
+}

@@ -1,0 +1,154 @@
+/* watch.h - the watch daemon's engine side: its configuration (a my.cnf
+ * style file with [watch] defaults and one [target NAME] group per target),
+ * per-target metrics state, and the HTTP endpoint serving /metrics. */
+#ifndef CONNDOCTOR_WATCH_WATCH_H
+#define CONNDOCTOR_WATCH_WATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe/probe.h"
+#include "report/prom.h"
+
+#define WATCH_NAME_MAX	   64
+#define WATCH_LABELS_MAX   16
+#define WATCH_LABEL_KEYMAX 64
+#define WATCH_LABEL_VALMAX 256
+#define WATCH_TARGETS_MAX  1024
+/* Default --listen: 127.0.0.1 and port 9979, in Prometheus' exporter range
+ * (9100-9999); see docs/watch.md for why this one. */
+#define WATCH_DEFAULT_LISTEN "127.0.0.1:9979"
+
+struct watch_label {
+	char key[WATCH_LABEL_KEYMAX];
+	char value[WATCH_LABEL_VALMAX];
+};
+
+/* One target as configured (owned strings; password never printed). */
+struct watch_target {
+	char name[WATCH_NAME_MAX];
+	char *host; /* NULL: no TCP probe */
+	unsigned port;
+	char *socket; /* NULL: no Unix socket probe */
+	char *user;
+	char *password;	     /* from password= or password-file=, or NULL */
+	char *password_file; /* as configured, for messages */
+	enum probe_ssl_mode ssl_mode;
+	char *ssl_ca;
+	double interval_s;
+	double timeout_s; /* bound on each phase of an attempt */
+	char *query;	  /* NULL: SELECT 1 */
+	int idle_survival;
+	int replica;
+	struct watch_label labels[WATCH_LABELS_MAX];
+	unsigned nlabels;
+	unsigned line;	/* where its group starts */
+	uint32_t isset; /* bit per key set in this group (config.c) */
+};
+
+struct watch_config {
+	char *file; /* the config file, NULL for the quick form */
+	char listen[128];
+	struct watch_target defaults; /* [watch] */
+	struct watch_target *targets;
+	size_t ntargets;
+};
+
+void watch_config_init(struct watch_config *c);
+/* Frees the strings, clearing passwords first. */
+void watch_config_free(struct watch_config *c);
+
+/* Reads path into c (initialised by the caller). Returns 0, or -1 with
+ * "file:line: reason" in err (unknown keys, bad values, a password file
+ * that others can read, a timeout not shorter than the interval, ...). */
+int watch_config_load(struct watch_config *c, const char *path, char *err,
+		      size_t errlen);
+
+/* Sets one key of target t as the config file's key = value would (key in
+ * either spelling, '-' or '_'). Returns 0 or -1 with the reason (no file or
+ * line) in err. Used by the file reader and the quick form. */
+int watch_target_set(struct watch_target *t, const char *key, const char *value,
+		     char *err, size_t errlen);
+
+/* Frees t's strings (the password cleared first) and zeroes it. */
+void watch_target_free(struct watch_target *t);
+
+/* Appends a target named name with t's values. Returns 0 or -1. */
+int watch_config_add(struct watch_config *c, const struct watch_target *t);
+
+/* Fills what each target left unset from [watch] and the built-in defaults
+ * and checks the result (host or socket, a user, timeout < interval).
+ * Returns 0 or -1 with err. */
+int watch_config_finish(struct watch_config *c, char *err, size_t errlen);
+
+/* Parses "1.5", "10s", "500ms", "2m" into seconds (0 < s <= 1 day).
+ * Returns 0 or -1. */
+int watch_parse_seconds(const char *v, double *out);
+
+/* Histogram bucket edges (seconds, ascending, unique) for phase
+ * durations: fine ones below 100 ms, then for each mechanism time T (every
+ * SYN retransmission of the host's schedule, every rung k x timeout of its
+ * resolver's ladder) the pair T and T + max(10% of T, 0.1 s), so that the
+ * bucket (T, T+] holds exactly the attempts that waited for that timer.
+ * facts from chk_host_facts_read() or cd_host_facts_init(). Returns the
+ * number of edges written to out (at most max). */
+struct cd_host_facts;
+size_t watch_buckets_of(const struct cd_host_facts *f, double *out, size_t max);
+
+/* ---- metrics (metrics.c) ---- */
+
+/* What watch has measured of one target over one transport. */
+struct watch_series {
+	uint64_t attempts[CD_OUTCOME__COUNT];
+	struct rpt_prom_hist phase[CD_PH__COUNT];
+	int have_last;	      /* an attempt has ended */
+	enum cd_outcome last; /* the last attempt's outcome */
+};
+
+struct watch_state {
+	const struct watch_config *cfg; /* borrowed */
+	double edges[RPT_PROM_EDGES_MAX];
+	size_t nedges;
+	struct watch_series (*series)[2]; /* [target][CD_TCP/CD_SOCKET] */
+	uint64_t probe_cpu_us;		  /* CPU spent in probe_run() */
+};
+
+/* Allocates the series of cfg's targets over the bucket edges of f.
+ * Returns 0 or -1 (memory). */
+int watch_state_init(struct watch_state *s, const struct watch_config *cfg,
+		     const struct cd_host_facts *f);
+void watch_state_free(struct watch_state *s);
+/* Counts attempt a of target ti over transport tr. */
+void watch_state_record(struct watch_state *s, size_t ti, enum cd_transport tr,
+			const struct cd_attempt *a);
+/* Writes every series as Prometheus text; scrape_start_ns is when the
+ * scrape began (monotonic) for conndoctor_scrape_duration_seconds. */
+void watch_state_render(FILE *out, const struct watch_state *s,
+			int64_t scrape_start_ns);
+
+/* ---- HTTP (http.c) ---- */
+
+struct watch_http;
+/* Renders the /metrics body into out; ctx as given to watch_http_start. */
+typedef void (*watch_render_fn)(void *ctx, FILE *out);
+
+/* Listens on listen ("ADDR:PORT", "[V6ADDR]:PORT"; numeric addresses) in
+ * libmicrohttpd's external epoll mode. Returns 0 with *out set, or -1 with
+ * err. */
+int watch_http_start(struct watch_http **out, const char *listen,
+		     watch_render_fn render, void *ctx, char *err,
+		     size_t errlen);
+/* The epoll descriptor to wait on for readability. */
+int watch_http_fd(const struct watch_http *h);
+/* Serves what is ready (call when the fd is readable or the timeout has
+ * passed). */
+void watch_http_run(struct watch_http *h);
+/* Milliseconds until the server wants watch_http_run() again, -1: none. */
+int watch_http_timeout_ms(const struct watch_http *h);
+void watch_http_stop(struct watch_http *h);
+
+/* Parses "ADDR:PORT" / "[ADDR]:PORT" into ss. Returns 0 or -1. */
+int watch_parse_listen(const char *listen, struct sockaddr_storage *ss,
+		       socklen_t *len);
+
+#endif /* CONNDOCTOR_WATCH_WATCH_H */
