@@ -8,8 +8,7 @@ import unittest
 
 import harness
 from harness import run_conndoctor
-from harness.hostile_peer import (HostilePeer, auth_switch, err, greeting, ok,
-                                  read, send)
+from harness.mysqlpeer import MysqlPeer, auth_switch, err, greeting, ok, read, send
 
 # Clears the screen, rings the bell, then forges a line of its own.
 EVIL_VERSION = b"8.0.36\x1b[2J\x07\r\nno problem found"
@@ -43,7 +42,7 @@ class TextIsEscaped(unittest.TestCase):
             self.assertIn(e, out)
 
     def probe_text(self, script, *extra):
-        with HostilePeer(script) as peer:
+        with MysqlPeer(script) as peer:
             rc, out, errout = run_conndoctor(["probe", *common(peer.port), "-n", "1", "-v",
                                               *extra], timeout=60)
         self.assertGreaterEqual(peer.connections, 1, errout)
@@ -63,7 +62,7 @@ class TextIsEscaped(unittest.TestCase):
         self.assert_clean(out, ESCAPED_PLUGIN)
 
     def test_probe_json_keeps_its_escaping(self):
-        with HostilePeer(LOGIN_ERR) as peer:
+        with MysqlPeer(LOGIN_ERR) as peer:
             rc, out, _ = run_conndoctor(["probe", "--json", *common(peer.port), "-n", "1"],
                                         timeout=60)
         self.assertIsNone(RAW_CONTROL.search(out))
@@ -73,7 +72,7 @@ class TextIsEscaped(unittest.TestCase):
     def test_diagnose_login_err(self):
         # The probe and the server audit both meet the ERR; the audit line
         # and the findings quote it.
-        with HostilePeer(LOGIN_ERR) as peer:
+        with MysqlPeer(LOGIN_ERR) as peer:
             rc, out, errout = run_conndoctor(["diagnose", *common(peer.port), "-n", "2",
                                               "--no-dns"], timeout=120)
         self.assertGreaterEqual(peer.connections, 3, errout)
@@ -82,7 +81,7 @@ class TextIsEscaped(unittest.TestCase):
         self.assertNotIn("\nno problem found\n== the probe", out)
 
     def test_diagnose_query_err(self):
-        with HostilePeer(QUERY_ERR) as peer:
+        with MysqlPeer(QUERY_ERR) as peer:
             rc, out, errout = run_conndoctor(["diagnose", *common(peer.port), "-n", "2",
                                               "--no-dns"], timeout=120)
         self.assert_clean(out, ESCAPED_MESSAGE)
