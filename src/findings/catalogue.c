@@ -353,6 +353,18 @@ static const struct cd_finding_def catalogue[] = {
 	 "logins do not complete in time",
 	 "The server greets but does not answer the login: a stalled "
 	 "authentication plugin, LDAP/PAM backends, or a saturated server."},
+	{"CD6011", "closed-during-login", CD_LAYER_SERVER,
+	 "the server side closes connections during login",
+	 "The server greeted, then closed or reset before answering the "
+	 "login: look in its error log (Aborted connection, a crashed or "
+	 "killed thread), at a proxy's or firewall's idle and reset rules, "
+	 "and at max_connect_errors."},
+	{"CD6012", "auth-plugin-unsupported", CD_LAYER_SERVER,
+	 "the client cannot use the account's authentication method",
+	 "The server asks for an auth plugin the client does not speak "
+	 "(2059), or caching_sha2_password's full authentication without TLS "
+	 "or the server's RSA key (2061): change the account's plugin, use "
+	 "TLS, or give --server-public-key-path or --get-server-public-key."},
 	{"CD6020", "errlog-handshake-aborts", CD_LAYER_SERVER,
 	 "clients end sessions before logging in",
 	 "Find the program on that host that connects and stops in the "
@@ -464,6 +476,11 @@ static const struct cd_finding_def catalogue[] = {
 	 "the TLS handshake with the server fails",
 	 "Check --ssl-mode, the CA and the server's certificate and TLS "
 	 "versions (tls_version, ssl_cert, ssl_key)."},
+	{"CD8003", "protocol-broken", CD_LAYER_PROTOCOL,
+	 "the MySQL server breaks the protocol after its greeting",
+	 "A malformed packet, an endless authentication exchange or a reply "
+	 "too large to be one: look for a proxy or middlebox that rewrites "
+	 "the stream, or a broken server build."},
 	{"CD8010", "pcap-text-in-stream", CD_LAYER_PROTOCOL,
 	 "bytes that are not MySQL appeared in a session's stream",
 	 "Something wrote into the MySQL socket: typically a process that "

@@ -76,31 +76,36 @@ static const struct class_rule class_rules[] = {
 	{CD_FD_EXHAUSTED, "CD1001", "could not create a socket (EMFILE)", 0},
 	{CD_AUTH_FAILED, "CD6004", "were rejected at login", 0},
 	{CD_AUTH_TIMEOUT, "CD6010", "got no answer to the login", 0},
+	{CD_CLOSED_DURING_LOGIN, "CD6011",
+	 "were closed or reset by the server side during login, before any "
+	 "answer to it",
+	 0},
+	{CD_AUTH_PLUGIN_UNSUPPORTED, "CD6012",
+	 "could not answer the server's authentication method", 0},
 	{CD_CLOSED_BEFORE_GREETING, "CD6007",
 	 "were closed by the server side before any greeting", 0},
 	{CD_QUERY_TIMEOUT, "CD6008", "got no answer to the query in time", 0},
 	{CD_QUERY_ERROR, "CD6009", "got a server error for the query", 1},
 	{CD_PROTOCOL_ERROR, "CD8001", "did not find a MySQL server", 0},
+	{CD_PROTOCOL_ERROR, "CD8003",
+	 "met a MySQL server that broke the protocol after its greeting", 0},
 	{CD_TLS_FAILED, "CD8002", "failed the TLS handshake", 0},
 };
 
-/* Whether a class rule counts attempt a for outcome o: a sequence id out
- * of order is a protocol_error of a MySQL server, which rule_sequence()
- * names, not the "not MySQL" of CD8001. */
-static int counted(const struct cd_attempt *a, enum cd_outcome o)
+/* Whether class rule cr counts attempt a: a protocol_error is "not MySQL"
+ * (CD8001) only before a greeting; after one it is a MySQL server that
+ * broke the protocol (CD8003), and a sequence id out of order is named by
+ * rule_sequence() (CD8012). */
+static int counted(const struct cd_attempt *a, const struct class_rule *cr)
 {
-	return a->outcome == o && !(o == CD_PROTOCOL_ERROR && a->seq_fault);
-}
-
-static const struct cd_attempt *first_of(const struct probe_result *r,
-					 enum cd_outcome o)
-{
-	size_t i;
-
-	for (i = 0; i < r->nattempts; i++)
-		if (counted(&r->attempts[i], o))
-			return &r->attempts[i];
-	return NULL;
+	if (a->outcome != cr->outcome)
+		return 0;
+	if (cr->outcome != CD_PROTOCOL_ERROR)
+		return 1;
+	if (a->seq_fault)
+		return 0;
+	return (a->failed_phase <= CD_PH_GREETING) ==
+	       !strcmp(cr->code, "CD8001");
 }
 
 /* Attempts with a sequence id out of order, and the first of them. */
@@ -127,17 +132,21 @@ static int rule_classes(const struct cd_probe_input *in,
 
 	for (k = 0; k < sizeof(class_rules) / sizeof(class_rules[0]); k++) {
 		const struct class_rule *cr = &class_rules[k];
-		size_t hit = s->by_class[cr->outcome];
-		const struct cd_attempt *a;
+		const struct cd_attempt *a = NULL;
 		struct cd_finding *f;
 		double times[CD_EV_VALUES];
-		size_t nt;
+		size_t nt, i, hit = 0;
 
-		if (cr->outcome == CD_PROTOCOL_ERROR)
-			hit -= seq_faults(in->res, &a);
+		if (!s->by_class[cr->outcome])
+			continue;
+		for (i = 0; i < in->res->nattempts; i++) {
+			if (!counted(&in->res->attempts[i], cr))
+				continue;
+			if (!hit++)
+				a = &in->res->attempts[i];
+		}
 		if (!hit)
 			continue;
-		a = first_of(in->res, cr->outcome);
 		f = cd_finding_add(out, cr->code,
 				   cr->warning_only
 					   ? CD_SEV_WARNING
@@ -394,8 +403,10 @@ static int rule_half_open(const struct cd_probe_input *in,
 {
 	const struct probe_result *r = in->res;
 	double waited[CD_EV_VALUES];
-	size_t i, n = 0, hit = 0, established = 0;
+	size_t i, n = 0, hit = 0, established = 0, partial = 0;
 	size_t socket_ok = 0, socket_total = 0;
+	uint32_t least = UINT32_MAX, most = 0;
+	char got[64], slow[96];
 	struct cd_finding *f;
 
 	for (i = 0; i < r->nattempts; i++) {
@@ -411,6 +422,11 @@ static int rule_half_open(const struct cd_probe_input *in,
 			continue;
 		hit++;
 		established += a->tcp_state_at_fail == TCP_ESTABLISHED_STATE;
+		partial += a->greeting_partial;
+		if (a->greeting_bytes < least)
+			least = a->greeting_bytes;
+		if (a->greeting_bytes > most)
+			most = a->greeting_bytes;
 		if (n < CD_EV_VALUES)
 			waited[n++] = secs(a->phase_ns[CD_PH_GREETING]);
 	}
@@ -423,10 +439,21 @@ static int rule_half_open(const struct cd_probe_input *in,
 		 "%zu of %zu connections were ESTABLISHED but got no greeting "
 		 "in %.1f s",
 		 hit, s->total, waited[0]);
+	if (least == most)
+		snprintf(got, sizeof(got), "%u bytes received", most);
+	else
+		snprintf(got, sizeof(got), "%u to %u bytes received", least,
+			 most);
+	slow[0] = '\0';
+	if (partial)
+		snprintf(slow, sizeof(slow),
+			 "; %zu got the start of a MySQL greeting: a slow "
+			 "server, not a silent one",
+			 partial);
 	snprintf(f->evidence, sizeof(f->evidence),
 		 "TCP_INFO state ESTABLISHED at the greeting timeout in %zu of "
-		 "%zu, 0 bytes received%s",
-		 established, hit,
+		 "%zu, %s%s%s",
+		 established, hit, got, slow,
 		 socket_total ? (socket_ok == socket_total
 					 ? "; the Unix socket greeted every "
 					   "time, so mysqld itself answers"
@@ -434,6 +461,8 @@ static int rule_half_open(const struct cd_probe_input *in,
 			      : "");
 	cd_finding_num(f, "half_open", (double)hit);
 	cd_finding_num(f, "established", (double)established);
+	cd_finding_num(f, "greeting_bytes", most);
+	cd_finding_num(f, "partial_greeting", (double)partial);
 	cd_finding_list(f, "waited_s", waited, n);
 	if (socket_total)
 		cd_finding_num(f, "socket_ok", (double)socket_ok);

@@ -19,6 +19,8 @@ static const char *const outcome_names[CD_OUTCOME__COUNT] = {
 	[CD_SERVER_REFUSED] = "server_refused",
 	[CD_AUTH_FAILED] = "auth_failed",
 	[CD_AUTH_TIMEOUT] = "auth_timeout",
+	[CD_CLOSED_DURING_LOGIN] = "closed_during_login",
+	[CD_AUTH_PLUGIN_UNSUPPORTED] = "auth_plugin_unsupported",
 	[CD_TLS_FAILED] = "tls_failed",
 	[CD_QUERY_TIMEOUT] = "query_timeout",
 	[CD_QUERY_ERROR] = "query_error",
@@ -59,6 +61,30 @@ int cd_outcome_unreached(enum cd_outcome o)
 	default:
 		return 0;
 	}
+}
+
+/* The shortest greeting: protocol byte, empty version, connection id,
+ * 8 bytes of scramble, filler, lower capabilities. */
+#define GREETING_MIN 16
+#define GREETING_MAX 4096 /* MYSQL_HS_GREETING_MAX */
+
+int cd_greeting_prefix(const uint8_t *b, size_t n)
+{
+	uint32_t len;
+
+	if (n == 0)
+		return 0;
+	if (n >= 2 && b[1] > (GREETING_MAX >> 8))
+		return 0;
+	if (n >= 3) {
+		len = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
+		      (uint32_t)b[2] << 16;
+		if (len < GREETING_MIN || len > GREETING_MAX)
+			return 0;
+	}
+	if (n >= 4 && b[3] != 0)
+		return 0;
+	return n < 5 || b[4] == 10;
 }
 
 /* "2013 at 'reading initial communication packet'", worded per library. */
@@ -152,8 +178,13 @@ void cd_attempt_client_error(const struct cd_attempt *a, const char *host,
 				"reading authorization packet", err);
 		return;
 	case CD_AUTH_TIMEOUT:
+	case CD_CLOSED_DURING_LOGIN:
 		lost_at(out, outlen, mariadb, "reading authorization packet",
 			err);
+		return;
+	case CD_AUTH_PLUGIN_UNSUPPORTED:
+		snprintf(out, outlen, "ERROR %u (HY000): %s",
+			 a->mysql_code ? a->mysql_code : 2059, a->message);
 		return;
 	case CD_TLS_FAILED:
 		snprintf(out, outlen, "ERROR 2026 (HY000): %s: %s",

@@ -34,6 +34,11 @@ enum cd_outcome {
 	CD_SERVER_REFUSED,
 	CD_AUTH_FAILED,
 	CD_AUTH_TIMEOUT,
+	CD_CLOSED_DURING_LOGIN,	    /* closed or reset after the greeting,
+				       before the server judged the login */
+	CD_AUTH_PLUGIN_UNSUPPORTED, /* the client cannot answer the server's
+				       auth plugin (2059) or its full
+				       authentication (2061) */
 	CD_TLS_FAILED,
 	CD_QUERY_TIMEOUT,
 	CD_QUERY_ERROR, /* the server answered the query with an ERR */
@@ -83,6 +88,11 @@ struct cd_attempt {
 				 the one due ("packets out of order") */
 	uint8_t seq_expected; /* with seq_fault: the id due */
 	uint8_t seq_got;      /* with seq_fault: the id that came */
+	uint32_t greeting_bytes;  /* bytes of the greeting received (all of
+				     it once greeted; a part on failure) */
+	uint8_t greeting_partial; /* greeting_timeout or closed_before_greeting
+				     after bytes that begin a valid greeting:
+				     a slow MySQL server, not a foreign one */
 };
 
 /* Stable token of an outcome ("connect_timeout"). */
@@ -92,6 +102,11 @@ const char *cd_phase_name(enum cd_phase p);
 /* 1 when the outcome means the server was never reached at the MySQL
  * level (nothing answered: refused, timeouts before a greeting, ...). */
 int cd_outcome_unreached(enum cd_outcome o);
+
+/* 1 when b[0, n) (n > 0) can begin a MySQL greeting: a frame header with
+ * a length a greeting can have, sequence id 0, then protocol version 10.
+ * A slow server that sent only part of its greeting passes. */
+int cd_greeting_prefix(const uint8_t *b, size_t n);
 
 /* The text a libmysqlclient (mariadb = 0) or MariaDB Connector/C
  * (mariadb = 1) application would have logged for this attempt, e.g.

@@ -43,17 +43,27 @@ static void foreign_bytes(struct conn *c)
 	set_message(c, "not a MySQL server: it sent \"%s\"", txt);
 }
 
-static void take_err(struct conn *c, const uint8_t *p, size_t len)
+/* Counts the greeting bytes held so far, and whether they can begin a
+ * greeting (a slow server) or cannot (a foreign one). */
+static void partial_greeting(struct conn *c)
+{
+	c->at.greeting_bytes = (uint32_t)c->rlen;
+	c->at.greeting_partial = (uint8_t)cd_greeting_prefix(c->rbuf, c->rlen);
+}
+
+/* Records the server's ERR; -1 when it is malformed (message says so). */
+static int take_err(struct conn *c, const uint8_t *p, size_t len)
 {
 	struct mysql_err err;
 
 	if (mysql_err_parse(p, len, &err) != MYSQL_OK) {
 		set_message(c, "%s", "malformed ERR packet");
-		return;
+		return -1;
 	}
 	c->at.mysql_code = err.code;
 	memcpy(c->at.sqlstate, err.sqlstate, sizeof(c->at.sqlstate));
 	set_message(c, "%.*s", (int)sizeof(c->at.message) - 1, err.message);
+	return 0;
 }
 
 /* Codes a server sends instead of letting a client in. */
@@ -140,7 +150,10 @@ static void send_failed(struct conn *c, int err)
 		eng_finish(c, CD_CLOSED_BEFORE_GREETING, err);
 		break;
 	default:
-		eng_finish(c, CD_AUTH_FAILED, err);
+		/* The login never reached the server's judgement. */
+		set_message(c, "the server %s the connection during login",
+			    err == ECONNRESET ? "reset" : "closed");
+		eng_finish(c, CD_CLOSED_DURING_LOGIN, err);
 		break;
 	}
 }
@@ -224,7 +237,11 @@ enum cd_outcome probe_hs_outcome(const struct mysql_hs *hs)
 	case MYSQL_HS_E_NO_TLS:
 		return CD_TLS_FAILED;
 	case MYSQL_HS_E_AUTH:
-		return CD_AUTH_FAILED;
+		/* 2059 (a plugin we do not speak), 2061 (a full
+		 * authentication without TLS or key): the client gave up
+		 * before the server judged anything. */
+		return hs->client_code ? CD_AUTH_PLUGIN_UNSUPPORTED
+				       : CD_PROTOCOL_ERROR;
 	default: /* not MySQL, protocol, sequence, rounds */
 		return CD_PROTOCOL_ERROR;
 	}
@@ -235,6 +252,8 @@ static void hs_failed(struct conn *c)
 {
 	const struct mysql_hs *hs = &c->hs;
 
+	if (c->state == C_GREETING)
+		c->at.greeting_bytes = (uint32_t)c->rlen;
 	if (hs->error == MYSQL_HS_E_NOT_MYSQL)
 		foreign_bytes(c);
 	else
@@ -300,17 +319,22 @@ static void start_tls(struct conn *c)
 static void on_greeting(struct conn *c)
 {
 	c->at.conn_id = c->hs.greeting.conn_id;
+	c->at.greeting_bytes = (uint32_t)(c->hs.packet_len + MYSQL_HEADER_LEN);
 	eng_note_server(c, &c->hs.greeting);
 	if (eng_cfg(c)->stop_after == PROBE_STOP_GREETING)
 		eng_finish(c, CD_OK, 0);
 }
 
-/* The server's ERR in place of a greeting or during login. */
+/* The server's ERR in place of a greeting or during login: a refusal or a
+ * rejection when well-formed, a protocol error when not. */
 static void on_server_err(struct conn *c)
 {
 	const struct mysql_hs *hs = &c->hs;
 
-	take_err(c, hs->packet, hs->packet_len);
+	if (take_err(c, hs->packet, hs->packet_len) < 0) {
+		eng_finish(c, CD_PROTOCOL_ERROR, 0);
+		return;
+	}
 	eng_finish(c,
 		   hs->in_greeting || refusal_code(c->at.mysql_code)
 			   ? CD_SERVER_REFUSED
@@ -417,6 +441,8 @@ static void on_packet(struct conn *c, const struct mysql_packet *pk,
 	}
 }
 
+static int resize_rbuf(struct conn *c, size_t ncap);
+
 /* Hands the read buffer to the handshake machine, or splits it into
  * packets for on_packet() once logged in. */
 static void process(struct conn *c)
@@ -446,13 +472,17 @@ static void process(struct conn *c)
 		if (off >= c->rlen)
 			break;
 		n = mysql_packet_parse(c->rbuf + off, c->rlen - off,
-				       CONN_RBUF_MAX, &pk);
+				       CONN_REPLY_MAX, &pk);
 		if (n == MYSQL_NEED_MORE)
 			break;
 		if (n < 0) {
-			set_message(c, "%s",
-				    n == MYSQL_TOOBIG ? "packet over 64 MiB"
-						      : "bad packet framing");
+			if (n == MYSQL_TOOBIG)
+				set_message(c,
+					    "a reply packet over %u KiB: the "
+					    "probe buffers no more",
+					    CONN_REPLY_MAX >> 10);
+			else
+				set_message(c, "%s", "bad packet framing");
 			eng_finish(c, CD_PROTOCOL_ERROR, 0);
 			return;
 		}
@@ -476,6 +506,9 @@ static void process(struct conn *c)
 		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
 		c->rlen -= off;
 	}
+	/* A large packet is done: give its room back to the others. */
+	if (c->rcap > CONN_RBUF_MIN && c->rlen <= CONN_RBUF_MIN)
+		(void)resize_rbuf(c, CONN_RBUF_MIN);
 }
 
 /* The peer closed (err == 0) or reset (err) the connection. */
@@ -483,11 +516,17 @@ static void on_closed(struct conn *c, int err)
 {
 	switch (c->state) {
 	case C_GREETING:
-		if (c->rlen) {
+		partial_greeting(c);
+		if (c->rlen && !c->at.greeting_partial) {
 			foreign_bytes(c);
 			eng_finish(c, CD_PROTOCOL_ERROR, err);
 			return;
 		}
+		if (c->rlen)
+			set_message(c,
+				    "the server closed after %zu bytes of a "
+				    "greeting",
+				    c->rlen);
 		eng_finish(c, CD_CLOSED_BEFORE_GREETING, err);
 		return;
 	case C_TLS:
@@ -496,11 +535,14 @@ static void on_closed(struct conn *c, int err)
 		eng_finish(c, CD_TLS_FAILED, err);
 		return;
 	case C_AUTH:
+		/* Closed or reset before any answer to the login: the
+		 * server never judged it (an ERR is on_server_err()). */
 		if (!c->at.message[0])
-			set_message(c, "%s",
-				    "the server closed the connection during "
-				    "authentication");
-		eng_finish(c, CD_AUTH_FAILED, err);
+			set_message(c,
+				    "the server %s the connection during "
+				    "login",
+				    err == ECONNRESET ? "reset" : "closed");
+		eng_finish(c, CD_CLOSED_DURING_LOGIN, err);
 		return;
 	case C_IDLE:
 		/* Noticed now; the application notices at its next query. */
@@ -522,20 +564,51 @@ static void on_closed(struct conn *c, int err)
 	}
 }
 
-static int grow_rbuf(struct conn *c)
+/* Resizes the read buffer to ncap, keeping the engine's count of the
+ * bytes all buffers hold beyond CONN_RBUF_MIN. Returns 0 or -1. */
+static int resize_rbuf(struct conn *c, size_t ncap)
 {
-	size_t ncap = c->rcap ? c->rcap * 2 : CONN_RBUF_MIN;
+	size_t *total = eng_rbuf_extra(c);
+	size_t old = c->rcap > CONN_RBUF_MIN ? c->rcap - CONN_RBUF_MIN : 0;
+	size_t add = ncap > CONN_RBUF_MIN ? ncap - CONN_RBUF_MIN : 0;
 	uint8_t *n;
 
-	if (c->rcap >= CONN_RBUF_MAX + 16)
+	if (add > old && *total - old + add > CONN_RBUF_TOTAL)
 		return -1;
-	if (ncap > CONN_RBUF_MAX + 16)
-		ncap = CONN_RBUF_MAX + 16;
 	n = realloc(c->rbuf, ncap);
 	if (!n)
 		return -1;
+	*total = *total - old + add;
 	c->rbuf = n;
 	c->rcap = ncap;
+	return 0;
+}
+
+/* Grows the read buffer for a packet that does not fit: up to the largest
+ * packet the phase allows (the handshake machine refuses longer ones, the
+ * query phase CONN_REPLY_MAX) and within CONN_RBUF_TOTAL for all. Returns
+ * 0, or -1 with the attempt's message set. */
+static int grow_rbuf(struct conn *c)
+{
+	size_t ncap = c->rcap ? c->rcap * 2 : CONN_RBUF_MIN;
+	size_t max = CONN_REPLY_MAX + 16;
+
+	if (c->rcap >= max) {
+		set_message(c,
+			    "a reply packet over %u KiB: the probe buffers "
+			    "no more",
+			    CONN_REPLY_MAX >> 10);
+		return -1;
+	}
+	if (ncap > max)
+		ncap = max;
+	if (resize_rbuf(c, ncap) < 0) {
+		set_message(c,
+			    "the probe's connections hold %u MiB of unread "
+			    "replies: it buffers no more",
+			    CONN_RBUF_TOTAL >> 20);
+		return -1;
+	}
 	return 0;
 }
 
@@ -553,8 +626,7 @@ void client_readable(struct conn *c)
 		size_t room;
 
 		if (c->rlen == c->rcap && grow_rbuf(c) < 0) {
-			set_message(c, "%s", "packet too large");
-			eng_finish(c, CD_PROTOCOL_ERROR, ENOMEM);
+			eng_finish(c, CD_PROTOCOL_ERROR, 0);
 			return;
 		}
 		room = c->rcap - c->rlen;
@@ -681,6 +753,12 @@ void client_timeout(struct conn *c)
 	c->at.timed_out = 1;
 	switch (c->state) {
 	case C_GREETING:
+		partial_greeting(c);
+		if (c->at.greeting_partial)
+			set_message(c,
+				    "a slow server: %zu bytes of a greeting "
+				    "in the time allowed",
+				    c->rlen);
 		eng_finish(c, CD_GREETING_TIMEOUT, ETIMEDOUT);
 		return;
 	case C_TLS:

@@ -41,6 +41,7 @@ struct engine {
 	int64_t t0;  /* this batch's start */
 	int64_t now; /* loop time, for deadlines only */
 	int numeric_host;
+	size_t rbuf_extra; /* read buffer bytes beyond CONN_RBUF_MIN, all */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -170,6 +171,11 @@ int64_t eng_now(const struct conn *c)
 {
 	(void)c;
 	return cd_now_ns();
+}
+
+size_t *eng_rbuf_extra(struct conn *c)
+{
+	return &c->eng->rbuf_extra;
 }
 
 void eng_note_server(struct conn *c, const struct mysql_greeting *g)

@@ -26,7 +26,13 @@ enum conn_state {
 };
 
 #define CONN_RBUF_MIN 2048
-#define CONN_RBUF_MAX (64u << 20) /* a packet larger than this is an error */
+/* The largest packet a connection buffers after login (a row of the
+ * probe's result set, an ERR): a longer one ends the attempt as a protocol
+ * error. The handshake machine caps the login's packets lower. */
+#define CONN_REPLY_MAX (1u << 20)
+/* What all connections' read buffers may hold beyond CONN_RBUF_MIN each,
+ * together: a hostile server cannot pin CONN_REPLY_MAX times -c. */
+#define CONN_RBUF_TOTAL (64u << 20)
 
 struct engine;
 
@@ -75,6 +81,9 @@ void eng_command(const struct conn *c, const uint8_t **pkt, size_t *len);
 /* Records the server's greeting facts once per run. */
 void eng_note_server(struct conn *c, const struct mysql_greeting *g);
 int64_t eng_now(const struct conn *c);
+/* The bytes all read buffers hold beyond CONN_RBUF_MIN each; the client
+ * keeps it as it resizes them (at most CONN_RBUF_TOTAL). */
+size_t *eng_rbuf_extra(struct conn *c);
 
 /* Client state machine entry points, called by the engine. */
 void client_connected(struct conn *c);

@@ -98,10 +98,12 @@ int probe_add_socket_target(struct probe_config *cfg, const char *path,
 int probe_run(const struct probe_config *cfg, uint16_t level, uint16_t repeat,
 	      struct probe_result *res, char *errbuf, size_t errlen);
 
-/* After greeting timeouts: one extra connection to t that sends an HTTP
- * request and reads the first line of any answer into out. Returns 1 when
- * the peer answered (it speaks a protocol where the client speaks first,
- * so not MySQL), 0 otherwise. Bounded by timeout_s. */
+/* After greeting timeouts: one extra connection to t that waits a third
+ * of timeout_s for the peer to speak unprompted, then sends an HTTP
+ * request, and reads the first line of any answer into out. Returns 1
+ * when the peer answered with bytes that cannot begin a MySQL greeting
+ * (so not MySQL), 0 otherwise (silent, or a slow MySQL server's first
+ * greeting bytes). Bounded by timeout_s. */
 int probe_sniff(const struct probe_target *t, double timeout_s, char *out,
 		size_t outlen);
 

@@ -38,10 +38,18 @@ void probe_second_look(const struct probe_config *cfg, struct probe_result *res,
 		char answer[96];
 		int silent = 0;
 
-		for (i = 0; i < res->nattempts; i++)
-			silent +=
-				res->attempts[i].target == t &&
-				res->attempts[i].outcome == CD_GREETING_TIMEOUT;
+		for (i = 0; i < res->nattempts; i++) {
+			const struct cd_attempt *a = &res->attempts[i];
+
+			if (a->target != t || a->outcome != CD_GREETING_TIMEOUT)
+				continue;
+			/* Part of a greeting came: a slow MySQL server. */
+			if (a->greeting_partial) {
+				silent = 0;
+				break;
+			}
+			silent++;
+		}
 		if (!silent || res->interrupted ||
 		    !probe_sniff(&cfg->targets[t], timeout_s, answer,
 				 sizeof(answer)))

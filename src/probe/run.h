@@ -35,10 +35,11 @@ void probe_raise_nofile(unsigned want);
 int probe_measure(struct probe_config *cfg, const struct probe_plan *plan,
 		  struct probe_result *res, char *err, size_t errlen);
 
-/* The second look: each TCP target with greeting timeouts gets one more
- * connection that speaks first (probe_sniff()); when the peer answers, it
- * is not a MySQL server, and its silent attempts become protocol errors
- * quoting that answer. */
+/* The second look: each TCP target with greeting timeouts and not a byte
+ * of a greeting (a slow MySQL server sends some) gets one more connection
+ * that listens, then speaks (probe_sniff()); when the peer answers with no
+ * greeting, it is not a MySQL server, and its silent attempts become
+ * protocol errors quoting that answer. */
 void probe_second_look(const struct probe_config *cfg, struct probe_result *res,
 		       double timeout_s);
 

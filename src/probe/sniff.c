@@ -1,7 +1,8 @@
 /* sniff.c - a second look at a TCP target that accepted connections but
- * never greeted: one extra connection that speaks first, the way a client
- * of a server-speaks-second protocol would (HTTP), to tell "a MySQL server
- * that hangs" from "not a MySQL server at all". */
+ * never greeted: one extra connection that first listens (a slow MySQL
+ * server greets unprompted) and then speaks, the way a client of a
+ * server-speaks-second protocol would (HTTP), to tell "a MySQL server that
+ * hangs" from "not a MySQL server at all". */
 #include "probe/probe.h"
 
 #include <errno.h>
@@ -25,22 +26,42 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	return poll(&p, 1, (int)(left / 1000000 + 1)) == 1;
 }
 
-/* A MySQL frame header with sequence id 0 whose payload starts as a
- * greeting (protocol 10) or an ERR. */
-static int looks_mysql(const uint8_t *b, size_t n)
+/* Bytes a MySQL server sends first: the start of a greeting, or an ERR in
+ * its place. */
+static int mysql_start(const char *buf, size_t n)
 {
-	return n >= 5 && b[3] == 0 && (b[4] == 10 || b[4] == 0xff);
+	const uint8_t *b = (const uint8_t *)buf;
+
+	return cd_greeting_prefix(b, n) ||
+	       (n >= 5 && b[2] == 0 && b[3] == 0 && b[4] == 0xff);
+}
+
+/* Reads what the peer sends until deadline, at most cap bytes into buf at
+ * *n, stopping early once the bytes can no longer begin a MySQL greeting
+ * (or once they are a greeting's header and protocol byte). Returns 1
+ * when the peer closed or failed, 0 otherwise. */
+static int read_some(int fd, char *buf, size_t cap, size_t *n, int64_t deadline)
+{
+	while (*n < cap && wait_fd(fd, POLLIN, deadline)) {
+		ssize_t r = recv(fd, buf + *n, cap - *n, 0);
+
+		if (r <= 0)
+			return 1;
+		*n += (size_t)r;
+		if (*n >= 5 || !mysql_start(buf, *n))
+			break;
+	}
+	return 0;
 }
 
 int probe_sniff(const struct probe_target *t, double timeout_s, char *out,
 		size_t outlen)
 {
 	static const char req[] = "HEAD / HTTP/1.0\r\n\r\n";
-	int64_t deadline = cd_now_ns() + cd_s_to_ns(timeout_s);
+	int64_t start = cd_now_ns(), deadline = start + cd_s_to_ns(timeout_s);
 	char buf[128];
-	ssize_t n = 0;
-	size_t i;
-	int fd, err = 0;
+	size_t n = 0, i;
+	int fd, err = 0, foreign = 0;
 	socklen_t len = sizeof(err);
 
 	if (t->transport != CD_TCP || outlen == 0)
@@ -55,21 +76,23 @@ int probe_sniff(const struct probe_target *t, double timeout_s, char *out,
 	if (!wait_fd(fd, POLLOUT, deadline) ||
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
 		goto out;
-	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) !=
-	    (ssize_t)(sizeof(req) - 1))
-		goto out;
-	if (!wait_fd(fd, POLLIN, deadline))
-		goto out;
-	n = recv(fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		goto out;
-	/* Our request can complete a handshake whose third ACK was lost, and
-	 * a slow MySQL server greets in the meantime: that is MySQL. */
-	if (looks_mysql((const uint8_t *)buf, (size_t)n)) {
-		n = 0;
-		goto out;
+	/* A third of the time to see whether the peer speaks unprompted: a
+	 * slow MySQL server greets, a server-speaks-second protocol waits. */
+	if (read_some(fd, buf, sizeof(buf) - 1, &n,
+		      start + cd_s_to_ns(timeout_s / 3)) ||
+	    n == 0) {
+		if (n == 0 && send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) !=
+				      (ssize_t)(sizeof(req) - 1))
+			goto out;
+		(void)read_some(fd, buf, sizeof(buf) - 1, &n, deadline);
 	}
-	for (i = 0; i < (size_t)n && i + 1 < outlen; i++) {
+	/* Bytes that can begin a greeting are a slow MySQL server (our
+	 * request may also have completed a handshake whose third ACK was
+	 * lost); a single byte tells nothing either way. */
+	if (n < 2 || mysql_start(buf, n))
+		goto out;
+	foreign = 1;
+	for (i = 0; i < n && i + 1 < outlen; i++) {
 		if (buf[i] == '\r' || buf[i] == '\n')
 			break;
 		out[i] = (buf[i] >= 0x20 && buf[i] < 0x7f) ? buf[i] : '.';
@@ -77,5 +100,5 @@ int probe_sniff(const struct probe_target *t, double timeout_s, char *out,
 	out[i] = '\0';
 out:
 	close(fd);
-	return n > 0 && out[0] != '\0';
+	return foreign && out[0] != '\0';
 }

@@ -197,6 +197,12 @@ GETTER(f_tcp_state)
 	v->present = a->tcp_state_at_fail != 0;
 }
 
+GETTER(f_greeting_bytes)
+{
+	(void)p, (void)scratch, (void)len;
+	set_int(v, a->greeting_bytes);
+}
+
 GETTER(f_idle_cut)
 {
 	(void)p, (void)scratch, (void)len;
@@ -214,6 +220,7 @@ static const struct rpt_field fields[] = {
 	{"resolve_s", f_resolve, 0},
 	{"connect_s", f_connect, 9},
 	{"greeting_s", f_greeting, 9},
+	{"greeting_bytes", f_greeting_bytes, 14},
 	{"tls_s", f_tls, 0},
 	{"auth_s", f_auth, 9},
 	{"idle_s", f_idle, 0},

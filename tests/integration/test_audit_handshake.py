@@ -16,32 +16,32 @@ import unittest
 import harness
 from harness import run_conndoctor
 from harness.mariadb import MariaDB
-from harness.mysqlpeer import OK, SCRAMBLE, Peer, frame, greeting, read_packet
+from harness.mysqlpeer import OK, SCRAMBLE, MysqlPeer, greeting, packet, read_packet
 
 def drip_greeting(peer, c):
     """A valid greeting, one byte a second: each read succeeds, the phase never ends."""
-    for b in frame(greeting(), 0):
+    for b in greeting():
         c.sendall(bytes([b]))
         time.sleep(1.0)
 
 
 def out_of_order(peer, c):
     """An OK to the login with sequence id 5 where 2 is due."""
-    c.sendall(frame(greeting(), 0))
+    c.sendall(greeting())
     if read_packet(c):
-        c.sendall(frame(OK, 5))
+        c.sendall(packet(OK, 5))
         peer.events.append("sent seq 5")
         read_packet(c)
 
 
 def endless_switch(peer, c):
     """Asks the client to switch auth plugin again and again."""
-    c.sendall(frame(greeting(), 0))
+    c.sendall(greeting())
     pkt = read_packet(c)
     rounds = 0
     while pkt and rounds < 100:
         seq = pkt[0] + 1
-        c.sendall(frame(b"\xfemysql_native_password\0" + SCRAMBLE + b"\0", seq))
+        c.sendall(packet(b"\xfemysql_native_password\0" + SCRAMBLE + b"\0", seq))
         rounds += 1
         pkt = read_packet(c)
     peer.events.append(rounds)
@@ -67,7 +67,7 @@ def server_facts(doc):
 
 class HostilePeers(unittest.TestCase):
     def test_dripped_greeting_ends_within_the_phase_timeout(self):
-        with Peer(drip_greeting) as peer:
+        with MysqlPeer(drip_greeting) as peer:
             t0 = time.monotonic()
             rc, doc = check_server("--no-defaults", "-h", "127.0.0.1", "-P", peer.port,
                                    "-u", "cd", "--connect-timeout=2")
@@ -82,7 +82,7 @@ class HostilePeers(unittest.TestCase):
         self.assertEqual(rc, 0)
 
     def test_out_of_order_is_a_protocol_error(self):
-        with Peer(out_of_order) as peer:
+        with MysqlPeer(out_of_order) as peer:
             rc, doc = check_server("--no-defaults", "-h", "127.0.0.1", "-P", peer.port,
                                    "-u", "cd")
             why = unreadable(doc)
@@ -102,7 +102,7 @@ class HostilePeers(unittest.TestCase):
         self.assertEqual(codes["CD8012"]["data"]["got"], 5)
 
     def test_endless_auth_switch_is_stopped(self):
-        with Peer(endless_switch) as peer:
+        with MysqlPeer(endless_switch) as peer:
             rc, doc = check_server("--no-defaults", "-h", "127.0.0.1", "-P", peer.port,
                                    "-u", "cd")
             why = unreadable(doc)
@@ -143,24 +143,24 @@ class Sha2RsaPeer:
         return r.stdout if r.returncode == 0 else None
 
     def script(self, peer, c):
-        c.sendall(frame(greeting(b"caching_sha2_password"), 0))
+        c.sendall(greeting(plugin=b"caching_sha2_password"))
         if not read_packet(c):
             return
-        c.sendall(frame(b"\x01\x04", 2))               # perform full authentication
+        c.sendall(packet(b"\x01\x04", 2))               # perform full authentication
         pkt = read_packet(c)
         if not pkt or pkt[1] != b"\x02":
             peer.events.append("no key request")
             return
-        c.sendall(frame(b"\x01" + self.pub, 4))
+        c.sendall(packet(b"\x01" + self.pub, 4))
         pkt = read_packet(c)
         plain = self.decrypt(pkt[1]) if pkt else None
         want = self.password.encode() + b"\0"
         if plain is None or bytes(p ^ SCRAMBLE[i % 20] for i, p in enumerate(plain)) != want:
             peer.events.append("bad password")
-            c.sendall(frame(b"\xff\x15\x04#28000Access denied", 6))
+            c.sendall(packet(b"\xff\x15\x04#28000Access denied", 6))
             return
         peer.events.append("rsa ok")
-        c.sendall(frame(OK, 6))
+        c.sendall(packet(OK, 6))
         while True:                                     # commands, until COM_QUIT
             pkt = read_packet(c)
             if not pkt:
@@ -169,9 +169,9 @@ class Sha2RsaPeer:
                 peer.events.append("quit")
                 return
             if pkt[1][:1] == b"\x0e":
-                c.sendall(frame(OK, 1))
+                c.sendall(packet(OK, 1))
             else:
-                c.sendall(frame(b"\xff\x28\x04#42000peer runs no queries", 1))
+                c.sendall(packet(b"\xff\x28\x04#42000peer runs no queries", 1))
 
 
 class Sha2FullPath(unittest.TestCase):
@@ -179,7 +179,7 @@ class Sha2FullPath(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="cd-rsa-")
         try:
             rsa = Sha2RsaPeer(tmp, "s3cret pw")
-            with Peer(rsa.script) as peer:
+            with MysqlPeer(rsa.script) as peer:
                 env = {"MYSQL_PWD": "s3cret pw"}
                 rc, out, _ = run_conndoctor(["probe", "--no-defaults", "-h", "127.0.0.1", "-P",
                                              peer.port, "-u", "cd", "-n", "1", "--ping",

@@ -331,6 +331,115 @@ static void sequence_out_of_order(void **state)
 	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
 }
 
+/* Defect 6: logins the server never judged are not CD6004. */
+static void login_never_judged(void **state)
+{
+	const struct cd_finding *f;
+	struct cd_attempt *a;
+
+	(void)state;
+	ok_attempt();
+	failed(CD_CLOSED_DURING_LOGIN, CD_PH_AUTH, 5 * MS, 104);
+	failed(CD_CLOSED_DURING_LOGIN, CD_PH_AUTH, 6 * MS, 0);
+	a = failed(CD_AUTH_PLUGIN_UNSUPPORTED, CD_PH_AUTH, 2 * MS, 0);
+	a->mysql_code = 2059;
+	a = failed(CD_PROTOCOL_ERROR, CD_PH_AUTH, 3 * MS, 0);
+	strcpy(a->message, "malformed ERR packet");
+	assert_null(run("CD6004"));
+	f = run("CD6011");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
+	assert_float_equal(ev(f, "errno", 0), 104, 1e-9);
+	assert_non_null(
+		strstr(f->summary, "2 of 5 attempts were closed or reset"));
+	f = run("CD6012");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "mysql_code", 0), 2059, 1e-9);
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	/* A MySQL server broke the protocol: not "not MySQL". */
+	assert_null(run("CD8001"));
+	f = run("CD8003");
+	assert_non_null(f);
+	assert_non_null(strstr(f->evidence, "malformed ERR packet"));
+	/* The server's ERR 1045 is the one rejection. */
+	a = failed(CD_AUTH_FAILED, CD_PH_AUTH, 2 * MS, 0);
+	a->mysql_code = 1045;
+	f = run("CD6004");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	assert_float_equal(ev(f, "mysql_code", 0), 1045, 1e-9);
+}
+
+/* Protocol errors before a greeting are CD8001, after it CD8003. */
+static void protocol_error_phases(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	failed(CD_PROTOCOL_ERROR, CD_PH_GREETING, 2 * MS, 0);
+	failed(CD_PROTOCOL_ERROR, CD_PH_QUERY, 2 * MS, 0);
+	failed(CD_PROTOCOL_ERROR, CD_PH_QUERY, 2 * MS, 0);
+	f = run("CD8001");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	f = run("CD8003");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
+}
+
+/* Defect 5: CD3003 reports the greeting bytes that came, and names a
+ * partial valid greeting a slow server. */
+static void partial_greeting(void **state)
+{
+	const struct cd_finding *f;
+	struct cd_attempt *a;
+
+	(void)state;
+	a = failed(CD_GREETING_TIMEOUT, CD_PH_GREETING, 2 * S, 110);
+	a->tcp_state_at_fail = 1;
+	a = failed(CD_GREETING_TIMEOUT, CD_PH_GREETING, 2 * S, 110);
+	a->tcp_state_at_fail = 1;
+	a->greeting_bytes = 4;
+	a->greeting_partial = 1;
+	f = run("CD3003");
+	assert_non_null(f);
+	assert_non_null(strstr(f->evidence, "0 to 4 bytes received"));
+	assert_non_null(strstr(f->evidence, "1 got the start of a MySQL "
+					    "greeting: a slow server"));
+	assert_float_equal(ev(f, "greeting_bytes", 0), 4, 1e-9);
+	assert_float_equal(ev(f, "partial_greeting", 0), 1, 1e-9);
+	assert_null(run("CD8001"));
+	/* Silent ones only: the bytes that came, zero, not a fixed text. */
+	fx.a[1].greeting_bytes = 0;
+	fx.a[1].greeting_partial = 0;
+	f = run("CD3003");
+	assert_non_null(strstr(f->evidence, "in 2 of 2, 0 bytes received"));
+	assert_null(strstr(f->evidence, "slow server"));
+}
+
+/* The bytes that can begin a greeting, and those that cannot. */
+static void greeting_prefix(void **state)
+{
+	static const uint8_t greet[] = {0x4a, 0, 0, 0, 10, '8', '.'};
+	static const uint8_t http[] = {'H', 'T', 'T', 'P'};
+	static const uint8_t ssh[] = {'S', 'S', 'H', '-'};
+	static const uint8_t seq1[] = {0x4a, 0, 0, 1};
+	static const uint8_t proto9[] = {0x4a, 0, 0, 0, 9};
+	static const uint8_t err_first[] = {0x17, 0, 0, 0, 0xff};
+	size_t n;
+
+	(void)state;
+	for (n = 1; n <= sizeof(greet); n++)
+		assert_true(cd_greeting_prefix(greet, n));
+	assert_false(cd_greeting_prefix(greet, 0));
+	assert_false(cd_greeting_prefix(http, 2));
+	assert_false(cd_greeting_prefix(ssh, 4));
+	assert_false(cd_greeting_prefix(seq1, 4));
+	assert_true(cd_greeting_prefix(proto9, 4));
+	assert_false(cd_greeting_prefix(proto9, 5));
+	assert_false(cd_greeting_prefix(err_first, 5));
+}
+
 static void ramp_threshold(void **state)
 {
 	struct cd_probe_input in = {&fx.cfg, &fx.res, &fx.facts, 1, 2};
@@ -384,6 +493,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(server_refusals, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(sequence_out_of_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(login_never_judged, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(protocol_error_phases, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(partial_greeting, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(greeting_prefix, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(ramp_threshold, setup,
 						teardown),
