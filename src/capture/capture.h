@@ -501,9 +501,4 @@ int cap_report_finish(struct cap_report *r, const struct cd_findings *all,
 int cap_report_conn_seen(const struct cap_report *r);
 void cap_report_free(struct cap_report *r);
 
-/* ---- front end ---- */
-
-/* `conndoctor pcap ARGS` (argv[0] is "pcap"): returns the exit status. */
-int cap_main(int argc, char **argv);
-
 #endif /* CONNDOCTOR_CAPTURE_CAPTURE_H */

@@ -1,4 +1,4 @@
-/* cli_pcap.c - `conndoctor pcap`: its options, the inputs in order (files,
+/* cmd_pcap.c - `conndoctor pcap`: its options, the inputs in order (files,
  * "-" for standard input, or --live), the rules run on each finished
  * connection, the renderer, and the exit status of DESIGN.md (0 healthy,
  * 1 warnings, 2 critical, 64 usage, 69 input unreadable). */
@@ -11,14 +11,10 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "cli/cli.h"
 
-#define EXIT_OK_	  0
-#define EXIT_WARNING_	  1
-#define EXIT_CRITICAL_	  2
-#define EXIT_USAGE_	  64
-#define EXIT_UNAVAILABLE_ 69
-#define INPUTS_MAX	  4096
-#define FILTER_MAX	  1024
+#define INPUTS_MAX 4096
+#define FILTER_MAX 1024
 
 static void usage(FILE *out)
 {
@@ -187,7 +183,7 @@ static void install_signals(void)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
-int cap_main(int argc, char **argv)
+int cmd_pcap(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"read", required_argument, NULL, 'r'},
@@ -214,7 +210,7 @@ int cap_main(int argc, char **argv)
 	const char *input_error = NULL;
 	uint64_t drops = 0, duration = 0, max_flows;
 	size_t ninputs = 0, i;
-	int opt, color = -1, rc = EXIT_OK_;
+	int opt, color = -1, rc = CD_EXIT_OK;
 
 	cap_opts_init(&o);
 	memset(&ro, 0, sizeof(ro));
@@ -239,7 +235,7 @@ int cap_main(int argc, char **argv)
 					"conndoctor pcap: --port needs port "
 					"numbers 1-65535, not '%s'\n",
 					optarg);
-				return EXIT_USAGE_;
+				return CD_EXIT_USAGE;
 			}
 			break;
 		case 'f':
@@ -251,7 +247,7 @@ int cap_main(int argc, char **argv)
 					"conndoctor pcap: --conn needs a "
 					"connection number, not '%s'\n",
 					optarg);
-				return EXIT_USAGE_;
+				return CD_EXIT_USAGE;
 			}
 			break;
 		case 'v':
@@ -270,14 +266,14 @@ int cap_main(int argc, char **argv)
 			else {
 				fprintf(stderr, "conndoctor pcap: --color is "
 						"auto, always or never\n");
-				return EXIT_USAGE_;
+				return CD_EXIT_USAGE;
 			}
 			break;
 		case 'd':
 			if (parse_u64(optarg, &duration)) {
 				fprintf(stderr, "conndoctor pcap: --duration "
 						"needs whole seconds\n");
-				return EXIT_USAGE_;
+				return CD_EXIT_USAGE;
 			}
 			break;
 		case 'm':
@@ -287,24 +283,24 @@ int cap_main(int argc, char **argv)
 					"conndoctor pcap: --max-flows needs a "
 					"number from 1 to %d, not '%s'\n",
 					CAP_MAX_FLOWS_LIMIT, optarg);
-				return EXIT_USAGE_;
+				return CD_EXIT_USAGE;
 			}
 			o.max_flows = (size_t)max_flows;
 			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_OK_;
+			return CD_EXIT_OK;
 		case ':':
 			fprintf(stderr,
 				"conndoctor pcap: option '%s' needs a value\n",
 				argv[optind - 1]);
-			return EXIT_USAGE_;
+			return CD_EXIT_USAGE;
 		default:
 			fprintf(stderr,
 				"conndoctor pcap: unknown option '%s' (try "
 				"--help)\n",
 				argv[optind - 1]);
-			return EXIT_USAGE_;
+			return CD_EXIT_USAGE;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -316,16 +312,16 @@ int cap_main(int argc, char **argv)
 		fprintf(stderr, "conndoctor pcap: %s (try --help)\n",
 			live ? "--live reads no files"
 			     : "name a capture file, \"-\" or --live IFACE");
-		return EXIT_USAGE_;
+		return CD_EXIT_USAGE;
 	}
 	if (duration && !live) {
 		fprintf(stderr, "conndoctor pcap: --duration is for --live\n");
-		return EXIT_USAGE_;
+		return CD_EXIT_USAGE;
 	}
 	if (o.trace_segments && !o.trace_id) {
 		fprintf(stderr, "conndoctor pcap: --segments goes with "
 				"--conn ID\n");
-		return EXIT_USAGE_;
+		return CD_EXIT_USAGE;
 	}
 	ro.conn_id = o.trace_id;
 	ro.line_flush = live != NULL;
@@ -346,7 +342,7 @@ int cap_main(int argc, char **argv)
 	run.rep = eng ? cap_report_new(&ro, cap_engine_totals(eng)) : NULL;
 	if (!eng || !run.rep) {
 		fprintf(stderr, "conndoctor pcap: out of memory\n");
-		rc = EXIT_UNAVAILABLE_;
+		rc = CD_EXIT_UNAVAILABLE;
 		goto out;
 	}
 	install_signals();
@@ -370,7 +366,7 @@ int cap_main(int argc, char **argv)
 			    cap_source_filter(src, filter, err, sizeof(err))) {
 				cap_source_close(src);
 				fprintf(stderr, "conndoctor pcap: %s\n", err);
-				rc = EXIT_USAGE_;
+				rc = CD_EXIT_USAGE;
 				goto out;
 			}
 		}
@@ -400,23 +396,23 @@ int cap_main(int argc, char **argv)
 	}
 	switch (cd_findings_worst(&all)) {
 	case CD_SEV_CRITICAL:
-		rc = EXIT_CRITICAL_;
+		rc = CD_EXIT_CRITICAL;
 		break;
 	case CD_SEV_WARNING:
-		rc = EXIT_WARNING_;
+		rc = CD_EXIT_WARNING;
 		break;
 	default:
-		rc = EXIT_OK_;
+		rc = CD_EXIT_OK;
 		break;
 	}
 	if (!all.n)
-		rc = EXIT_OK_;
+		rc = CD_EXIT_OK;
 	if (input_error)
-		rc = EXIT_UNAVAILABLE_;
+		rc = CD_EXIT_UNAVAILABLE;
 	if (run.oom) {
 		fprintf(stderr, "conndoctor pcap: out of memory: findings "
 				"are incomplete\n");
-		rc = EXIT_UNAVAILABLE_;
+		rc = CD_EXIT_UNAVAILABLE;
 	}
 	if (o.trace_id && !cap_report_conn_seen(run.rep)) {
 		fprintf(stderr,
@@ -425,12 +421,12 @@ int cap_main(int argc, char **argv)
 			(unsigned long long)o.trace_id,
 			(unsigned long long)cap_engine_totals(eng)->conns);
 		if (!input_error)
-			rc = EXIT_USAGE_;
+			rc = CD_EXIT_USAGE;
 	}
 	if (cap_report_finish(run.rep, &all, drops, input_error, rc) ||
 	    fflush(stdout) != 0) {
 		fprintf(stderr, "conndoctor pcap: cannot write the report\n");
-		rc = EXIT_UNAVAILABLE_;
+		rc = CD_EXIT_UNAVAILABLE;
 	}
 out:
 	cd_findings_free(&all);
@@ -441,5 +437,5 @@ out:
 	return rc;
 too_many:
 	fprintf(stderr, "conndoctor pcap: at most %d inputs\n", INPUTS_MAX);
-	return EXIT_USAGE_;
+	return CD_EXIT_USAGE;
 }
