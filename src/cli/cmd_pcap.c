@@ -12,6 +12,7 @@
 
 #include "capture/capture.h"
 #include "cli/cli.h"
+#include "report/pcap.h"
 
 #define INPUTS_MAX 4096
 #define FILTER_MAX 1024
@@ -58,7 +59,8 @@ static void usage(FILE *out)
 }
 
 struct run {
-	struct cap_report *rep;
+	struct rpt_pcap rep;
+	const struct rpt_pcap_renderer *out; /* text or JSON */
 	struct cap_agg agg;
 	uint64_t conn_id;
 	struct cd_findings conn_findings; /* --conn: that one's */
@@ -89,7 +91,7 @@ static void on_conn(void *ud, const struct cap_conn *c)
 			}
 			*x = f.v[i];
 		}
-	cap_report_conn(r->rep, c, &f);
+	r->out->conn(&r->rep, c, &f);
 	cd_findings_free(&f);
 }
 
@@ -98,14 +100,14 @@ static void on_command(void *ud, const struct cap_conn *c,
 {
 	struct run *r = ud;
 
-	cap_report_command(r->rep, c, cmd);
+	r->out->command(&r->rep, c, cmd);
 }
 
 static void on_event(void *ud, const struct cap_event *e)
 {
 	struct run *r = ud;
 
-	cap_report_event(r->rep, e);
+	r->out->event(&r->rep, e);
 }
 
 static void on_signal(int sig)
@@ -200,7 +202,7 @@ int cmd_pcap(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *inputs[INPUTS_MAX], *live = NULL, *filter = NULL;
-	struct cap_report_opts ro;
+	struct rpt_pcap_opts ro;
 	struct cap_engine *eng = NULL;
 	struct cap_sink sink;
 	struct cap_opts o;
@@ -210,7 +212,7 @@ int cmd_pcap(int argc, char **argv)
 	const char *input_error = NULL;
 	uint64_t drops = 0, duration = 0, max_flows;
 	size_t ninputs = 0, i;
-	int opt, color = -1, rc = CD_EXIT_OK;
+	int opt, color = -1, json = 0, rc = CD_EXIT_OK;
 
 	cap_opts_init(&o);
 	memset(&ro, 0, sizeof(ro));
@@ -254,7 +256,7 @@ int cmd_pcap(int argc, char **argv)
 			o.trace_segments = 1;
 			break;
 		case 'j':
-			ro.json = 1;
+			json = 1;
 			break;
 		case 'C':
 			if (!strcmp(optarg, "always"))
@@ -325,9 +327,8 @@ int cmd_pcap(int argc, char **argv)
 	}
 	ro.conn_id = o.trace_id;
 	ro.line_flush = live != NULL;
-	ro.color = color >= 0 ? color
-			      : !ro.json && isatty(STDOUT_FILENO) &&
-					!getenv("NO_COLOR");
+	ro.color = color >= 0 ? color : !json && rpt_color_auto(STDOUT_FILENO);
+	run.out = json ? &rpt_pcap_json : &rpt_pcap_text;
 
 	run.conn_id = o.trace_id;
 	cap_agg_init(&run.agg);
@@ -339,12 +340,12 @@ int cmd_pcap(int argc, char **argv)
 	sink.command = on_command;
 	sink.event = on_event;
 	eng = cap_engine_new(&o, &sink);
-	run.rep = eng ? cap_report_new(&ro, cap_engine_totals(eng)) : NULL;
-	if (!eng || !run.rep) {
+	if (!eng) {
 		fprintf(stderr, "conndoctor pcap: out of memory\n");
 		rc = CD_EXIT_UNAVAILABLE;
 		goto out;
 	}
+	rpt_pcap_init(&run.rep, &ro, cap_engine_totals(eng));
 	install_signals();
 	signal(SIGPIPE, SIG_IGN);
 
@@ -375,8 +376,8 @@ int cmd_pcap(int argc, char **argv)
 			input_error = err;
 			break;
 		}
-		cap_report_input(run.rep, name, cap_source_linktype(src),
-				 cap_source_snaplen(src));
+		run.out->input(&run.rep, name, cap_source_linktype(src),
+			       cap_source_snaplen(src));
 		if (cap_source_run(src, eng, why, sizeof(why))) {
 			/* keep what was read; say where it ended */
 			snprintf(err, sizeof(err), "%s: %s",
@@ -414,7 +415,7 @@ int cmd_pcap(int argc, char **argv)
 				"are incomplete\n");
 		rc = CD_EXIT_UNAVAILABLE;
 	}
-	if (o.trace_id && !cap_report_conn_seen(run.rep)) {
+	if (o.trace_id && !run.rep.conn_seen) {
 		fprintf(stderr,
 			"conndoctor pcap: no connection #%llu in the capture "
 			"(%llu connections)\n",
@@ -423,7 +424,7 @@ int cmd_pcap(int argc, char **argv)
 		if (!input_error)
 			rc = CD_EXIT_USAGE;
 	}
-	if (cap_report_finish(run.rep, &all, drops, input_error, rc) ||
+	if (run.out->finish(&run.rep, &all, drops, input_error, rc) ||
 	    fflush(stdout) != 0) {
 		fprintf(stderr, "conndoctor pcap: cannot write the report\n");
 		rc = CD_EXIT_UNAVAILABLE;
@@ -432,7 +433,8 @@ out:
 	cd_findings_free(&all);
 	cd_findings_free(&run.conn_findings);
 	cap_agg_free(&run.agg);
-	cap_report_free(run.rep);
+	if (eng)
+		rpt_pcap_free(&run.rep);
 	cap_engine_free(eng);
 	return rc;
 too_many:
