@@ -327,7 +327,11 @@ int cmd_pcap(int argc, char **argv)
 	}
 	ro.conn_id = o.trace_id;
 	ro.line_flush = live != NULL;
-	ro.color = color >= 0 ? color : !json && rpt_color_auto(STDOUT_FILENO);
+	/* pcap's own colour decision until it joins the option table and
+	 * cli_color_enabled() (that one also honours FORCE_COLOR) */
+	ro.color = color >= 0 ? color
+			      : !json && isatty(STDOUT_FILENO) &&
+					!getenv("NO_COLOR");
 	run.out = json ? &rpt_pcap_json : &rpt_pcap_text;
 
 	run.conn_id = o.trace_id;

@@ -39,9 +39,6 @@ enum rpt_color {
 
 /* The escape sequence for k, or "" when o->color is 0. */
 const char *rpt_color(const struct rpt_opts *o, enum rpt_color k);
-/* 1 when output to fd should be coloured by default: a terminal, and
- * NO_COLOR unset (no-color.org). */
-int rpt_color_auto(int fd);
 
 /* ---- the attempt field table ---- */
 

@@ -8,7 +8,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "util/escape.h"
 
@@ -27,11 +26,6 @@ const char *rpt_color(const struct rpt_opts *o, enum rpt_color k)
 	if (!o->color || (unsigned)k >= sizeof(sgr) / sizeof(sgr[0]))
 		return "";
 	return sgr[k];
-}
-
-int rpt_color_auto(int fd)
-{
-	return isatty(fd) && !getenv("NO_COLOR");
 }
 
 static void print_ms(FILE *out, int64_t ns)
