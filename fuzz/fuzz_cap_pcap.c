@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "report/pcap.h"
 #include "fuzz.h"
 
 struct seen {
-	struct cap_report *rep;
+	struct rpt_pcap rep;
+	const struct rpt_pcap_renderer *out;
 	struct cap_agg agg;
 	uint64_t conns, commands, last_id;
 };
@@ -28,7 +30,7 @@ static void on_conn(void *ud, const struct cap_conn *c)
 	cd_findings_init(&f);
 	CHECK(cap_rules_conn(c, &f) == 0);
 	CHECK(cap_agg_add(&s->agg, c, &f) == 0);
-	cap_report_conn(s->rep, c, &f);
+	s->out->conn(&s->rep, c, &f);
 	cd_findings_free(&f);
 }
 
@@ -40,21 +42,21 @@ static void on_cmd(void *ud, const struct cap_conn *c,
 	s->commands++;
 	CHECK(cmd->n >= 1);
 	CHECK(strlen(cmd->arg) < sizeof(cmd->arg));
-	cap_report_command(s->rep, c, cmd);
+	s->out->command(&s->rep, c, cmd);
 }
 
 static void on_event(void *ud, const struct cap_event *e)
 {
 	struct seen *s = ud;
 
-	cap_report_event(s->rep, e);
+	s->out->event(&s->rep, e);
 }
 
 /* One run: JSON or text, tracing connection 1 or not. */
 static void run(const uint8_t *data, size_t size, int json, uint64_t trace)
 {
 	struct cap_sink sink = {NULL, on_conn, on_cmd, on_event};
-	struct cap_report_opts ro;
+	struct rpt_pcap_opts ro;
 	struct cap_source *src;
 	struct cap_engine *e;
 	struct cd_findings all;
@@ -80,17 +82,16 @@ static void run(const uint8_t *data, size_t size, int json, uint64_t trace)
 	o.trace_segments = trace != 0;
 	memset(&ro, 0, sizeof(ro));
 	ro.out = out;
-	ro.json = json;
 	ro.conn_id = trace;
 	sink.ud = &s;
 	e = cap_engine_new(&o, &sink);
 	CHECK(e != NULL);
-	s.rep = cap_report_new(&ro, cap_engine_totals(e));
-	CHECK(s.rep != NULL);
+	s.out = json ? &rpt_pcap_json : &rpt_pcap_text;
+	rpt_pcap_init(&s.rep, &ro, cap_engine_totals(e));
 	src = cap_source_fp(in, "fuzz", err, sizeof(err));
 	if (src) {
-		cap_report_input(s.rep, "fuzz", cap_source_linktype(src),
-				 cap_source_snaplen(src));
+		s.out->input(&s.rep, "fuzz", cap_source_linktype(src),
+			     cap_source_snaplen(src));
 		if (cap_source_run(src, e, err, sizeof(err)))
 			CHECK(err[0] != '\0'); /* a reason is given */
 		cap_source_close(src);
@@ -103,10 +104,10 @@ static void run(const uint8_t *data, size_t size, int json, uint64_t trace)
 	CHECK(s.commands == cap_engine_totals(e)->commands);
 	cd_findings_init(&all);
 	CHECK(cap_agg_findings(&s.agg, &all) == 0);
-	CHECK(cap_report_finish(s.rep, &all, 0, NULL, 0) == 0);
+	CHECK(s.out->finish(&s.rep, &all, 0, NULL, 0) == 0);
 	cd_findings_free(&all);
 	cap_agg_free(&s.agg);
-	cap_report_free(s.rep);
+	rpt_pcap_free(&s.rep);
 	cap_engine_free(e);
 	fclose(out);
 	/* whatever the bytes, the JSON is printable ASCII lines */

@@ -103,6 +103,32 @@ void cd_syn_schedule_of(int retries, int linear, double rto_init_s, int hz,
  * is not near one. rtt_s is the path's round trip. */
 unsigned cd_syn_rung(const struct cd_syn_schedule *s, double t_s, double rtt_s);
 
+/* The shape of a measured retransmission ladder (a SYN's resends in a
+ * capture, or a data segment's), fitted to the same model: the first
+ * interval is the initial RTO, `linear` more resends come at that RTO,
+ * then each interval doubles up to TCP_RTO_MAX. */
+enum cd_backoff {
+	CD_BACKOFF_SINGLE,		 /* under 3 sends: no shape to see */
+	CD_BACKOFF_LINEAR,		 /* every interval the first one's */
+	CD_BACKOFF_DOUBLING,		 /* doubling from the start (classic) */
+	CD_BACKOFF_LINEAR_THEN_DOUBLING, /* tcp_syn_linear_timeouts' ladder */
+	CD_BACKOFF_IRREGULAR		 /* no setting of the model fits */
+};
+
+struct cd_backoff_fit {
+	enum cd_backoff shape;
+	double rto_s; /* the first interval: the initial RTO */
+	int linear;   /* the fewest linear resends that fit (for LINEAR a
+			 lower bound), -1 when irregular or single */
+};
+
+/* Fits send times t_s[0..n) (seconds, ascending, t_s[0] the first send).
+ * An interval fits when within 15% + 10 ms of the model's. */
+void cd_backoff_fit_of(const double *t_s, size_t n, struct cd_backoff_fit *f);
+
+/* "single", "linear", "doubling", "linear then doubling", "irregular". */
+const char *cd_backoff_name(enum cd_backoff b);
+
 /* ---- patterns ---- */
 
 /* Every-Nth failure: seq numbers of failures at a constant stride. */

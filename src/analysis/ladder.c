@@ -93,6 +93,71 @@ unsigned cd_syn_rung(const struct cd_syn_schedule *s, double t_s, double rtt_s)
 	return 0;
 }
 
+/* 1 when the intervals of t_s[0..n) are those of the model with `linear`
+ * linear resends and an initial RTO of rto_s. */
+static int backoff_fits(const double *t_s, size_t n, double rto_s, int linear)
+{
+	struct cd_syn_schedule s;
+	size_t i;
+
+	/* retries = n: the model neither gives up nor runs out of rungs
+	 * before the n sends measured */
+	cd_syn_schedule_of((int)n, linear, rto_s, 0, &s);
+	if (s.nsyn < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		double want = s.syn_at_s[i] - s.syn_at_s[i - 1];
+		double got = t_s[i] - t_s[i - 1];
+
+		if (fabs(got - want) > 0.15 * want + 0.01)
+			return 0;
+	}
+	return 1;
+}
+
+void cd_backoff_fit_of(const double *t_s, size_t n, struct cd_backoff_fit *f)
+{
+	int linear;
+
+	memset(f, 0, sizeof(f[0]));
+	f->linear = -1;
+	f->shape = CD_BACKOFF_SINGLE;
+	if (n < 3)
+		return;
+	f->shape = CD_BACKOFF_IRREGULAR;
+	f->rto_s = t_s[1] - t_s[0];
+	if (f->rto_s <= 0 || n > CD_SYN_MAX)
+		return;
+	/* linear >= n - 2 puts every measured interval in the linear part */
+	for (linear = 0; linear <= (int)n - 2; linear++) {
+		if (!backoff_fits(t_s, n, f->rto_s, linear))
+			continue;
+		f->linear = linear;
+		f->shape = linear == 0 ? CD_BACKOFF_DOUBLING
+			   : linear == (int)n - 2
+				   ? CD_BACKOFF_LINEAR
+				   : CD_BACKOFF_LINEAR_THEN_DOUBLING;
+		return;
+	}
+}
+
+const char *cd_backoff_name(enum cd_backoff b)
+{
+	switch (b) {
+	case CD_BACKOFF_SINGLE:
+		return "single";
+	case CD_BACKOFF_LINEAR:
+		return "linear";
+	case CD_BACKOFF_DOUBLING:
+		return "doubling";
+	case CD_BACKOFF_LINEAR_THEN_DOUBLING:
+		return "linear then doubling";
+	case CD_BACKOFF_IRREGULAR:
+		return "irregular";
+	}
+	return "irregular";
+}
+
 void cd_fit_multiples(const double *v_s, size_t n, double period_s,
 		      struct cd_ladder_fit *fit)
 {

@@ -1,7 +1,8 @@
 /* capture.h - `conndoctor pcap`: a libpcap source, link/IP/TCP decoding, a
  * TCP flow table with stream reassembly, the MySQL codec used passively
- * over each direction's stream, rules turning each connection's record into
- * findings, and the renderers (DESIGN.md "Architecture": capture/).
+ * over each direction's stream, and rules turning each connection's record
+ * into findings (DESIGN.md "Architecture": capture/). The renderers are
+ * report/'s (report/pcap.h); the front end is cli/cmd_pcap.c.
  *
  * Data flows one way: cap_source reads packets, cap_decode() turns each into
  * a struct cap_pkt, cap_engine_packet() updates the flow table and the
@@ -465,45 +466,5 @@ int cap_source_snaplen(const struct cap_source *s);
 /* Packets the kernel dropped (live), or 0. */
 uint64_t cap_source_drops(const struct cap_source *s);
 void cap_source_close(struct cap_source *s);
-
-/* ---- renderers: text (a table, or one connection's timeline) or JSON
- * lines (one object per connection, command, finding) ---- */
-
-struct cap_report;
-
-struct cap_report_opts {
-	FILE *out;
-	int json;	  /* JSON lines instead of text */
-	uint64_t conn_id; /* --conn: that connection's timeline only */
-	int color;	  /* ANSI colour in text */
-	int line_flush;	  /* JSON: write out every line (live captures) */
-};
-
-/* totals: the engine's, read for the capture's start time and at the end
- * (borrowed for the report's life). Returns NULL when out of memory. */
-struct cap_report *cap_report_new(const struct cap_report_opts *o,
-				  const struct cap_totals *totals);
-/* One input, before its packets. */
-void cap_report_input(struct cap_report *r, const char *name, int linktype,
-		      int snaplen);
-/* A finished connection with its findings. */
-void cap_report_conn(struct cap_report *r, const struct cap_conn *c,
-		     const struct cd_findings *f);
-void cap_report_command(struct cap_report *r, const struct cap_conn *c,
-			const struct cap_cmd *cmd);
-void cap_report_event(struct cap_report *r, const struct cap_event *e);
-/* The findings over the capture (or over the --conn connection), the
- * totals, and how the input ended (input_error: its reason, or NULL).
- * Returns 0, or -1 when the report could not be written. */
-int cap_report_finish(struct cap_report *r, const struct cd_findings *all,
-		      uint64_t drops, const char *input_error, int exit_status);
-/* 1 once the --conn connection was rendered. */
-int cap_report_conn_seen(const struct cap_report *r);
-void cap_report_free(struct cap_report *r);
-
-/* ---- front end ---- */
-
-/* `conndoctor pcap ARGS` (argv[0] is "pcap"): returns the exit status. */
-int cap_main(int argc, char **argv);
 
 #endif /* CONNDOCTOR_CAPTURE_CAPTURE_H */

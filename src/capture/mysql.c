@@ -19,17 +19,13 @@
 #include <string.h>
 
 #include "capture/cap_int.h"
+#include "mysql/commands.h"
+#include "mysql/wire.h"
 #include "util/escape.h"
 
-#define AUTH_FRAME_MAX	   (1u << 20) /* no handshake packet is this long */
-#define TEXT_MIN	   8	      /* printable bytes that make "text" */
-#define HEARTBEAT_EVENT	   27	      /* HEARTBEAT_LOG_EVENT */
-#define BINLOG_HEADER	   20	      /* 0x00 then the 19-byte event header */
-#define COM_STMT_SEND_LONG 0x18
-#define COM_STMT_RESET	   0x1a
-#define COM_STMT_FETCH	   0x1c
-#define PREPARE_OK_LEN	   12
-#define EOF_MAX		   9
+#define AUTH_FRAME_MAX (1u << 20) /* no handshake packet is this long */
+#define TEXT_MIN       8	  /* printable bytes that make "text" */
+#define EOF_MAX	       9
 
 /* MariaDB's MARIADB_CLIENT_CACHE_METADATA (extended capability 1 << 4): a
  * byte after a result set's column count says whether the column
@@ -54,16 +50,6 @@ struct frm {
 	int damaged;	/* the capture missed some of its bytes */
 	int64_t t0, t1; /* first and last byte */
 };
-
-static uint32_t le24(const uint8_t *q)
-{
-	return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16;
-}
-
-static uint32_t le32(const uint8_t *q)
-{
-	return le24(q) | (uint32_t)q[3] << 24;
-}
 
 static int printable(uint8_t b)
 {
@@ -427,39 +413,41 @@ static void command_arg(struct cap_cmd *c, const uint8_t *p, size_t n)
 {
 	const uint8_t *a = p + 1;
 	size_t k = n - 1, i;
+	struct mysql_stmt_cmd sc;
+	struct mysql_binlog_dump bd;
 
 	switch (c->cmd) {
 	case MYSQL_COM_PROCESS_KILL:
 		if (k >= 4)
-			snprintf(c->arg, sizeof(c->arg), "%u", le32(a));
+			snprintf(c->arg, sizeof(c->arg), "%u", le32_at(a));
 		return;
 	case MYSQL_COM_STMT_EXECUTE:
 	case MYSQL_COM_STMT_CLOSE:
-	case COM_STMT_SEND_LONG:
-	case COM_STMT_RESET:
-	case COM_STMT_FETCH:
-		if (k >= 4)
+	case MYSQL_COM_STMT_SEND_LONG_DATA:
+	case MYSQL_COM_STMT_RESET:
+	case MYSQL_COM_STMT_FETCH:
+		if (mysql_stmt_cmd_parse(p, n, &sc) == MYSQL_OK)
 			snprintf(c->arg, sizeof(c->arg), "statement %u",
-				 le32(a));
+				 sc.stmt_id);
 		return;
 	case MYSQL_COM_REGISTER_SLAVE:
 		if (k >= 4)
 			snprintf(c->arg, sizeof(c->arg), "server_id %u",
-				 le32(a));
+				 le32_at(a));
 		return;
 	case MYSQL_COM_BINLOG_DUMP:
-		if (k >= 10) {
+		if (mysql_binlog_dump_parse(p, n, &bd) == MYSQL_OK) {
 			char file[96];
 
-			cd_escape(file, sizeof(file), a + 10, k - 10);
+			cd_escape(file, sizeof(file), bd.file, bd.file_len);
 			snprintf(c->arg, sizeof(c->arg), "%s:%u server_id %u",
-				 file[0] ? file : "-", le32(a), le32(a + 6));
+				 file[0] ? file : "-", bd.pos, bd.server_id);
 		}
 		return;
 	case MYSQL_COM_SET_OPTION:
 		if (k >= 2)
 			snprintf(c->arg, sizeof(c->arg), "%u",
-				 (unsigned)(a[0] | a[1] << 8));
+				 (unsigned)le16_at(a));
 		return;
 	case MYSQL_COM_CHANGE_USER: /* the user name */
 	case MYSQL_COM_FIELD_LIST:  /* the table */
@@ -513,7 +501,7 @@ static void start_cmd(struct cap_engine *e, struct cap_flow *f,
 		set_state(f, CAP_MY_QUIT);
 		return;
 	case MYSQL_COM_STMT_CLOSE:
-	case COM_STMT_SEND_LONG:
+	case MYSQL_COM_STMT_SEND_LONG_DATA:
 		set_state(f, CAP_MY_READY);
 		finish(e, f, CAP_RES_NONE, 0);
 		return;
@@ -751,13 +739,12 @@ static int generic(struct cap_mydec *d, const struct frm *fm,
 	switch (d->gs) {
 	case CAP_GS_FIRST:
 		if (d->rk == CAP_RK_PREPARE) {
-			if (fm->have < PREPARE_OK_LEN || fm->p[0] != 0x00)
+			struct mysql_prepare_ok po;
+
+			if (mysql_prepare_ok_parse(fm->p, fm->have, &po))
 				return MYSQL_BAD;
-			n = (uint64_t)(fm->p[5] | fm->p[6] << 8);
-			d->g_left = n + (n && !deprecate);
-			n = (uint64_t)(fm->p[7] | fm->p[8] << 8);
-			d->g_left += n + (n && !deprecate);
-			c->insert_id = le32(fm->p + 1); /* the statement id */
+			d->g_left = mysql_prepare_ok_packets(&po, d->caps);
+			c->insert_id = po.stmt_id; /* the statement id */
 			c->results = 1;
 			d->gs = CAP_GS_COLS;
 			*res = CAP_RES_DATA;
@@ -940,6 +927,7 @@ static void binlog(struct cap_engine *e, struct cap_flow *f,
 	struct cap_session *my = &f->rec.my;
 	struct cap_mydec *d = &f->dec;
 	struct cap_cmd *c = &d->cmd;
+	struct mysql_binlog_event ev;
 
 	if (!c->first_us)
 		c->first_us = fm->t0;
@@ -956,7 +944,7 @@ static void binlog(struct cap_engine *e, struct cap_flow *f,
 		finish(e, f, CAP_RES_OK, fm->t1);
 		return;
 	}
-	if (fm->have < BINLOG_HEADER || fm->p[0] != 0x00) {
+	if (mysql_binlog_event_parse(fm->p, fm->have, &ev)) {
 		bad_server(e, f, fm);
 		return;
 	}
@@ -965,9 +953,9 @@ static void binlog(struct cap_engine *e, struct cap_flow *f,
 		my->binlog_max_gap_us = fm->t0 - my->binlog_last_us;
 	my->binlog_last_us = fm->t0;
 	my->binlog_events++;
-	if (fm->p[5] == HEARTBEAT_EVENT)
+	if (ev.type == MYSQL_BINLOG_HEARTBEAT)
 		my->heartbeats++;
-	if (my->binlog_events == 1 || fm->p[5] == HEARTBEAT_EVENT)
+	if (my->binlog_events == 1 || ev.type == MYSQL_BINLOG_HEARTBEAT)
 		cap_emit(e, f, CAP_EV_BINLOG, CAP_S2C, fm->t0,
 			 (int64_t)my->binlog_events, (int64_t)my->heartbeats,
 			 NULL);
@@ -1082,7 +1070,7 @@ static int resync(struct cap_engine *e, struct cap_flow *f, int dir,
 
 	if (n < MYSQL_HEADER_LEN + 1)
 		return 0;
-	len = le24(p);
+	len = le24_at(p);
 	if (len == 0)
 		return 0;
 	if (dir == CAP_S2C) {
@@ -1161,7 +1149,7 @@ void cap_my_data(struct cap_engine *e, struct cap_flow *f, int dir,
 			n -= k;
 			if (fr->hdr_have < MYSQL_HEADER_LEN)
 				return;
-			fr->len = le24(fr->hdr);
+			fr->len = le24_at(fr->hdr);
 			fr->seq = fr->hdr[3];
 			fr->got = fr->kept = 0;
 			fr->damaged = 0;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
-#include "mysql/mysql.h"
+#include "mysql/commands.h"
 
 const char *cap_state_name(enum cap_my_state s)
 {
@@ -59,11 +59,11 @@ const char *cap_command_name(uint8_t cmd, char *buf, size_t len)
 	if (n)
 		return n;
 	switch (cmd) {
-	case 0x18:
+	case MYSQL_COM_STMT_SEND_LONG_DATA:
 		return "COM_STMT_SEND_LONG_DATA";
-	case 0x1a:
+	case MYSQL_COM_STMT_RESET:
 		return "COM_STMT_RESET";
-	case 0x1c:
+	case MYSQL_COM_STMT_FETCH:
 		return "COM_STMT_FETCH";
 	case 0x07:
 		return "COM_REFRESH";

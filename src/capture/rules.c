@@ -2,13 +2,15 @@
  * record (struct cap_conn) to findings (codes CD3020-CD3032 for TCP,
  * CD8010-CD8020 for the wire protocol; pages in docs/findings/), and the
  * aggregation of every connection's findings into the capture's. The
- * handshake rules follow field report 003 and the lab notes' measured
- * schedules; the protocol rules follow field report 002. */
+ * handshake rules follow field report 003 and read resend ladders with
+ * analysis/'s model of the kernel's schedule; the protocol rules follow
+ * field report 002. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analysis.h"
 #include "capture/capture.h"
 
 #define US		 1e6
@@ -49,34 +51,15 @@ static size_t ladder_s(const struct cap_ladder *l, int64_t base, double *v)
 	return n;
 }
 
-/* How the gaps between resends grow: "linear" (equal, as Linux 6.7+'s
- * tcp_syn_linear_timeouts makes the first ones), "doubling" (classic RTO
- * backoff), or "irregular". */
+/* How the gaps between resends grow, by the one ladder model of analysis/
+ * (the kernel's: linear resends at the initial RTO, then doubling), so
+ * `pcap` and `probe` read the same timings alike. */
 static const char *schedule(const double *t, size_t n)
 {
-	size_t i, lin = 0, dbl = 0;
-	double d0, prev, d;
+	struct cd_backoff_fit fit;
 
-	if (n < 3)
-		return "single";
-	d0 = prev = t[1] - t[0];
-	if (d0 <= 0)
-		return "irregular";
-	for (i = 2; i < n; i++) {
-		d = t[i] - t[i - 1];
-		if (fabs(d - d0) <= 0.15 * d0 + 0.01)
-			lin++;
-		if (fabs(d - 2 * prev) <= 0.15 * 2 * prev + 0.01)
-			dbl++;
-		prev = d;
-	}
-	if (lin == n - 2)
-		return "linear";
-	if (dbl == n - 2)
-		return "doubling";
-	if (lin + dbl == n - 2)
-		return "linear then doubling";
-	return "irregular";
+	cd_backoff_fit_of(t, n, &fit);
+	return cd_backoff_name(fit.shape);
 }
 
 static struct cd_finding *add(struct cd_findings *out, const char *code,

@@ -89,6 +89,7 @@ int cmd_check(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_pcap(int argc, char **argv);
 
 /* The audit's context from the options (cmd_check.c; diagnose too): what
  * to read and how; the ports, socket and server are the caller's. learned

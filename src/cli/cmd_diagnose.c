@@ -45,8 +45,8 @@ static void text_report(FILE *out, const struct cd_diagnosis *d,
 			const struct chk_facts *facts,
 			const struct rpt_opts *ro)
 {
-	const char *bold = ro->color ? "\033[1m" : "";
-	const char *reset = ro->color ? "\033[0m" : "";
+	const char *bold = rpt_color(ro, RPT_BOLD);
+	const char *reset = rpt_color(ro, RPT_RESET);
 	unsigned i;
 
 	fprintf(out, "%sconndoctor diagnose%s\n\n", bold, reset);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "check/facts.h"
-#include "capture/capture.h"
 #include "cli/cli.h"
 #include "findings/findings.h"
 #include "report/report.h"
@@ -99,7 +98,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "diagnose"))
 		return cmd_diagnose(argc - 1, argv + 1);
 	if (!strcmp(cmd, "pcap"))
-		return cap_main(argc - 1, argv + 1);
+		return cmd_pcap(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "trace"))

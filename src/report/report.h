@@ -25,6 +25,21 @@ struct rpt_opts {
 	int verbose; /* text: one line per attempt */
 };
 
+/* ---- the one colour table of every text report ---- */
+
+enum rpt_color {
+	RPT_PLAIN,  /* no colour */
+	RPT_RED,    /* critical */
+	RPT_YELLOW, /* warning */
+	RPT_GREEN,  /* healthy */
+	RPT_BOLD,
+	RPT_DIM,
+	RPT_RESET
+};
+
+/* The escape sequence for k, or "" when o->color is 0. */
+const char *rpt_color(const struct rpt_opts *o, enum rpt_color k);
+
 /* ---- the attempt field table ---- */
 
 enum rpt_kind { RPT_INT, RPT_SECONDS, RPT_STR, RPT_BOOL };
@@ -51,6 +66,12 @@ void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 void rpt_probe_json(FILE *out, const struct rpt_probe *p);
 
 struct json;
+/* One finding as text: severity, code, title, summary, evidence, advice
+ * and where to read more (every command's report prints them so). escape:
+ * summary and evidence go through util/escape.h; 0 for findings whose
+ * text was escaped when it was made (the capture's). */
+void rpt_finding_text(FILE *out, const struct cd_finding *f,
+		      const struct rpt_opts *o, int escape);
 /* Findings, most severe first, as text or as a JSON array. */
 void rpt_findings_text(FILE *out, const struct cd_findings *fs,
 		       const struct rpt_opts *o);

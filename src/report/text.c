@@ -2,7 +2,8 @@
  * then outcomes with the error text applications log, phase statistics, a
  * histogram, and with -v one line per attempt. Colour only on a tty. Every
  * string a server or a user could have shaped (messages, versions, labels,
- * a finding's summary and evidence) goes through util/escape.h here. */
+ * a finding's summary and evidence) goes through util/escape.h here. And
+ * the colour table every text report uses (ECMA-48 SGR sequences). */
 #include "report/report.h"
 
 #include <stdlib.h>
@@ -10,16 +11,21 @@
 
 #include "util/escape.h"
 
-#define RED    "\033[1;31m"
-#define YELLOW "\033[1;33m"
-#define GREEN  "\033[1;32m"
-#define BOLD   "\033[1m"
-#define DIM    "\033[2m"
-#define RESET  "\033[0m"
-
-static const char *c(const struct rpt_opts *o, const char *code)
+const char *rpt_color(const struct rpt_opts *o, enum rpt_color k)
 {
-	return o->color ? code : "";
+	static const char *const sgr[] = {
+		[RPT_PLAIN] = "",
+		[RPT_RED] = "\033[1;31m",
+		[RPT_YELLOW] = "\033[1;33m",
+		[RPT_GREEN] = "\033[1;32m",
+		[RPT_BOLD] = "\033[1m",
+		[RPT_DIM] = "\033[2m",
+		[RPT_RESET] = "\033[0m",
+	};
+
+	if (!o->color || (unsigned)k >= sizeof(sgr) / sizeof(sgr[0]))
+		return "";
+	return sgr[k];
 }
 
 static void print_ms(FILE *out, int64_t ns)
@@ -34,39 +40,49 @@ static void print_ms(FILE *out, int64_t ns)
 		fprintf(out, " %9.3f", ms);
 }
 
+void rpt_finding_text(FILE *out, const struct cd_finding *f,
+		      const struct rpt_opts *o, int escape)
+{
+	enum rpt_color col = f->severity == CD_SEV_CRITICAL  ? RPT_RED
+			     : f->severity == CD_SEV_WARNING ? RPT_YELLOW
+							     : RPT_PLAIN;
+
+	fprintf(out, "\n%s%-8s%s %s %s\n", rpt_color(o, col),
+		f->severity == CD_SEV_CRITICAL	? "CRITICAL"
+		: f->severity == CD_SEV_WARNING ? "WARNING"
+						: "INFO",
+		rpt_color(o, RPT_RESET), f->def->code, f->def->title);
+	fputs("  ", out);
+	if (escape)
+		cd_fputs_escaped(f->summary, out);
+	else
+		fputs(f->summary, out);
+	if (f->evidence[0]) {
+		fputs("\n  evidence: ", out);
+		if (escape)
+			cd_fputs_escaped(f->evidence, out);
+		else
+			fputs(f->evidence, out);
+	}
+	fprintf(out, "\n  advice:   %s\n", f->def->advice);
+	fprintf(out, "  %smore:     conndoctor explain %s%s\n",
+		rpt_color(o, RPT_DIM), f->def->code, rpt_color(o, RPT_RESET));
+}
+
 void rpt_findings_text(FILE *out, const struct cd_findings *fs,
 		       const struct rpt_opts *o)
 {
 	size_t i;
 
 	if (fs->n == 0) {
-		fprintf(out, "%sno problem found%s\n\n", c(o, GREEN),
-			c(o, RESET));
+		fprintf(out, "%sno problem found%s\n\n",
+			rpt_color(o, RPT_GREEN), rpt_color(o, RPT_RESET));
 		return;
 	}
-	fprintf(out, "%sFindings%s (most severe first)\n", c(o, BOLD),
-		c(o, RESET));
-	for (i = 0; i < fs->n; i++) {
-		const struct cd_finding *f = &fs->v[i];
-		const char *col = f->severity == CD_SEV_CRITICAL  ? RED
-				  : f->severity == CD_SEV_WARNING ? YELLOW
-								  : "";
-
-		fprintf(out, "\n%s%-8s%s %s %s\n", c(o, col),
-			f->severity == CD_SEV_CRITICAL	? "CRITICAL"
-			: f->severity == CD_SEV_WARNING ? "WARNING"
-							: "INFO",
-			c(o, RESET), f->def->code, f->def->title);
-		fputs("  ", out);
-		cd_fputs_escaped(f->summary, out);
-		if (f->evidence[0]) {
-			fputs("\n  evidence: ", out);
-			cd_fputs_escaped(f->evidence, out);
-		}
-		fprintf(out, "\n  advice:   %s\n", f->def->advice);
-		fprintf(out, "  %smore:     conndoctor explain %s%s\n",
-			c(o, DIM), f->def->code, c(o, RESET));
-	}
+	fprintf(out, "%sFindings%s (most severe first)\n",
+		rpt_color(o, RPT_BOLD), rpt_color(o, RPT_RESET));
+	for (i = 0; i < fs->n; i++)
+		rpt_finding_text(out, &fs->v[i], o, 1);
 	fputc('\n', out);
 }
 
@@ -225,8 +241,8 @@ void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 	fprintf(out,
 		"%sconndoctor probe%s: %zu attempts, concurrency %u, "
 		"%.2f s",
-		c(o, BOLD), c(o, RESET), s.total, p->cfg->concurrency,
-		(double)r->wall_ns / 1e9);
+		rpt_color(o, RPT_BOLD), rpt_color(o, RPT_RESET), s.total,
+		p->cfg->concurrency, (double)r->wall_ns / 1e9);
 	if (r->server_version[0]) {
 		fputs(", server ", out);
 		cd_fputs_escaped(r->server_version, out);

@@ -134,6 +134,81 @@ static void syn_rung(void **state)
 	assert_int_equal(cd_syn_rung(&s, 15.3, 0.05), 4);
 }
 
+/* Measured ladders read with the same model: the lab notes' SYN times
+ * (linear_timeouts=4, retries 3: 0..5, 7, 11.3), the classic ladder, a
+ * data segment's backoff from a 200 ms RTO, and shapes no setting of the
+ * model gives. */
+static void backoff_fit(void **state)
+{
+	static const double lab_r2[] = {0, 1.002, 2.004, 3.001, 4.003, 5.002};
+	static const double lab_r3[] = {0, 1, 2, 3, 4, 5, 7, 11.3};
+	static const double classic[] = {0, 1.004, 3.01, 7.02, 15.03};
+	static const double data[] = {0, 0.2, 0.6, 1.4};
+	static const double lin1[] = {0, 0.25, 0.5, 1.0, 2.0};
+	static const double capped[] = {0, 30, 90, 210, 330};
+	static const double dbl_then_lin[] = {0, 1, 3, 4};
+	static const double jitter[] = {0, 1, 2.5, 3};
+	static const double two[] = {0, 1};
+	struct cd_backoff_fit f;
+
+	(void)state;
+	cd_backoff_fit_of(lab_r2, 6, &f);
+	assert_int_equal(f.shape, CD_BACKOFF_LINEAR);
+	assert_int_equal(f.linear, 4);
+	assert_float_equal(f.rto_s, 1.002, 1e-9);
+	cd_backoff_fit_of(lab_r3, 8, &f);
+	assert_int_equal(f.shape, CD_BACKOFF_LINEAR_THEN_DOUBLING);
+	assert_int_equal(f.linear, 4); /* tcp_syn_linear_timeouts' default */
+	assert_string_equal(cd_backoff_name(f.shape), "linear then doubling");
+	cd_backoff_fit_of(classic, 5, &f);
+	assert_int_equal(f.shape, CD_BACKOFF_DOUBLING);
+	assert_int_equal(f.linear, 0);
+	cd_backoff_fit_of(data, 4, &f);
+	assert_int_equal(f.shape, CD_BACKOFF_DOUBLING);
+	assert_float_equal(f.rto_s, 0.2, 1e-9);
+	cd_backoff_fit_of(lin1, 5, &f);
+	assert_int_equal(f.shape, CD_BACKOFF_LINEAR_THEN_DOUBLING);
+	assert_int_equal(f.linear, 1);
+	/* the RTO stops doubling at 120 s */
+	cd_backoff_fit_of(capped, 5, &f);
+	assert_int_equal(f.shape, CD_BACKOFF_DOUBLING);
+	/* doubling first, then linear: not how the kernel backs off */
+	cd_backoff_fit_of(dbl_then_lin, 4, &f);
+	assert_int_equal(f.shape, CD_BACKOFF_IRREGULAR);
+	assert_int_equal(f.linear, -1);
+	assert_string_equal(cd_backoff_name(f.shape), "irregular");
+	cd_backoff_fit_of(jitter, 4, &f);
+	assert_int_equal(f.shape, CD_BACKOFF_IRREGULAR);
+	cd_backoff_fit_of(two, 2, &f);
+	assert_int_equal(f.shape, CD_BACKOFF_SINGLE);
+	assert_string_equal(cd_backoff_name(f.shape), "single");
+}
+
+/* The schedule a probe derives from the sysctls and the shape pcap reads
+ * from a capture of it agree, whatever the settings. */
+static void backoff_fit_of_schedule(void **state)
+{
+	struct cd_syn_schedule s;
+	struct cd_backoff_fit f;
+	int linear, retries;
+
+	(void)state;
+	for (retries = 2; retries <= 8; retries++)
+		for (linear = 0; linear <= 6; linear++) {
+			cd_syn_schedule_of(retries, linear, 1.0, 250, &s);
+			cd_backoff_fit_of(s.syn_at_s, s.nsyn, &f);
+			if (s.nsyn < 3)
+				assert_int_equal(f.shape, CD_BACKOFF_SINGLE);
+			else if (linear == 0)
+				assert_int_equal(f.shape, CD_BACKOFF_DOUBLING);
+			else if (f.shape == CD_BACKOFF_LINEAR)
+				assert_true(f.linear <= linear);
+			else
+				assert_int_equal(f.linear, linear);
+			assert_int_not_equal(f.shape, CD_BACKOFF_IRREGULAR);
+		}
+}
+
 static void stats(void **state)
 {
 	int64_t v[] = {5, 1, 4, 2, 3, 10, 9, 8, 7, 6};
@@ -246,6 +321,8 @@ int main(void)
 		cmocka_unit_test(syn_schedule_hz),
 		cmocka_unit_test(syn_schedule_page),
 		cmocka_unit_test(syn_rung),
+		cmocka_unit_test(backoff_fit),
+		cmocka_unit_test(backoff_fit_of_schedule),
 		cmocka_unit_test(stats),
 		cmocka_unit_test(period),
 		cmocka_unit_test(burst),

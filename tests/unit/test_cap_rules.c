@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "analysis/analysis.h"
 #include "capture/capture.h"
 
 #define SEC 1000000LL
@@ -227,6 +228,70 @@ static void test_retrans_doubling(void **state)
 	cd_findings_free(&f);
 }
 
+/* A SYN never answered, resent on the kernel's schedule with
+ * tcp_syn_linear_timeouts=4 (lab notes: 0..5, 7, 11.3 s); `probe`'s model
+ * of the same settings names its shape. */
+static void syn_unanswered(struct cap_conn *c, const double *at_s, unsigned n)
+{
+	unsigned i;
+
+	healthy(c, 1);
+	memset(&c->my, 0, sizeof(c->my));
+	c->synack.n = 0;
+	c->hs_ack_us = 0;
+	c->established = 0;
+	c->syn.n = n;
+	for (i = 0; i < n; i++)
+		c->syn.at_us[i] = T0 + (int64_t)(at_s[i] * SEC);
+	c->closer = -1;
+	c->close_us = 0;
+	c->last_us = c->syn.at_us[n - 1] + 8 * SEC;
+}
+
+static void test_syn_ladder_linear(void **state)
+{
+	static const double at[] = {0, 1, 2, 3, 4, 5, 7, 11.3};
+	struct cd_syn_schedule s;
+	struct cap_conn c;
+	struct cd_findings f;
+	const struct cd_finding *x;
+	unsigned i;
+
+	(void)state;
+	syn_unanswered(&c, at, 8);
+	cd_findings_init(&f);
+	cap_rules_conn(&c, &f);
+	x = find(&f, "CD3021");
+	assert_non_null(x);
+	assert_non_null(strstr(x->evidence, "(linear then doubling)"));
+	/* the times are the model's for retries=3, linear=4 */
+	cd_syn_schedule_of(3, 4, 1.0, 0, &s);
+	assert_int_equal(s.nsyn, 8);
+	for (i = 0; i < s.nsyn; i++)
+		assert_float_equal(num(x, "syn_at_s", i), s.syn_at_s[i], 0.31);
+	cd_findings_free(&f);
+}
+
+/* Intervals that double and then stay: the kernel never backs off so.
+ * (The private classifier pcap had before called this "linear then
+ * doubling", counting each interval as whichever fitted.) */
+static void test_syn_ladder_irregular(void **state)
+{
+	static const double at[] = {0, 1, 3, 4};
+	struct cap_conn c;
+	struct cd_findings f;
+	const struct cd_finding *x;
+
+	(void)state;
+	syn_unanswered(&c, at, 4);
+	cd_findings_init(&f);
+	cap_rules_conn(&c, &f);
+	x = find(&f, "CD3021");
+	assert_non_null(x);
+	assert_non_null(strstr(x->evidence, "(irregular)"));
+	cd_findings_free(&f);
+}
+
 /* SYN-ACKs sent while the client keeps resending its SYN. */
 static void test_synack_lost(void **state)
 {
@@ -337,6 +402,8 @@ int main(void)
 		cmocka_unit_test(test_idle_close),
 		cmocka_unit_test(test_gone_away),
 		cmocka_unit_test(test_retrans_doubling),
+		cmocka_unit_test(test_syn_ladder_linear),
+		cmocka_unit_test(test_syn_ladder_irregular),
 		cmocka_unit_test(test_synack_lost),
 		cmocka_unit_test(test_login_and_refusal),
 		cmocka_unit_test(test_aggregate),

@@ -1,4 +1,4 @@
-/* cli_pcap.c - `conndoctor pcap`: its options, the inputs in order (files,
+/* cmd_pcap.c - `conndoctor pcap`: its options, the inputs in order (files,
  * "-" for standard input, or --live), the rules run on each finished
  * connection, the renderer, and the exit status of DESIGN.md (0 healthy,
  * 1 warnings, 2 critical, 64 usage, 69 input unreadable). */
@@ -11,14 +11,11 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "cli/cli.h"
+#include "report/pcap.h"
 
-#define EXIT_OK_	  0
-#define EXIT_WARNING_	  1
-#define EXIT_CRITICAL_	  2
-#define EXIT_USAGE_	  64
-#define EXIT_UNAVAILABLE_ 69
-#define INPUTS_MAX	  4096
-#define FILTER_MAX	  1024
+#define INPUTS_MAX 4096
+#define FILTER_MAX 1024
 
 static void usage(FILE *out)
 {
@@ -62,7 +59,8 @@ static void usage(FILE *out)
 }
 
 struct run {
-	struct cap_report *rep;
+	struct rpt_pcap rep;
+	const struct rpt_pcap_renderer *out; /* text or JSON */
 	struct cap_agg agg;
 	uint64_t conn_id;
 	struct cd_findings conn_findings; /* --conn: that one's */
@@ -93,7 +91,7 @@ static void on_conn(void *ud, const struct cap_conn *c)
 			}
 			*x = f.v[i];
 		}
-	cap_report_conn(r->rep, c, &f);
+	r->out->conn(&r->rep, c, &f);
 	cd_findings_free(&f);
 }
 
@@ -102,14 +100,14 @@ static void on_command(void *ud, const struct cap_conn *c,
 {
 	struct run *r = ud;
 
-	cap_report_command(r->rep, c, cmd);
+	r->out->command(&r->rep, c, cmd);
 }
 
 static void on_event(void *ud, const struct cap_event *e)
 {
 	struct run *r = ud;
 
-	cap_report_event(r->rep, e);
+	r->out->event(&r->rep, e);
 }
 
 static void on_signal(int sig)
@@ -187,7 +185,7 @@ static void install_signals(void)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
-int cap_main(int argc, char **argv)
+int cmd_pcap(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"read", required_argument, NULL, 'r'},
@@ -204,7 +202,7 @@ int cap_main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *inputs[INPUTS_MAX], *live = NULL, *filter = NULL;
-	struct cap_report_opts ro;
+	struct rpt_pcap_opts ro;
 	struct cap_engine *eng = NULL;
 	struct cap_sink sink;
 	struct cap_opts o;
@@ -214,7 +212,7 @@ int cap_main(int argc, char **argv)
 	const char *input_error = NULL;
 	uint64_t drops = 0, duration = 0, max_flows;
 	size_t ninputs = 0, i;
-	int opt, color = -1, rc = EXIT_OK_;
+	int opt, color = -1, json = 0, rc = CD_EXIT_OK;
 
 	cap_opts_init(&o);
 	memset(&ro, 0, sizeof(ro));
@@ -239,7 +237,7 @@ int cap_main(int argc, char **argv)
 					"conndoctor pcap: --port needs port "
 					"numbers 1-65535, not '%s'\n",
 					optarg);
-				return EXIT_USAGE_;
+				return CD_EXIT_USAGE;
 			}
 			break;
 		case 'f':
@@ -251,14 +249,14 @@ int cap_main(int argc, char **argv)
 					"conndoctor pcap: --conn needs a "
 					"connection number, not '%s'\n",
 					optarg);
-				return EXIT_USAGE_;
+				return CD_EXIT_USAGE;
 			}
 			break;
 		case 'v':
 			o.trace_segments = 1;
 			break;
 		case 'j':
-			ro.json = 1;
+			json = 1;
 			break;
 		case 'C':
 			if (!strcmp(optarg, "always"))
@@ -270,14 +268,14 @@ int cap_main(int argc, char **argv)
 			else {
 				fprintf(stderr, "conndoctor pcap: --color is "
 						"auto, always or never\n");
-				return EXIT_USAGE_;
+				return CD_EXIT_USAGE;
 			}
 			break;
 		case 'd':
 			if (parse_u64(optarg, &duration)) {
 				fprintf(stderr, "conndoctor pcap: --duration "
 						"needs whole seconds\n");
-				return EXIT_USAGE_;
+				return CD_EXIT_USAGE;
 			}
 			break;
 		case 'm':
@@ -287,24 +285,24 @@ int cap_main(int argc, char **argv)
 					"conndoctor pcap: --max-flows needs a "
 					"number from 1 to %d, not '%s'\n",
 					CAP_MAX_FLOWS_LIMIT, optarg);
-				return EXIT_USAGE_;
+				return CD_EXIT_USAGE;
 			}
 			o.max_flows = (size_t)max_flows;
 			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_OK_;
+			return CD_EXIT_OK;
 		case ':':
 			fprintf(stderr,
 				"conndoctor pcap: option '%s' needs a value\n",
 				argv[optind - 1]);
-			return EXIT_USAGE_;
+			return CD_EXIT_USAGE;
 		default:
 			fprintf(stderr,
 				"conndoctor pcap: unknown option '%s' (try "
 				"--help)\n",
 				argv[optind - 1]);
-			return EXIT_USAGE_;
+			return CD_EXIT_USAGE;
 		}
 	}
 	for (; optind < argc; optind++) {
@@ -316,22 +314,25 @@ int cap_main(int argc, char **argv)
 		fprintf(stderr, "conndoctor pcap: %s (try --help)\n",
 			live ? "--live reads no files"
 			     : "name a capture file, \"-\" or --live IFACE");
-		return EXIT_USAGE_;
+		return CD_EXIT_USAGE;
 	}
 	if (duration && !live) {
 		fprintf(stderr, "conndoctor pcap: --duration is for --live\n");
-		return EXIT_USAGE_;
+		return CD_EXIT_USAGE;
 	}
 	if (o.trace_segments && !o.trace_id) {
 		fprintf(stderr, "conndoctor pcap: --segments goes with "
 				"--conn ID\n");
-		return EXIT_USAGE_;
+		return CD_EXIT_USAGE;
 	}
 	ro.conn_id = o.trace_id;
 	ro.line_flush = live != NULL;
+	/* pcap's own colour decision until it joins the option table and
+	 * cli_color_enabled() (that one also honours FORCE_COLOR) */
 	ro.color = color >= 0 ? color
-			      : !ro.json && isatty(STDOUT_FILENO) &&
+			      : !json && isatty(STDOUT_FILENO) &&
 					!getenv("NO_COLOR");
+	run.out = json ? &rpt_pcap_json : &rpt_pcap_text;
 
 	run.conn_id = o.trace_id;
 	cap_agg_init(&run.agg);
@@ -343,12 +344,12 @@ int cap_main(int argc, char **argv)
 	sink.command = on_command;
 	sink.event = on_event;
 	eng = cap_engine_new(&o, &sink);
-	run.rep = eng ? cap_report_new(&ro, cap_engine_totals(eng)) : NULL;
-	if (!eng || !run.rep) {
+	if (!eng) {
 		fprintf(stderr, "conndoctor pcap: out of memory\n");
-		rc = EXIT_UNAVAILABLE_;
+		rc = CD_EXIT_UNAVAILABLE;
 		goto out;
 	}
+	rpt_pcap_init(&run.rep, &ro, cap_engine_totals(eng));
 	install_signals();
 	signal(SIGPIPE, SIG_IGN);
 
@@ -370,7 +371,7 @@ int cap_main(int argc, char **argv)
 			    cap_source_filter(src, filter, err, sizeof(err))) {
 				cap_source_close(src);
 				fprintf(stderr, "conndoctor pcap: %s\n", err);
-				rc = EXIT_USAGE_;
+				rc = CD_EXIT_USAGE;
 				goto out;
 			}
 		}
@@ -379,8 +380,8 @@ int cap_main(int argc, char **argv)
 			input_error = err;
 			break;
 		}
-		cap_report_input(run.rep, name, cap_source_linktype(src),
-				 cap_source_snaplen(src));
+		run.out->input(&run.rep, name, cap_source_linktype(src),
+			       cap_source_snaplen(src));
 		if (cap_source_run(src, eng, why, sizeof(why))) {
 			/* keep what was read; say where it ended */
 			snprintf(err, sizeof(err), "%s: %s",
@@ -400,46 +401,47 @@ int cap_main(int argc, char **argv)
 	}
 	switch (cd_findings_worst(&all)) {
 	case CD_SEV_CRITICAL:
-		rc = EXIT_CRITICAL_;
+		rc = CD_EXIT_CRITICAL;
 		break;
 	case CD_SEV_WARNING:
-		rc = EXIT_WARNING_;
+		rc = CD_EXIT_WARNING;
 		break;
 	default:
-		rc = EXIT_OK_;
+		rc = CD_EXIT_OK;
 		break;
 	}
 	if (!all.n)
-		rc = EXIT_OK_;
+		rc = CD_EXIT_OK;
 	if (input_error)
-		rc = EXIT_UNAVAILABLE_;
+		rc = CD_EXIT_UNAVAILABLE;
 	if (run.oom) {
 		fprintf(stderr, "conndoctor pcap: out of memory: findings "
 				"are incomplete\n");
-		rc = EXIT_UNAVAILABLE_;
+		rc = CD_EXIT_UNAVAILABLE;
 	}
-	if (o.trace_id && !cap_report_conn_seen(run.rep)) {
+	if (o.trace_id && !run.rep.conn_seen) {
 		fprintf(stderr,
 			"conndoctor pcap: no connection #%llu in the capture "
 			"(%llu connections)\n",
 			(unsigned long long)o.trace_id,
 			(unsigned long long)cap_engine_totals(eng)->conns);
 		if (!input_error)
-			rc = EXIT_USAGE_;
+			rc = CD_EXIT_USAGE;
 	}
-	if (cap_report_finish(run.rep, &all, drops, input_error, rc) ||
+	if (run.out->finish(&run.rep, &all, drops, input_error, rc) ||
 	    fflush(stdout) != 0) {
 		fprintf(stderr, "conndoctor pcap: cannot write the report\n");
-		rc = EXIT_UNAVAILABLE_;
+		rc = CD_EXIT_UNAVAILABLE;
 	}
 out:
 	cd_findings_free(&all);
 	cd_findings_free(&run.conn_findings);
 	cap_agg_free(&run.agg);
-	cap_report_free(run.rep);
+	if (eng)
+		rpt_pcap_free(&run.rep);
 	cap_engine_free(eng);
 	return rc;
 too_many:
 	fprintf(stderr, "conndoctor pcap: at most %d inputs\n", INPUTS_MAX);
-	return EXIT_USAGE_;
+	return CD_EXIT_USAGE;
 }
