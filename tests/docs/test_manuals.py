@@ -62,12 +62,12 @@ def finding_codes():
     return [line.split()[0] for line in out.splitlines() if line.strip()]
 
 
-def bash_complete(*words):
+def bash_complete(*words, cwd=None):
     """COMPREPLY of _conndoctor for words (the last one is being typed)."""
     script = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
               '_conndoctor; printf "%s\\n" "${COMPREPLY[@]}"')
     p = subprocess.run(["bash", "-c", script, "bash", BASH, "conndoctor", *words],
-                       capture_output=True, text=True, timeout=30)
+                       capture_output=True, text=True, timeout=30, cwd=cwd)
     assert p.returncode == 0 and not p.stderr, (words, p.returncode, p.stderr)
     return [w for w in p.stdout.splitlines() if w]
 
@@ -172,6 +172,16 @@ class Bash(unittest.TestCase):
             offered = set(bash_complete(cmd, "-"))
             self.assertEqual(sorted(help_options(cmd) - offered), [], cmd)
             self.assertEqual(sorted(offered - help_options(cmd)), [], cmd)
+
+    def test_candidates_are_not_globbed(self):
+        # -? is a candidate; a file named -x in the current folder must not
+        # replace it.
+        d = os.path.join(DOC, "glob-test")
+        os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, "-x"), "w").close()
+        offered = bash_complete("probe", "-", cwd=d)
+        self.assertIn("-?", offered)
+        self.assertNotIn("-x", offered)
 
     def test_choices_after_the_option(self):
         self.assertEqual(bash_complete("probe", "--ssl-mode", "VERIFY"),
