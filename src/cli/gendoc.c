@@ -16,6 +16,8 @@ static const struct gd_cmd frontend_only[] = {
 	 "rebuild every TCP connection and MySQL session of a capture (or "
 	 "--live IFACE) and say where each went wrong",
 	 0, "FILE"},
+	{"trace", "read the kernel's TCP events for the MySQL port live (eBPF)",
+	 0, ""},
 	{"explain",
 	 "print the documentation of a finding (every code without one)", 0,
 	 "[CODE]"},

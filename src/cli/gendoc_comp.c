@@ -70,7 +70,7 @@ static void bash(FILE *out)
 	      "\tmapfile -t COMPREPLY < <(compgen -f -- \"$1\")\n}\n"
 	      "_conndoctor()\n{\n"
 	      "\tlocal cur=${COMP_WORDS[COMP_CWORD]} "
-	      "prev=${COMP_WORDS[COMP_CWORD-1]} cmd='' i opt='' words\n"
+	      "prev=${COMP_WORDS[COMP_CWORD-1]} cmd='' i opt='' eq='' words\n"
 	      "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
 	      "\t\tcase ${COMP_WORDS[i]} in\n\t\t-*) ;;\n"
 	      "\t\t*) cmd=${COMP_WORDS[i]}; break ;;\n\t\tesac\n\tdone\n"
@@ -82,9 +82,9 @@ static void bash(FILE *out)
 	      "\t\treturn 0\n\tfi\n"
 	      "\t# The option whose value is being typed: --opt V, --opt=V "
 	      "(bash splits at =), -o V.\n"
-	      "\tif [[ $cur == = ]]; then\n\t\topt=$prev; cur=''\n"
+	      "\tif [[ $cur == = ]]; then\n\t\topt=$prev; cur=''; eq=1\n"
 	      "\telif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then\n"
-	      "\t\topt=${COMP_WORDS[COMP_CWORD-2]}\n"
+	      "\t\topt=${COMP_WORDS[COMP_CWORD-2]}; eq=1\n"
 	      "\telif [[ $prev == -* ]]; then\n\t\topt=$prev\n\tfi\n"
 	      "\tcase $cmd in\n",
 	      out);
@@ -95,7 +95,22 @@ static void bash(FILE *out)
 		for (k = 0; k < n; k++) {
 			const struct cli_optdef *d = &t[k];
 
-			if (!(d->commands & c[i].cmd) || !takes_value(d))
+			if (!(d->commands & c[i].cmd))
+				continue;
+			if (d->arg == CLI_ARG_OPTIONAL && d->choice &&
+			    d->name) {
+				/* Only --name=V: a bare --name is complete. */
+				fprintf(out,
+					"\t\t--%s)\n\t\t\tif [[ -n $eq ]]; "
+					"then\n\t\t\t\t_conndoctor_words '",
+					d->name);
+				choice_words(out, d, " ");
+				fputs("' \"$cur\"\n\t\t\t\treturn 0\n"
+				      "\t\t\tfi ;;\n",
+				      out);
+				continue;
+			}
+			if (!takes_value(d))
 				continue;
 			fputs("\t\t", out);
 			if (d->short_name)
@@ -188,7 +203,7 @@ static void zsh_action(FILE *out, const struct cli_optdef *d)
 static void zsh_spec(FILE *out, const struct cli_optdef *d, int shrt)
 {
 	const char *suffix = d->arg == CLI_ARG_NONE	  ? ""
-			     : d->arg == CLI_ARG_OPTIONAL ? "-"
+			     : d->arg == CLI_ARG_OPTIONAL ? (shrt ? "-" : "=-")
 			     : shrt			  ? "+"
 							  : "=";
 
@@ -305,7 +320,9 @@ static void fish(FILE *out)
 			if (d->short_name)
 				fprintf(out, " -s '%c'", d->short_name);
 			if (d->choice) {
-				fputs(" -x -a '", out);
+				fputs(d->arg == CLI_ARG_OPTIONAL ? " -a '"
+								 : " -x -a '",
+				      out);
 				choice_words(out, d, " ");
 				fputc('\'', out);
 			} else if (gd_is_file(d)) {

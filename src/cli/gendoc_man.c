@@ -10,32 +10,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "cli/gendoc.h"
 #include "findings/findings.h"
 
 #define PATH_MAX_ 4096
 #define TEXT_MAX  2048
+#define MD_MAX	  (64 * 1024)
 
 /* The option files, in the order options.c reads them. */
 static const char *const optfiles[] = {"/etc/my.cnf", "/etc/mysql/my.cnf",
 				       "~/.my.cnf"};
-
-/* What each exit status means (cli.h). */
-static const struct {
-	int code;
-	const char *text;
-} exits[] = {
-	{CD_EXIT_OK, "no problem found"},
-	{CD_EXIT_WARNING, "findings of severity warning, none critical"},
-	{CD_EXIT_CRITICAL, "at least one critical finding"},
-	{CD_EXIT_USAGE,
-	 "usage error: an unknown command or option, a value out of range, a "
-	 "malformed or unreadable option file (EX_USAGE)"},
-	{CD_EXIT_UNAVAILABLE,
-	 "probe and diagnose: no attempt reached the server at all "
-	 "(EX_UNAVAILABLE)"},
-};
 
 struct page {
 	FILE *out;
@@ -165,19 +149,23 @@ static void opt_body(FILE *out, const struct cli_optdef *d, int file)
 	const char *c;
 	size_t i, used;
 
+	/* As --help: a named value's choices follow its help ("WHEN is one
+	 * of: auto, ..."); a value spelled by its choices gets a sentence. */
 	if (d->flags & CLI_OF_HELP)
-		line(out, "print this command's options and exit.");
+		snprintf(buf, sizeof(buf),
+			 "print this command's options and "
+			 "exit");
 	else
-		sentence(out, d->help);
-	if (d->choice) {
-		used = (size_t)snprintf(buf, sizeof(buf), "%s",
-					d->arg == CLI_ARG_CHOICE ? "One of: "
-								 : "Of: ");
-		for (i = 0; (c = gd_choice(d, i)) && used < sizeof(buf); i++)
-			used += (size_t)snprintf(buf + used, sizeof(buf) - used,
-						 "%s%s", i ? ", " : "", c);
+		snprintf(buf, sizeof(buf), "%s", d->help);
+	if (d->choice && !d->metavar) {
 		sentence(out, buf);
+		snprintf(buf, sizeof(buf), "One of");
 	}
+	used = strlen(buf);
+	for (i = 0; (c = gd_choice(d, i)) && used < sizeof(buf); i++)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
+					 i ? ", " : ": ", c);
+	sentence(out, buf);
 	if (d->arg == CLI_ARG_UINT || d->arg == CLI_ARG_REAL ||
 	    d->arg == CLI_ARG_SECONDS) {
 		char range[128];
@@ -281,8 +269,12 @@ static void environment(FILE *out, unsigned cmds)
 		fputs("\\fR.\n", out);
 	}
 	fputs(".TP\n.B HOME\nWhere \\fI~/.my.cnf\\fR is read from.\n", out);
-	fputs(".TP\n.B NO_COLOR\nTurns colour off on a terminal "
-	      "(https://no\\-color.org/); \\fB\\-\\-color\\fR overrides it.\n",
+	fputs(".TP\n.B NO_COLOR\nSet and not empty: no colour under "
+	      "\\fB\\-\\-color=auto\\fR, the default (no\\-color.org).\n"
+	      ".TP\n.B FORCE_COLOR\nSet and not empty: colour under "
+	      "\\fB\\-\\-color=auto\\fR even when the output is not a "
+	      "terminal, unless NO_COLOR is present too "
+	      "(force\\-color.org).\n",
 	      out);
 }
 
@@ -380,6 +372,101 @@ static int command_page(struct page *pg, const char *dir,
 	return close_page(pg->out);
 }
 
+/* Drops markdown's backticks from s, in place. */
+static void md_plain(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++)
+		if (*s != '`')
+			*out++ = *s;
+	*out = '\0';
+}
+
+/* The cells of a markdown table row "| a | b | c |" whose first cell
+ * starts with a digit, backticks dropped; returns how many (at most 3). */
+static size_t md_row(char *row, char cells[3][TEXT_MAX])
+{
+	size_t n = 0, k;
+	char *p = row, *bar;
+
+	if (*p != '|')
+		return 0;
+	p++;
+	while (n < 3 && (bar = strchr(p, '|'))) {
+		*bar = '\0';
+		while (*p == ' ')
+			p++;
+		for (k = 0; *p && k + 1 < TEXT_MAX; p++)
+			if (*p != '`')
+				cells[n][k++] = *p;
+		while (k && cells[n][k - 1] == ' ')
+			k--;
+		cells[n][k] = '\0';
+		n++;
+		p = bar + 1;
+	}
+	return n == 3 && isdigit((unsigned char)cells[0][0]) ? n : 0;
+}
+
+/* conndoctor(1)'s EXIT STATUS, from the one table, docs/exit-status.md:
+ * its first table (code, meaning, commands), then the --nagios mapping
+ * (our status, plugin state, exit code). */
+static int exit_status(struct page *pg)
+{
+	char path[PATH_MAX_], buf[MD_MAX], cells[3][TEXT_MAX];
+	char *line_p, *save = NULL;
+	FILE *fp;
+	size_t len;
+	int nagios = 0, rows = 0;
+
+	snprintf(path, sizeof(path), "%s/exit-status.md", pg->docsrc);
+	fp = fopen(path, "r");
+	if (!fp) {
+		fprintf(stderr, "cd_gendoc: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	len = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[len] = '\0';
+	fputs(".SH EXIT STATUS\n", pg->out);
+	for (line_p = strtok_r(buf, "\n", &save); line_p;
+	     line_p = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line_p, "## ", 3) && strstr(line_p, "--nagios")) {
+			nagios = 1;
+			fputs(".SS ", pg->out);
+			md_plain(line_p + 3);
+			line(pg->out, line_p + 3);
+			line(pg->out, "The exit status is the plugin return "
+				      "code of the Monitoring Plugins "
+				      "guidelines:");
+			continue;
+		}
+		if (!md_row(line_p, cells))
+			continue;
+		fputs(".TP\n\\fB", pg->out);
+		esc(pg->out, cells[0]);
+		fputs("\\fR", pg->out);
+		if (nagios) {
+			fputs(": exits \\fB", pg->out);
+			esc(pg->out, cells[2]);
+			fputs("\\fR\n", pg->out);
+			sentence(pg->out, cells[1]);
+		} else {
+			fputc('\n', pg->out);
+			sentence(pg->out, cells[1]);
+			snprintf(buf, sizeof(buf), "Commands: %s", cells[2]);
+			sentence(pg->out, buf);
+		}
+		rows++;
+	}
+	if (!rows) {
+		fprintf(stderr, "cd_gendoc: %s: no table\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int main_page(struct page *pg, const char *dir)
 {
 	const struct gd_cmd *c;
@@ -424,11 +511,8 @@ static int main_page(struct page *pg, const char *dir)
 		}
 		all |= c[i].cmd;
 	}
-	fputs(".SH EXIT STATUS\n", pg->out);
-	for (i = 0; i < sizeof(exits) / sizeof(exits[0]); i++) {
-		fprintf(pg->out, ".TP\n.B %d\n", exits[i].code);
-		sentence(pg->out, exits[i].text);
-	}
+	if (exit_status(pg))
+		return -1;
 	environment(pg->out, all);
 	files_section(pg->out);
 	fputs(".TP\n.I ", pg->out);

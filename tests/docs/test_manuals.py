@@ -56,6 +56,23 @@ def render(page, width="80"):
     return p.returncode, p.stdout, p.stderr
 
 
+def binary_commands():
+    """The commands `conndoctor help` lists, in its order."""
+    rc, out, _ = run_conndoctor(["help"])
+    assert rc == 0
+    body = out.split("commands:\n")[1].split("\n\n")[0]
+    return re.findall(r"(?m)^  ([a-z]+)\b", body)
+
+
+def exit_table():
+    """Codes of docs/exit-status.md's first table, and of the --nagios one."""
+    with open(os.path.join(harness.REPO_ROOT, "docs", "exit-status.md"), encoding="utf-8") as f:
+        text = f.read()
+    ours, nagios = text.split("## With `--nagios`")
+    row = r"(?m)^\| (\d+)[^|]*\|"
+    return re.findall(row, ours), re.findall(row, nagios)
+
+
 def finding_codes():
     rc, out, _ = run_conndoctor(["explain"])
     assert rc == 0
@@ -126,9 +143,15 @@ class ManPages(unittest.TestCase):
             self.skipTest("man not installed")
         _, text, _ = render(os.path.join(MAN, "man1", "conndoctor.1"), width="250")
         exit_part = text.split("EXIT STATUS")[1].split("ENVIRONMENT")[0]
-        self.assertEqual(re.findall(r"(?m)^\s+(\d+)\s", exit_part), ["0", "1", "2", "64", "69"])
-        for c in TABLE_COMMANDS + ["pcap", "explain", "version"]:
-            self.assertRegex(text, rf"(?m)^\s+{c}\b", c)
+        ours, nagios = exit_table()
+        self.assertEqual(ours, ["0", "1", "2", "64", "69"])
+        plain, with_nagios = exit_part.split("With --nagios")
+        self.assertEqual(re.findall(r"(?m)^\s+(\d+)\s", plain), ours)
+        self.assertEqual(re.findall(r"(?m)^\s+(\d+)\b.*: exits \d", with_nagios), nagios)
+        self.assertIn("69 (target unavailable): exits 2", with_nagios)
+        self.assertIn("64 (usage error): exits 3", with_nagios)
+        commands = text.split("COMMANDS")[1].split("EXIT STATUS")[0]
+        self.assertEqual(sorted(re.findall(r"(?m)^ {7}([a-z]+)\b", commands)), sorted(binary_commands()))
         self.assertIn("MYSQL_PWD", text)
 
     def test_explain_page_lists_every_code(self):
@@ -162,9 +185,7 @@ class Bash(unittest.TestCase):
     def test_commands(self):
         self.assertEqual(bash_complete("pr"), ["probe"])
         self.assertEqual(bash_complete("d"), ["diagnose"])
-        self.assertEqual(sorted(bash_complete("")),
-                         sorted(["probe", "diagnose", "check", "pcap", "explain", "help",
-                                 "version"]))
+        self.assertEqual(sorted(bash_complete("")), sorted(binary_commands()))
 
     def test_options_long_and_short(self):
         self.assertEqual(bash_complete("probe", "--conn"), ["--connect-timeout"])
@@ -190,6 +211,9 @@ class Bash(unittest.TestCase):
         self.assertEqual(bash_complete("probe", "--ssl-mode", "=", "DIS"), ["DISABLED"])
         self.assertEqual(sorted(bash_complete("probe", "--protocol", "=")), ["socket", "tcp"])
         self.assertEqual(bash_complete("diagnose", "--stop-after", "g"), ["greeting"])
+        # --color takes an optional WHEN: its choices after '=' only.
+        self.assertEqual(bash_complete("probe", "--color", "=", "a"), ["auto", "always"])
+        self.assertEqual(bash_complete("check", "--col"), ["--color"])
         # A value that is not a choice offers nothing, not the option list.
         self.assertEqual(bash_complete("probe", "-n", ""), [])
 
@@ -242,6 +266,7 @@ zpty -d z
         self.assertIn("conndoctor probe", self.complete("pr"))
         self.assertIn("--connect-timeout", self.complete("probe --conn"))
         self.assertIn("VERIFY_IDENTITY", self.complete("probe --ssl-mode=VERIFY_"))
+        self.assertIn("always", self.complete("diagnose --color=al"))
 
 
 class Fish(unittest.TestCase):
