@@ -99,8 +99,8 @@ static void header(struct page *pg, const char *name, const char *sec,
 		"option table; do not edit.\n.TH ");
 	esc(pg->out, up);
 	fprintf(pg->out,
-		" %s %s \"conndoctor %s\" \"conndoctor manual\"\n.nh\n", sec,
-		pg->date, pg->version);
+		" %s %s \"conndoctor %s\" \"conndoctor manual\"\n.nh\n.ad l\n",
+		sec, pg->date, pg->version);
 	fputs(".SH NAME\n", pg->out);
 	esc(pg->out, name);
 	fputs(" \\- ", pg->out);
