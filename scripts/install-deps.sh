@@ -14,6 +14,7 @@ PACKAGES=(
   libjansson-dev libnetfilter-conntrack-dev libmicrohttpd-dev zlib1g-dev libzstd-dev
   libsodium-dev libbpf-dev bpftool libelf-dev nftables prometheus
   debhelper dpkg-dev fakeroot lintian
+  groff-base man-db zsh fish
 )
 POLICY=/usr/sbin/policy-rc.d
 POLICY_MARK="# conndoctor install-deps.sh: temporary"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Debian package from the committed tree (in a temporary copy, so
 # nothing lands beside the checkout), checks it with lintian (no error),
-# installs it, runs `conndoctor version` and one probe from the installed
+# installs it, checks the manual pages and completions are in place, runs
+# `conndoctor version` and one probe from the installed
 # path against a throwaway MariaDB, then removes the package again (unless
 # it was installed before). Run as root on Debian 12.
 set -euo pipefail
@@ -36,10 +37,30 @@ lintian --fail-on error "$work"/conndoctor_*.changes >"$work/lintian.log" 2>&1 |
 echo "package: lintian: $(grep -c '^[EW]:' "$work/lintian.log" || true) errors/warnings"
 sed 's/^/  /' "$work/lintian.log"
 
+if grep -q 'no-manual-page' "$work/lintian.log"; then
+  echo "package: lintian finds no manual page"; exit 1
+fi
+
 dpkg -i "$deb" >/dev/null
-for f in /usr/bin/conndoctor /usr/share/doc/conndoctor/findings/CD3001.md; do
+for f in /usr/bin/conndoctor /usr/share/doc/conndoctor/findings/CD3001.md \
+    /usr/share/doc/conndoctor/probe.md \
+    /usr/share/man/man1/conndoctor.1.gz /usr/share/man/man1/conndoctor-probe.1.gz \
+    /usr/share/man/man1/conndoctor-diagnose.1.gz /usr/share/man/man1/conndoctor-check.1.gz \
+    /usr/share/man/man1/conndoctor-explain.1.gz /usr/share/man/man5/conndoctor.conf.5.gz \
+    /usr/share/bash-completion/completions/conndoctor \
+    /usr/share/zsh/vendor-completions/_conndoctor \
+    /usr/share/fish/vendor_completions.d/conndoctor.fish; do
   [ -e "$f" ] || { echo "package: $f is not installed"; exit 1; }
 done
+# The installed pages render from the manual path without a warning, and
+# point to the installed guides.
+for page in conndoctor conndoctor-probe conndoctor.conf; do
+  warn=$(MANWIDTH=80 man --warnings "$page" 2>&1 >/dev/null) || { echo "package: man $page failed"; exit 1; }
+  [ -z "$warn" ] || { echo "package: man $page warns: $warn"; exit 1; }
+done
+MANWIDTH=200 man conndoctor-probe 2>/dev/null | grep -q '/usr/share/doc/conndoctor/probe.md' || {
+  echo "package: conndoctor-probe(1) does not point to the installed guide"; exit 1; }
+echo "package: manual pages and completions installed"
 out=$(/usr/bin/conndoctor version)
 echo "package: /usr/bin/conndoctor version: $out"
 case "$out" in *0.*) ;; *) echo "package: unexpected version output"; exit 1;; esac

@@ -444,7 +444,7 @@ static int file_option(void *ctx, const char *file, unsigned line,
 
 	/* Options of other programs and of other commands share the groups;
 	 * file selection belongs to the command line. */
-	if (!d || (d->flags & CLI_OF_CMDLINE_ONLY))
+	if (!d || !cli_opt_in_files(d))
 		return 0;
 	if (apply(fc->o, d, value, SRC_FILE, why, sizeof(why))) {
 		snprintf(err, errlen, "%s:%u: %s", file, line, why);

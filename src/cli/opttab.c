@@ -237,7 +237,9 @@ static const struct cli_cmddef commands[] = {
 	 "Exit status: 0 healthy, 1 warnings, 2 critical findings, 64 usage "
 	 "error, 69 target unavailable (no attempt reached the server). With "
 	 "--nagios: 0 OK, 1 WARNING, 2 CRITICAL (69 too), 3 UNKNOWN (64 too). "
-	 "The table: docs/exit-status.md."},
+	 "The table: docs/exit-status.md.",
+	 "open connections like an application, time every phase, classify "
+	 "failures and name the pattern"},
 	{CLI_CMD_DIAGNOSE, "diagnose", "diagnose [OPTIONS]",
 	 "Answers \"why can't my application connect?\": probes the server "
 	 "over TCP (and over the Unix socket when it is local), audits this "
@@ -248,7 +250,9 @@ static const struct cli_cmddef commands[] = {
 	 "Exit status: 0 no problem, 1 warnings, 2 critical, 64 usage error, "
 	 "69 the server could not be reached at all. With --nagios: 0 OK, 1 "
 	 "WARNING, 2 CRITICAL (69 too), 3 UNKNOWN (64 too). The table: "
-	 "docs/exit-status.md."},
+	 "docs/exit-status.md.",
+	 "probe the server, audit this host and the server, and print the "
+	 "root cause first with its evidence and fix"},
 	{CLI_CMD_CHECK, "check", "check [OPTIONS]",
 	 "Audits this host, as this network namespace sees it, for what "
 	 "breaks MySQL connections, and explains each risk with a finding. "
@@ -258,7 +262,9 @@ static const struct cli_cmddef commands[] = {
 	 "Run as root to see every process's sockets and the firewall; "
 	 "otherwise what could not be read is listed at the end. Exit status: "
 	 "0 healthy, 1 warnings, 2 critical findings, 64 usage error "
-	 "(docs/exit-status.md)."},
+	 "(docs/exit-status.md).",
+	 "audit this host (kernel, sockets, TCP wrappers, resolver, firewall, "
+	 "conntrack, fds) and the server for what breaks connections"},
 };
 
 static const char *const section_titles[CLI_SEC__COUNT] = {
@@ -313,6 +319,11 @@ const struct cli_cmddef *cli_cmd_def(enum cli_cmd cmd)
 const char *cli_section_title(enum cli_section s)
 {
 	return (unsigned)s < CLI_SEC__COUNT ? section_titles[s] : "";
+}
+
+int cli_opt_in_files(const struct cli_optdef *d)
+{
+	return !(d->flags & CLI_OF_CMDLINE_ONLY);
 }
 
 void cli_opt_range(const struct cli_optdef *d, char *out, size_t len)

@@ -134,6 +134,9 @@ struct cli_cmddef {
 	const char *usage; /* after "usage: conndoctor " */
 	const char *about; /* what it does */
 	const char *footer;
+	/* One line for conndoctor(1), the NAME of its manual page and the
+	 * completions ("audit this host ..."): lower case, no full stop. */
+	const char *summary;
 };
 
 /* The whole table (n rows), in help order within each section. */
@@ -146,6 +149,9 @@ const struct cli_optdef *cli_opt_by_short(enum cli_cmd cmd, char c);
 /* The command's text; NULL for an unknown command. */
 const struct cli_cmddef *cli_cmd_def(enum cli_cmd cmd);
 const char *cli_section_title(enum cli_section s);
+/* Whether option files may set the row: every option but the command
+ * line's own (file selection, --help). */
+int cli_opt_in_files(const struct cli_optdef *d);
 /* Writes a row's range ("1 to 20000") into out. */
 void cli_opt_range(const struct cli_optdef *d, char *out, size_t len);
 /* Prints the command's --help, every option of the table that applies to
