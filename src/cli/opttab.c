@@ -269,8 +269,8 @@ static const struct cli_cmddef commands[] = {
 
 static const char *const section_titles[CLI_SEC__COUNT] = {
 	"Connection (as the mysql client; also read from option files)",
-	"Option files (/etc/my.cnf, /etc/mysql/my.cnf, ~/.my.cnf; groups\n"
-	"[client], [client-server], [client-mariadb], [conndoctor])",
+	("Option files (/etc/my.cnf, /etc/mysql/my.cnf, ~/.my.cnf; groups\n"
+	 "[client], [client-server], [client-mariadb], [conndoctor])"),
 	"Load shape",
 	"Targets",
 	"Audit of this host and the server",
