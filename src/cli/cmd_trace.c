@@ -1,6 +1,7 @@
 /* cmd_trace.c - `conndoctor trace`: attaches the eBPF tracer (src/trace/)
- * to this network namespace for --duration seconds or until SIGINT/SIGTERM,
- * then prints the summary as text or JSON. Its few options are parsed here
+ * to this network namespace and its uprobes to mysqld's resolver calls for
+ * --duration seconds or until SIGINT/SIGTERM, then prints the summary as
+ * text or JSON. Its few options are parsed here
  * with getopt_long, ready to join the common option table. */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +24,13 @@
 
 static volatile sig_atomic_t trace_stop;
 
+/* Whose resolver calls to trace: --pid, --comm, else the listener's. */
+struct trace_who {
+	pid_t pids[TRACE_MAX_PIDS];
+	size_t npids;
+	const char *comm; /* borrowed from argv */
+};
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -31,7 +39,9 @@ static void on_signal(int sig)
 
 static void trace_usage(FILE *out)
 {
-	fputs("usage: conndoctor trace [--port P]... [--duration S] [--json]\n"
+	fputs("usage: conndoctor trace [--port P]... [--pid PID]... [--comm "
+	      "NAME]\n"
+	      "                        [--duration S] [--json]\n"
 	      "\n"
 	      "Reads the kernel's TCP events for the MySQL port(s) in this "
 	      "network\n"
@@ -39,12 +49,23 @@ static void trace_usage(FILE *out)
 	      "retransmits with the\n"
 	      "accept queue, resets, drops by reason) and "
 	      "ListenOverflows/ListenDrops,\n"
+	      "and, with uprobes on its libc, the time mysqld spent in "
+	      "getnameinfo,\n"
+	      "gethostbyaddr[_r], getaddrinfo and gethostbyname[_r] per "
+	      "client address,\n"
 	      "then prints a summary. Needs root, or CAP_BPF and "
 	      "CAP_PERFMON, and a\n"
 	      "kernel with BTF. Prints \"ready\" on stderr once attached.\n"
 	      "\n"
 	      "  -P, --port P      a MySQL port to trace (default 3306; up to "
 	      "8, repeat)\n"
+	      "  -p, --pid PID     trace this process's name resolution (up "
+	      "to 16, repeat;\n"
+	      "                    default: the process listening on the "
+	      "first port)\n"
+	      "  -c, --comm NAME   ... that of every process named NAME (e.g. "
+	      "a libwrap\n"
+	      "                    front end)\n"
 	      "  -d, --duration S  trace S seconds (default 30, 0.1 to "
 	      "86400); SIGINT or\n"
 	      "                    SIGTERM ends it early\n"
@@ -58,22 +79,26 @@ static void trace_usage(FILE *out)
 /* Parses argv into cfg, duration and json; 0, -1 after --help, or
  * CD_EXIT_USAGE with err set. */
 static int trace_parse(int argc, char **argv, struct trace_config *cfg,
-		       double *duration_s, int *json, char *err, size_t errlen)
+		       struct trace_who *who, double *duration_s, int *json,
+		       char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
 		{"port", required_argument, NULL, 'P'},
+		{"pid", required_argument, NULL, 'p'},
+		{"comm", required_argument, NULL, 'c'},
 		{"duration", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0},
 	};
-	unsigned long port;
+	unsigned long port, pid;
 	char *end;
 	int opt;
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "P:d:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "P:p:c:d:", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'P':
 			errno = 0;
@@ -92,6 +117,33 @@ static int trace_parse(int argc, char **argv, struct trace_config *cfg,
 				return CD_EXIT_USAGE;
 			}
 			cfg->ports[cfg->nports++] = (uint16_t)port;
+			break;
+		case 'p':
+			errno = 0;
+			pid = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || pid < 1 ||
+			    pid > 0x3fffffffUL) {
+				snprintf(err, errlen,
+					 "--pid: '%s' is not a process id",
+					 optarg);
+				return CD_EXIT_USAGE;
+			}
+			if (who->npids >= TRACE_MAX_PIDS) {
+				snprintf(err, errlen, "at most %d --pid",
+					 TRACE_MAX_PIDS);
+				return CD_EXIT_USAGE;
+			}
+			who->pids[who->npids++] = (pid_t)pid;
+			break;
+		case 'c':
+			if (!optarg[0] || strlen(optarg) > 15) {
+				snprintf(err, errlen,
+					 "--comm: '%s' is not a process name "
+					 "(1 to 15 characters)",
+					 optarg);
+				return CD_EXIT_USAGE;
+			}
+			who->comm = optarg;
 			break;
 		case 'd':
 			errno = 0;
@@ -147,11 +199,43 @@ static void sleep_ns(int64_t ns)
 	nanosleep(&ts, NULL); /* EINTR: a signal ends the wait early */
 }
 
+/* The uprobes on the chosen processes' resolver calls; NULL with why set
+ * when there is nothing to trace or they cannot attach (the TCP part goes
+ * on without them). */
+static struct trace_resolver *resolve_open(const struct trace_config *cfg,
+					   struct trace_who *who, char *why,
+					   size_t whylen)
+{
+	struct trace_resolver *rt = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (who->comm) {
+		rc = trace_find_by_comm(who->comm, who->pids + who->npids, &n,
+					why, whylen);
+		if (n > TRACE_MAX_PIDS - who->npids)
+			n = TRACE_MAX_PIDS - who->npids;
+		who->npids += n;
+		if (rc && who->npids)
+			rc = 0; /* the --pid ones remain */
+	} else if (!who->npids) {
+		rc = trace_find_listeners(cfg->ports, 1, who->pids, &who->npids,
+					  why, whylen);
+	}
+	if (!rc && trace_resolve_open(who->pids, who->npids, &rt, why, whylen))
+		rt = NULL;
+	return rt;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_config cfg = {0};
 	struct trace_result res = {0};
+	struct trace_resolve_result rres = {0};
+	struct trace_who who = {0};
 	struct tracer *t = NULL;
+	struct trace_resolver *rt = NULL;
+	char why[256] = "";
 	struct sigaction sa;
 	double duration_s = TRACE_DEFAULT_S;
 	int64_t end_ns, now;
@@ -159,7 +243,7 @@ int cmd_trace(int argc, char **argv)
 	int json = 0, rc;
 	size_t i;
 
-	rc = trace_parse(argc, argv, &cfg, &duration_s, &json, err,
+	rc = trace_parse(argc, argv, &cfg, &who, &duration_s, &json, err,
 			 sizeof(err));
 	if (rc == -1)
 		return CD_EXIT_OK;
@@ -183,10 +267,17 @@ int cmd_trace(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	rt = resolve_open(&cfg, &who, why, sizeof(why));
 	fprintf(stderr, "conndoctor trace: ready, port");
 	for (i = 0; i < cfg.nports; i++)
 		fprintf(stderr, "%s%u", i ? "," : " ", cfg.ports[i]);
-	fprintf(stderr, ", %.1f s\n", duration_s);
+	fprintf(stderr, ", %.1f s", duration_s);
+	if (rt)
+		fputs(", name resolution traced", stderr);
+	if (why[0])
+		fprintf(stderr, "; name resolution %s: %s",
+			rt ? "partly traced" : "not traced", why);
+	fputc('\n', stderr);
 	fflush(stderr);
 	end_ns = cd_now_ns() + cd_s_to_ns(duration_s);
 	while (!trace_stop) {
@@ -196,9 +287,18 @@ int cmd_trace(int argc, char **argv)
 		sleep_ns(end_ns - now < TRACE_POLL_NS ? end_ns - now
 						      : TRACE_POLL_NS);
 		trace_poll(t);
+		if (rt)
+			trace_resolve_poll(rt);
 	}
 	rc = trace_read(t, &res);
 	trace_close(t);
+	if (!rc && rt && trace_resolve_read(rt, &rres))
+		snprintf(why, sizeof(why), "cannot read the uprobes' maps");
+	else if (!rc && rt)
+		res.resolve = &rres;
+	if (!rc)
+		snprintf(res.resolve_why, sizeof(res.resolve_why), "%s", why);
+	trace_resolve_close(rt);
 	if (rc) {
 		fprintf(stderr, "conndoctor trace: cannot read the maps\n");
 		return CD_EXIT_UNAVAILABLE;
@@ -208,5 +308,6 @@ int cmd_trace(int argc, char **argv)
 	else
 		trace_report_text(stdout, &res);
 	trace_result_free(&res);
+	trace_resolve_result_free(&rres);
 	return CD_EXIT_OK;
 }

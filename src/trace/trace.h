@@ -2,13 +2,15 @@
  * ports of this network namespace, read live with eBPF (tp_btf programs on
  * inet_sock_set_state, tcp_retransmit_skb, tcp_retransmit_synack,
  * tcp_send_reset, tcp_receive_reset, kfree_skb) beside the namespace's
- * ListenOverflows/ListenDrops sampled each second. A collector: it reads
- * and counts; rules decide what the numbers mean. */
+ * ListenOverflows/ListenDrops sampled each second; and, with uprobes on
+ * its libc, the time mysqld spent resolving each client address. A
+ * collector: it reads and counts; rules decide what the numbers mean. */
 #ifndef CONNDOCTOR_TRACE_TRACE_H
 #define CONNDOCTOR_TRACE_TRACE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define TRACE_MAX_PORTS	 8
 #define TRACE_MAX_CONNS	 4096 /* anomalous connections kept per run */
@@ -116,6 +118,8 @@ struct trace_listen {
 	unsigned samples;
 };
 
+struct trace_resolve_result;
+
 /* What a trace measured. Owned by the caller: trace_result_free(). */
 struct trace_result {
 	int64_t duration_us;
@@ -133,9 +137,121 @@ struct trace_result {
 	uint64_t tables_full;	 /* a connection/request/drop not followed */
 	uint64_t drops_unplaced; /* a drop of the port in no known namespace */
 	int drops_traced;	 /* 0: this kernel's kfree_skb has no reason */
+	/* mysqld's name resolution (uprobes), borrowed from the caller; NULL
+	 * when not traced, and then resolve_why says why ("": not asked). */
+	const struct trace_resolve_result *resolve;
+	char resolve_why[256];
 };
 
 void trace_result_free(struct trace_result *r);
+
+/* ---- mysqld's own name resolution (uprobes, trace_resolve.c) ---- */
+
+#define TRACE_MAX_PIDS	  16
+#define TRACE_MAX_CLIENTS 1024
+#define TRACE_MAX_SLOW	  1024
+#define TRACE_SLOW_NS	  (100 * 1000 * 1000) /* a "slow" lookup: 100 ms */
+
+/* The libc functions traced; the same order as enum tr_res_fn. */
+enum trace_fn {
+	TRACE_FN_GETNAMEINFO,
+	TRACE_FN_GETHOSTBYADDR,
+	TRACE_FN_GETHOSTBYADDR_R,
+	TRACE_FN_GETADDRINFO,
+	TRACE_FN_GETHOSTBYNAME,
+	TRACE_FN_GETHOSTBYNAME_R,
+	TRACE_FN__COUNT
+};
+
+/* The function's name ("getnameinfo", ...). */
+const char *trace_fn_name(enum trace_fn f);
+
+/* Calls of one function; times in microseconds. */
+struct trace_calls {
+	uint64_t calls;
+	int64_t total_us, max_us;
+};
+
+/* What the traced processes spent resolving one client address. Only
+ * outermost calls count in lookups/total/max; calls made inside another
+ * traced call (glibc's getnameinfo calls gethostbyaddr_r) are in nested,
+ * numeric-only conversions (NI_NUMERICHOST, AI_NUMERICHOST) in numeric. A
+ * forward lookup counts for the address its thread last resolved
+ * backwards; addr "" when the thread had resolved none. */
+struct trace_client {
+	char addr[46];
+	uint64_t lookups;
+	int64_t total_us, max_us;
+	struct trace_calls fn[TRACE_FN__COUNT];
+	struct trace_calls nested[TRACE_FN__COUNT];
+	struct trace_calls numeric[TRACE_FN__COUNT];
+};
+
+/* One lookup slower than TRACE_SLOW_NS. */
+struct trace_slow {
+	char addr[46];
+	char name[64]; /* forward lookups: the name asked for */
+	enum trace_fn fn;
+	int nested;
+	pid_t pid, tid;
+	int64_t at_us; /* its end, since the trace began */
+	int64_t dur_us;
+};
+
+/* A process whose resolver calls are traced, and its libc. */
+struct trace_proc {
+	pid_t pid;
+	char comm[16];
+	char libc[256]; /* as the process sees it (/proc/PID/maps) */
+};
+
+/* The name-resolution part of a trace. Owned: trace_resolve_result_free. */
+struct trace_resolve_result {
+	int64_t duration_us;
+	struct trace_proc procs[TRACE_MAX_PIDS];
+	size_t nprocs;
+	struct trace_client *clients;
+	size_t nclients;
+	struct trace_slow *slow;
+	size_t nslow;
+	uint64_t slow_not_kept; /* beyond TRACE_MAX_SLOW */
+	uint64_t events_lost;	/* the ring buffer was full */
+	uint64_t not_followed;	/* tables full, too deep or unbalanced */
+};
+
+void trace_resolve_result_free(struct trace_resolve_result *r);
+
+/* Processes to trace: --pid, --comm NAME, or the owners of a listener on
+ * one of ports in this network namespace (sock_diag, then
+ * /proc/PID/fd). Fills pids (at most TRACE_MAX_PIDS), 0, or -1 with one
+ * line in err (none found, or /proc unreadable). */
+int trace_find_by_comm(const char *comm, pid_t *pids, size_t *npids, char *err,
+		       size_t errlen);
+int trace_find_listeners(const uint16_t *ports, size_t nports, pid_t *pids,
+			 size_t *npids, char *err, size_t errlen);
+
+/* The libc a process maps (the first mapping named libc.so* or libc-*),
+ * as the process sees it, into path; 0, or -1 with err set (none: a
+ * static or non-glibc program, or the process is gone). */
+int trace_find_libc(pid_t pid, char *path, size_t len, char *err,
+		    size_t errlen);
+
+/* The resolver tracer (opaque). */
+struct trace_resolver;
+
+/* Loads the uprobes and attaches them to each pid's libc (through
+ * /proc/PID/root). 0 and *out when at least one process is traced (err
+ * then names those that were not, or is ""), TRACE_ERR_* with one line in
+ * err otherwise. */
+int trace_resolve_open(const pid_t *pids, size_t npids,
+		       struct trace_resolver **out, char *err, size_t errlen);
+/* Drains the ring buffer without waiting; 0 or -1. */
+int trace_resolve_poll(struct trace_resolver *t);
+/* Everything counted so far into r (cleared first); 0 or TRACE_ERR_NOMEM. */
+int trace_resolve_read(struct trace_resolver *t,
+		       struct trace_resolve_result *r);
+/* Detaches and frees; t may be NULL. */
+void trace_resolve_close(struct trace_resolver *t);
 
 /* The tracer (opaque). */
 struct tracer;

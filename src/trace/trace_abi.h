@@ -99,4 +99,68 @@ struct tr_event {
 	struct tr_conn c;
 };
 
+/* ---- mysqld's name resolution (bpf/resolve.bpf.c) ---- */
+
+#define TR_RES_MAX_KEYS	 1024 /* (address, function, nesting) rows */
+#define TR_RES_MAX_DEPTH 4    /* nested resolver calls kept per thread */
+#define TR_RES_NAME_LEN	 64   /* the name a forward lookup asked for */
+#define TR_RES_THREADS	 4096 /* threads inside a resolver call at once */
+#define TR_RES_RINGBUF	 (64 * 1024)
+
+/* The libc functions traced, in the loader's attach order. */
+enum tr_res_fn {
+	TR_FN_GETNAMEINFO,
+	TR_FN_GETHOSTBYADDR,
+	TR_FN_GETHOSTBYADDR_R,
+	TR_FN_GETADDRINFO,
+	TR_FN_GETHOSTBYNAME,
+	TR_FN_GETHOSTBYNAME_R,
+	TR_FN__COUNT
+};
+
+/* Global counters of the resolve object (one per-CPU array). */
+enum tr_res_global {
+	TR_RG_EVENTS_LOST,  /* ring buffer full */
+	TR_RG_KEYS_FULL,    /* a lookup not counted: the table is full */
+	TR_RG_THREADS_FULL, /* a call not followed: too many threads in one */
+	TR_RG_TOO_DEEP,	    /* a call nested deeper than TR_RES_MAX_DEPTH */
+	TR_RG_UNBALANCED,   /* a return that matched no entry (stack reset) */
+	TR_RG__COUNT
+};
+
+/* How a call counts: a lookup, one inside another traced call (glibc's
+ * getnameinfo calls gethostbyaddr_r), or a numeric-only conversion
+ * (NI_NUMERICHOST, AI_NUMERICHOST: no resolver asked). */
+enum tr_res_how { TR_HOW_LOOKUP, TR_HOW_NESTED, TR_HOW_NUMERIC };
+
+/* Per client address, function and nesting: the counters' key. A
+ * forward lookup is counted under the address its thread last resolved
+ * backwards (mysqld's and libwrap's forward check); family 0: none yet. */
+struct tr_res_key {
+	__u8 addr[16]; /* IPv4 in the first 4 bytes */
+	__u16 family;  /* AF_INET, AF_INET6 or 0 */
+	__u8 fn;       /* enum tr_res_fn */
+	__u8 how;      /* enum tr_res_how */
+	__u32 pad;
+};
+
+struct tr_res_val {
+	__u64 calls;
+	__u64 total_ns;
+	__u64 max_ns;
+};
+
+/* A lookup slower than the loader's threshold (ring buffer). */
+struct tr_res_event {
+	__u32 kind; /* TR_EV_SLOW_RESOLVE */
+	__u32 pid, tid;
+	__u32 pad;
+	__u64 ts; /* ns, monotonic: the call's return */
+	__u64 dur_ns;
+	struct tr_res_key k;
+	char name[TR_RES_NAME_LEN]; /* forward lookups: the name asked for */
+};
+
+#define TR_EV_SLOW_RESOLVE 2
+
 #endif /* CONNDOCTOR_TRACE_TRACE_ABI_H */

@@ -1,5 +1,5 @@
 /* trace_common.c - the parts of `trace`'s source that do not need libbpf:
- * counter and closer tokens, and freeing a result. */
+ * counter, closer and function tokens, and freeing results. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,5 +52,30 @@ void trace_result_free(struct trace_result *r)
 	free(r->drops);
 	free(r->conns);
 	free(r->reqs);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *trace_fn_name(enum trace_fn f)
+{
+	static const char *const names[TRACE_FN__COUNT] = {
+		[TRACE_FN_GETNAMEINFO] = "getnameinfo",
+		[TRACE_FN_GETHOSTBYADDR] = "gethostbyaddr",
+		[TRACE_FN_GETHOSTBYADDR_R] = "gethostbyaddr_r",
+		[TRACE_FN_GETADDRINFO] = "getaddrinfo",
+		[TRACE_FN_GETHOSTBYNAME] = "gethostbyname",
+		[TRACE_FN_GETHOSTBYNAME_R] = "gethostbyname_r",
+	};
+
+	if ((unsigned)f >= TRACE_FN__COUNT)
+		return "?";
+	return names[f];
+}
+
+void trace_resolve_result_free(struct trace_resolve_result *r)
+{
+	if (!r)
+		return;
+	free(r->clients);
+	free(r->slow);
 	memset(r, 0, sizeof(*r));
 }

@@ -39,3 +39,31 @@ void trace_close(struct tracer *t)
 {
 	(void)t;
 }
+
+int trace_resolve_open(const pid_t *pids, size_t npids,
+		       struct trace_resolver **out, char *err, size_t errlen)
+{
+	(void)pids;
+	(void)npids;
+	(void)out;
+	snprintf(err, errlen, "built without eBPF support");
+	return TRACE_ERR_NOBUILD;
+}
+
+int trace_resolve_poll(struct trace_resolver *t)
+{
+	(void)t;
+	return -1;
+}
+
+int trace_resolve_read(struct trace_resolver *t, struct trace_resolve_result *r)
+{
+	(void)t;
+	(void)r;
+	return TRACE_ERR_NOBUILD;
+}
+
+void trace_resolve_close(struct trace_resolver *t)
+{
+	(void)t;
+}

@@ -1,5 +1,6 @@
 /* trace_report.c - `trace`'s summary as text and as JSON, both from the
- * same trace_result (counter tokens from trace_counter_name()). */
+ * same trace_result (counter tokens from trace_counter_name()), with
+ * mysqld's name resolution per client address when it was traced. */
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -96,6 +97,131 @@ static void json_conn(struct json *j, const struct trace_conn *c)
 	json_obj_end(j);
 }
 
+static void json_calls(struct json *j, const struct trace_calls *v)
+{
+	int f;
+
+	json_obj(j);
+	for (f = 0; f < TRACE_FN__COUNT; f++) {
+		if (!v[f].calls)
+			continue;
+		json_key(j, trace_fn_name((enum trace_fn)f));
+		json_obj(j);
+		JSON_KEY(j, "calls");
+		json_uint(j, v[f].calls);
+		JSON_KEY(j, "total_s");
+		json_us(j, v[f].total_us);
+		JSON_KEY(j, "max_s");
+		json_us(j, v[f].max_us);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+}
+
+static void json_client(struct json *j, const struct trace_client *c)
+{
+	json_obj(j);
+	JSON_KEY(j, "address");
+	if (c->addr[0])
+		json_str(j, c->addr);
+	else
+		json_null(j);
+	JSON_KEY(j, "lookups");
+	json_uint(j, c->lookups);
+	JSON_KEY(j, "total_s");
+	json_us(j, c->total_us);
+	JSON_KEY(j, "max_s");
+	json_us(j, c->max_us);
+	JSON_KEY(j, "functions");
+	json_calls(j, c->fn);
+	JSON_KEY(j, "nested");
+	json_calls(j, c->nested);
+	JSON_KEY(j, "numeric");
+	json_calls(j, c->numeric);
+	json_obj_end(j);
+}
+
+static void json_slow(struct json *j, const struct trace_slow *s)
+{
+	json_obj(j);
+	JSON_KEY(j, "pid");
+	json_int(j, s->pid);
+	JSON_KEY(j, "tid");
+	json_int(j, s->tid);
+	JSON_KEY(j, "function");
+	json_str(j, trace_fn_name(s->fn));
+	JSON_KEY(j, "nested");
+	json_bool(j, s->nested);
+	JSON_KEY(j, "address");
+	if (s->addr[0])
+		json_str(j, s->addr);
+	else
+		json_null(j);
+	JSON_KEY(j, "name");
+	if (s->name[0])
+		json_str(j, s->name);
+	else
+		json_null(j);
+	JSON_KEY(j, "end_s");
+	json_us(j, s->at_us);
+	JSON_KEY(j, "duration_s");
+	json_us(j, s->dur_us);
+	json_obj_end(j);
+}
+
+/* The name-resolution part: null when not asked. */
+static void json_resolve(struct json *j, const struct trace_result *tr)
+{
+	const struct trace_resolve_result *r = tr->resolve;
+	size_t i;
+
+	if (!r && !tr->resolve_why[0]) {
+		json_null(j);
+		return;
+	}
+	json_obj(j);
+	JSON_KEY(j, "traced");
+	json_bool(j, r != NULL);
+	if (tr->resolve_why[0]) {
+		JSON_KEY(j, "why");
+		json_str(j, tr->resolve_why);
+	}
+	if (!r) {
+		json_obj_end(j);
+		return;
+	}
+	JSON_KEY(j, "processes");
+	json_arr(j);
+	for (i = 0; i < r->nprocs; i++) {
+		json_obj(j);
+		JSON_KEY(j, "pid");
+		json_int(j, r->procs[i].pid);
+		JSON_KEY(j, "comm");
+		json_str(j, r->procs[i].comm);
+		JSON_KEY(j, "libc");
+		json_str(j, r->procs[i].libc);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	JSON_KEY(j, "clients");
+	json_arr(j);
+	for (i = 0; i < r->nclients; i++)
+		json_client(j, &r->clients[i]);
+	json_arr_end(j);
+	JSON_KEY(j, "slow_lookups");
+	json_arr(j);
+	for (i = 0; i < r->nslow; i++)
+		json_slow(j, &r->slow[i]);
+	json_arr_end(j);
+	JSON_KEY(j, "slow_not_kept");
+	json_uint(j, r->slow_not_kept);
+	JSON_KEY(j, "events_lost");
+	json_uint(j, r->events_lost);
+	JSON_KEY(j, "not_followed");
+	json_uint(j, r->not_followed);
+	json_obj_end(j);
+}
+
 void trace_report_json(FILE *out, const struct trace_result *r)
 {
 	struct json j;
@@ -145,6 +271,8 @@ void trace_report_json(FILE *out, const struct trace_result *r)
 	json_int(&j, (int64_t)r->drops_unplaced);
 	JSON_KEY(&j, "drops_traced");
 	json_bool(&j, r->drops_traced);
+	JSON_KEY(&j, "resolve");
+	json_resolve(&j, r);
 	json_obj_end(&j);
 	json_flush(&j); /* the writer ends a top-level value with '\n' */
 }
@@ -195,6 +323,87 @@ static void text_port(FILE *out, const struct trace_result *r,
 		first = 0;
 	}
 	fputc('\n', out);
+}
+
+/* ", getnameinfo 1 x 0.302 s" for each function called. */
+static void text_calls(FILE *out, const struct trace_calls *v)
+{
+	int f;
+
+	for (f = 0; f < TRACE_FN__COUNT; f++)
+		if (v[f].calls)
+			fprintf(out, ", %s %" PRIu64 " (%.3f s)",
+				trace_fn_name((enum trace_fn)f), v[f].calls,
+				sec(v[f].total_us));
+}
+
+static int any_calls(const struct trace_calls *v)
+{
+	int f;
+
+	for (f = 0; f < TRACE_FN__COUNT; f++)
+		if (v[f].calls)
+			return 1;
+	return 0;
+}
+
+static void text_resolve(FILE *out, const struct trace_result *tr)
+{
+	const struct trace_resolve_result *r = tr->resolve;
+	const struct trace_client *c;
+	const struct trace_slow *s;
+	size_t i;
+
+	if (!r) {
+		if (tr->resolve_why[0])
+			fprintf(out, "name resolution: not traced: %s\n",
+				tr->resolve_why);
+		return;
+	}
+	fputs("name resolution traced in", out);
+	for (i = 0; i < r->nprocs; i++)
+		fprintf(out, "%s pid %d (%s, %s)", i ? "," : "",
+			(int)r->procs[i].pid, r->procs[i].comm,
+			r->procs[i].libc);
+	fputc('\n', out);
+	if (tr->resolve_why[0])
+		fprintf(out, "  not traced: %s\n", tr->resolve_why);
+	if (!r->nclients)
+		fputs("  no lookups\n", out);
+	for (i = 0; i < r->nclients; i++) {
+		c = &r->clients[i];
+		fprintf(out,
+			"  client %s: %" PRIu64
+			" lookups, %.3f s resolving (max %.3f s)",
+			c->addr[0] ? c->addr : "(none resolved yet)",
+			c->lookups, sec(c->total_us), sec(c->max_us));
+		text_calls(out, c->fn);
+		if (any_calls(c->nested)) {
+			fputs("; inside them", out);
+			text_calls(out, c->nested);
+		}
+		if (any_calls(c->numeric)) {
+			fputs("; numeric only", out);
+			text_calls(out, c->numeric);
+		}
+		fputc('\n', out);
+	}
+	if (r->nslow)
+		fprintf(out, "lookups slower than %.3f s:\n",
+			(double)TRACE_SLOW_NS / 1e9);
+	for (i = 0; i < r->nslow; i++) {
+		s = &r->slow[i];
+		fprintf(out, "  %.3f s  pid %d tid %d %s%s %s%s%s %.3f s\n",
+			sec(s->at_us), (int)s->pid, (int)s->tid,
+			trace_fn_name(s->fn), s->nested ? " (nested)" : "",
+			s->addr[0] ? s->addr : "-", s->name[0] ? " name " : "",
+			s->name, sec(s->dur_us));
+	}
+	if (r->slow_not_kept || r->events_lost || r->not_followed)
+		fprintf(out,
+			"  slow lookups not listed %" PRIu64 ", lost %" PRIu64
+			", calls not followed %" PRIu64 "\n",
+			r->slow_not_kept, r->events_lost, r->not_followed);
 }
 
 void trace_report_text(FILE *out, const struct trace_result *r)
@@ -255,4 +464,5 @@ void trace_report_text(FILE *out, const struct trace_result *r)
 		"events lost %" PRIu64 ", not followed (tables full) %" PRIu64
 		"\n",
 		r->events_lost, r->tables_full);
+	text_resolve(out, r);
 }

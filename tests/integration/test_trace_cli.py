@@ -34,11 +34,20 @@ class TraceCli(unittest.TestCase):
         self.usage_error(["--bogus"], "unknown option '--bogus'")
         self.usage_error(["--port"], "needs a value")
         self.usage_error(["extra"], "unexpected argument 'extra'")
+        self.usage_error(["--pid", "0"], "'0' is not a process id")
+        self.usage_error(["-p", "12x"], "'12x' is not a process id")
+        many = []
+        for p in range(1, 18):
+            many += ["--pid", str(p)]
+        self.usage_error(many, "at most 16 --pid")
+        self.usage_error(["--comm", ""], "is not a process name")
+        self.usage_error(["--comm", "a" * 16], "is not a process name")
 
     def test_help(self):
         rc, out, err = run_conndoctor(["trace", "--help"])
         self.assertEqual(rc, 0, err)
-        self.assertIn("usage: conndoctor trace [--port P]... [--duration S] [--json]", out)
+        self.assertIn("usage: conndoctor trace [--port P]... [--pid PID]... [--comm NAME]\n"
+                      "                        [--duration S] [--json]\n", out)
         self.assertIn("CAP_BPF", out)
         rc, out, _ = run_conndoctor(["help"])
         self.assertIn("  trace ", out)

@@ -8,6 +8,7 @@ unavailable (no root, no BTF, CD_BPF=OFF)."""
 import json
 import os
 import select
+import signal
 import subprocess
 import time
 import unittest
@@ -62,8 +63,10 @@ time.sleep(float(sys.argv[2]))
 class Tracer:
     """`conndoctor trace --json` in a lab namespace, started and ready."""
 
-    def __init__(self, lab, ns, duration=TRACE_S):
-        self.p = lab.popen(ns, [conndoctor_path(), "trace", "--json", "--duration", duration],
+    def __init__(self, lab, ns, duration=TRACE_S, args=()):
+        self.duration = duration
+        self.p = lab.popen(ns, [conndoctor_path(), "trace", "--json", "--duration", duration,
+                                *args],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         # Raw reads: a buffered text read would wait for more than the line.
         fd = self.p.stderr.fileno()
@@ -77,12 +80,18 @@ class Tracer:
             if not chunk:
                 break
             line += chunk
+        self.ready = line.decode(errors="replace")
         if b"ready" not in line:
             self.p.kill()
             raise AssertionError(f"trace in {ns} not ready: {line!r} {self.p.stderr.read()!r}")
 
+    def stop(self):
+        """Ends the trace early (SIGTERM) and returns its summary."""
+        self.p.send_signal(signal.SIGTERM)
+        return self.result()
+
     def result(self):
-        out, err = self.p.communicate(timeout=TRACE_S + 30)
+        out, err = self.p.communicate(timeout=self.duration + 30)
         if self.p.returncode != 0:
             raise AssertionError(f"trace exited {self.p.returncode}: {err!r}")
         return json.loads(out.decode())

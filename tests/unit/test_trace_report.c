@@ -121,7 +121,7 @@ static void test_json(void **state)
 		     "\"reset_received\":false,\"closed_by\":\"gave_up\"}],"
 		     "\"connections_not_kept\":0,\"events_lost\":0,"
 		     "\"tables_full\":0,\"drops_unplaced\":0,"
-		     "\"drops_traced\":true}\n");
+		     "\"drops_traced\":true,\"resolve\":null}\n");
 	free(out);
 }
 
@@ -154,6 +154,116 @@ static void test_text(void **state)
 	free(out);
 }
 
+/* mysqld's resolve time for one client: getnameinfo (with its inner
+ * gethostbyaddr_r), the forward getaddrinfo and two numeric conversions;
+ * one slow lookup. */
+static void fill_resolve(struct trace_resolve_result *rr,
+			 struct trace_client *cl, struct trace_slow *sl)
+{
+	memset(rr, 0, sizeof(*rr));
+	memset(cl, 0, sizeof(*cl));
+	memset(sl, 0, sizeof(*sl));
+	rr->procs[0].pid = 4242;
+	snprintf(rr->procs[0].comm, sizeof(rr->procs[0].comm), "mariadbd");
+	snprintf(rr->procs[0].libc, sizeof(rr->procs[0].libc),
+		 "/lib/x86_64-linux-gnu/libc.so.6");
+	rr->nprocs = 1;
+	snprintf(cl->addr, sizeof(cl->addr), "10.213.12.1");
+	cl->lookups = 2;
+	cl->total_us = 605000;
+	cl->max_us = 303000;
+	cl->fn[TRACE_FN_GETNAMEINFO] = (struct trace_calls){1, 302000, 302000};
+	cl->fn[TRACE_FN_GETADDRINFO] = (struct trace_calls){1, 303000, 303000};
+	cl->nested[TRACE_FN_GETHOSTBYADDR_R] =
+		(struct trace_calls){1, 301000, 301000};
+	cl->numeric[TRACE_FN_GETNAMEINFO] = (struct trace_calls){2, 12, 7};
+	rr->clients = cl;
+	rr->nclients = 1;
+	snprintf(sl->addr, sizeof(sl->addr), "10.213.12.1");
+	snprintf(sl->name, sizeof(sl->name), "db-client.lab.test");
+	sl->fn = TRACE_FN_GETADDRINFO;
+	sl->pid = 4242;
+	sl->tid = 4250;
+	sl->at_us = 1500000;
+	sl->dur_us = 303000;
+	rr->slow = sl;
+	rr->nslow = 1;
+}
+
+static void test_resolve_json(void **state)
+{
+	struct trace_resolve_result rr;
+	struct trace_client cl;
+	struct trace_slow sl;
+	struct trace_result r;
+	char *out;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	fill_resolve(&rr, &cl, &sl);
+	r.resolve = &rr;
+	out = render(trace_report_json, &r);
+	assert_non_null(strstr(
+		out,
+		"\"resolve\":{\"traced\":true,\"processes\":[{\"pid\":4242,"
+		"\"comm\":\"mariadbd\",\"libc\":\"/lib/x86_64-linux-gnu/"
+		"libc.so.6\"}],\"clients\":[{\"address\":\"10.213.12.1\","
+		"\"lookups\":2,\"total_s\":0.605000,\"max_s\":0.303000,"
+		"\"functions\":{\"getnameinfo\":{\"calls\":1,\"total_s\":"
+		"0.302000,\"max_s\":0.302000},\"getaddrinfo\":{\"calls\":1,"
+		"\"total_s\":0.303000,\"max_s\":0.303000}},\"nested\":{"
+		"\"gethostbyaddr_r\":{\"calls\":1,\"total_s\":0.301000,"
+		"\"max_s\":0.301000}},\"numeric\":{\"getnameinfo\":{"
+		"\"calls\":2,\"total_s\":0.000012,\"max_s\":0.000007}}}],"
+		"\"slow_lookups\":[{\"pid\":4242,\"tid\":4250,\"function\":"
+		"\"getaddrinfo\",\"nested\":false,\"address\":"
+		"\"10.213.12.1\",\"name\":\"db-client.lab.test\",\"end_s\":"
+		"1.500000,\"duration_s\":0.303000}],\"slow_not_kept\":0,"
+		"\"events_lost\":0,\"not_followed\":0}}\n"));
+	free(out);
+	/* Not traced: why, and nothing else. */
+	r.resolve = NULL;
+	snprintf(r.resolve_why, sizeof(r.resolve_why), "no mysqld");
+	out = render(trace_report_json, &r);
+	assert_non_null(strstr(
+		out,
+		"\"resolve\":{\"traced\":false,\"why\":\"no mysqld\"}}\n"));
+	free(out);
+}
+
+static void test_resolve_text(void **state)
+{
+	struct trace_resolve_result rr;
+	struct trace_client cl;
+	struct trace_slow sl;
+	struct trace_result r;
+	char *out;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	fill_resolve(&rr, &cl, &sl);
+	r.resolve = &rr;
+	out = render(trace_report_text, &r);
+	assert_non_null(strstr(out, "name resolution traced in pid 4242 "
+				    "(mariadbd, /lib/x86_64-linux-gnu/"
+				    "libc.so.6)\n"));
+	assert_non_null(strstr(
+		out, "  client 10.213.12.1: 2 lookups, 0.605 s resolving (max "
+		     "0.303 s), getnameinfo 1 (0.302 s), getaddrinfo 1 "
+		     "(0.303 s); inside them, gethostbyaddr_r 1 (0.301 s); "
+		     "numeric only, getnameinfo 2 (0.000 s)\n"));
+	assert_non_null(strstr(out, "  1.500 s  pid 4242 tid 4250 getaddrinfo "
+				    "10.213.12.1 name db-client.lab.test "
+				    "0.303 s\n"));
+	free(out);
+	r.resolve = NULL;
+	snprintf(r.resolve_why, sizeof(r.resolve_why), "no mysqld");
+	out = render(trace_report_text, &r);
+	assert_non_null(
+		strstr(out, "name resolution: not traced: no mysqld\n"));
+	free(out);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -164,6 +274,9 @@ static void test_names(void **state)
 	assert_string_equal(trace_closer_name(TRACE_CLOSER_PEER_RST),
 			    "peer_reset");
 	assert_string_equal(trace_closer_name(TRACE_CLOSER_NONE), "");
+	assert_string_equal(trace_fn_name(TRACE_FN_GETHOSTBYADDR_R),
+			    "gethostbyaddr_r");
+	assert_string_equal(trace_fn_name(TRACE_FN__COUNT), "?");
 }
 
 int main(void)
@@ -171,6 +284,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_resolve_json),
+		cmocka_unit_test(test_resolve_text),
 		cmocka_unit_test(test_names),
 	};
 
