@@ -53,10 +53,15 @@ static int listener_owns_socket(uint16_t port, const char *path, char *why,
 		}
 	}
 	if (!owner) {
+		/* Nothing on the port (skip_networking, or TCP down): a
+		 * server listening on the socket is this host's server. */
+		for (k = 0; k < c.nunix && !owns; k++)
+			owns = c.unix_[k].role == CHK_UROLE_LISTENER;
 		snprintf(why, len,
-			 "%s not probed: no process on this host "
-			 "listens on port %u",
-			 path, (unsigned)port);
+			 "%s %s: nothing on this host listens on port %u%s",
+			 path, owns ? "probed" : "not probed", (unsigned)port,
+			 owns ? ", but a server listens on the socket"
+			      : ", nor on the socket");
 		goto out;
 	}
 	for (k = 0; k < fds.n && !owns; k++)
