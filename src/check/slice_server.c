@@ -41,6 +41,51 @@ static void learn_error_log(const struct chk_ctx *ctx,
 			 dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", log);
 }
 
+/* "socket PATH" or "tcp ADDR:PORT", for the line that says what the
+ * audit tried. */
+static const char *target_kind(const struct probe_target *t)
+{
+	return t->transport == CD_SOCKET ? "socket" : "tcp";
+}
+
+/* Logs in to ctx->server, and when it refuses, to the probe's other
+ * targets in turn (the socket is tried first when diagnose gives one,
+ * then TCP). A refusal of all of them is one unreadable "server" entry
+ * that names every target tried and why each refused. Returns 0 with s
+ * open, or -1. */
+static int login(const struct chk_ctx *ctx, const struct probe_config *cfg,
+		 struct srv_session *s, struct chk_facts *facts)
+{
+	const struct probe_target *t = ctx->server;
+	char tried[768] = "", err[256];
+	size_t i = 0, len = 0;
+	int n;
+
+	for (;;) {
+		err[0] = '\0';
+		if (srv_connect(s, t, cfg, err, sizeof(err)) == 0)
+			return 0;
+		n = snprintf(tried + len, sizeof(tried) - len,
+			     "%s%s %s: %s: %s", len ? "; then " : "",
+			     target_kind(t), t->label,
+			     cd_outcome_name(s->outcome), err);
+		if (n > 0)
+			len += (size_t)n < sizeof(tried) - len
+				       ? (size_t)n
+				       : sizeof(tried) - len - 1;
+		/* The next target of the probe's that is not ctx->server. */
+		t = NULL;
+		if (ctx->server_cfg)
+			for (; i < ctx->server_cfg->ntargets && !t; i++)
+				if (&ctx->server_cfg->targets[i] != ctx->server)
+					t = &ctx->server_cfg->targets[i];
+		if (!t)
+			break;
+	}
+	chk_unreadable(facts, "server", "login refused: tried %s", tried);
+	return -1;
+}
+
 int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		     struct cd_findings *out)
 {
@@ -64,12 +109,8 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		probe_config_init(&cfg);
 	cfg.user = ctx->user;
 	cfg.password = ctx->password;
-	if (srv_connect(&s, ctx->server, &cfg, err, sizeof(err)) < 0) {
-		chk_unreadable(facts, "server", "%s: %s: %s",
-			       ctx->server->label, cd_outcome_name(s.outcome),
-			       err);
+	if (login(ctx, &cfg, &s, facts) < 0)
 		return 0;
-	}
 	chk_fact_add(facts, FS(TLS), NULL, CHK_BOOL(s.tls_version[0]),
 		     s.tls_version[0] ? CHK_STR(s.tls_version) : CHK_NUL);
 	a = malloc(sizeof(*a));

@@ -7,13 +7,74 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/census.h"
 #include "check/facts.h"
+#include "check/fds.h"
 #include "check/slices.h"
 #include "cli/cli.h"
 #include "findings/diagnosis.h"
 #include "report/report.h"
 #include "util/escape.h"
 #include "util/json.h"
+
+#define DEFAULT_SOCKET "/run/mysqld/mysqld.sock"
+
+/* Does the process that listens on TCP port also own the Unix socket
+ * path's listener? Read from the census (sock_diag) and the owners of its
+ * sockets (/proc/PID/fd). 1 yes, 0 no or unknown; why says which. */
+static int listener_owns_socket(uint16_t port, const char *path, char *why,
+				size_t len)
+{
+	struct chk_census c;
+	struct chk_fds fds;
+	char err[256] = "";
+	pid_t owner = 0;
+	const char *comm = "?";
+	size_t i, k;
+	int owns = 0;
+
+	memset(&c, 0, sizeof(c));
+	chk_fds_init(&fds);
+	if (chk_census_read(&c, &port, 1, path, err, sizeof(err)) < 0 ||
+	    chk_fds_scan(&fds, "/proc", &c, err, sizeof(err)) < 0) {
+		snprintf(why, len,
+			 "%s not probed: who listens on port %u is "
+			 "unknown (%s)",
+			 path, (unsigned)port, err);
+		goto out;
+	}
+	for (i = 0; i < fds.n && !owner; i++) {
+		const struct chk_sock *t = &c.tcp[fds.v[i].idx];
+
+		if (fds.v[i].kind == CHK_FD_TCP && t->state == CHK_TCP_LISTEN &&
+		    t->sport == port) {
+			owner = fds.v[i].pid;
+			comm = fds.v[i].comm;
+		}
+	}
+	if (!owner) {
+		/* Nothing on the port (skip_networking, or TCP down): a
+		 * server listening on the socket is this host's server. */
+		for (k = 0; k < c.nunix && !owns; k++)
+			owns = c.unix_[k].role == CHK_UROLE_LISTENER;
+		snprintf(why, len,
+			 "%s %s: nothing on this host listens on port %u%s",
+			 path, owns ? "probed" : "not probed", (unsigned)port,
+			 owns ? ", but a server listens on the socket"
+			      : ", nor on the socket");
+		goto out;
+	}
+	for (k = 0; k < fds.n && !owns; k++)
+		owns = fds.v[k].pid == owner && fds.v[k].kind == CHK_FD_UNIX &&
+		       c.unix_[fds.v[k].idx].role == CHK_UROLE_LISTENER;
+	snprintf(why, len, "%s %s: the listener on port %u (pid %ld, %s) %s it",
+		 path, owns ? "probed" : "not probed", (unsigned)port,
+		 (long)owner, comm, owns ? "owns" : "does not own");
+out:
+	chk_fds_free(&fds);
+	chk_census_free(&c);
+	return owns;
+}
 
 static int is_local(const char *host)
 {
@@ -39,11 +100,24 @@ static void evidence_line(FILE *out, const char *prefix, const char *ev)
 	fputc('\n', out);
 }
 
+/* "  WHAT not checked: WHY" for each part of the audit that could not
+ * run: a layer nobody looked at is not a healthy one. */
+static void unchecked_lines(FILE *out, const struct cd_diagnosis *d)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nunchecked; i++) {
+		fprintf(out, "  %s not checked: ", d->unchecked[i].what);
+		cd_fputs_escaped(d->unchecked[i].why, out);
+		fputc('\n', out);
+	}
+}
+
 static void text_report(FILE *out, const struct cd_diagnosis *d,
 			const struct rpt_probe *rp,
 			const struct cd_findings *host,
 			const struct chk_facts *facts,
-			const struct rpt_opts *ro)
+			const struct rpt_opts *ro, const char *sock_why)
 {
 	const char *bold = rpt_color(ro, RPT_BOLD);
 	const char *reset = rpt_color(ro, RPT_RESET);
@@ -69,10 +143,17 @@ static void text_report(FILE *out, const struct cd_diagnosis *d,
 		cd_fputs_escaped(d->root->summary, out);
 		fputc('\n', out);
 		evidence_line(out, "  evidence:  ", d->root->evidence);
-		fprintf(out,
-			"  nothing on this host accounts for it: the layers "
-			"disagree, so look at the path and at the server's "
-			"host (run `conndoctor check` there)\n");
+		if (d->server_unchecked)
+			fprintf(out,
+				"  not explained: the server itself was not "
+				"checked (see below), so its side is unknown, "
+				"not healthy\n");
+		else
+			fprintf(out,
+				"  nothing on this host accounts for it: the "
+				"layers disagree, so look at the path and at "
+				"the server's host (run `conndoctor check` "
+				"there)\n");
 		fprintf(out, "  advice:    %s\n", d->root->def->advice);
 	} else {
 		fprintf(out,
@@ -83,7 +164,10 @@ static void text_report(FILE *out, const struct cd_diagnosis *d,
 			finding_line(out,
 				     "  but this host has a risk: ", d->risk);
 	}
+	unchecked_lines(out, d);
 	fputs("\n== the probe\n", out);
+	if (sock_why[0])
+		evidence_line(out, "socket: ", sock_why);
 	rpt_probe_text(out, rp, ro);
 	fputs("\n== this host and the server\n", out);
 	rpt_check_text(out, host, facts, ro);
@@ -108,7 +192,8 @@ static void json_finding_ref(struct json *j, const struct cd_finding *f)
 static void json_report(FILE *out, const struct cd_diagnosis *d,
 			const struct rpt_probe *rp,
 			const struct cd_findings *host,
-			const struct chk_facts *facts, int rc)
+			const struct chk_facts *facts, int rc,
+			const char *sock_why)
 {
 	struct json j;
 	unsigned i;
@@ -142,6 +227,19 @@ static void json_report(FILE *out, const struct cd_diagnosis *d,
 		json_finding_ref(&j, d->risk);
 	else
 		json_null(&j);
+	json_key(&j, "socket_choice");
+	json_str(&j, sock_why);
+	json_key(&j, "not_checked");
+	json_arr(&j);
+	for (i = 0; i < d->nunchecked; i++) {
+		json_obj(&j);
+		json_key(&j, "slice");
+		json_str(&j, d->unchecked[i].what);
+		json_key(&j, "reason");
+		json_str(&j, d->unchecked[i].why);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
 	json_key(&j, "probe");
 	rpt_probe_json_obj(&j, rp);
 	json_key(&j, "check");
@@ -163,8 +261,8 @@ int cmd_diagnose(int argc, char **argv)
 	struct cd_diagnosis d;
 	struct rpt_probe rp;
 	struct rpt_opts ro;
-	size_t nslices;
-	char err[512] = "", *key_pem = NULL;
+	size_t nslices, i;
+	char err[512] = "", *key_pem = NULL, sock_why[384] = "";
 	int rc, check_rc, nagios = cli_wants_nagios(argc, argv);
 	enum cd_severity worst;
 
@@ -176,12 +274,23 @@ int cmd_diagnose(int argc, char **argv)
 	}
 	nagios = o.nagios;
 	cli_audit_ctx(&o, &ctx, learned);
-	/* A local server is probed over TCP and its socket side by side. */
+	/* A local server is probed over TCP and its socket side by side:
+	 * the socket -S names, or else the default one only when the
+	 * process listening on the port owns it (never an assumed path). */
 	if (!o.protocol && is_local(o.host ? o.host : "localhost")) {
-		o.compare = 1;
 		if (!o.host || !strcmp(o.host, "localhost")) {
 			free(o.host);
 			o.host = strdup("127.0.0.1");
+		}
+		if (o.socket) {
+			o.compare = 1;
+			snprintf(sock_why, sizeof(sock_why),
+				 "%s probed: named by -S", o.socket);
+		} else if (listener_owns_socket((uint16_t)o.port,
+						DEFAULT_SOCKET, sock_why,
+						sizeof(sock_why))) {
+			o.socket = strdup(DEFAULT_SOCKET);
+			o.compare = o.socket != NULL;
 		}
 	}
 	if (!o.count_set && o.duration_s <= 0) {
@@ -209,7 +318,7 @@ int cmd_diagnose(int argc, char **argv)
 	/* The audit: every slice, the server through the socket when there
 	 * is one (it works even when TCP does not). */
 	ctx.ports[ctx.nports++] = (uint16_t)cfg.port;
-	ctx.socket_path = o.socket ? o.socket : "/run/mysqld/mysqld.sock";
+	ctx.socket_path = o.socket; /* NULL: not this server's, TCP only */
 	ctx.server = &cfg.targets[cfg.ntargets - 1];
 	ctx.server_cfg = &cfg;
 	ctx.user = cfg.user;
@@ -221,6 +330,11 @@ int cmd_diagnose(int argc, char **argv)
 		goto out;
 	}
 	cd_diagnose(&measured, &host, &d);
+	for (i = 0; i < facts.n; i++)
+		if (!facts.v[i].def &&
+		    !strcmp(facts.v[i].section, "unreadable"))
+			cd_diagnosis_unchecked(&d, facts.v[i].key,
+					       facts.v[i].why);
 
 	rc = cli_probe_exit_status(&res, &measured);
 	worst = cd_findings_worst(&host);
@@ -233,9 +347,9 @@ int cmd_diagnose(int argc, char **argv)
 	if (nagios)
 		rc = rpt_probe_nagios(stdout, &rp, &host);
 	else if (o.json)
-		json_report(stdout, &d, &rp, &host, &facts, rc);
+		json_report(stdout, &d, &rp, &host, &facts, rc, sock_why);
 	else
-		text_report(stdout, &d, &rp, &host, &facts, &ro);
+		text_report(stdout, &d, &rp, &host, &facts, &ro, sock_why);
 	if (fflush(stdout) != 0)
 		rc = nagios ? RPT_NAGIOS_UNKNOWN : CD_EXIT_UNAVAILABLE;
 out:

@@ -89,3 +89,15 @@ void cd_diagnose(const struct cd_findings *measured,
 			break;
 		}
 }
+
+void cd_diagnosis_unchecked(struct cd_diagnosis *d, const char *what,
+			    const char *why)
+{
+	if (!strcmp(what, "server"))
+		d->server_unchecked = 1;
+	if (d->nunchecked >= CD_DIAG_MAX_UNCHECKED)
+		return;
+	d->unchecked[d->nunchecked].what = what;
+	d->unchecked[d->nunchecked].why = why;
+	d->nunchecked++;
+}
