@@ -21,6 +21,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "util/vec.h"
+
 /* Wire sizes, fixed by the kernel ABI; checked against the headers. */
 #define NLH_LEN	      16u /* struct nlmsghdr */
 #define INET_MSG_LEN  72u /* struct inet_diag_msg */
@@ -36,6 +38,8 @@ _Static_assert(sizeof(struct unix_diag_msg) == UNIX_MSG_LEN, "unix_diag_msg");
 /* The kernel fills at most SKB_WITH_OVERHEAD(32768) bytes per recvmsg of
  * a dump (net/netlink/af_netlink.c), so 32 KiB takes each whole. */
 #define RECV_BUF (32 * 1024)
+/* Sockets one census may hold (a bound on a runaway dump). */
+#define SOCKS_MAX (1u << 24)
 
 #define ALIGN4(x) (((x) + 3u) & ~(size_t)3u)
 
@@ -118,7 +122,7 @@ static enum chk_diag_rc parse_inet(struct chk_diag_parse *p, const uint8_t *m,
 	struct chk_census *c = p->c;
 	const uint8_t *ap = m + INET_MSG_LEN, *data;
 	size_t rem, dlen;
-	struct chk_sock s;
+	struct chk_sock s, *nv;
 	uint16_t type;
 	int r;
 
@@ -157,35 +161,24 @@ static enum chk_diag_rc parse_inet(struct chk_diag_parse *p, const uint8_t *m,
 		else if (!port_wanted(p, s.dport))
 			return CHK_DIAG_MORE;
 	}
-	if (c->ntcp == c->tcp_cap) {
-		size_t ncap = c->tcp_cap ? c->tcp_cap * 2 : 64;
-		struct chk_sock *nv = realloc(c->tcp, ncap * sizeof(*nv));
-
-		if (!nv)
-			return CHK_DIAG_NOMEM;
-		c->tcp = nv;
-		c->tcp_cap = ncap;
-	}
+	nv = cd_vec_grow(c->tcp, sizeof(*nv), c->ntcp + 1, &c->tcp_cap,
+			 SOCKS_MAX, 64);
+	if (!nv)
+		return CHK_DIAG_NOMEM;
+	c->tcp = nv;
 	c->tcp[c->ntcp++] = s;
 	return CHK_DIAG_MORE;
 }
 
 static int push_icons(struct chk_diag_parse *p, const uint8_t *data, size_t n)
 {
+	uint32_t *nv = cd_vec_grow(p->icons, sizeof(*nv), p->nicons + n,
+				   &p->icons_cap, SOCKS_MAX, 16);
 	size_t i;
 
-	if (p->nicons + n > p->icons_cap) {
-		size_t ncap = p->icons_cap ? p->icons_cap : 16;
-		uint32_t *nv;
-
-		while (ncap < p->nicons + n)
-			ncap *= 2;
-		nv = realloc(p->icons, ncap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		p->icons = nv;
-		p->icons_cap = ncap;
-	}
+	if (!nv)
+		return -1;
+	p->icons = nv;
 	for (i = 0; i < n; i++)
 		p->icons[p->nicons++] = get_u32(data + 4 * i);
 	return 0;
@@ -197,7 +190,7 @@ static enum chk_diag_rc parse_unix(struct chk_diag_parse *p, const uint8_t *m,
 	struct chk_census *c = p->c;
 	const uint8_t *ap = m + UNIX_MSG_LEN, *data, *icons = NULL;
 	size_t rem, dlen, nicons = 0;
-	struct chk_usock u;
+	struct chk_usock u, *nv;
 	uint16_t type;
 	int r;
 
@@ -262,15 +255,11 @@ static enum chk_diag_rc parse_unix(struct chk_diag_parse *p, const uint8_t *m,
 	if (icons && u.path[0] && u.state == CHK_TCP_LISTEN &&
 	    push_icons(p, icons, nicons))
 		return CHK_DIAG_NOMEM;
-	if (c->nunix == c->unix_cap) {
-		size_t ncap = c->unix_cap ? c->unix_cap * 2 : 64;
-		struct chk_usock *nv = realloc(c->unix_, ncap * sizeof(*nv));
-
-		if (!nv)
-			return CHK_DIAG_NOMEM;
-		c->unix_ = nv;
-		c->unix_cap = ncap;
-	}
+	nv = cd_vec_grow(c->unix_, sizeof(*nv), c->nunix + 1, &c->unix_cap,
+			 SOCKS_MAX, 64);
+	if (!nv)
+		return CHK_DIAG_NOMEM;
+	c->unix_ = nv;
 	c->unix_[c->nunix++] = u;
 	return CHK_DIAG_MORE;
 }
@@ -714,6 +703,8 @@ static int want_threads(void)
 /* Appends the sockets of t to c (taking its array whole when c has none). */
 static int merge_dump(struct chk_census *c, struct tcp_dump *t)
 {
+	struct chk_sock *nv;
+
 	if (!c->ntcp) {
 		struct chk_sock *v = c->tcp;
 		size_t cap = c->tcp_cap;
@@ -726,18 +717,11 @@ static int merge_dump(struct chk_census *c, struct tcp_dump *t)
 		t->c.ntcp = 0;
 		return 0;
 	}
-	if (c->ntcp + t->c.ntcp > c->tcp_cap) {
-		size_t ncap = c->tcp_cap;
-		struct chk_sock *nv;
-
-		while (ncap < c->ntcp + t->c.ntcp)
-			ncap *= 2;
-		nv = realloc(c->tcp, ncap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		c->tcp = nv;
-		c->tcp_cap = ncap;
-	}
+	nv = cd_vec_grow(c->tcp, sizeof(*nv), c->ntcp + t->c.ntcp, &c->tcp_cap,
+			 SOCKS_MAX, 64);
+	if (!nv)
+		return -1;
+	c->tcp = nv;
 	if (t->c.ntcp)
 		memcpy(c->tcp + c->ntcp, t->c.tcp, t->c.ntcp * sizeof(*c->tcp));
 	c->ntcp += t->c.ntcp;
@@ -951,18 +935,15 @@ static int summarize_dests(const struct chk_census *c, int lo, int hi,
 		while (slot[h] && !same_dest(&s->dests[slot[h] - 1], k))
 			h = (h + 1) & (cap - 1);
 		if (!slot[h]) {
-			if (s->ndests == dcap) {
-				size_t ncap = dcap ? dcap * 2 : 16;
-				struct chk_dest_use *nv =
-					realloc(s->dests, ncap * sizeof(*nv));
+			struct chk_dest_use *nv = cd_vec_grow(
+				s->dests, sizeof(*nv), s->ndests + 1, &dcap,
+				SOCKS_MAX, 16);
 
-				if (!nv) {
-					free(slot);
-					return -1;
-				}
-				s->dests = nv;
-				dcap = ncap;
+			if (!nv) {
+				free(slot);
+				return -1;
 			}
+			s->dests = nv;
 			d = &s->dests[s->ndests];
 			memset(d, 0, sizeof(*d));
 			d->src = k->src;

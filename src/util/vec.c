@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* cd_vec_grow() for room for need elements in all. */
-static void *grow_to(void *arr, size_t size, size_t need, size_t *cap,
-		     size_t max, size_t first)
+void *cd_vec_grow(void *arr, size_t size, size_t need, size_t *cap, size_t max,
+		  size_t first)
 {
 	size_t ncap;
 	void *nv;
@@ -39,16 +38,6 @@ static void *grow_to(void *arr, size_t size, size_t need, size_t *cap,
 	return nv;
 }
 
-void *cd_vec_grow(void *arr, size_t size, size_t n, size_t *cap, size_t max,
-		  size_t first)
-{
-	if (n == SIZE_MAX) {
-		errno = E2BIG;
-		return NULL;
-	}
-	return grow_to(arr, size, n + 1, cap, max, first);
-}
-
 void cd_vec_init(struct cd_vec *v, size_t size, size_t max)
 {
 	memset(v, 0, sizeof(*v));
@@ -58,7 +47,7 @@ void cd_vec_init(struct cd_vec *v, size_t size, size_t max)
 
 void *cd_vec_push(struct cd_vec *v)
 {
-	void *nv = cd_vec_grow(v->data, v->size, v->n, &v->cap, v->max, 16);
+	void *nv = cd_vec_grow(v->data, v->size, v->n + 1, &v->cap, v->max, 16);
 	void *x;
 
 	if (!nv)
@@ -77,7 +66,7 @@ int cd_vec_append(struct cd_vec *v, const void *src, size_t k)
 		errno = E2BIG;
 		return -1;
 	}
-	nv = grow_to(v->data, v->size, v->n + k, &v->cap, v->max, 16);
+	nv = cd_vec_grow(v->data, v->size, v->n + k, &v->cap, v->max, 16);
 	if (!nv)
 		return -1;
 	v->data = nv;

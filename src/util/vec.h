@@ -8,12 +8,12 @@
 
 #include <stddef.h>
 
-/* Returns arr (elements of size bytes, n in use, *cap allocated) with room
- * for at least one more element, moved when it had to grow (*cap updated;
- * the first allocation holds first elements). NULL with errno E2BIG when
- * n has reached max, ENOMEM when memory runs out; arr is then untouched
- * and still owned by the caller. */
-void *cd_vec_grow(void *arr, size_t size, size_t n, size_t *cap, size_t max,
+/* Returns arr (elements of size bytes, *cap allocated) with room for at
+ * least need elements, moved when it had to grow (*cap updated; capacity
+ * doubles from first, clamped at max). NULL with errno E2BIG when need is
+ * over max, ENOMEM when memory runs out; arr is then untouched and still
+ * owned by the caller. For one more element, need is the count + 1. */
+void *cd_vec_grow(void *arr, size_t size, size_t need, size_t *cap, size_t max,
 		  size_t first);
 
 /* An array the vec owns. */

@@ -111,7 +111,7 @@ static void grow_a_callers_array(void **state)
 
 	(void)state;
 	while (count < 5) {
-		n = cd_vec_grow(arr, sizeof(*arr), count, &cap, 5, 2);
+		n = cd_vec_grow(arr, sizeof(*arr), count + 1, &cap, 5, 2);
 		assert_non_null(n);
 		arr = n;
 		arr[count].a = (uint32_t)count;
@@ -119,12 +119,12 @@ static void grow_a_callers_array(void **state)
 	}
 	assert_int_equal(cap, 5); /* 2, 4, then clamped at the maximum */
 	errno = 0;
-	assert_null(cd_vec_grow(arr, sizeof(*arr), count, &cap, 5, 2));
+	assert_null(cd_vec_grow(arr, sizeof(*arr), count + 1, &cap, 5, 2));
 	assert_int_equal(errno, E2BIG);
 	assert_int_equal(arr[4].a, 4); /* untouched */
 	/* an element size whose product overflows size_t is refused */
 	cap = 0;
-	assert_null(cd_vec_grow(NULL, SIZE_MAX / 2, 0, &cap, SIZE_MAX, 4));
+	assert_null(cd_vec_grow(NULL, SIZE_MAX / 2, 1, &cap, SIZE_MAX, 4));
 	assert_int_equal(errno, ENOMEM);
 	assert_int_equal(cap, 0);
 	free(arr);
