@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "util/bytes.h"
 #include "util/vec.h"
 
 /* Wire sizes, fixed by the kernel ABI; checked against the headers. */
@@ -43,28 +44,9 @@ _Static_assert(sizeof(struct unix_diag_msg) == UNIX_MSG_LEN, "unix_diag_msg");
 
 #define ALIGN4(x) (((x) + 3u) & ~(size_t)3u)
 
-/* Netlink fields are in host byte order; ports and addresses in network
- * order. Every read goes through these, over bytes already bounds-checked. */
-static uint16_t get_u16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+/* Netlink fields are in host byte order (cd_h16_at, cd_h32_at); ports
+ * and addresses in network order (cd_be16_at): util/bytes.h, over bytes
+ * already bounds-checked. */
 
 /* ---- the parser ---- */
 
@@ -80,10 +62,10 @@ static int next_attr(const uint8_t **p, size_t *rem, uint16_t *type,
 		return 0;
 	if (*rem < NLA_HDR)
 		return CHK_DIAG_INVALID;
-	alen = get_u16(*p);
+	alen = cd_h16_at(*p);
 	if (alen < NLA_HDR || alen > *rem)
 		return CHK_DIAG_INVALID;
-	*type = get_u16(*p + 2) & NLA_TYPE_MASK;
+	*type = cd_h16_at(*p + 2) & NLA_TYPE_MASK;
 	*data = *p + NLA_HDR;
 	*dlen = alen - NLA_HDR;
 	adv = ALIGN4(alen);
@@ -141,15 +123,15 @@ static enum chk_diag_rc parse_inet(struct chk_diag_parse *p, const uint8_t *m,
 	s.state = m[1];
 	s.timer = m[2];
 	s.retrans = m[3];
-	s.sport = get_be16(m + 4);
-	s.dport = get_be16(m + 6);
+	s.sport = cd_be16_at(m + 4);
+	s.dport = cd_be16_at(m + 6);
 	put_addr(&s.src, s.family, m + 8);
 	put_addr(&s.dst, s.family, m + 24);
-	s.expires_ms = get_u32(m + 52);
-	s.rqueue = get_u32(m + 56);
-	s.wqueue = get_u32(m + 60);
-	s.uid = get_u32(m + 64);
-	s.inode = get_u32(m + 68);
+	s.expires_ms = cd_h32_at(m + 52);
+	s.rqueue = cd_h32_at(m + 56);
+	s.wqueue = cd_h32_at(m + 60);
+	s.uid = cd_h32_at(m + 64);
+	s.inode = cd_h32_at(m + 68);
 	/* Kernel TCP states are 1..13 today (13: TCP_BOUND_INACTIVE). */
 	if (s.state == 0 || s.state > 15)
 		return CHK_DIAG_INVALID;
@@ -180,7 +162,7 @@ static int push_icons(struct chk_diag_parse *p, const uint8_t *data, size_t n)
 		return -1;
 	p->icons = nv;
 	for (i = 0; i < n; i++)
-		p->icons[p->nicons++] = get_u32(data + 4 * i);
+		p->icons[p->nicons++] = cd_h32_at(data + 4 * i);
 	return 0;
 }
 
@@ -198,7 +180,7 @@ static enum chk_diag_rc parse_unix(struct chk_diag_parse *p, const uint8_t *m,
 		return CHK_DIAG_INVALID;
 	memset(&u, 0, sizeof(u));
 	u.state = m[2];
-	u.inode = get_u32(m + 4);
+	u.inode = cd_h32_at(m + 4);
 	rem = len - UNIX_MSG_LEN;
 	while ((r = next_attr(&ap, &rem, &type, &data, &dlen)) == 1) {
 		switch (type) {
@@ -226,13 +208,13 @@ static enum chk_diag_rc parse_unix(struct chk_diag_parse *p, const uint8_t *m,
 		case UNIX_DIAG_PEER:
 			if (dlen < 4)
 				return CHK_DIAG_INVALID;
-			u.peer_inode = get_u32(data);
+			u.peer_inode = cd_h32_at(data);
 			break;
 		case UNIX_DIAG_RQLEN:
 			if (dlen < 8)
 				return CHK_DIAG_INVALID;
-			u.rqueue = get_u32(data);
-			u.wqueue = get_u32(data + 4);
+			u.rqueue = cd_h32_at(data);
+			u.wqueue = cd_h32_at(data + 4);
 			break;
 		case UNIX_DIAG_ICONS:
 			if (dlen % 4)
@@ -277,19 +259,19 @@ enum chk_diag_rc chk_sockdiag_parse(struct chk_diag_parse *p,
 
 		if (len - off < NLH_LEN)
 			return CHK_DIAG_TRUNCATED;
-		mlen = get_u32(m);
+		mlen = cd_h32_at(m);
 		if (mlen < NLH_LEN)
 			return CHK_DIAG_INVALID;
 		if (mlen > len - off)
 			return CHK_DIAG_TRUNCATED;
 		plen = mlen - NLH_LEN;
-		switch (get_u16(m + 4)) {
+		switch (cd_h16_at(m + 4)) {
 		case NLMSG_NOOP:
 			break;
 		case NLMSG_DONE:
 			/* The dump's status; old kernels may send none. */
 			if (plen >= 4) {
-				e = (int32_t)get_u32(pl);
+				e = (int32_t)cd_h32_at(pl);
 				if (e > 0 || e < -MAX_ERRNO)
 					return CHK_DIAG_INVALID;
 				if (e < 0) {
@@ -301,7 +283,7 @@ enum chk_diag_rc chk_sockdiag_parse(struct chk_diag_parse *p,
 		case NLMSG_ERROR:
 			if (plen < 4)
 				return CHK_DIAG_INVALID;
-			e = (int32_t)get_u32(pl);
+			e = (int32_t)cd_h32_at(pl);
 			if (e > 0 || e < -MAX_ERRNO)
 				return CHK_DIAG_INVALID;
 			if (e < 0) {

@@ -4,7 +4,8 @@
  * past the end; the first failure sticks, so a parser reads a whole
  * structure and checks once, and it says whether the input was cut short
  * (CD_BYTES_TRUNCATED) or said something impossible (CD_BYTES_INVALID).
- * Little- and big-endian 8/16/24/32/64-bit getters. Header-only, static
+ * Little- and big-endian 8/16/24/32/64-bit getters (and host-order ones
+ * for netlink). Header-only, static
  * inline: the MySQL codec and the capture decoder read through it per byte.
  */
 #ifndef CONNDOCTOR_UTIL_BYTES_H
@@ -12,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Why a cursor went bad (its sticky state). */
 enum cd_bytes_err {
@@ -60,6 +62,23 @@ static inline uint32_t cd_be32_at(const uint8_t *q)
 static inline uint64_t cd_be64_at(const uint8_t *q)
 {
 	return (uint64_t)cd_be32_at(q) << 32 | (uint64_t)cd_be32_at(q + 4);
+}
+
+/* Host byte order (netlink's fields): the bytes as this CPU stores them. */
+static inline uint16_t cd_h16_at(const uint8_t *q)
+{
+	uint16_t v;
+
+	memcpy(&v, q, sizeof(v));
+	return v;
+}
+
+static inline uint32_t cd_h32_at(const uint8_t *q)
+{
+	uint32_t v;
+
+	memcpy(&v, q, sizeof(v));
+	return v;
 }
 
 /* Reading cursor over a borrowed range (it must outlive the cursor). */

@@ -62,6 +62,14 @@ static void exact_values(void **state)
 	assert_int_equal(cd_be16_at(in + 6), 0x07f8);
 	assert_int_equal(cd_le24_at(in + 5), 0xf80706);
 	assert_int_equal(cd_be24_at(in + 5), 0x0607f8);
+	/* host order: netlink's, this CPU's */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	assert_int_equal(cd_h16_at(in), 0x0201);
+	assert_int_equal(cd_h32_at(in + 4), 0xf8070605);
+#else
+	assert_int_equal(cd_h16_at(in), 0x0102);
+	assert_int_equal(cd_h32_at(in + 4), 0x050607f8);
+#endif
 }
 
 static void truncated_at_every_length(void **state)
