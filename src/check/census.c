@@ -21,6 +21,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "util/bytes.h"
+#include "util/vec.h"
+
 /* Wire sizes, fixed by the kernel ABI; checked against the headers. */
 #define NLH_LEN	      16u /* struct nlmsghdr */
 #define INET_MSG_LEN  72u /* struct inet_diag_msg */
@@ -36,31 +39,14 @@ _Static_assert(sizeof(struct unix_diag_msg) == UNIX_MSG_LEN, "unix_diag_msg");
 /* The kernel fills at most SKB_WITH_OVERHEAD(32768) bytes per recvmsg of
  * a dump (net/netlink/af_netlink.c), so 32 KiB takes each whole. */
 #define RECV_BUF (32 * 1024)
+/* Sockets one census may hold (a bound on a runaway dump). */
+#define SOCKS_MAX (1u << 24)
 
 #define ALIGN4(x) (((x) + 3u) & ~(size_t)3u)
 
-/* Netlink fields are in host byte order; ports and addresses in network
- * order. Every read goes through these, over bytes already bounds-checked. */
-static uint16_t get_u16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+/* Netlink fields are in host byte order (cd_h16_at, cd_h32_at); ports
+ * and addresses in network order (cd_be16_at): util/bytes.h, over bytes
+ * already bounds-checked. */
 
 /* ---- the parser ---- */
 
@@ -76,10 +62,10 @@ static int next_attr(const uint8_t **p, size_t *rem, uint16_t *type,
 		return 0;
 	if (*rem < NLA_HDR)
 		return CHK_DIAG_INVALID;
-	alen = get_u16(*p);
+	alen = cd_h16_at(*p);
 	if (alen < NLA_HDR || alen > *rem)
 		return CHK_DIAG_INVALID;
-	*type = get_u16(*p + 2) & NLA_TYPE_MASK;
+	*type = cd_h16_at(*p + 2) & NLA_TYPE_MASK;
 	*data = *p + NLA_HDR;
 	*dlen = alen - NLA_HDR;
 	adv = ALIGN4(alen);
@@ -118,7 +104,7 @@ static enum chk_diag_rc parse_inet(struct chk_diag_parse *p, const uint8_t *m,
 	struct chk_census *c = p->c;
 	const uint8_t *ap = m + INET_MSG_LEN, *data;
 	size_t rem, dlen;
-	struct chk_sock s;
+	struct chk_sock s, *nv;
 	uint16_t type;
 	int r;
 
@@ -137,15 +123,15 @@ static enum chk_diag_rc parse_inet(struct chk_diag_parse *p, const uint8_t *m,
 	s.state = m[1];
 	s.timer = m[2];
 	s.retrans = m[3];
-	s.sport = get_be16(m + 4);
-	s.dport = get_be16(m + 6);
+	s.sport = cd_be16_at(m + 4);
+	s.dport = cd_be16_at(m + 6);
 	put_addr(&s.src, s.family, m + 8);
 	put_addr(&s.dst, s.family, m + 24);
-	s.expires_ms = get_u32(m + 52);
-	s.rqueue = get_u32(m + 56);
-	s.wqueue = get_u32(m + 60);
-	s.uid = get_u32(m + 64);
-	s.inode = get_u32(m + 68);
+	s.expires_ms = cd_h32_at(m + 52);
+	s.rqueue = cd_h32_at(m + 56);
+	s.wqueue = cd_h32_at(m + 60);
+	s.uid = cd_h32_at(m + 64);
+	s.inode = cd_h32_at(m + 68);
 	/* Kernel TCP states are 1..13 today (13: TCP_BOUND_INACTIVE). */
 	if (s.state == 0 || s.state > 15)
 		return CHK_DIAG_INVALID;
@@ -157,37 +143,26 @@ static enum chk_diag_rc parse_inet(struct chk_diag_parse *p, const uint8_t *m,
 		else if (!port_wanted(p, s.dport))
 			return CHK_DIAG_MORE;
 	}
-	if (c->ntcp == c->tcp_cap) {
-		size_t ncap = c->tcp_cap ? c->tcp_cap * 2 : 64;
-		struct chk_sock *nv = realloc(c->tcp, ncap * sizeof(*nv));
-
-		if (!nv)
-			return CHK_DIAG_NOMEM;
-		c->tcp = nv;
-		c->tcp_cap = ncap;
-	}
+	nv = cd_vec_grow(c->tcp, sizeof(*nv), c->ntcp + 1, &c->tcp_cap,
+			 SOCKS_MAX, 64);
+	if (!nv)
+		return CHK_DIAG_NOMEM;
+	c->tcp = nv;
 	c->tcp[c->ntcp++] = s;
 	return CHK_DIAG_MORE;
 }
 
 static int push_icons(struct chk_diag_parse *p, const uint8_t *data, size_t n)
 {
+	uint32_t *nv = cd_vec_grow(p->icons, sizeof(*nv), p->nicons + n,
+				   &p->icons_cap, SOCKS_MAX, 16);
 	size_t i;
 
-	if (p->nicons + n > p->icons_cap) {
-		size_t ncap = p->icons_cap ? p->icons_cap : 16;
-		uint32_t *nv;
-
-		while (ncap < p->nicons + n)
-			ncap *= 2;
-		nv = realloc(p->icons, ncap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		p->icons = nv;
-		p->icons_cap = ncap;
-	}
+	if (!nv)
+		return -1;
+	p->icons = nv;
 	for (i = 0; i < n; i++)
-		p->icons[p->nicons++] = get_u32(data + 4 * i);
+		p->icons[p->nicons++] = cd_h32_at(data + 4 * i);
 	return 0;
 }
 
@@ -197,7 +172,7 @@ static enum chk_diag_rc parse_unix(struct chk_diag_parse *p, const uint8_t *m,
 	struct chk_census *c = p->c;
 	const uint8_t *ap = m + UNIX_MSG_LEN, *data, *icons = NULL;
 	size_t rem, dlen, nicons = 0;
-	struct chk_usock u;
+	struct chk_usock u, *nv;
 	uint16_t type;
 	int r;
 
@@ -205,7 +180,7 @@ static enum chk_diag_rc parse_unix(struct chk_diag_parse *p, const uint8_t *m,
 		return CHK_DIAG_INVALID;
 	memset(&u, 0, sizeof(u));
 	u.state = m[2];
-	u.inode = get_u32(m + 4);
+	u.inode = cd_h32_at(m + 4);
 	rem = len - UNIX_MSG_LEN;
 	while ((r = next_attr(&ap, &rem, &type, &data, &dlen)) == 1) {
 		switch (type) {
@@ -233,13 +208,13 @@ static enum chk_diag_rc parse_unix(struct chk_diag_parse *p, const uint8_t *m,
 		case UNIX_DIAG_PEER:
 			if (dlen < 4)
 				return CHK_DIAG_INVALID;
-			u.peer_inode = get_u32(data);
+			u.peer_inode = cd_h32_at(data);
 			break;
 		case UNIX_DIAG_RQLEN:
 			if (dlen < 8)
 				return CHK_DIAG_INVALID;
-			u.rqueue = get_u32(data);
-			u.wqueue = get_u32(data + 4);
+			u.rqueue = cd_h32_at(data);
+			u.wqueue = cd_h32_at(data + 4);
 			break;
 		case UNIX_DIAG_ICONS:
 			if (dlen % 4)
@@ -262,15 +237,11 @@ static enum chk_diag_rc parse_unix(struct chk_diag_parse *p, const uint8_t *m,
 	if (icons && u.path[0] && u.state == CHK_TCP_LISTEN &&
 	    push_icons(p, icons, nicons))
 		return CHK_DIAG_NOMEM;
-	if (c->nunix == c->unix_cap) {
-		size_t ncap = c->unix_cap ? c->unix_cap * 2 : 64;
-		struct chk_usock *nv = realloc(c->unix_, ncap * sizeof(*nv));
-
-		if (!nv)
-			return CHK_DIAG_NOMEM;
-		c->unix_ = nv;
-		c->unix_cap = ncap;
-	}
+	nv = cd_vec_grow(c->unix_, sizeof(*nv), c->nunix + 1, &c->unix_cap,
+			 SOCKS_MAX, 64);
+	if (!nv)
+		return CHK_DIAG_NOMEM;
+	c->unix_ = nv;
 	c->unix_[c->nunix++] = u;
 	return CHK_DIAG_MORE;
 }
@@ -288,19 +259,19 @@ enum chk_diag_rc chk_sockdiag_parse(struct chk_diag_parse *p,
 
 		if (len - off < NLH_LEN)
 			return CHK_DIAG_TRUNCATED;
-		mlen = get_u32(m);
+		mlen = cd_h32_at(m);
 		if (mlen < NLH_LEN)
 			return CHK_DIAG_INVALID;
 		if (mlen > len - off)
 			return CHK_DIAG_TRUNCATED;
 		plen = mlen - NLH_LEN;
-		switch (get_u16(m + 4)) {
+		switch (cd_h16_at(m + 4)) {
 		case NLMSG_NOOP:
 			break;
 		case NLMSG_DONE:
 			/* The dump's status; old kernels may send none. */
 			if (plen >= 4) {
-				e = (int32_t)get_u32(pl);
+				e = (int32_t)cd_h32_at(pl);
 				if (e > 0 || e < -MAX_ERRNO)
 					return CHK_DIAG_INVALID;
 				if (e < 0) {
@@ -312,7 +283,7 @@ enum chk_diag_rc chk_sockdiag_parse(struct chk_diag_parse *p,
 		case NLMSG_ERROR:
 			if (plen < 4)
 				return CHK_DIAG_INVALID;
-			e = (int32_t)get_u32(pl);
+			e = (int32_t)cd_h32_at(pl);
 			if (e > 0 || e < -MAX_ERRNO)
 				return CHK_DIAG_INVALID;
 			if (e < 0) {
@@ -714,6 +685,8 @@ static int want_threads(void)
 /* Appends the sockets of t to c (taking its array whole when c has none). */
 static int merge_dump(struct chk_census *c, struct tcp_dump *t)
 {
+	struct chk_sock *nv;
+
 	if (!c->ntcp) {
 		struct chk_sock *v = c->tcp;
 		size_t cap = c->tcp_cap;
@@ -726,18 +699,11 @@ static int merge_dump(struct chk_census *c, struct tcp_dump *t)
 		t->c.ntcp = 0;
 		return 0;
 	}
-	if (c->ntcp + t->c.ntcp > c->tcp_cap) {
-		size_t ncap = c->tcp_cap;
-		struct chk_sock *nv;
-
-		while (ncap < c->ntcp + t->c.ntcp)
-			ncap *= 2;
-		nv = realloc(c->tcp, ncap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		c->tcp = nv;
-		c->tcp_cap = ncap;
-	}
+	nv = cd_vec_grow(c->tcp, sizeof(*nv), c->ntcp + t->c.ntcp, &c->tcp_cap,
+			 SOCKS_MAX, 64);
+	if (!nv)
+		return -1;
+	c->tcp = nv;
 	if (t->c.ntcp)
 		memcpy(c->tcp + c->ntcp, t->c.tcp, t->c.ntcp * sizeof(*c->tcp));
 	c->ntcp += t->c.ntcp;
@@ -951,18 +917,15 @@ static int summarize_dests(const struct chk_census *c, int lo, int hi,
 		while (slot[h] && !same_dest(&s->dests[slot[h] - 1], k))
 			h = (h + 1) & (cap - 1);
 		if (!slot[h]) {
-			if (s->ndests == dcap) {
-				size_t ncap = dcap ? dcap * 2 : 16;
-				struct chk_dest_use *nv =
-					realloc(s->dests, ncap * sizeof(*nv));
+			struct chk_dest_use *nv = cd_vec_grow(
+				s->dests, sizeof(*nv), s->ndests + 1, &dcap,
+				SOCKS_MAX, 16);
 
-				if (!nv) {
-					free(slot);
-					return -1;
-				}
-				s->dests = nv;
-				dcap = ncap;
+			if (!nv) {
+				free(slot);
+				return -1;
 			}
+			s->dests = nv;
 			d = &s->dests[s->ndests];
 			memset(d, 0, sizeof(*d));
 			d->src = k->src;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check/slices.h"
+#include "util/vec.h"
 
 void chk_facts_init(struct chk_facts *f)
 {
@@ -20,21 +21,19 @@ void chk_facts_free(struct chk_facts *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* Facts one run may hold: far above any host's, a bound on a runaway. */
+#define FACTS_MAX (1u << 20)
+
 /* A new fact at the end of the list; NULL when out of memory (a lost
  * fact is not worth failing the run). */
 static struct chk_fact *grow(struct chk_facts *f)
 {
-	struct chk_fact *x;
+	struct chk_fact *x, *n;
 
-	if (f->n == f->cap) {
-		size_t ncap = f->cap ? f->cap * 2 : 32;
-		struct chk_fact *n = realloc(f->v, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		f->v = n;
-		f->cap = ncap;
-	}
+	n = cd_vec_grow(f->v, sizeof(*n), f->n + 1, &f->cap, FACTS_MAX, 32);
+	if (!n)
+		return NULL;
+	f->v = n;
 	x = &f->v[f->n++];
 	memset(x, 0, sizeof(*x));
 	return x;

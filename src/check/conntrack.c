@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "util/fileio.h"
+#include "util/vec.h"
 
 void chk_ct_table_init(struct chk_ct_table *t)
 {
@@ -57,17 +58,12 @@ ct_error(struct chk_ct_table *t, uint32_t line, const char *fmt, ...)
 
 int chk_ct_table_add(struct chk_ct_table *t, const struct chk_ct_entry *e)
 {
-	if (t->n >= CHK_CT_MAX_ENTRIES)
-		return -1;
-	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 64;
-		struct chk_ct_entry *v = realloc(t->v, ncap * sizeof(*v));
+	struct chk_ct_entry *v = cd_vec_grow(t->v, sizeof(*v), t->n + 1,
+					     &t->cap, CHK_CT_MAX_ENTRIES, 64);
 
-		if (!v)
-			return -1;
-		t->v = v;
-		t->cap = ncap;
-	}
+	if (!v)
+		return -1;
+	t->v = v;
 	t->v[t->n++] = *e;
 	return 0;
 }

@@ -3,6 +3,7 @@
  * this process's network namespace sees them. */
 #include "util/fileio.h"
 #include "check/counters.h"
+#include "util/vec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,22 +98,21 @@ static int parse_value(const char *tok, size_t len, int64_t *out)
 	return 0;
 }
 
+/* Counters one reply may hold (SHOW GLOBAL STATUS has ~1,000). */
+#define COUNTERS_MAX (1u << 20)
+
 static int push(struct chk_counters *c, const char *prefix, size_t plen,
 		const char *key, size_t klen, int64_t value)
 {
-	struct chk_counter *x;
+	struct chk_counter *x, *nv;
 
 	if (plen + 1 + klen >= CHK_CNT_NAME)
 		return 0; /* a name we would have to cut: not one we look up */
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 256;
-		struct chk_counter *nv = realloc(c->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -1;
-		c->v = nv;
-		c->cap = ncap;
-	}
+	nv = cd_vec_grow(c->v, sizeof(*nv), c->n + 1, &c->cap, COUNTERS_MAX,
+			 256);
+	if (!nv)
+		return -1;
+	c->v = nv;
 	x = &c->v[c->n++];
 	memcpy(x->name, prefix, plen);
 	x->name[plen] = '.';

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/bytes.h"
+
 /* gABI constants (elf.h would do, but only these are needed and the
  * values are fixed by the ABI). */
 #define EI_NIDENT	   16
@@ -65,20 +67,32 @@ struct rd {
 	int is64;
 };
 
-/* Each getter reads n bytes at off into *v; -1 when they lie past len. */
+/* Each getter reads n bytes at off into *v through util/bytes.h; -1 when
+ * they lie past len. */
 static inline int get_un(const struct rd *r, uint64_t off, unsigned n,
 			 uint64_t *v)
 {
-	uint64_t x = 0;
-	unsigned i;
+	struct cd_bytes b;
+	uint64_t x;
 
-	if (off > r->len || r->len - off < n)
+	if (off > r->len)
 		return -1;
-	for (i = 0; i < n; i++) {
-		unsigned k = r->be ? i : n - 1 - i;
-
-		x = (x << 8) | r->p[off + k];
+	cd_bytes_init(&b, r->p + off, r->len - (size_t)off);
+	switch (n) {
+	case 2:
+		x = r->be ? cd_bytes_be16(&b) : cd_bytes_le16(&b);
+		break;
+	case 4:
+		x = r->be ? cd_bytes_be32(&b) : cd_bytes_le32(&b);
+		break;
+	case 8:
+		x = r->be ? cd_bytes_be64(&b) : cd_bytes_le64(&b);
+		break;
+	default:
+		return -1;
 	}
+	if (b.bad)
+		return -1;
 	*v = x;
 	return 0;
 }

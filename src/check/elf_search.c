@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "check/elf_gabi.h"
+#include "util/vec.h"
 
 /* ---- architecture: cache flags, multiarch triple, $PLATFORM ---- */
 
@@ -646,19 +647,17 @@ static int known(const struct chk_elf_deps *d, const char *name,
 	return 0;
 }
 
+/* Dependencies one search may record. */
+#define DEPS_MAX (1u << 20)
+
 static struct chk_elf_dep *dep_add(struct chk_elf_deps *d)
 {
-	struct chk_elf_dep *x;
+	struct chk_elf_dep *x, *nv;
 
-	if (d->n == d->cap) {
-		size_t ncap = d->cap ? d->cap * 2 : 32;
-		struct chk_elf_dep *nv = realloc(d->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		d->v = nv;
-		d->cap = ncap;
-	}
+	nv = cd_vec_grow(d->v, sizeof(*nv), d->n + 1, &d->cap, DEPS_MAX, 32);
+	if (!nv)
+		return NULL;
+	d->v = nv;
 	x = &d->v[d->n++];
 	memset(x, 0, sizeof(*x));
 	return x;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check/census.h"
+#include "util/vec.h"
 
 /* A census socket by inode, for bsearch. */
 struct sock_ref {
@@ -119,17 +120,17 @@ static void read_comm(int procfd, const char *pid, char *comm, size_t len)
 	comm[strcspn(comm, "\n")] = '\0';
 }
 
+/* Sockets one /proc/PID/fd walk may record (above any fd limit). */
+#define FDSOCKS_MAX (1u << 24)
+
 static int push(struct chk_fds *out, const struct chk_fdsock *s)
 {
-	if (out->n == out->cap) {
-		size_t ncap = out->cap ? out->cap * 2 : 16;
-		struct chk_fdsock *nv = realloc(out->v, ncap * sizeof(*nv));
+	struct chk_fdsock *nv = cd_vec_grow(out->v, sizeof(*nv), out->n + 1,
+					    &out->cap, FDSOCKS_MAX, 16);
 
-		if (!nv)
-			return -1;
-		out->v = nv;
-		out->cap = ncap;
-	}
+	if (!nv)
+		return -1;
+	out->v = nv;
 	out->v[out->n++] = *s;
 	return 0;
 }

@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "util/vec.h"
+
 #define POOL_MAX (64u * 1024 * 1024)
 
 void chk_ruleset_init(struct chk_ruleset *rs)
@@ -55,22 +57,15 @@ void chk_fw_error(struct chk_ruleset *rs, uint32_t line, const char *fmt, ...)
 int chk_fw_pool_add(struct chk_ruleset *rs, const char *s, size_t n,
 		    uint32_t *off)
 {
+	char *p;
+
 	if (n > CHK_FW_MAX_LINE)
 		n = CHK_FW_MAX_LINE;
-	if (rs->npool + n + 1 > rs->pool_cap) {
-		size_t ncap = rs->pool_cap ? rs->pool_cap * 2 : 4096;
-		char *p;
-
-		while (ncap < rs->npool + n + 1)
-			ncap *= 2;
-		if (ncap > POOL_MAX)
-			return -1;
-		p = realloc(rs->pool, ncap);
-		if (!p)
-			return -1;
-		rs->pool = p;
-		rs->pool_cap = ncap;
-	}
+	p = cd_vec_grow(rs->pool, 1, rs->npool + n + 1, &rs->pool_cap, POOL_MAX,
+			4096);
+	if (!p)
+		return -1;
+	rs->pool = p;
 	memcpy(rs->pool + rs->npool, s, n);
 	rs->pool[rs->npool + n] = '\0';
 	*off = (uint32_t)rs->npool;
@@ -83,19 +78,13 @@ int chk_fw_chain_add(struct chk_ruleset *rs, const char *table,
 		     const char *name, enum chk_fw_backend backend, int family,
 		     uint32_t line)
 {
-	struct chk_fw_chain *c;
+	struct chk_fw_chain *c, *n;
 
-	if (rs->nchains >= CHK_FW_MAX_CHAINS)
+	n = cd_vec_grow(rs->chains, sizeof(*n), rs->nchains + 1,
+			&rs->chains_cap, CHK_FW_MAX_CHAINS, 16);
+	if (!n)
 		return -1;
-	if (rs->nchains == rs->chains_cap) {
-		size_t ncap = rs->chains_cap ? rs->chains_cap * 2 : 16;
-		struct chk_fw_chain *n = realloc(rs->chains, ncap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		rs->chains = n;
-		rs->chains_cap = ncap;
-	}
+	rs->chains = n;
 	c = &rs->chains[rs->nchains];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->table, sizeof(c->table), "%s", table);
@@ -122,17 +111,13 @@ int chk_fw_chain_find(const struct chk_ruleset *rs, size_t from,
 /* Appends a copy of *r; -1 when out of memory or over the cap. */
 int chk_fw_rule_add(struct chk_ruleset *rs, const struct chk_fw_rule *r)
 {
-	if (rs->nrules >= CHK_FW_MAX_RULES)
-		return -1;
-	if (rs->nrules == rs->rules_cap) {
-		size_t ncap = rs->rules_cap ? rs->rules_cap * 2 : 32;
-		struct chk_fw_rule *n = realloc(rs->rules, ncap * sizeof(*n));
+	struct chk_fw_rule *n =
+		cd_vec_grow(rs->rules, sizeof(*n), rs->nrules + 1,
+			    &rs->rules_cap, CHK_FW_MAX_RULES, 32);
 
-		if (!n)
-			return -1;
-		rs->rules = n;
-		rs->rules_cap = ncap;
-	}
+	if (!n)
+		return -1;
+	rs->rules = n;
 	rs->rules[rs->nrules] = *r;
 	rs->rules[rs->nrules].pos = (uint32_t)rs->nrules; /* order key */
 	rs->nrules++;

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/vec.h"
+
 #define POOL_MAX    (8u * 1024 * 1024)
 #define PATFILE_MAX (64 * 1024)
 #define LIST_SEP    ", \t\r\n" /* tcpd's sep[] */
@@ -40,26 +42,13 @@ void chk_wrap_table_free(struct chk_wrap_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Grows a table array to hold one more element; -1 out of memory, 1 when
- * the bound is reached (the caller stops parsing). */
-static int grow(void **v, size_t *cap, size_t n, size_t size, size_t max)
+/* What cd_vec_grow() gave, as the parsers here want it: 0 grown, 1 when
+ * the bound is reached (the caller stops parsing), -1 out of memory. */
+static int grown(const void *nv)
 {
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
+	if (nv)
 		return 0;
-	if (n >= max)
-		return 1;
-	ncap = *cap ? *cap * 2 : 16;
-	if (ncap > max)
-		ncap = max;
-	nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -1;
-	*v = nv;
-	*cap = ncap;
-	return 0;
+	return errno == E2BIG ? 1 : -1;
 }
 
 /* Copies n bytes of s into the pool, NUL-terminated; returns the offset
@@ -67,20 +56,12 @@ static int grow(void **v, size_t *cap, size_t n, size_t size, size_t max)
 static int pool_add(struct chk_wrap_table *t, const char *s, size_t n,
 		    uint32_t *off)
 {
-	if (t->pool_len + n + 1 > t->pool_cap) {
-		size_t ncap = t->pool_cap ? t->pool_cap : 4096;
-		char *np;
+	char *np = cd_vec_grow(t->pool, 1, t->pool_len + n + 1, &t->pool_cap,
+			       POOL_MAX, 4096);
 
-		while (ncap < t->pool_len + n + 1)
-			ncap *= 2;
-		if (ncap > POOL_MAX)
-			return 1;
-		np = realloc(t->pool, ncap);
-		if (!np)
-			return -1;
-		t->pool = np;
-		t->pool_cap = ncap;
-	}
+	if (!np)
+		return grown(np);
+	t->pool = np;
 	memcpy(t->pool + t->pool_len, s, n);
 	t->pool[t->pool_len + n] = '\0';
 	*off = (uint32_t)t->pool_len;
@@ -93,11 +74,14 @@ __attribute__((format(printf, 5, 6))) static int
 note(struct chk_wrap_table *t, unsigned line, int rule,
      enum chk_wrap_problem what, const char *fmt, ...)
 {
-	struct chk_wrap_note *n;
+	struct chk_wrap_note *n =
+		cd_vec_grow(t->notes, sizeof(*n), t->nnotes + 1, &t->notes_cap,
+			    CHK_WRAP_MAX_NOTES, 16);
 	va_list ap;
-	int g = grow((void **)&t->notes, &t->notes_cap, t->nnotes,
-		     sizeof(*t->notes), CHK_WRAP_MAX_NOTES);
+	int g = grown(n);
 
+	if (n)
+		t->notes = n;
 	if (g)
 		return g < 0 ? -1 : 0;
 	n = &t->notes[t->nnotes++];
@@ -420,8 +404,11 @@ static int add_tokens(struct chk_wrap_table *t, const char *list, size_t len,
 		tl = strcspn(list + i, LIST_SEP);
 		if (i + tl > len)
 			tl = len - i;
-		g = grow((void **)&t->toks, &t->toks_cap, t->ntoks,
-			 sizeof(*t->toks), CHK_WRAP_MAX_TOKS);
+		k = cd_vec_grow(t->toks, sizeof(*k), t->ntoks + 1, &t->toks_cap,
+				CHK_WRAP_MAX_TOKS, 16);
+		g = grown(k);
+		if (k)
+			t->toks = k;
 		if (g) {
 			t->capped = 1;
 			return g < 0 ? -1 : 0;
@@ -544,6 +531,7 @@ static int add_rule(struct chk_wrap_table *t, const char *c, size_t len,
 {
 	struct chk_wrap_rule *ru;
 	long c1, c2;
+	struct chk_wrap_rule *nr;
 	size_t r, ol;
 	int g, hash = 0;
 	const char *cl, *opt = NULL;
@@ -559,8 +547,11 @@ static int add_rule(struct chk_wrap_table *t, const char *c, size_t len,
 					  "comment and there is no ':'"
 					: "no ':' between daemons and clients");
 	}
-	g = grow((void **)&t->rules, &t->rules_cap, t->nrules,
-		 sizeof(*t->rules), CHK_WRAP_MAX_RULES);
+	nr = cd_vec_grow(t->rules, sizeof(*nr), t->nrules + 1, &t->rules_cap,
+			 CHK_WRAP_MAX_RULES, 16);
+	g = grown(nr);
+	if (nr)
+		t->rules = nr;
 	if (g) {
 		t->capped = 1;
 		return g < 0 ? -1 : 0;
@@ -834,8 +825,11 @@ static int load_patfile(struct chk_wrap_table *t, size_t ti,
 		if (p >= len)
 			break;
 		wl = strcspn(text + p, " \t\r\n\v\f");
-		g = grow((void **)&t->toks, &t->toks_cap, t->ntoks,
-			 sizeof(*t->toks), CHK_WRAP_MAX_TOKS);
+		k = cd_vec_grow(t->toks, sizeof(*k), t->ntoks + 1, &t->toks_cap,
+				CHK_WRAP_MAX_TOKS, 16);
+		g = grown(k);
+		if (k)
+			t->toks = k;
 		if (!g) {
 			k = &t->toks[t->ntoks];
 			memset(k, 0, sizeof(*k));

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/bytes.h"
 #include "util/clock.h"
 
 /* ---- configuration files ---- */
@@ -240,14 +241,24 @@ long chk_dns_ptr_query(uint8_t *out, size_t cap, uint16_t id,
 int chk_dns_parse_reply(const uint8_t *p, size_t len, uint16_t id,
 			struct chk_dns_reply *r)
 {
-	if (len < 12)
-		return -1;
-	if (((unsigned)p[0] << 8 | p[1]) != id || !(p[2] & 0x80))
+	struct cd_bytes b;
+	uint16_t got_id, answers;
+	uint8_t flags, rcode;
+
+	/* RFC 1035 4.1.1: ID, flags (QR ... TC ... RCODE), QDCOUNT, ANCOUNT */
+	cd_bytes_init(&b, p, len);
+	got_id = cd_bytes_be16(&b);
+	flags = cd_bytes_u8(&b);
+	rcode = cd_bytes_u8(&b);
+	cd_bytes_skip(&b, 2);
+	answers = cd_bytes_be16(&b);
+	cd_bytes_skip(&b, 4);
+	if (b.bad || got_id != id || !(flags & 0x80))
 		return -1;
 	r->id = id;
-	r->truncated = (p[2] & 0x02) != 0;
-	r->rcode = p[3] & 0x0f;
-	r->answers = (unsigned)p[6] << 8 | p[7];
+	r->truncated = (flags & 0x02) != 0;
+	r->rcode = rcode & 0x0f;
+	r->answers = answers;
 	return 0;
 }
 

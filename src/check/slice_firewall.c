@@ -4,20 +4,16 @@
  * when the ruleset filters on state, the conntrack entries of the MySQL
  * ports (over netlink);
  * then applies the firewall and conntrack rules (field report 004). The
- * tools run with fork/exec semantics (posix_spawn, no shell), a fixed
- * PATH, LC_ALL=C and a deadline. Nothing here changes the host. */
+ * tools run through util/run.h (no shell, a fixed PATH, LC_ALL=C, a
+ * deadline). Nothing here changes the host. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check/conntrack.h"
@@ -26,6 +22,7 @@
 #include "check/firewall.h"
 #include "check/slices.h"
 #include "util/clock.h"
+#include "util/run.h"
 
 /* A firewall fact's definition (check/fields.c). */
 #define FF(x)	       (&chk_fields_firewall[CHK_FF_##x])
@@ -41,10 +38,11 @@ static const char *const tool_dirs[] = {"/usr/sbin", "/sbin", "/usr/bin",
 
 /* What running one tool gave. */
 struct run {
-	char *out; /* stdout, NUL-terminated (owned) */
-	size_t nout;
-	char err[200]; /* first line of stderr */
-	int status;    /* exit status, or -1 */
+	struct cd_run_result res; /* out/nout: stdout, NUL-terminated */
+	char *out;		  /* res.out */
+	size_t nout;		  /* res.nout */
+	char err[200];		  /* first line of stderr */
+	int status;		  /* exit status, or -1 */
 	int timed_out;
 	int truncated; /* stdout reached OUT_MAX */
 	int missing;   /* the tool is not installed */
@@ -73,156 +71,39 @@ static int find_tool(const char *name, char *path, size_t len)
 	return -1;
 }
 
-/* Appends what fd has to read to *buf (up to cap); 1 at EOF. */
-static int drain(int fd, char **buf, size_t *n, size_t *bcap, size_t cap,
-		 int *truncated)
-{
-	char tmp[16384];
-	ssize_t r = read(fd, tmp, sizeof(tmp));
-
-	if (r < 0)
-		return errno == EINTR || errno == EAGAIN ? 0 : 1;
-	if (r == 0)
-		return 1;
-	if (*n + (size_t)r > cap) {
-		*truncated = 1;
-		r = (ssize_t)(cap - *n);
-	}
-	if (*n + (size_t)r + 1 > *bcap) {
-		size_t ncap = *bcap ? *bcap : 65536;
-		char *p;
-
-		while (ncap < *n + (size_t)r + 1)
-			ncap *= 2;
-		p = realloc(*buf, ncap);
-		if (!p) {
-			*truncated = 1;
-			return 1;
-		}
-		*buf = p;
-		*bcap = ncap;
-	}
-	memcpy(*buf + *n, tmp, (size_t)r);
-	*n += (size_t)r;
-	(*buf)[*n] = '\0';
-	return *truncated;
-}
-
-/* Runs argv (argv[0] a tool name) with stdin /dev/null, capturing stdout
- * and stderr, killed after RUN_TIMEOUT_MS. Returns 0 when it ran (see
+/* Runs argv (argv[0] a tool name) through cd_run(), capturing stdout and
+ * stderr, killed after RUN_TIMEOUT_MS. Returns 0 when it ran (see
  * r->status), -1 when it could not be started (r->missing, spawn_errno). */
 static int run_tool(char *const argv[], struct run *r)
 {
-	static char *const envp[] = {
-		"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int out[2] = {-1, -1}, err[2] = {-1, -1}, rc = -1, open_fds = 2;
-	char path[256], *ebuf = NULL;
-	size_t en = 0, ecap = 0, bcap = 0;
-	int64_t deadline;
-	sigset_t none, all;
-	pid_t pid = -1;
-	int wst = 0, etrunc = 0;
+	const struct cd_run_opts o = {RUN_TIMEOUT_MS * CD_NS_PER_MS, OUT_MAX,
+				      4096, CD_RUN_STDERR};
+	char path[256];
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->status = -1;
 	if (find_tool(argv[0], path, sizeof(path))) {
 		r->missing = 1;
+		r->out = r->res.out = calloc(1, 1);
 		return -1;
 	}
-	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
-		r->spawn_errno = errno;
-		goto out;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	r->spawn_errno = posix_spawn(&pid, path, &fa, &attr, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	close(out[1]);
-	close(err[1]);
-	out[1] = err[1] = -1;
-	if (r->spawn_errno) {
-		pid = -1;
-		goto out;
-	}
-	deadline = cd_now_ns() + RUN_TIMEOUT_MS * CD_NS_PER_MS;
-	while (open_fds > 0) {
-		struct pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-		int64_t left = deadline - cd_now_ns();
-		int n;
-
-		if (left <= 0) {
-			r->timed_out = 1;
-			break;
-		}
-		n = poll(p, 2, (int)(left / CD_NS_PER_MS) + 1);
-		if (n < 0 && errno != EINTR)
-			break;
-		if (n <= 0)
-			continue;
-		if (p[0].fd >= 0 &&
-		    (p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    drain(out[0], &r->out, &r->nout, &bcap, OUT_MAX,
-			  &r->truncated)) {
-			close(out[0]);
-			out[0] = -1;
-			open_fds--;
-		}
-		if (p[1].fd >= 0 &&
-		    (p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    drain(err[0], &ebuf, &en, &ecap, 4096, &etrunc)) {
-			close(err[0]);
-			err[0] = -1;
-			open_fds--;
-		}
-	}
-	if (r->timed_out || r->truncated)
-		kill(pid, SIGKILL); /* our own child, by its pid */
-	while (waitpid(pid, &wst, 0) < 0) {
-		if (errno != EINTR) {
-			wst = -1;
-			break;
-		}
-	}
-	if (wst != -1 && WIFEXITED(wst))
-		r->status = WEXITSTATUS(wst);
-	rc = 0;
-	if (ebuf) {
-		size_t l = strcspn(ebuf, "\n");
-
-		say(r->err, sizeof(r->err), "%.*s", (int)l, ebuf);
-	}
-out:
-	if (!r->out) {
-		r->out = calloc(1, 1);
-		r->nout = 0;
-	}
-	free(ebuf);
-	if (out[0] >= 0)
-		close(out[0]);
-	if (out[1] >= 0)
-		close(out[1]);
-	if (err[0] >= 0)
-		close(err[0]);
-	if (err[1] >= 0)
-		close(err[1]);
+	rc = cd_run(path, argv, &o, &r->res);
+	r->out = r->res.out;
+	r->nout = r->res.nout;
+	r->spawn_errno = r->res.spawn_errno;
+	r->timed_out = r->res.timed_out;
+	r->truncated = r->res.truncated;
+	if (r->res.exited)
+		r->status = r->res.exit_status;
+	say(r->err, sizeof(r->err), "%.*s", (int)strcspn(r->res.err, "\n"),
+	    r->res.err);
 	return rc;
 }
 
 static void run_free(struct run *r)
 {
-	free(r->out);
+	cd_run_result_free(&r->res);
 	r->out = NULL;
 }
 

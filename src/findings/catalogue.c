@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/vec.h"
+
 static const struct cd_finding_def catalogue[] = {
 	{"CD1001", "fd-exhausted", CD_LAYER_CLIENT,
 	 "the client ran out of file descriptors",
@@ -587,23 +589,21 @@ void cd_findings_free(struct cd_findings *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* Findings one run may hold. */
+#define FINDINGS_MAX (1u << 16)
+
 struct cd_finding *cd_finding_add(struct cd_findings *f, const char *code,
 				  enum cd_severity sev)
 {
 	const struct cd_finding_def *def = cd_finding_lookup(code);
-	struct cd_finding *x;
+	struct cd_finding *x, *n;
 
 	if (!def)
 		abort(); /* a rule names a code the catalogue lacks: a bug */
-	if (f->n == f->cap) {
-		size_t ncap = f->cap ? f->cap * 2 : 8;
-		struct cd_finding *n = realloc(f->v, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		f->v = n;
-		f->cap = ncap;
-	}
+	n = cd_vec_grow(f->v, sizeof(*n), f->n + 1, &f->cap, FINDINGS_MAX, 8);
+	if (!n)
+		return NULL;
+	f->v = n;
 	x = &f->v[f->n++];
 	memset(x, 0, sizeof(*x));
 	x->def = def;

@@ -9,7 +9,7 @@ int mysql_binlog_dump_parse(const uint8_t *p, size_t len,
 			    struct mysql_binlog_dump *out)
 {
 	struct mysql_binlog_dump v;
-	struct rd r;
+	struct cd_bytes r;
 
 	rd_init(&r, p, len);
 	if (rd_u8(&r) != MYSQL_COM_BINLOG_DUMP)
@@ -29,7 +29,7 @@ int mysql_binlog_event_parse(const uint8_t *p, size_t len,
 			     struct mysql_binlog_event *ev)
 {
 	struct mysql_binlog_event v;
-	struct rd r;
+	struct cd_bytes r;
 
 	rd_init(&r, p, len);
 	if (rd_u8(&r) != 0x00)

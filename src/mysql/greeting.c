@@ -36,7 +36,7 @@ static int has_mariadb(const uint8_t *s, size_t n)
 int mysql_greeting_parse(const uint8_t *p, size_t len, struct mysql_greeting *g)
 {
 	struct mysql_greeting out;
-	struct rd r;
+	struct cd_bytes r;
 	const uint8_t *ver, *part1, *reserved, *part2, *name;
 	size_t vlen, n2, nlen;
 	uint8_t apdl;

@@ -98,7 +98,7 @@ long mysql_ssl_request_write(uint8_t *out, size_t cap, uint32_t caps,
 int mysql_login_parse(const uint8_t *p, size_t len, struct mysql_login_view *v)
 {
 	struct mysql_login_view out;
-	struct rd r;
+	struct cd_bytes r;
 	const uint8_t *filler, *s;
 	size_t n;
 

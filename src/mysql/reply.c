@@ -59,7 +59,7 @@ int mysql_ok_parse(const uint8_t *p, size_t len, uint32_t caps,
 		   struct mysql_ok *ok)
 {
 	struct mysql_ok out;
-	struct rd r;
+	struct cd_bytes r;
 	uint8_t hdr;
 	size_t n;
 
@@ -100,7 +100,7 @@ int mysql_ok_parse(const uint8_t *p, size_t len, uint32_t caps,
 int mysql_err_parse(const uint8_t *p, size_t len, struct mysql_err *err)
 {
 	struct mysql_err out;
-	struct rd r;
+	struct cd_bytes r;
 	const uint8_t *s, *z;
 	size_t n;
 
@@ -136,7 +136,7 @@ int mysql_err_parse(const uint8_t *p, size_t len, struct mysql_err *err)
 int mysql_eof_parse(const uint8_t *p, size_t len, struct mysql_eof *eof)
 {
 	struct mysql_eof out = {0, 0};
-	struct rd r;
+	struct cd_bytes r;
 
 	rd_init(&r, p, len);
 	if (rd_u8(&r) != 0xfe || r.bad || len >= EOF_MAX_LEN)
@@ -159,7 +159,7 @@ int mysql_auth_switch_parse(const uint8_t *p, size_t len,
 {
 	static const char old[] = "mysql_old_password";
 	struct mysql_auth_switch out;
-	struct rd r;
+	struct cd_bytes r;
 	const uint8_t *name, *data;
 	size_t nlen, dlen;
 

@@ -39,7 +39,7 @@ void mysql_rs_init(struct mysql_rs *rs, uint32_t caps)
  * (COM_FIELD_LIST default values) are allowed. */
 static int coldef_ok(const uint8_t *p, size_t len)
 {
-	struct rd r;
+	struct cd_bytes r;
 	size_t n, i;
 	uint64_t fixed;
 
@@ -66,7 +66,7 @@ static int coldef_ok(const uint8_t *p, size_t len)
 static int row_walk(const uint8_t *p, size_t len, uint64_t columns,
 		    struct mysql_cell *cells, size_t max)
 {
-	struct rd r;
+	struct cd_bytes r;
 	uint64_t i;
 	size_t n;
 
@@ -103,7 +103,7 @@ int mysql_row_cells(const uint8_t *p, size_t len, uint64_t columns,
 int mysql_coldef_name(const uint8_t *p, size_t len, const uint8_t **name,
 		      size_t *name_len)
 {
-	struct rd r;
+	struct cd_bytes r;
 	const uint8_t *q = NULL;
 	size_t n = 0, i;
 
@@ -147,7 +147,7 @@ static int end_ok(struct mysql_rs *rs, const struct mysql_ok *ok)
 static int feed_first(struct mysql_rs *rs, const uint8_t *p, size_t len)
 {
 	struct mysql_ok ok;
-	struct rd r;
+	struct cd_bytes r;
 	uint64_t ncol;
 	int metadata = 1;
 

@@ -23,7 +23,7 @@ int mysql_is_stmt_cmd(uint8_t cmd)
 int mysql_stmt_cmd_parse(const uint8_t *p, size_t len,
 			 struct mysql_stmt_cmd *out)
 {
-	struct rd r;
+	struct cd_bytes r;
 	uint8_t cmd;
 	uint32_t id;
 
@@ -41,7 +41,7 @@ int mysql_prepare_ok_parse(const uint8_t *p, size_t len,
 			   struct mysql_prepare_ok *ok)
 {
 	struct mysql_prepare_ok v;
-	struct rd r;
+	struct cd_bytes r;
 
 	rd_init(&r, p, len);
 	if (rd_u8(&r) != 0x00)

@@ -1,6 +1,7 @@
 /* wire.h - private cursor helpers of the MySQL codec: bounds-checked
- * little-endian readers and writers over a byte range (MySQL "Basic Data
- * Types" page: fixed-length and length-encoded integers and strings).
+ * little-endian readers (over util/bytes.h) and writers over a byte range
+ * (MySQL "Basic Data Types" page: fixed-length and length-encoded integers
+ * and strings).
  *
  * A reader never dereferences a byte it has not checked against the end of
  * its range; once a read fails the cursor is marked bad and every later read
@@ -15,106 +16,73 @@
 #include <string.h>
 
 #include "mysql/mysql.h"
+#include "util/bytes.h"
 
-/* Little-endian values at q, whose bytes the caller has bounds-checked
- * (claimed with rd_take() or measured against the input length). */
+/* The reading half is util/bytes.h's cursor (struct cd_bytes); these are
+ * the codec's short names for it. */
 static inline uint16_t le16_at(const uint8_t *q)
 {
-	return (uint16_t)(q[0] | (unsigned)q[1] << 8);
+	return cd_le16_at(q);
 }
 
 static inline uint32_t le24_at(const uint8_t *q)
 {
-	return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16;
+	return cd_le24_at(q);
 }
 
 static inline uint32_t le32_at(const uint8_t *q)
 {
-	return le24_at(q) | (uint32_t)q[3] << 24;
+	return cd_le32_at(q);
 }
 
-/* Reading cursor over a borrowed, complete payload. */
-struct rd {
-	const uint8_t *p; /* start of the range */
-	size_t len;	  /* bytes in the range */
-	size_t off;	  /* next byte to read */
-	int bad;	  /* a read ran past the end */
-};
-
-static inline void rd_init(struct rd *r, const uint8_t *p, size_t len)
+static inline void rd_init(struct cd_bytes *r, const uint8_t *p, size_t len)
 {
-	r->p = p;
-	r->len = len;
-	r->off = 0;
-	r->bad = 0;
+	cd_bytes_init(r, p, len);
 }
 
-/* Bytes left to read (0 once bad). */
-static inline size_t rd_left(const struct rd *r)
+static inline size_t rd_left(const struct cd_bytes *r)
 {
-	return r->bad ? 0 : r->len - r->off;
+	return cd_bytes_left(r);
 }
 
-/* Claims n bytes: returns their address, or NULL (and marks bad). For
- * n == 0 the result may be NULL without failing: check r->bad, not the
- * pointer, and never pass it to memcpy() with a zero length. */
-static inline const uint8_t *rd_take(struct rd *r, size_t n)
+static inline const uint8_t *rd_take(struct cd_bytes *r, size_t n)
 {
-	const uint8_t *q;
-
-	if (r->bad || n > r->len - r->off) {
-		r->bad = 1;
-		return NULL;
-	}
-	if (n == 0)
-		return r->p ? r->p + r->off : NULL;
-	q = r->p + r->off;
-	r->off += n;
-	return q;
+	return cd_bytes_take(r, n);
 }
 
-/* The next byte without consuming it, or -1 at the end. */
-static inline int rd_peek(const struct rd *r)
+static inline int rd_peek(const struct cd_bytes *r)
 {
-	return rd_left(r) ? r->p[r->off] : -1;
+	return cd_bytes_peek(r);
 }
 
-static inline uint8_t rd_u8(struct rd *r)
+static inline uint8_t rd_u8(struct cd_bytes *r)
 {
-	const uint8_t *q = rd_take(r, 1);
-
-	return q ? q[0] : 0;
+	return cd_bytes_u8(r);
 }
 
-static inline uint16_t rd_le16(struct rd *r)
+static inline uint16_t rd_le16(struct cd_bytes *r)
 {
-	const uint8_t *q = rd_take(r, 2);
-
-	return q ? le16_at(q) : 0;
+	return cd_bytes_le16(r);
 }
 
-static inline uint32_t rd_le24(struct rd *r)
+static inline uint32_t rd_le24(struct cd_bytes *r)
 {
-	const uint8_t *q = rd_take(r, 3);
-
-	return q ? le24_at(q) : 0;
+	return cd_bytes_le24(r);
 }
 
-static inline uint32_t rd_le32(struct rd *r)
+static inline uint32_t rd_le32(struct cd_bytes *r)
 {
-	const uint8_t *q = rd_take(r, 4);
-
-	return q ? le32_at(q) : 0;
+	return cd_bytes_le32(r);
 }
 
 /* Length-encoded integer; 0xfb and 0xff (and truncation) mark bad. */
-static inline uint64_t rd_lenenc(struct rd *r)
+static inline uint64_t rd_lenenc(struct cd_bytes *r)
 {
 	uint64_t v = 0;
 	size_t used = 0;
 
 	if (r->bad || r->off == r->len) {
-		r->bad = 1;
+		cd_bytes_take(r, 1); /* marks truncated */
 		return 0;
 	}
 	if (mysql_lenenc_int(r->p + r->off, r->len - r->off, &v, &used)) {
@@ -126,7 +94,7 @@ static inline uint64_t rd_lenenc(struct rd *r)
 }
 
 /* Length-encoded string: returns its bytes and sets *n, or NULL if bad. */
-static inline const uint8_t *rd_lenenc_str(struct rd *r, size_t *n)
+static inline const uint8_t *rd_lenenc_str(struct cd_bytes *r, size_t *n)
 {
 	uint64_t v = rd_lenenc(r);
 
@@ -142,7 +110,7 @@ static inline const uint8_t *rd_lenenc_str(struct rd *r, size_t *n)
 /* NUL-terminated string: returns its bytes (without the NUL), sets *n and
  * consumes the NUL. Without a NUL before the end: marks bad unless
  * nul_optional, in which case the rest of the range is the string. */
-static inline const uint8_t *rd_nulstr(struct rd *r, size_t *n,
+static inline const uint8_t *rd_nulstr(struct cd_bytes *r, size_t *n,
 				       int nul_optional)
 {
 	const uint8_t *s, *z;

@@ -18,6 +18,7 @@
 
 #include "probe/resolver.h"
 #include "util/clock.h"
+#include "util/vec.h"
 
 #define RESOLVER_SLOT UINT32_MAX
 #define MAX_EVENTS    256
@@ -234,20 +235,20 @@ int eng_want(struct conn *c, uint32_t events)
 	return 0;
 }
 
+/* Attempts one result may hold (a bound on a runaway ramp). */
+#define ATTEMPTS_MAX (1u << 24)
+
 static void attempt_store(struct engine *e, const struct cd_attempt *a)
 {
 	struct probe_result *r = e->res;
 
-	if (r->nattempts == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 1024;
-		struct cd_attempt *n = realloc(r->attempts, ncap * sizeof(*n));
+	struct cd_attempt *n =
+		cd_vec_grow(r->attempts, sizeof(*n), r->nattempts + 1, &r->cap,
+			    ATTEMPTS_MAX, 1024);
 
-		if (!n)
-			return; /* out of memory: the attempt is lost, counted
-				 */
-		r->attempts = n;
-		r->cap = ncap;
-	}
+	if (!n)
+		return; /* out of memory: the attempt is lost, counted */
+	r->attempts = n;
 	r->attempts[r->nattempts++] = *a;
 }
 

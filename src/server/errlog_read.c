@@ -1,32 +1,29 @@
 /* errlog_read.c - reads a server error log in bounded memory: a file
  * (optionally its tail, or bisected to a start time), or the journal of
  * the server's systemd unit through journalctl (journalctl(1), -o
- * short-iso); every line goes through srv_errlog_line() into an aggregate
- * per class, per client host and per time bucket. Also where the log is
- * when nobody says (Debian and RPM defaults, DATADIR/HOSTNAME.err). */
+ * short-iso, run through util/run.h); every line goes through srv_errlog_line()
+ * into an aggregate per class, per client host and per time bucket. Also where
+ * the log is when nobody says (Debian and RPM defaults, DATADIR/HOSTNAME.err).
+ */
 #include "server/errlog.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/run.h"
 
 #define LINE_MAX_DEFAULT (16 * 1024)
 #define BLOCK		 (64 * 1024)
 #define BISECT_MIN	 (4u << 20) /* smaller files are read whole */
 #define INDEX_SLOTS	 1024	    /* > SRV_EL_NHOSTS, a power of two */
-
-extern char **environ;
 
 /* ---- the aggregate ---- */
 
@@ -653,9 +650,8 @@ int srv_errlog_read_journal(const struct srv_errlog_opts *o,
 	const char *prog = journalctl_path(o);
 	char since[32], lines[32];
 	char *argv[20];
-	posix_spawn_file_actions_t fa;
-	int pipefd[2], status = 0, rc = -1, n = 0, saved;
-	pid_t pid;
+	struct cd_proc proc;
+	int status = 0, exited = 0, sig = 0, rc = -1, n = 0, saved;
 	int64_t deadline;
 
 	if (!prog) {
@@ -686,70 +682,36 @@ int srv_errlog_read_journal(const struct srv_errlog_opts *o,
 	}
 	argv[n] = NULL;
 
-	if (pipe2(pipefd, O_CLOEXEC)) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if (posix_spawn_file_actions_init(&fa)) {
-		snprintf(err, errlen, "out of memory");
-		goto close_both;
-	}
-	/* stdout to our pipe, stdin and stderr to /dev/null */
-	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-					     0) ||
-	    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1) ||
-	    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
-					     0)) {
-		snprintf(err, errlen, "out of memory");
-		posix_spawn_file_actions_destroy(&fa);
-		goto close_both;
-	}
-	saved = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
+	saved = cd_proc_start(&proc, prog, argv);
 	if (saved) {
 		snprintf(err, errlen, "%s: %s", prog, strerror(saved));
-		close(pipefd[0]);
 		return -1;
 	}
 	deadline = cd_now_ns() +
 		   cd_s_to_ns(o->timeout_s > 0 ? o->timeout_s : 30.0);
-	if (srv_errlog_read_fd(pipefd[0], o, st, deadline)) {
+	if (srv_errlog_read_fd(proc.out_fd, o, st, deadline)) {
 		saved = errno;
 		st->partial = 1;
-		kill(pid, SIGKILL); /* our own child, by its pid */
 		if (saved == ETIMEDOUT)
 			snprintf(err, errlen, "%s timed out after %.0f s", prog,
 				 o->timeout_s > 0 ? o->timeout_s : 30.0);
 		else
 			snprintf(err, errlen, "reading %s: %s", prog,
 				 strerror(saved));
-		close(pipefd[0]);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		cd_proc_finish(&proc, 1, &exited, &status, &sig);
 		return -1;
 	}
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(err, errlen, "waitpid: %s", strerror(errno));
-			return -1;
-		}
+	if (cd_proc_finish(&proc, 0, &exited, &status, &sig)) {
+		snprintf(err, errlen, "waitpid: %s", strerror(errno));
+		return -1;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	if (exited && status == 0)
 		rc = 0;
-	} else if (WIFEXITED(status)) {
-		snprintf(err, errlen, "%s exited with status %d", prog,
-			 WEXITSTATUS(status));
-	} else {
-		snprintf(err, errlen, "%s ended by signal %d", prog,
-			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	}
+	else if (exited)
+		snprintf(err, errlen, "%s exited with status %d", prog, status);
+	else
+		snprintf(err, errlen, "%s ended by signal %d", prog, sig);
 	return rc;
-close_both:
-	close(pipefd[0]);
-	close(pipefd[1]);
-	return -1;
 }
 
 /* ---- where the log is ---- */

@@ -18,8 +18,10 @@
 #include "mysql/handshake.h"
 #include "mysql/mysql.h"
 #include "util/clock.h"
+#include "util/vec.h"
 
 #define MAX_PACKET    (16u << 20)
+#define CELLS_MAX     (1u << 20) /* cells of one result set */
 #define MAX_COLS      256
 #define MAX_ROWS      200000
 #define BUF_FIRST     (MYSQL_HS_PACKET_MAX + MYSQL_HEADER_LEN)
@@ -164,23 +166,22 @@ static int send_packet(struct srv_session *s, const uint8_t *payload,
 /* Makes room for more bytes in the read buffer (up to a packet's cap). */
 static int grow(struct srv_session *s, char *err, size_t errlen)
 {
-	size_t ncap = s->cap ? s->cap * 2 : BUF_FIRST;
 	uint8_t *nb;
 
 	if (s->len < s->cap)
 		return 0;
-	if (ncap > MAX_PACKET + 4096) {
+	nb = cd_vec_grow(s->buf, 1, s->len + 1, &s->cap, MAX_PACKET + 4096,
+			 BUF_FIRST);
+	if (!nb && errno == E2BIG) {
 		snprintf(err, errlen, "packet too large");
 		s->outcome = CD_PROTOCOL_ERROR;
 		return -1;
 	}
-	nb = realloc(s->buf, ncap);
 	if (!nb) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	s->buf = nb;
-	s->cap = ncap;
 	return 0;
 }
 
@@ -479,18 +480,15 @@ static int add_cell(struct srv_result *res, size_t *cap, size_t idx,
 	char *v = NULL;
 
 	if (idx + 1 > *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		char **nc;
+		size_t old = *cap;
+		char **nc = cd_vec_grow(res->cells, sizeof(*nc), idx + 1, cap,
+					CELLS_MAX, 64);
 
-		while (ncap < idx + 1)
-			ncap *= 2;
-		nc = realloc(res->cells, ncap * sizeof(*nc));
 		if (!nc)
 			return -1;
 		/* Unset cells stay NULL, so a failed row frees cleanly. */
-		memset(nc + *cap, 0, (ncap - *cap) * sizeof(*nc));
+		memset(nc + old, 0, (*cap - old) * sizeof(*nc));
 		res->cells = nc;
-		*cap = ncap;
 	}
 	if (!c->is_null) {
 		v = malloc(c->len + 1);

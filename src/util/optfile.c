@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/vec.h"
+
 #define MAX_DEPTH 10
 #define MAX_LINE  4096
 
@@ -151,6 +153,9 @@ fail:
 	return NULL;
 }
 
+/* Option files one !includedir may name. */
+#define INCLUDEDIR_MAX (1u << 16)
+
 /* An include's path; a relative one is taken from the including file's
  * folder, so a configuration tree can be moved as a whole. */
 static void include_path(char *out, size_t len, const char *from,
@@ -174,7 +179,7 @@ static int read_dir(struct reader *r, const char *dir, const char *file,
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	char **names = NULL;
+	char **names = NULL, **nn;
 	size_t n = 0, cap = 0, i;
 	int rc = 0;
 
@@ -189,17 +194,13 @@ static int read_dir(struct reader *r, const char *dir, const char *file,
 		if (len < 5 || (strcmp(de->d_name + len - 4, ".cnf") &&
 				strcmp(de->d_name + len - 4, ".ini")))
 			continue;
-		if (n == cap) {
-			char **nn;
-
-			cap = cap ? cap * 2 : 16;
-			nn = realloc(names, cap * sizeof(*names));
-			if (!nn) {
-				rc = -1;
-				break;
-			}
-			names = nn;
+		nn = cd_vec_grow(names, sizeof(*names), n + 1, &cap,
+				 INCLUDEDIR_MAX, 16);
+		if (!nn) {
+			rc = -1;
+			break;
 		}
+		names = nn;
 		names[n] = malloc(strlen(dir) + len + 2);
 		if (!names[n]) {
 			rc = -1;
