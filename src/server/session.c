@@ -28,6 +28,16 @@
 #define DEFAULT_PHASE 10.0 /* s, for a phase the configuration leaves 0 */
 
 /* Starts phase p: its deadline counts from now. */
+/* Drops the first n buffered bytes (the buffer may not exist yet when
+ * n is 0: memmove must not see its NULL). */
+static void consume(struct srv_session *s, size_t n)
+{
+	if (!n)
+		return;
+	memmove(s->buf, s->buf + n, s->len - n);
+	s->len -= n;
+}
+
 static void begin_phase(struct srv_session *s, enum cd_phase p)
 {
 	s->phase = p;
@@ -235,11 +245,8 @@ static int read_packet(struct srv_session *s, const uint8_t **payload,
 	/* Drop the previous packet now that its payload is no longer used. */
 	free(s->gathered);
 	s->gathered = NULL;
-	if (s->consumed) {
-		memmove(s->buf, s->buf + s->consumed, s->len - s->consumed);
-		s->len -= s->consumed;
-		s->consumed = 0;
-	}
+	consume(s, s->consumed);
+	s->consumed = 0;
 	for (;;) {
 		n = mysql_packet_parse(s->buf, s->len, MAX_PACKET, &pk);
 		if (n >= 0)
@@ -414,8 +421,7 @@ static int handshake(struct srv_session *s, struct mysql_hs *hs,
 			continue;
 		case MYSQL_HS_LOGGED_IN:
 			/* The OK is dropped; nothing follows it unasked. */
-			memmove(s->buf, s->buf + used, s->len - used);
-			s->len -= used;
+			consume(s, used);
 			return 0;
 		case MYSQL_HS_SERVER_ERR:
 			set_err(err, errlen, hs->packet, hs->packet_len);
@@ -425,8 +431,7 @@ static int handshake(struct srv_session *s, struct mysql_hs *hs,
 		default:
 			goto failed;
 		}
-		memmove(s->buf, s->buf + used, s->len - used);
-		s->len -= used;
+		consume(s, used);
 		if (used || out || ev == MYSQL_HS_GREETING)
 			continue;
 		if (read_more(s, err, errlen) < 0)

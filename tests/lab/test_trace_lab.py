@@ -144,12 +144,17 @@ class TraceLab(unittest.TestCase):
         self.assertEqual(p.stdout.readline().strip(), "listening")
 
     def run_case(self, n=N, hold=TRACE_S + 5):
-        """Both tracers ready, then n connections; returns (server doc, client doc)."""
-        ts, tc = Tracer(self.lab, self.s), Tracer(self.lab, self.c)
+        """Both tracers ready, then n connections, watched for TRACE_S from
+        their start; returns (server doc, client doc). The tracers run with
+        a long --duration and are stopped here, so a tracer that got ready
+        late still sees the whole window (the SYN-ACK resends at 1 and 3 s)."""
+        ts = Tracer(self.lab, self.s, duration=TRACE_S + 60)
+        tc = Tracer(self.lab, self.c, duration=TRACE_S + 60)
         p = self.lab.popen(self.c, ["python3", "-c", CLIENTS, n, hold],
                            stdout=subprocess.PIPE, text=True)
         self.assertEqual(p.stdout.readline().strip(), "started")
-        return ts.result(), tc.result()
+        time.sleep(TRACE_S)  # the window to watch, from the connects' start
+        return ts.stop(), tc.stop()
 
     def assert_client_gave_up(self, client, n):
         """n client connections that died in SYN_SENT on the kernel's schedule."""
