@@ -14,6 +14,9 @@
 #include "cli/cli.h"
 #include "report/pcap.h"
 
+/* The longest live capture --duration asks for: a week, in seconds. */
+#define PCAP_DURATION_MAX 604800u
+
 #define INPUTS_MAX 4096
 #define FILTER_MAX 1024
 
@@ -36,7 +39,8 @@ static void usage(FILE *out)
 	      "(repeat, or 3307,3308)\n"
 	      "  -f, --filter EXPR    BPF filter (live default: tcp port "
 	      "3306 and --port's)\n"
-	      "      --duration S     stop a live capture after S seconds\n"
+	      "      --duration S     stop a live capture after S seconds "
+	      "(1 to 604800)\n"
 	      "  -c, --conn ID        one connection's timeline (ID from the "
 	      "table)\n"
 	      "  -v, --segments       with --conn, every segment too\n"
@@ -272,9 +276,12 @@ int cmd_pcap(int argc, char **argv)
 			}
 			break;
 		case 'd':
-			if (parse_u64(optarg, &duration)) {
-				fprintf(stderr, "conndoctor pcap: --duration "
-						"needs whole seconds\n");
+			if (parse_u64(optarg, &duration) || duration < 1 ||
+			    duration > PCAP_DURATION_MAX) {
+				fprintf(stderr,
+					"conndoctor pcap: --duration needs "
+					"whole seconds (1 to %u)\n",
+					PCAP_DURATION_MAX);
 				return CD_EXIT_USAGE;
 			}
 			break;

@@ -285,6 +285,27 @@ class FlowTableJson(unittest.TestCase):
             self.assertIn("--max-flows needs a number from 1 to 10000000", err)
 
 
+class LiveDuration(unittest.TestCase):
+    """--duration was cut to 32 bits: 4294967297 stopped after 1 s and
+    4294967296 never stopped. Every value is now checked against its range,
+    and a live capture of 1 s on loopback ends by itself."""
+
+    def test_range(self):
+        for bad in ("4294967297", "4294967296", "0", "604801", "-1", "1.5", "x"):
+            rc, out, err, _ = run_pcap(["--live", "lo", "--duration", bad])
+            self.assertEqual(rc, 64, bad)
+            self.assertIn("--duration needs whole seconds (1 to 604800)", err)
+
+    def test_live_capture_stops(self):
+        harness.need_root()
+        t0 = time.monotonic()
+        rc, out, err, _ = run_pcap(["--live", "lo", "--duration", "1", "--json"])
+        elapsed = time.monotonic() - t0
+        self.assertIn(rc, (0, 1, 2), err)
+        self.assertGreaterEqual(elapsed, 1.0)
+        self.assertLess(elapsed, 30.0)
+
+
 if __name__ == "__main__":
     harness.need_conndoctor()
     harness.run_tests(globals())
