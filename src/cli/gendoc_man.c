@@ -582,6 +582,8 @@ static void commands_of(FILE *out, const struct cli_optdef *t, size_t n,
 	size_t nc, i, k;
 	int first = 1;
 
+	if (!name)
+		return;
 	c = gd_commands(&nc);
 	fputs("Read by ", out);
 	for (k = 0; k < nc; k++) {

@@ -165,7 +165,7 @@ static void placeholder(struct out *o, const struct chk_fact *x, const char *p,
 	int cond = 0;
 
 	if (*p == '?' || *p == '!')
-		cond = *k++;
+		cond = (unsigned char)*k++;
 	for (stop = k; stop < end && *stop != ':' && *stop != '|'; stop++)
 		;
 	n = (size_t)(stop - k) < sizeof(key) ? (size_t)(stop - k)

@@ -484,8 +484,8 @@ static int text_finish(struct rpt_pcap *r, const struct cd_findings *all,
 		fprintf(r->o.out,
 			"; %llu flows evicted to stay within --max-flows "
 			"(%llu handshakes, %llu idle connections)",
-			(unsigned long long)(t->evicted_embryonic +
-					     t->evicted_open),
+			(unsigned long long)t->evicted_embryonic +
+				(unsigned long long)t->evicted_open,
 			(unsigned long long)t->evicted_embryonic,
 			(unsigned long long)t->evicted_open);
 	if (t->fragments)

@@ -293,7 +293,7 @@ static void set_err(char *err, size_t errlen, const uint8_t *p, size_t len)
 static int open_socket(struct srv_session *s, const struct probe_target *t,
 		       char *err, size_t errlen)
 {
-	int soerr = 0;
+	int soerr = 0, rc;
 	socklen_t sl = sizeof(soerr);
 
 	begin_phase(s, CD_PH_CONNECT);
@@ -304,14 +304,12 @@ static int open_socket(struct srv_session *s, const struct probe_target *t,
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	if (connect(s->fd, (const struct sockaddr *)&t->addr, t->addrlen) < 0 &&
-	    errno != EINPROGRESS && errno != EAGAIN) {
+	/* A refusal now, a wait that fails, or the socket's own error. */
+	rc = connect(s->fd, (const struct sockaddr *)&t->addr, t->addrlen);
+	if ((rc < 0 && errno != EINPROGRESS && errno != EAGAIN) ||
+	    wait_fd(s, POLLOUT) < 0 ||
+	    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
 		soerr = errno;
-	} else if (wait_fd(s, POLLOUT) < 0) {
-		soerr = errno;
-	} else if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0) {
-		soerr = errno;
-	}
 	if (!soerr)
 		return 0;
 	if (soerr == ETIMEDOUT)
