@@ -705,7 +705,9 @@ static void mysqld_facts(const struct chk_mysqld *m, struct chk_facts *facts)
 			     CHK_STR("running"), CHK_INT(m->pid),
 			     m->path[0] ? CHK_STR(m->path) : CHK_NUL,
 			     CHK_STR(m->comm));
-		if (m->exe_err)
+		/* ENOENT: the process ended after it was found; nothing of
+		 * it is left to check. */
+		if (m->exe_err && m->exe_err != ENOENT)
 			chk_unreadable(facts, "mysqld exe",
 				       "readlink /proc/%d/exe: %s", m->pid,
 				       strerror(m->exe_err));
