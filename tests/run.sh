@@ -17,14 +17,14 @@ echo "== build ($build)"
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCD_WERROR=ON >/dev/null
 cmake --build "$build" -j"$jobs"
 echo "== ctest: all tests"
-ctest --test-dir "$build" -j"$jobs" --output-on-failure || status=1
+ctest --test-dir "$build" --output-on-failure || status=1
 
 echo "== build with AddressSanitizer + UBSan ($build-asan)"
 cmake -S "$top" -B "$build-asan" -DCMAKE_BUILD_TYPE=asan -DCD_WERROR=ON >/dev/null
 cmake --build "$build-asan" -j"$jobs"
 echo "== ctest under sanitizers: unit, fuzz, integration"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir "$build-asan" -j"$jobs" -L 'unit|fuzz|integration' --output-on-failure || status=1
+  ctest --test-dir "$build-asan" -L 'unit|fuzz|integration' --output-on-failure || status=1
 
 echo "== fuzz smoke: every target a few seconds, instrumented clang build ($build-fuzz)"
 bash "$top/tests/fuzz_smoke.sh" "$build-fuzz" || status=1
