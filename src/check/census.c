@@ -42,6 +42,11 @@ _Static_assert(sizeof(struct unix_diag_msg) == UNIX_MSG_LEN, "unix_diag_msg");
 /* Sockets one census may hold (a bound on a runaway dump). */
 #define SOCKS_MAX (1u << 24)
 
+/* idiag_states: every state, TIME_WAIT and SYN_RECV (and NEW_SYN_RECV)
+ * too; or the listeners alone (TCP_LISTEN is 10). */
+#define ALL_STATES    ((1u << 13) - 1)
+#define LISTEN_STATES (1u << 10)
+
 #define ALIGN4(x) (((x) + 3u) & ~(size_t)3u)
 
 /* Netlink fields are in host byte order (cd_h16_at, cd_h32_at); ports
@@ -537,9 +542,9 @@ static int dump(int fd, const uint8_t *req, size_t reqlen, uint8_t *buf,
 }
 
 /* One inet_diag dump of one family (bc may be empty). */
-static int dump_inet(int fd, uint8_t family, const uint8_t *bc, size_t bclen,
-		     uint32_t seq, uint8_t *buf, struct chk_diag_parse *p,
-		     char *err, size_t errlen)
+static int dump_inet(int fd, uint8_t family, uint32_t states, const uint8_t *bc,
+		     size_t bclen, uint32_t seq, uint8_t *buf,
+		     struct chk_diag_parse *p, char *err, size_t errlen)
 {
 	uint8_t req[NLH_LEN + sizeof(struct inet_diag_req_v2) + NLA_HDR +
 		    BC_MAX];
@@ -549,8 +554,7 @@ static int dump_inet(int fd, uint8_t family, const uint8_t *bc, size_t bclen,
 	memset(&r, 0, sizeof(r));
 	r.sdiag_family = family;
 	r.sdiag_protocol = IPPROTO_TCP;
-	/* Every state, TIME_WAIT and SYN_RECV (and NEW_SYN_RECV) too. */
-	r.idiag_states = (1u << 13) - 1;
+	r.idiag_states = states;
 	r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
 	r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
 	memcpy(req + NLH_LEN, &r, sizeof(r));
@@ -596,6 +600,7 @@ struct tcp_dump {
 	const uint16_t *ports;
 	size_t nports;
 	int use_bc;	     /* 0: no bytecode, filter here */
+	uint32_t states;     /* idiag_states: which TCP states to dump */
 	struct chk_census c; /* this dump's sockets (owned) */
 	int rc, nl_errno;
 	char err[160];
@@ -622,8 +627,8 @@ static void run_dump(struct tcp_dump *t)
 	p.ports = t->ports;
 	p.nports = t->nports;
 	p.c = &t->c;
-	t->rc = dump_inet(fd, t->family, bc, bclen, 1, buf, &p, t->err,
-			  sizeof(t->err));
+	t->rc = dump_inet(fd, t->family, t->states, bc, bclen, 1, buf, &p,
+			  t->err, sizeof(t->err));
 	t->nl_errno = p.nl_errno;
 	/* No IPv6 in this kernel: nothing to count there. */
 	if (t->rc && t->family == AF_INET6 && p.nl_errno == ENOENT)
@@ -713,7 +718,7 @@ static int merge_dump(struct chk_census *c, struct tcp_dump *t)
 /* Reads the TCP census into c: the IPv4 and IPv6 dumps, side by side when
  * threads is 2 (0: decide). */
 static int read_tcp(struct chk_census *c, const uint16_t *ports, size_t nports,
-		    int threads, char *err, size_t errlen)
+		    uint32_t states, int threads, char *err, size_t errlen)
 {
 	static const uint8_t families[] = {AF_INET, AF_INET6};
 	struct tcp_dump d[2];
@@ -730,6 +735,7 @@ again:
 		d[k].ports = ports;
 		d[k].nports = nports;
 		d[k].use_bc = use_bc;
+		d[k].states = states;
 	}
 	started =
 		threads > 1 && !pthread_create(&tid, NULL, dump_thread, &d[1]);
@@ -769,6 +775,21 @@ int chk_census_read(struct chk_census *c, const uint16_t *ports, size_t nports,
 				       errlen);
 }
 
+int chk_listeners_read(struct chk_census *c, const uint16_t *ports,
+		       size_t nports, char *err, size_t errlen)
+{
+	c->tcp_ok = c->unix_ok = c->kernel_filter = 0;
+	c->ntcp = c->nunix = 0;
+	if (nports > CHK_MAX_PORTS)
+		nports = CHK_MAX_PORTS;
+	if (read_tcp(c, ports, nports, LISTEN_STATES, 1, err, errlen)) {
+		c->ntcp = 0;
+		return -1;
+	}
+	c->tcp_ok = 1;
+	return 0;
+}
+
 int chk_census_read_threads(struct chk_census *c, const uint16_t *ports,
 			    size_t nports, const char *unix_path, int threads,
 			    char *err, size_t errlen)
@@ -781,7 +802,7 @@ int chk_census_read_threads(struct chk_census *c, const uint16_t *ports,
 	c->ntcp = c->nunix = 0;
 	if (nports > CHK_MAX_PORTS)
 		nports = CHK_MAX_PORTS;
-	if (read_tcp(c, ports, nports, threads, err, errlen)) {
+	if (read_tcp(c, ports, nports, ALL_STATES, threads, err, errlen)) {
 		c->ntcp = 0;
 		rc = -1;
 	} else {

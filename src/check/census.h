@@ -54,6 +54,12 @@ int chk_census_read_threads(struct chk_census *c, const uint16_t *ports,
 			    size_t nports, const char *unix_path, int threads,
 			    char *err, size_t errlen);
 
+/* Only the TCP listeners on ports (LISTEN sockets, rqueue/wqueue their
+ * accept queue and its limit) into c, one thread: cheap enough to sample
+ * each second. 0, or -1 with err set. */
+int chk_listeners_read(struct chk_census *c, const uint16_t *ports,
+		       size_t nports, char *err, size_t errlen);
+
 /* Frees what a parse owns (icons), not the census. */
 void chk_diag_parse_free(struct chk_diag_parse *p);
 

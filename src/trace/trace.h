@@ -118,6 +118,39 @@ struct trace_listen {
 	unsigned samples;
 };
 
+/* One listener of a MySQL port, its accept queue sampled each second
+ * over sock_diag (idiag_rqueue/idiag_wqueue of a LISTEN socket). */
+#define TRACE_MAX_LISTENERS 32
+struct trace_listener {
+	char addr[46];
+	uint16_t port;
+	uint32_t limit;	       /* the backlog (sk_max_ack_backlog) */
+	uint32_t queue_last;   /* queued connections at the last sample */
+	uint32_t queue_max;    /* the most seen in one sample */
+	uint64_t queue_sum;    /* over samples: the mean is sum/samples */
+	unsigned samples;      /* samples this listener was seen in */
+	unsigned full_samples; /* queue > limit: the kernel's "full" */
+};
+
+struct trace_listeners {
+	struct trace_listener v[TRACE_MAX_LISTENERS];
+	size_t n;
+	uint64_t not_kept; /* listener samples beyond TRACE_MAX_LISTENERS */
+	unsigned samples;  /* dumps that succeeded */
+	unsigned failed;   /* dumps that failed (err holds the last reason) */
+	char err[128];
+};
+
+struct chk_sock;
+
+/* Adds one dump's LISTEN sockets to L (pure: the test feeds hand-made
+ * sockets). Listeners are told apart by address and port. */
+void trace_listeners_add(struct trace_listeners *L, const struct chk_sock *s,
+			 size_t n);
+/* One sock_diag dump of the listeners on ports into L. 0 or -1. */
+int trace_listeners_sample(struct trace_listeners *L, const uint16_t *ports,
+			   size_t nports);
+
 struct trace_resolve_result;
 
 /* What a trace measured. Owned by the caller: trace_result_free(). */
@@ -133,6 +166,7 @@ struct trace_result {
 	struct trace_req *reqs;
 	size_t nreqs;
 	struct trace_listen listen;
+	struct trace_listeners listeners;
 	uint64_t events_lost;	 /* the ring buffer was full */
 	uint64_t tables_full;	 /* a connection/request/drop not followed */
 	uint64_t drops_unplaced; /* a drop of the port in no known namespace */

@@ -58,6 +58,7 @@ struct tracer {
 	int64_t ovf0, drp0, ovf_prev, ovf_last, drp_last, max_ovf_per_s;
 	int64_t last_sample_ns;
 	unsigned samples;
+	struct trace_listeners listeners; /* their accept queues, sampled */
 };
 
 /* libbpf's messages, shown only with CD_TRACE_DEBUG set. */
@@ -242,10 +243,11 @@ static void sample_listen(struct tracer *t, int64_t now, int force)
 {
 	int64_t ovf, drp, rise;
 
-	if (!t->listen_ok || (!force && now - t->last_sample_ns < CD_NS_PER_S))
+	if (!force && now - t->last_sample_ns < CD_NS_PER_S)
 		return;
 	t->last_sample_ns = now;
-	if (read_listen(&ovf, &drp))
+	trace_listeners_sample(&t->listeners, t->cfg.ports, t->cfg.nports);
+	if (!t->listen_ok || read_listen(&ovf, &drp))
 		return;
 	rise = ovf - t->ovf_prev;
 	if (rise > t->max_ovf_per_s)
@@ -371,6 +373,7 @@ int trace_attach(struct tracer *t, char *err, size_t errlen)
 	t->listen_ok = !read_listen(&t->ovf0, &t->drp0);
 	t->ovf_prev = t->ovf_last = t->ovf0;
 	t->drp_last = t->drp0;
+	trace_listeners_sample(&t->listeners, t->cfg.ports, t->cfg.nports);
 	return 0;
 }
 
@@ -519,6 +522,7 @@ int trace_read(struct tracer *t, struct trace_result *r)
 	r->listen.drops = t->drp_last - t->drp0;
 	r->listen.max_overflows_per_s = t->max_ovf_per_s;
 	r->listen.samples = t->samples;
+	r->listeners = t->listeners;
 	free(vals);
 	if (rc)
 		trace_result_free(r);

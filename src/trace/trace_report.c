@@ -222,6 +222,52 @@ static void json_resolve(struct json *j, const struct trace_result *tr)
 	json_obj_end(j);
 }
 
+static void json_listeners(struct json *j, const struct trace_listeners *L)
+{
+	const struct trace_listener *l;
+	size_t i;
+
+	json_obj(j);
+	JSON_KEY(j, "samples");
+	json_uint(j, L->samples);
+	JSON_KEY(j, "failed_samples");
+	json_uint(j, L->failed);
+	JSON_KEY(j, "error");
+	if (L->failed)
+		json_str(j, L->err);
+	else
+		json_null(j);
+	JSON_KEY(j, "not_kept");
+	json_uint(j, L->not_kept);
+	JSON_KEY(j, "sockets");
+	json_arr(j);
+	for (i = 0; i < L->n; i++) {
+		l = &L->v[i];
+		json_obj(j);
+		JSON_KEY(j, "address");
+		json_str(j, l->addr);
+		JSON_KEY(j, "port");
+		json_uint(j, l->port);
+		JSON_KEY(j, "limit");
+		json_uint(j, l->limit);
+		JSON_KEY(j, "queue_last");
+		json_uint(j, l->queue_last);
+		JSON_KEY(j, "queue_max");
+		json_uint(j, l->queue_max);
+		JSON_KEY(j, "queue_mean");
+		json_fixed(j,
+			   l->samples ? (double)l->queue_sum / l->samples : 0,
+			   2);
+		JSON_KEY(j, "samples");
+		json_uint(j, l->samples);
+		JSON_KEY(j, "full_samples");
+		json_uint(j, l->full_samples);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
 void trace_report_json(FILE *out, const struct trace_result *r)
 {
 	struct json j;
@@ -251,6 +297,8 @@ void trace_report_json(FILE *out, const struct trace_result *r)
 	} else {
 		json_null(&j);
 	}
+	JSON_KEY(&j, "listeners");
+	json_listeners(&j, &r->listeners);
 	JSON_KEY(&j, "requests");
 	json_arr(&j);
 	for (i = 0; i < r->nreqs; i++)
@@ -406,6 +454,37 @@ static void text_resolve(FILE *out, const struct trace_result *tr)
 			r->slow_not_kept, r->events_lost, r->not_followed);
 }
 
+static void text_listeners(FILE *out, const struct trace_listeners *L)
+{
+	const struct trace_listener *l;
+	size_t i;
+
+	if (!L->samples && L->failed) {
+		fprintf(out, "listeners: not sampled (%s)\n", L->err);
+		return;
+	}
+	if (!L->n) {
+		fprintf(out, "listeners: none on these ports (%u samples)\n",
+			L->samples);
+		return;
+	}
+	for (i = 0; i < L->n; i++) {
+		l = &L->v[i];
+		fprintf(out,
+			"listener %s:%u accept queue at most %u of %u (mean "
+			"%.2f, full in %u of %u samples)\n",
+			l->addr, l->port, l->queue_max, l->limit,
+			l->samples ? (double)l->queue_sum / l->samples : 0,
+			l->full_samples, l->samples);
+	}
+	if (L->not_kept)
+		fprintf(out, "listeners: %" PRIu64 " more not kept\n",
+			L->not_kept);
+	if (L->failed)
+		fprintf(out, "listeners: %u samples failed (%s)\n", L->failed,
+			L->err);
+}
+
 void trace_report_text(FILE *out, const struct trace_result *r)
 {
 	const struct trace_conn *c;
@@ -427,6 +506,7 @@ void trace_report_text(FILE *out, const struct trace_result *r)
 		fputs("listen queues (namespace) /proc/net/netstat "
 		      "unreadable\n",
 		      out);
+	text_listeners(out, &r->listeners);
 	if (!r->drops_traced)
 		fputs("drops: not traced (this kernel's kfree_skb gives no "
 		      "reason)\n",

@@ -284,6 +284,8 @@ class TraceLab(unittest.TestCase):
         self.assertEqual(server["connections"], [])
         self.assertEqual(client["connections"], [])
         self.assertEqual(synacks(server), 0)
+        for lst in server["listeners"]["sockets"]:
+            self.assertEqual(lst["full_samples"], 0, lst)
 
     def test_accept_queue_overflow(self):
         self.listen(backlog=1, mode="never")
@@ -311,6 +313,17 @@ class TraceLab(unittest.TestCase):
         self.assertEqual(c["syn_retransmits"], c["failed_before_established"] * (len(times) - 1))
         if not half_open:  # all at the SYN: one overflow per SYN sent
             self.assertEqual(listen["overflows"], (n - 2) * len(times))
+        # The listener itself, sampled each second over sock_diag: its
+        # queue held 2 of limit 1 (full: the kernel's test is queue > limit)
+        # in the samples after the burst, and still at the end.
+        socks = [x for x in server["listeners"]["sockets"] if x["port"] == 3306]
+        self.assertEqual(len(socks), 1, server["listeners"])
+        lst = socks[0]
+        self.assertEqual(lst["limit"], 1)
+        self.assertEqual(lst["queue_max"], 2)
+        self.assertEqual(lst["queue_last"], 2)
+        self.assertGreaterEqual(lst["full_samples"], 1)
+        self.assertEqual(server["listeners"]["failed_samples"], 0)
         self.assertEqual(server_view(server), "accept_queue_overflow")
 
 

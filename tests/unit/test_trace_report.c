@@ -11,8 +11,32 @@
 
 #include <cmocka.h>
 
+#include "check/check.h"
 #include "trace/trace.h"
 #include "trace/trace_report.h"
+
+/* One LISTEN socket on 10.213.12.2:3306 with queue of its limit 128, and
+ * a connected socket the sampler must skip. */
+static void listen_sample(struct trace_listeners *L, uint32_t queue)
+{
+	struct chk_sock s[2];
+
+	memset(s, 0, sizeof(s));
+	s[0].family = s[1].family = 2;
+	s[0].state = CHK_TCP_LISTEN;
+	s[1].state = CHK_TCP_ESTABLISHED;
+	s[0].src.s6_addr[10] = s[0].src.s6_addr[11] = 0xff;
+	s[0].src.s6_addr[12] = 10;
+	s[0].src.s6_addr[13] = 213;
+	s[0].src.s6_addr[14] = 12;
+	s[0].src.s6_addr[15] = 2;
+	s[0].sport = s[1].sport = 3306;
+	s[0].rqueue = queue;
+	s[0].wqueue = 128;
+	s[1].rqueue = 999;
+	trace_listeners_add(L, s, 2);
+	L->samples++;
+}
 
 static void endpoints(struct trace_endpoints *e, const char *l, uint16_t lport,
 		      const char *r, uint16_t rport)
@@ -66,6 +90,10 @@ static void fill(struct trace_result *r, struct trace_drop *drop,
 	r->listen.drops = 9;
 	r->listen.max_overflows_per_s = 3;
 	r->listen.samples = 5;
+	/* A burst that overflowed the queue in one of three samples. */
+	listen_sample(&r->listeners, 0);
+	listen_sample(&r->listeners, 129);
+	listen_sample(&r->listeners, 5);
 	r->drops_traced = 1;
 }
 
@@ -105,6 +133,12 @@ static void test_json(void **state)
 		     "\"drops_by_reason\":{\"NETFILTER_DROP\":2}}],"
 		     "\"listen\":{\"overflows\":9,\"drops\":9,"
 		     "\"max_overflows_per_s\":3,\"samples\":5},"
+		     "\"listeners\":{\"samples\":3,\"failed_samples\":0,"
+		     "\"error\":null,\"not_kept\":0,\"sockets\":[{"
+		     "\"address\":\"10.213.12.2\",\"port\":3306,"
+		     "\"limit\":128,\"queue_last\":5,\"queue_max\":129,"
+		     "\"queue_mean\":44.67,\"samples\":3,"
+		     "\"full_samples\":1}]},"
 		     "\"requests\":[{\"port\":3306,\"local\":\"10.213.12.2\","
 		     "\"local_port\":3306,\"remote\":\"10.213.12.1\","
 		     "\"remote_port\":40000,\"synack_retransmits\":2,"
@@ -144,6 +178,9 @@ static void test_text(void **state)
 		out, "  drops                     2: NETFILTER_DROP 2\n"));
 	assert_non_null(strstr(out, "ListenOverflows +9, ListenDrops +9 (at "
 				    "most +3 in a second)\n"));
+	assert_non_null(strstr(out, "listener 10.213.12.2:3306 accept queue at "
+				    "most 129 of 128 (mean 44.67, full in 1 "
+				    "of 3 samples)\n"));
 	assert_non_null(strstr(out, "  10.213.12.2:3306 <- 10.213.12.1:40000  "
 				    "2 SYN-ACK retransmits, accept queue "
 				    "0/128, never ESTABLISHED\n"));
