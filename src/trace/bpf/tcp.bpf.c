@@ -106,7 +106,7 @@ static __always_inline int port_index(__u16 port)
 
 static __always_inline int same_netns(const struct sock_common *skc)
 {
-	return BPF_CORE_READ(skc, skc_net.net, ns.inum) == netns_ino;
+	return skc->skc_net.net->ns.inum == netns_ino;
 }
 
 /* The addresses and ports of a socket or request socket (both start with
@@ -115,9 +115,9 @@ static __always_inline int same_netns(const struct sock_common *skc)
 static __always_inline void read_tuple(const struct sock_common *skc,
 				       struct tr_tuple *t)
 {
-	__u16 family = BPF_CORE_READ(skc, skc_family);
-	__u16 lport = BPF_CORE_READ(skc, skc_num);
-	__u16 rport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
+	__u16 family = skc->skc_family;
+	__u16 lport = skc->skc_num;
+	__u16 rport = bpf_ntohs(skc->skc_dport);
 
 	t->family = family;
 	if (lport)
@@ -125,8 +125,8 @@ static __always_inline void read_tuple(const struct sock_common *skc,
 	if (rport)
 		t->rport = rport;
 	if (family == AF_INET_) {
-		__be32 l = BPF_CORE_READ(skc, skc_rcv_saddr);
-		__be32 r = BPF_CORE_READ(skc, skc_daddr);
+		__be32 l = skc->skc_rcv_saddr;
+		__be32 r = skc->skc_daddr;
 
 		if (l)
 			__builtin_memcpy(t->laddr, &l, 4);
@@ -209,7 +209,7 @@ int BPF_PROG(cd_set_state, const struct sock *sk, int oldstate, int newstate)
 	struct tr_conn *c, fresh = {};
 	int idx;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP_)
+	if (sk->sk_protocol != IPPROTO_TCP_)
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c) {
@@ -222,11 +222,10 @@ int BPF_PROG(cd_set_state, const struct sock *sk, int oldstate, int newstate)
 		if (!same_netns(skc))
 			return 0;
 		if (newstate == ST_SYN_SENT) {
-			idx = port_index(
-				bpf_ntohs(BPF_CORE_READ(skc, skc_dport)));
+			idx = port_index(bpf_ntohs(skc->skc_dport));
 			fresh.role = TR_ROLE_CLIENT;
 		} else {
-			idx = port_index(BPF_CORE_READ(skc, skc_num));
+			idx = port_index(skc->skc_num);
 			fresh.role = TR_ROLE_SERVER;
 		}
 		if (idx < 0)
@@ -241,7 +240,10 @@ int BPF_PROG(cd_set_state, const struct sock *sk, int oldstate, int newstate)
 		return 0;
 	}
 	leave_state(c, now);
-	read_tuple(skc, &c->t);
+	/* A client's local port is bound after SYN_SENT: read the tuple
+	 * again when the connection is established or still lacks it. */
+	if (newstate == ST_ESTABLISHED || !c->t.lport)
+		read_tuple(skc, &c->t);
 	if (newstate != ST_CLOSE && !c->t.lport) {
 		__u16 sport =
 			BPF_CORE_READ((const struct inet_sock *)sk, inet_sport);
@@ -279,9 +281,9 @@ static __always_inline int sock_port(const struct sock *sk)
 
 	if (!same_netns(skc))
 		return -1;
-	idx = port_index(BPF_CORE_READ(skc, skc_num));
+	idx = port_index(skc->skc_num);
 	if (idx < 0)
-		idx = port_index(bpf_ntohs(BPF_CORE_READ(skc, skc_dport)));
+		idx = port_index(bpf_ntohs(skc->skc_dport));
 	return idx;
 }
 
@@ -355,9 +357,9 @@ int BPF_PROG(cd_retransmit_synack, const struct sock *sk,
 static __always_inline int skb_ports(const struct sk_buff *skb, __u16 *sport,
 				     __u16 *dport)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	unsigned char *head = skb->head;
+	__u16 nh = skb->network_header;
+	__u16 proto = bpf_ntohs(skb->protocol);
 	__u16 p[2];
 	__u8 b[10];
 	__u32 off;
@@ -402,7 +404,7 @@ static __always_inline int skb_port_index(const struct sk_buff *skb)
 
 static __always_inline __u32 dev_netns(const struct net_device *dev)
 {
-	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	return dev->nd_net.net->ns.inum;
 }
 
 SEC("tp_btf/tcp_send_reset")
@@ -423,7 +425,7 @@ int BPF_PROG(cd_send_reset, const struct sock *sk, const struct sk_buff *skb)
 		/* No socket: skb is the segment answered, as received. */
 		if (!skb)
 			return 0;
-		if (dev_netns(BPF_CORE_READ(skb, dev)) != netns_ino)
+		if (dev_netns(skb->dev) != netns_ino)
 			return 0;
 		idx = skb_port_index(skb);
 		if (idx < 0)
@@ -464,14 +466,14 @@ static __always_inline int on_drop(const struct sk_buff *skb, __u32 reason,
 	idx = skb_port_index(skb);
 	if (idx < 0)
 		return 0;
-	dev = BPF_CORE_READ(skb, dev);
-	sk = BPF_CORE_READ(skb, sk);
+	dev = skb->dev;
+	sk = skb->sk;
 	if (dev)
 		ino = dev_netns(dev);
 	else if (sk)
-		ino = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+		ino = sk->__sk_common.skc_net.net->ns.inum;
 	else if (rx_sk)
-		ino = BPF_CORE_READ(rx_sk, __sk_common.skc_net.net, ns.inum);
+		ino = rx_sk->__sk_common.skc_net.net->ns.inum;
 	if (!ino) {
 		count_global(TR_G_DROPS_UNPLACED);
 		return 0;
