@@ -50,6 +50,7 @@ struct cli_opts {
 	char *mysqld, *hosts_allow, *hosts_deny, *error_log;
 	double since_s, interval_s, dns_timeout_s;
 	int no_dns;
+	int trace; /* diagnose --trace */
 	/* --port values of the command line, in order (check's census). */
 	uint16_t argv_ports[16];
 	unsigned nargv_ports;

@@ -14,6 +14,9 @@
 #include "cli/cli.h"
 #include "findings/diagnosis.h"
 #include "report/report.h"
+#include "trace/trace_report.h"
+#include "trace/trace_rules.h"
+#include "trace/trace_session.h"
 #include "util/escape.h"
 #include "util/json.h"
 
@@ -113,11 +116,20 @@ static void unchecked_lines(FILE *out, const struct cd_diagnosis *d)
 	}
 }
 
+/* What diagnose --trace measured: none asked, failed (why) or a result. */
+struct diag_trace {
+	int asked, ok;
+	char why[256];
+	struct trace_result res;
+	struct trace_resolve_result rres;
+};
+
 static void text_report(FILE *out, const struct cd_diagnosis *d,
 			const struct rpt_probe *rp,
 			const struct cd_findings *host,
 			const struct chk_facts *facts,
-			const struct rpt_opts *ro, const char *sock_why)
+			const struct rpt_opts *ro, const char *sock_why,
+			const struct diag_trace *dt)
 {
 	const char *bold = rpt_color(ro, RPT_BOLD);
 	const char *reset = rpt_color(ro, RPT_RESET);
@@ -171,6 +183,13 @@ static void text_report(FILE *out, const struct cd_diagnosis *d,
 	rpt_probe_text(out, rp, ro);
 	fputs("\n== this host and the server\n", out);
 	rpt_check_text(out, host, facts, ro);
+	if (!dt->asked)
+		return;
+	fputs("\n== the kernel, during the probe (--trace)\n", out);
+	if (dt->ok)
+		trace_report_text(out, &dt->res);
+	else
+		evidence_line(out, "not traced: ", dt->why);
 }
 
 static void json_finding_ref(struct json *j, const struct cd_finding *f)
@@ -193,7 +212,7 @@ static void json_report(FILE *out, const struct cd_diagnosis *d,
 			const struct rpt_probe *rp,
 			const struct cd_findings *host,
 			const struct chk_facts *facts, int rc,
-			const char *sock_why)
+			const char *sock_why, const struct diag_trace *dt)
 {
 	struct json j;
 	unsigned i;
@@ -244,6 +263,17 @@ static void json_report(FILE *out, const struct cd_diagnosis *d,
 	rpt_probe_json_obj(&j, rp);
 	json_key(&j, "check");
 	rpt_check_json_obj(&j, host, facts, rc);
+	json_key(&j, "trace");
+	if (dt->ok) {
+		trace_report_json_obj(&j, &dt->res);
+	} else if (dt->asked) {
+		json_obj(&j);
+		json_key(&j, "error");
+		json_str(&j, dt->why);
+		json_obj_end(&j);
+	} else {
+		json_null(&j);
+	}
 	json_obj_end(&j);
 	json_flush(&j);
 }
@@ -261,6 +291,8 @@ int cmd_diagnose(int argc, char **argv)
 	struct cd_diagnosis d;
 	struct rpt_probe rp;
 	struct rpt_opts ro;
+	struct diag_trace dt;
+	struct trace_session *ts = NULL;
 	size_t nslices, i;
 	char err[512] = "", *key_pem = NULL, sock_why[384] = "";
 	int rc, check_rc, nagios = cli_wants_nagios(argc, argv);
@@ -308,8 +340,20 @@ int cmd_diagnose(int argc, char **argv)
 	cd_findings_init(&measured);
 	cd_findings_init(&host);
 	chk_facts_init(&facts);
+	/* The tracer runs for the probe's attempts, in this namespace. */
+	memset(&dt, 0, sizeof(dt));
+	dt.asked = o.trace;
+	if (dt.asked && trace_session_start((uint16_t)cfg.port, &ts, dt.why,
+					    sizeof(dt.why)))
+		ts = NULL;
 	rc = cli_probe_measure(&o, &cfg, &hf, &res, &measured, err,
 			       sizeof(err));
+	if (ts) {
+		dt.ok = !trace_session_stop(ts, &dt.res, &dt.rres);
+		if (!dt.ok)
+			snprintf(dt.why, sizeof(dt.why),
+				 "cannot read the tracer's maps");
+	}
 	if (rc) {
 		rc = cli_fail("diagnose", nagios, rc, err);
 		goto out;
@@ -325,6 +369,11 @@ int cmd_diagnose(int argc, char **argv)
 	ctx.password = cfg.password;
 	chk_slices(&nslices);
 	if (chk_run(&ctx, (1u << nslices) - 1, &facts, &host)) {
+		rc = cli_fail("diagnose", nagios, CD_EXIT_UNAVAILABLE,
+			      "out of memory");
+		goto out;
+	}
+	if (dt.ok && trace_rules(&dt.res, (uint16_t)cfg.port, &host)) {
 		rc = cli_fail("diagnose", nagios, CD_EXIT_UNAVAILABLE,
 			      "out of memory");
 		goto out;
@@ -347,12 +396,14 @@ int cmd_diagnose(int argc, char **argv)
 	if (nagios)
 		rc = rpt_probe_nagios(stdout, &rp, &host);
 	else if (o.json)
-		json_report(stdout, &d, &rp, &host, &facts, rc, sock_why);
+		json_report(stdout, &d, &rp, &host, &facts, rc, sock_why, &dt);
 	else
-		text_report(stdout, &d, &rp, &host, &facts, &ro, sock_why);
+		text_report(stdout, &d, &rp, &host, &facts, &ro, sock_why, &dt);
 	if (fflush(stdout) != 0)
 		rc = nagios ? RPT_NAGIOS_UNKNOWN : CD_EXIT_UNAVAILABLE;
 out:
+	trace_result_free(&dt.res);
+	trace_resolve_result_free(&dt.rres);
 	chk_facts_free(&facts);
 	cd_findings_free(&measured);
 	cd_findings_free(&host);

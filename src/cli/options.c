@@ -403,6 +403,9 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_NO_DNS:
 		o->no_dns = 1;
 		break;
+	case CLI_O_TRACE:
+		o->trace = 1;
+		break;
 	case CLI_O_DNS_TIMEOUT:
 		o->dns_timeout_s = x.d;
 		break;

@@ -200,6 +200,11 @@ static const struct cli_optdef table[] = {
 	 "sample kernel counters twice, S apart, and show rates"},
 	{CLI_O_NO_DNS, "no-dns", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, AUDIT, 0,
 	 NULL, NULL, CLI_SEC_AUDIT, "send no DNS queries while auditing"},
+	{CLI_O_TRACE, "trace", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,
+	 CLI_CMD_DIAGNOSE, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "trace the port's TCP events and the local mysqld's name resolution "
+	 "with eBPF while probing, and join what the kernel saw to the "
+	 "diagnosis (root or CAP_BPF+CAP_PERFMON; docs/trace.md)"},
 	{CLI_O_DNS_TIMEOUT, "dns-timeout", 0, CLI_ARG_SECONDS, "S", 0.001, 60,
 	 NULL, CLI_CMD_CHECK, 0, NULL, NULL, CLI_SEC_AUDIT,
 	 "bound for all DNS measurements together (default 3)"},

@@ -54,6 +54,12 @@ static const struct cd_finding_def catalogue[] = {
 	{"CD2014", "dns-before-files", CD_LAYER_DNS,
 	 "name lookups ask DNS before /etc/hosts",
 	 "Put files before dns on the hosts: line of /etc/nsswitch.conf."},
+	{"CD2020", "mysqld-resolve-time-measured", CD_LAYER_DNS,
+	 "mysqld itself spent seconds resolving a client's address",
+	 "Measured inside mysqld: its resolver calls for this client took "
+	 "this long before it could greet. Fix the resolver mysqld uses, add "
+	 "the clients to its /etc/hosts, or set skip_name_resolve=ON (and "
+	 "drop hostname patterns from hosts.allow/hosts.deny)."},
 	{"CD3001", "syn-retransmission-ladder", CD_LAYER_TCP,
 	 "connects wait on the kernel's SYN retransmission schedule",
 	 "A SYN or its SYN-ACK is being dropped between client and server: "
@@ -233,6 +239,30 @@ static const struct cd_finding_def catalogue[] = {
 	 "the accept queue limit is small",
 	 "Raise net.core.somaxconn (and mysqld's back_log) so bursts of "
 	 "connects are queued, not dropped."},
+	{"CD3070", "kernel-saw-third-ack-lost", CD_LAYER_TCP,
+	 "the server's kernel resent SYN-ACKs that were never answered",
+	 "The handshake's last step is lost: the client's ACK (or the "
+	 "SYN-ACK before it) dies on the way. Look for a firewall dropping "
+	 "ACKs to the port (this host's drops are counted beside), a "
+	 "stateful device that lost the flow, or asymmetric routing."},
+	{"CD3071", "kernel-saw-accept-queue-overflow", CD_LAYER_TCP,
+	 "the listener's accept queue overflowed",
+	 "mysqld does not accept connections as fast as they arrive: raise "
+	 "back_log and net.core.somaxconn together, and find what stalls "
+	 "mysqld's accept loop (TCP wrappers or name resolution, a full "
+	 "max_connections, a busy host)."},
+	{"CD3072", "kernel-saw-firewall-drops", CD_LAYER_FIREWALL,
+	 "this host's firewall dropped packets of the MySQL port",
+	 "Find the rule with `iptables-save -c` or `nft list ruleset` "
+	 "(counters rising on the port) and allow the port, or the "
+	 "connection's return path (a stateful rule needs conntrack "
+	 "entries)."},
+	{"CD3073", "kernel-sent-resets", CD_LAYER_TCP,
+	 "this host's kernel answered the MySQL port with resets",
+	 "A reset with no socket means nothing listens on that address and "
+	 "port here (mysqld down, bound elsewhere, skip_networking), or a "
+	 "connection the kernel no longer knows. Check `ss -ltn` and "
+	 "mysqld's bind_address and port."},
 	{"CD4001", "return-path-needs-conntrack", CD_LAYER_FIREWALL,
 	 "a long-lived MySQL connection passes the firewall only as "
 	 "ESTABLISHED",

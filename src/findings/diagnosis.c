@@ -9,17 +9,19 @@
  * corroborating cause is reported as that cause, proven by both. */
 static const struct {
 	const char *symptom;
-	const char *causes[12];
+	const char *causes[16];
 } explains[] = {
 	{"CD2003", /* greetings wait on a resolver */
-	 {"CD5002", "CD5003", "CD5001", "CD6040", "CD2010", "CD2011", "CD2012",
-	  "CD6044", "CD6028", "CD6029", NULL}},
+	 {"CD2020", "CD5002", "CD5003", "CD5001", "CD6040", "CD2010", "CD2011",
+	  "CD2012", "CD6044", "CD6028", "CD6029", NULL}},
 	{"CD3001", /* SYN ladder */
-	 {"CD4002", "CD3040", "CD3041", "CD3042", "CD3043", "CD3063", "CD3064",
-	  NULL}},
-	{"CD3003", /* established, never greeted */
-	 {"CD3040", "CD3041", "CD3042", "CD3043", "CD5002", "CD2012", "CD6045",
+	 {"CD3072", "CD3071", "CD4002", "CD3040", "CD3041", "CD3042", "CD3043",
 	  "CD3063", "CD3064", NULL}},
+	{"CD3003", /* established, never greeted */
+	 {"CD3070", "CD3071", "CD2020", "CD3072", "CD3040", "CD3041", "CD3042",
+	  "CD3043", "CD5002", "CD2012", "CD6045", "CD3063", "CD3064", NULL}},
+	{"CD3002", /* refused */
+	 {"CD3073", NULL}},
 	{"CD3004", /* local ports exhausted */
 	 {"CD3045", "CD3044", "CD3062", NULL}},
 	{"CD3006", /* the socket works, TCP fails */
@@ -35,7 +37,7 @@ static const struct {
 	{"CD6006", /* gone away */
 	 {"CD1002", "CD6022", "CD6024", "CD6030", "CD6031", "CD6032", NULL}},
 	{"CD6007", /* closed before greeting */
-	 {"CD5002", "CD5003", "CD5001", "CD6042", NULL}},
+	 {"CD2020", "CD5002", "CD5003", "CD5001", "CD6042", NULL}},
 };
 
 /* Does host finding `code` explain symptom `symptom`? */

@@ -268,60 +268,66 @@ static void json_listeners(struct json *j, const struct trace_listeners *L)
 	json_obj_end(j);
 }
 
+void trace_report_json_obj(struct json *j, const struct trace_result *r)
+{
+	size_t i;
+
+	json_obj(j);
+	JSON_KEY(j, "duration_s");
+	json_us(j, r->duration_us);
+	JSON_KEY(j, "ports");
+	json_arr(j);
+	for (i = 0; i < r->nports; i++)
+		json_port(j, r, &r->ports[i]);
+	json_arr_end(j);
+	JSON_KEY(j, "listen");
+	if (r->listen.ok) {
+		json_obj(j);
+		JSON_KEY(j, "overflows");
+		json_int(j, r->listen.overflows);
+		JSON_KEY(j, "drops");
+		json_int(j, r->listen.drops);
+		JSON_KEY(j, "max_overflows_per_s");
+		json_int(j, r->listen.max_overflows_per_s);
+		JSON_KEY(j, "samples");
+		json_int(j, r->listen.samples);
+		json_obj_end(j);
+	} else {
+		json_null(j);
+	}
+	JSON_KEY(j, "listeners");
+	json_listeners(j, &r->listeners);
+	JSON_KEY(j, "requests");
+	json_arr(j);
+	for (i = 0; i < r->nreqs; i++)
+		json_req(j, &r->reqs[i]);
+	json_arr_end(j);
+	JSON_KEY(j, "connections");
+	json_arr(j);
+	for (i = 0; i < r->nconns; i++)
+		json_conn(j, &r->conns[i]);
+	json_arr_end(j);
+	JSON_KEY(j, "connections_not_kept");
+	json_int(j, (int64_t)r->conns_not_kept);
+	JSON_KEY(j, "events_lost");
+	json_int(j, (int64_t)r->events_lost);
+	JSON_KEY(j, "tables_full");
+	json_int(j, (int64_t)r->tables_full);
+	JSON_KEY(j, "drops_unplaced");
+	json_int(j, (int64_t)r->drops_unplaced);
+	JSON_KEY(j, "drops_traced");
+	json_bool(j, r->drops_traced);
+	JSON_KEY(j, "resolve");
+	json_resolve(j, r);
+	json_obj_end(j);
+}
+
 void trace_report_json(FILE *out, const struct trace_result *r)
 {
 	struct json j;
-	size_t i;
 
 	json_init(&j, out, 0);
-	json_obj(&j);
-	JSON_KEY(&j, "duration_s");
-	json_us(&j, r->duration_us);
-	JSON_KEY(&j, "ports");
-	json_arr(&j);
-	for (i = 0; i < r->nports; i++)
-		json_port(&j, r, &r->ports[i]);
-	json_arr_end(&j);
-	JSON_KEY(&j, "listen");
-	if (r->listen.ok) {
-		json_obj(&j);
-		JSON_KEY(&j, "overflows");
-		json_int(&j, r->listen.overflows);
-		JSON_KEY(&j, "drops");
-		json_int(&j, r->listen.drops);
-		JSON_KEY(&j, "max_overflows_per_s");
-		json_int(&j, r->listen.max_overflows_per_s);
-		JSON_KEY(&j, "samples");
-		json_int(&j, r->listen.samples);
-		json_obj_end(&j);
-	} else {
-		json_null(&j);
-	}
-	JSON_KEY(&j, "listeners");
-	json_listeners(&j, &r->listeners);
-	JSON_KEY(&j, "requests");
-	json_arr(&j);
-	for (i = 0; i < r->nreqs; i++)
-		json_req(&j, &r->reqs[i]);
-	json_arr_end(&j);
-	JSON_KEY(&j, "connections");
-	json_arr(&j);
-	for (i = 0; i < r->nconns; i++)
-		json_conn(&j, &r->conns[i]);
-	json_arr_end(&j);
-	JSON_KEY(&j, "connections_not_kept");
-	json_int(&j, (int64_t)r->conns_not_kept);
-	JSON_KEY(&j, "events_lost");
-	json_int(&j, (int64_t)r->events_lost);
-	JSON_KEY(&j, "tables_full");
-	json_int(&j, (int64_t)r->tables_full);
-	JSON_KEY(&j, "drops_unplaced");
-	json_int(&j, (int64_t)r->drops_unplaced);
-	JSON_KEY(&j, "drops_traced");
-	json_bool(&j, r->drops_traced);
-	JSON_KEY(&j, "resolve");
-	json_resolve(&j, r);
-	json_obj_end(&j);
+	trace_report_json_obj(&j, r);
 	json_flush(&j); /* the writer ends a top-level value with '\n' */
 }
 
