@@ -156,13 +156,14 @@ scrape_configs:
         except ValueError:
             raise PrometheusError(f"GET {url}: not JSON: {body[:300]!r}") from None
 
-    def query(self, expr):
-        """The API's whole answer for an instant query (status, data or error)."""
-        return self._get("/api/v1/query", {"query": expr})
+    def query(self, expr, params=None):
+        """The API's whole answer for an instant query (status, data or error);
+        params: more query parameters (time=...)."""
+        return self._get("/api/v1/query", {"query": expr, **(params or {})})
 
-    def vector(self, expr):
+    def vector(self, expr, params=None):
         """{frozenset(labels.items()): float} of an instant query; raises on an error."""
-        doc = self.query(expr)
+        doc = self.query(expr, params)
         if doc.get("status") != "success":
             raise PrometheusError(f"{expr}: {doc.get('errorType')}: {doc.get('error')}")
         data = doc["data"]
