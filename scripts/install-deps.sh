@@ -13,6 +13,7 @@ PACKAGES=(
   clang clang-format clang-tidy valgrind procps iputils-ping net-tools
   libjansson-dev libnetfilter-conntrack-dev libmicrohttpd-dev zlib1g-dev libzstd-dev
   libsodium-dev libbpf-dev bpftool libelf-dev nftables prometheus
+  prometheus-blackbox-exporter python3-yaml
   debhelper dpkg-dev fakeroot lintian
   groff-base man-db zsh fish
 )

@@ -49,7 +49,9 @@ for f in /usr/bin/conndoctor /usr/share/doc/conndoctor/findings/CD3001.md \
     /usr/share/man/man1/conndoctor-explain.1.gz /usr/share/man/man5/conndoctor.conf.5.gz \
     /usr/share/bash-completion/completions/conndoctor \
     /usr/share/zsh/vendor-completions/_conndoctor \
-    /usr/share/fish/vendor_completions.d/conndoctor.fish; do
+    /usr/share/fish/vendor_completions.d/conndoctor.fish \
+    /usr/share/conndoctor/prometheus/alerts.yml /usr/share/conndoctor/prometheus/rules.yml \
+    /usr/share/conndoctor/prometheus/dashboards/conndoctor-watch.json; do
   [ -e "$f" ] || { echo "package: $f is not installed"; exit 1; }
 done
 # The installed pages render from the manual path without a warning, and
@@ -61,6 +63,15 @@ done
 MANWIDTH=200 man conndoctor-probe 2>/dev/null | grep -q '/usr/share/doc/conndoctor/probe.md' || {
   echo "package: conndoctor-probe(1) does not point to the installed guide"; exit 1; }
 echo "package: manual pages and completions installed"
+# The Prometheus mixin, as installed, passes promtool's checks and unit tests.
+if command -v promtool >/dev/null; then
+  promtool check rules /usr/share/conndoctor/prometheus/rules.yml \
+    /usr/share/conndoctor/prometheus/alerts.yml >/dev/null || {
+    echo "package: promtool check rules fails on the installed mixin"; exit 1; }
+  (cd /usr/share/conndoctor/prometheus/tests && promtool test rules alerts_test.yml >/dev/null) || {
+    echo "package: promtool test rules fails on the installed mixin"; exit 1; }
+  echo "package: installed Prometheus mixin passes promtool check and test"
+fi
 out=$(/usr/bin/conndoctor version)
 echo "package: /usr/bin/conndoctor version: $out"
 case "$out" in *0.*) ;; *) echo "package: unexpected version output"; exit 1;; esac
