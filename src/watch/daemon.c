@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check/owner.h"
 #include "findings/findings.h"
 #include "probe/run.h"
 #include "util/clock.h"
@@ -93,6 +94,20 @@ int watch_runner_ready(struct watch_runner *r, const struct watch_target *t,
 	if (t->socket &&
 	    probe_add_socket_target(&r->pc, t->socket, err, errlen) < 0)
 		return -1;
+	if (!t->socket && t->host && t->socket_beside &&
+	    chk_host_is_loopback(t->host)) {
+		const char *path =
+			t->beside_path ? t->beside_path : CHK_DEFAULT_SOCKET;
+		char why[384];
+
+		/* The server's own socket beside it, never an assumed one. */
+		if (chk_listener_owns_socket((uint16_t)t->port, path, why,
+					     sizeof(why)) == 1 &&
+		    probe_add_socket_target(&r->pc, path, err, errlen) < 0)
+			return -1;
+		fprintf(stderr, "conndoctor watch: [target %s]: %s\n", t->name,
+			why);
+	}
 	if (!r->job && probe_job_new(&r->job, &r->pc, err, errlen) < 0)
 		return -1;
 	r->ready = 1;
@@ -298,6 +313,8 @@ static int same_target(const struct watch_target *a,
 	    !same_str(a->ssl_ca, b->ssl_ca) || a->interval_s != b->interval_s ||
 	    a->timeout_s != b->timeout_s || !same_str(a->query, b->query) ||
 	    a->idle_survival != b->idle_survival || a->replica != b->replica ||
+	    a->socket_beside != b->socket_beside ||
+	    !same_str(a->beside_path, b->beside_path) ||
 	    a->nlabels != b->nlabels)
 		return 0;
 	for (i = 0; i < a->nlabels; i++)

@@ -77,6 +77,7 @@ void watch_state_record(struct watch_state *s, size_t ti, enum cd_transport tr,
 	else if (a->outcome < CD_OUTCOME__COUNT)
 		se->attempts[a->outcome]++;
 	se->have_last = 1;
+	se->seen = 1;
 	se->last = a->outcome;
 	/* Every phase reached, the failed one included: a connect that gave
 	 * up after the SYN schedule shows in the bucket of its give-up. */
@@ -116,9 +117,14 @@ void watch_state_carry(struct watch_state *s, size_t ti,
 	s->findings[ti] = old->findings[oi];
 }
 
-/* Which transports target t is probed over. */
-static int uses(const struct watch_target *t, int tr)
+/* Whether target i has series over tr: configured, or a socket found
+ * beside its host. */
+static int uses_any(const struct watch_state *s, size_t i, int tr)
 {
+	const struct watch_target *t = &s->cfg->targets[i];
+
+	if (s->series[i][tr].seen) /* a socket found beside the host */
+		return 1;
 	return tr == CD_TCP ? t->host != NULL : t->socket != NULL;
 }
 
@@ -156,7 +162,7 @@ static void render_attempts(FILE *out, const struct watch_state *s)
 		for (tr = 0; tr < 2; tr++) {
 			const struct watch_series *se = &s->series[i][tr];
 
-			if (!uses(&s->cfg->targets[i], tr))
+			if (!uses_any(s, i, tr))
 				continue;
 			n = watch_target_labels(&s->cfg->targets[i], l, tr);
 			for (o = 0; o < CD_OUTCOME__COUNT; o++)
@@ -190,7 +196,7 @@ static void render_skipped(FILE *out, const struct watch_state *s)
 			"to the same address was still in flight.");
 	for (i = 0; i < s->cfg->ntargets; i++)
 		for (tr = 0; tr < 2; tr++) {
-			if (!uses(&s->cfg->targets[i], tr))
+			if (!uses_any(s, i, tr))
 				continue;
 			n = watch_target_labels(&s->cfg->targets[i], l, tr);
 			rpt_prom_sample(
@@ -238,7 +244,7 @@ static void render_up(FILE *out, const struct watch_state *s)
 		for (tr = 0; tr < 2; tr++) {
 			const struct watch_series *se = &s->series[i][tr];
 
-			if (!uses(&s->cfg->targets[i], tr) || !se->have_last)
+			if (!uses_any(s, i, tr) || !se->have_last)
 				continue;
 			n = watch_target_labels(&s->cfg->targets[i], l, tr);
 			rpt_prom_sample(out, "conndoctor_up", l, n, NULL, NULL,
@@ -259,7 +265,7 @@ static void render_phases(FILE *out, const struct watch_state *s)
 			"ladder.");
 	for (i = 0; i < s->cfg->ntargets; i++)
 		for (tr = 0; tr < 2; tr++) {
-			if (!uses(&s->cfg->targets[i], tr))
+			if (!uses_any(s, i, tr))
 				continue;
 			n = watch_target_labels(&s->cfg->targets[i], l, tr);
 			for (p = 0; p < CD_PH__COUNT; p++) {

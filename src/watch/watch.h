@@ -40,6 +40,8 @@ struct watch_target {
 	char *query;	  /* NULL: SELECT 1 */
 	int idle_survival;
 	int replica;
+	int socket_beside; /* probe the local server's own socket too */
+	char *beside_path; /* that socket's path, NULL: the default one */
 	struct watch_label labels[WATCH_LABELS_MAX];
 	unsigned nlabels;
 	unsigned line;	/* where its group starts */
@@ -120,6 +122,7 @@ struct watch_series {
 	struct watch_code_count codes[WATCH_CODES_MAX];
 	unsigned ncodes;
 	uint64_t skipped; /* rounds skipped: the last attempt still ran */
+	int seen;	  /* an attempt was counted (a socket found beside) */
 	struct rpt_prom_hist phase[CD_PH__COUNT];
 	int have_last;	      /* an attempt has ended */
 	enum cd_outcome last; /* the last attempt's outcome */

@@ -276,6 +276,46 @@ timeout = 250ms
                            outcome="closed_before_greeting"))
             self.assertGreaterEqual(bad, 3)
 
+    def test_socket_beside_local_tcp_target(self):
+        # The server on db's port owns db.socket: probed beside it, with
+        # transport="socket". Another process's socket is not.
+        import socket as pysocket
+        other = os.path.join(self.dir, "other.sock")
+        foreign = pysocket.socket(pysocket.AF_UNIX)
+        foreign.bind(other)
+        foreign.listen(1)
+        self.addCleanup(foreign.close)
+        cnf = self.config(f"""
+[target db]
+host = 127.0.0.1
+port = {self.db.port}
+socket-beside = {self.db.socket}
+interval = 300ms
+timeout = 250ms
+
+[target foreign]
+host = 127.0.0.1
+port = {self.db.port}
+socket-beside = {other}
+interval = 300ms
+timeout = 250ms
+""")
+        w = self.start(cnf)
+        m = w.wait_for(lambda m: value(m, "conndoctor_attempts_total", target="db",
+                                       transport="socket", outcome="ok") >= 2
+                       and value(m, "conndoctor_attempts_total", target="foreign",
+                                 transport="tcp", outcome="ok") >= 2)
+        self.assertGreaterEqual(value(m, "conndoctor_attempts_total", target="db",
+                                      transport="tcp", outcome="ok"), 1)
+        self.assertEqual(series(m, "conndoctor_attempts_total", target="foreign",
+                                transport="socket"), {})
+        err = w.stderr()
+        self.assertIn(f"[target db]: {self.db.socket} probed: the listener on port "
+                      f"{self.db.port} (pid ", err)
+        self.assertIn(f"[target foreign]: {other} not probed: the listener on port "
+                      f"{self.db.port} (pid ", err)
+        self.assertIn("does not own it", err)
+
     def test_missing_password_file_refused(self):
         cnf = os.path.join(self.dir, "missing.cnf")
         write(cnf, "[target a]\nhost = 127.0.0.1\nuser = u\n"
