@@ -217,6 +217,7 @@ static int parse(int argc, char **argv, struct watch_config *c,
 			goto out;
 		}
 		snprintf(c->listen, sizeof(c->listen), "%s", listen);
+		c->listen_cli = 1;
 	}
 	rc = 0;
 out:

@@ -402,6 +402,10 @@ static void reload(struct watch_daemon *d)
 		d->st.reload_ok = 0;
 		return;
 	}
+	if (oc->listen_cli) { /* --listen still wins over the file */
+		snprintf(nc->listen, sizeof(nc->listen), "%s", oc->listen);
+		nc->listen_cli = 1;
+	}
 	if (strcmp(nc->listen, oc->listen))
 		fprintf(stderr,
 			"conndoctor watch: reload: listen changed to %s; it "

@@ -51,6 +51,7 @@ struct watch_target {
 struct watch_config {
 	char *file; /* the config file, NULL for the quick form */
 	char listen[128];
+	int listen_cli; /* listen came from --listen: a reload keeps it */
 	struct watch_target defaults; /* [watch] */
 	struct watch_target *targets;
 	size_t ntargets;

@@ -146,6 +146,8 @@ timeout = 250ms
                       tier="b")
         self.assertLess(other, before_db)
         self.assertIn("1 unchanged kept their counters", w.stderr())
+        # --listen given on the command line still wins over the file's.
+        self.assertNotIn("listen changed", w.stderr())
         # A bad file: refused with its line, the running config stays.
         self.config(base + "\n[target broken]\nhost = 127.0.0.1\nfrequency = 3\n")
         w.proc.send_signal(signal.SIGHUP)
