@@ -303,6 +303,10 @@ interval = 300ms
 timeout = 250ms
 """)
         w = self.start(cnf)
+        deadline = time.monotonic() + 20
+        while "[target db]: " not in w.stderr() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertIn(f"[target db]: {self.db.socket} probed", w.stderr())
         m = w.wait_for(lambda m: value(m, "conndoctor_attempts_total", target="db",
                                        transport="socket", outcome="ok") >= 2
                        and value(m, "conndoctor_attempts_total", target="foreign",
