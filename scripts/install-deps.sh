@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential cmake pkg-config libssl-dev libpcap-dev libcmocka-dev libwrap0-dev
   mariadb-server mariadb-client tcpdump tshark iptables conntrack iproute2 python3
   clang clang-format clang-tidy valgrind procps iputils-ping net-tools
-  libjansson-dev libnetfilter-conntrack-dev libmicrohttpd-dev zlib1g-dev libzstd-dev
+  libjansson-dev libnetfilter-conntrack-dev libmicrohttpd-dev libyaml-dev libcrypt-dev zlib1g-dev libzstd-dev
   libsodium-dev libbpf-dev bpftool libelf-dev nftables prometheus
   prometheus-blackbox-exporter python3-yaml
   debhelper dpkg-dev fakeroot lintian

@@ -72,6 +72,15 @@ if command -v promtool >/dev/null; then
     echo "package: promtool test rules fails on the installed mixin"; exit 1; }
   echo "package: installed Prometheus mixin passes promtool check and test"
 fi
+# watch's systemd unit: installed, not enabled, and systemd accepts it.
+unit=/lib/systemd/system/conndoctor-watch.service
+[ -e "$unit" ] || { echo "package: $unit is not installed"; exit 1; }
+if command -v systemd-analyze >/dev/null; then
+  # man: Documentation= is checked too; the page is installed above.
+  verify=$(systemd-analyze verify "$unit" 2>&1) || true
+  [ -z "$verify" ] || { echo "package: systemd-analyze verify $unit: $verify"; exit 1; }
+  echo "package: systemd-analyze verify accepts $unit"
+fi
 out=$(/usr/bin/conndoctor version)
 echo "package: /usr/bin/conndoctor version: $out"
 case "$out" in *0.*) ;; *) echo "package: unexpected version output"; exit 1;; esac

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/census.h"
 #include "check/facts.h"
-#include "check/fds.h"
+#include "check/owner.h"
 #include "check/slices.h"
 #include "cli/cli.h"
 #include "findings/diagnosis.h"
@@ -19,71 +18,6 @@
 #include "trace/trace_session.h"
 #include "util/escape.h"
 #include "util/json.h"
-
-#define DEFAULT_SOCKET "/run/mysqld/mysqld.sock"
-
-/* Does the process that listens on TCP port also own the Unix socket
- * path's listener? Read from the census (sock_diag) and the owners of its
- * sockets (/proc/PID/fd). 1 yes, 0 no or unknown; why says which. */
-static int listener_owns_socket(uint16_t port, const char *path, char *why,
-				size_t len)
-{
-	struct chk_census c;
-	struct chk_fds fds;
-	char err[256] = "";
-	pid_t owner = 0;
-	const char *comm = "?";
-	size_t i, k;
-	int owns = 0;
-
-	memset(&c, 0, sizeof(c));
-	chk_fds_init(&fds);
-	if (chk_census_read(&c, &port, 1, path, err, sizeof(err)) < 0 ||
-	    chk_fds_scan(&fds, "/proc", &c, err, sizeof(err)) < 0) {
-		snprintf(why, len,
-			 "%s not probed: who listens on port %u is "
-			 "unknown (%s)",
-			 path, (unsigned)port, err);
-		goto out;
-	}
-	for (i = 0; i < fds.n && !owner; i++) {
-		const struct chk_sock *t = &c.tcp[fds.v[i].idx];
-
-		if (fds.v[i].kind == CHK_FD_TCP && t->state == CHK_TCP_LISTEN &&
-		    t->sport == port) {
-			owner = fds.v[i].pid;
-			comm = fds.v[i].comm;
-		}
-	}
-	if (!owner) {
-		/* Nothing on the port (skip_networking, or TCP down): a
-		 * server listening on the socket is this host's server. */
-		for (k = 0; k < c.nunix && !owns; k++)
-			owns = c.unix_[k].role == CHK_UROLE_LISTENER;
-		snprintf(why, len,
-			 "%s %s: nothing on this host listens on port %u%s",
-			 path, owns ? "probed" : "not probed", (unsigned)port,
-			 owns ? ", but a server listens on the socket"
-			      : ", nor on the socket");
-		goto out;
-	}
-	for (k = 0; k < fds.n && !owns; k++)
-		owns = fds.v[k].pid == owner && fds.v[k].kind == CHK_FD_UNIX &&
-		       c.unix_[fds.v[k].idx].role == CHK_UROLE_LISTENER;
-	snprintf(why, len, "%s %s: the listener on port %u (pid %ld, %s) %s it",
-		 path, owns ? "probed" : "not probed", (unsigned)port,
-		 (long)owner, comm, owns ? "owns" : "does not own");
-out:
-	chk_fds_free(&fds);
-	chk_census_free(&c);
-	return owns;
-}
-
-static int is_local(const char *host)
-{
-	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||
-	       !strcmp(host, "::1");
-}
 
 /* "PREFIX CODE TITLE: SUMMARY\n", the summary escaped (it can quote the
  * server); code and title come from the catalogue. */
@@ -309,7 +243,8 @@ int cmd_diagnose(int argc, char **argv)
 	/* A local server is probed over TCP and its socket side by side:
 	 * the socket -S names, or else the default one only when the
 	 * process listening on the port owns it (never an assumed path). */
-	if (!o.protocol && is_local(o.host ? o.host : "localhost")) {
+	if (!o.protocol &&
+	    chk_host_is_loopback(o.host ? o.host : "localhost")) {
 		if (!o.host || !strcmp(o.host, "localhost")) {
 			free(o.host);
 			o.host = strdup("127.0.0.1");
@@ -318,10 +253,10 @@ int cmd_diagnose(int argc, char **argv)
 			o.compare = 1;
 			snprintf(sock_why, sizeof(sock_why),
 				 "%s probed: named by -S", o.socket);
-		} else if (listener_owns_socket((uint16_t)o.port,
-						DEFAULT_SOCKET, sock_why,
-						sizeof(sock_why))) {
-			o.socket = strdup(DEFAULT_SOCKET);
+		} else if (chk_listener_owns_socket(
+				   (uint16_t)o.port, CHK_DEFAULT_SOCKET,
+				   sock_why, sizeof(sock_why))) {
+			o.socket = strdup(CHK_DEFAULT_SOCKET);
 			o.compare = o.socket != NULL;
 		}
 	}

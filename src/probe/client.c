@@ -837,3 +837,12 @@ fail:
 	SSL_CTX_free(ctx);
 	return NULL;
 }
+
+void client_quit_now(struct conn *c)
+{
+	static const uint8_t quit[] = {1, 0, 0, 0, MYSQL_COM_QUIT};
+
+	/* Not over a half-sent command: the QUIT would land inside it. */
+	if ((c->state == C_IDLE || c->state == C_QUERY) && c->wleft == 0)
+		(void)conn_send(c, quit, sizeof(quit));
+}

@@ -23,9 +23,22 @@
 #define RESOLVER_SLOT UINT32_MAX
 #define MAX_EVENTS    256
 
+/* What one probe_config needs prebuilt: the command packet, the TLS
+ * context (made on first use), whether its host is an address. */
+struct probe_job {
+	const struct probe_config *cfg; /* borrowed */
+	uint8_t *cmd; /* prebuilt COM_QUERY / COM_PING packet */
+	size_t cmdlen;
+	SSL_CTX *ssl_ctx;
+	int numeric_host;
+};
+
 struct engine {
-	const struct probe_config *cfg;
-	struct probe_result *res;
+	const struct probe_config *cfg; /* probe_run(): its one job's */
+	struct probe_job own;		/* probe_run()'s job */
+	struct probe_result *res;	/* probe_run(): where attempts go */
+	probe_done_fn done;		/* external loop: where they go */
+	void *done_ctx;
 	uint16_t level, repeat;
 	int ep;
 	struct conn *slab;
@@ -34,14 +47,10 @@ struct engine {
 	struct conn **heap; /* min-heap on deadline */
 	size_t hlen;
 	struct resolver *resolver;
-	SSL_CTX *ssl_ctx;
-	uint8_t *cmd; /* prebuilt COM_QUERY / COM_PING packet */
-	size_t cmdlen;
 	uint64_t started;
 	unsigned active;
-	int64_t t0;  /* this batch's start */
-	int64_t now; /* loop time, for deadlines only */
-	int numeric_host;
+	int64_t t0;	   /* this batch's start */
+	int64_t now;	   /* loop time, for deadlines only */
 	size_t rbuf_extra; /* read buffer bytes beyond CONN_RBUF_MIN, all */
 };
 
@@ -146,10 +155,10 @@ void eng_timer(struct conn *c, double seconds)
 
 const struct probe_config *eng_cfg(const struct conn *c)
 {
-	return c->eng->cfg;
+	return c->job->cfg;
 }
 
-static int build_ssl(struct engine *e, char *errbuf, size_t errlen);
+static int build_ssl(struct probe_job *j, char *errbuf, size_t errlen);
 
 /* Made on first use: OpenSSL's setup costs milliseconds, which a run
  * against a server without TLS should not pay. NULL when it fails. */
@@ -157,15 +166,15 @@ SSL_CTX *eng_ssl_ctx(struct conn *c)
 {
 	char err[128];
 
-	if (!c->eng->ssl_ctx && build_ssl(c->eng, err, sizeof(err)) < 0)
+	if (!c->job->ssl_ctx && build_ssl(c->job, err, sizeof(err)) < 0)
 		return NULL;
-	return c->eng->ssl_ctx;
+	return c->job->ssl_ctx;
 }
 
 void eng_command(const struct conn *c, const uint8_t **pkt, size_t *len)
 {
-	*pkt = c->eng->cmd;
-	*len = c->eng->cmdlen;
+	*pkt = c->job->cmd;
+	*len = c->job->cmdlen;
 }
 
 int64_t eng_now(const struct conn *c)
@@ -183,7 +192,7 @@ void eng_note_server(struct conn *c, const struct mysql_greeting *g)
 {
 	struct probe_result *r = c->eng->res;
 
-	if (r->server_version[0])
+	if (!r || r->server_version[0])
 		return;
 	snprintf(r->server_version, sizeof(r->server_version), "%s",
 		 g->version);
@@ -303,7 +312,10 @@ void eng_finish(struct conn *c, enum cd_outcome o, int err)
 			}
 		}
 	}
-	attempt_store(e, a);
+	if (e->done)
+		e->done(e->done_ctx, c->udata, a);
+	else
+		attempt_store(e, a);
 	conn_release(e, c);
 }
 
@@ -363,29 +375,33 @@ static void start_connect(struct conn *c, const struct sockaddr *sa,
 		eng_finish(c, connect_errno_class(errno), errno);
 		return;
 	}
-	eng_timer(c, e->cfg->timeout_s[CD_PH_CONNECT]);
+	eng_timer(c, c->job->cfg->timeout_s[CD_PH_CONNECT]);
 }
 
-static void start_attempt(struct engine *e)
+static int start_resolver(struct engine *e, unsigned nthreads);
+
+/* Starts an attempt of job j against its target t in a free slot. */
+static void start_on(struct engine *e, struct probe_job *j,
+		     const struct probe_target *t, void *udata)
 {
-	const struct probe_config *cfg = e->cfg;
+	const struct probe_config *cfg = j->cfg;
 	struct conn *c = e->free_list;
-	const struct probe_target *t;
 	int i;
 
 	e->free_list = c->next_free;
 	e->active++;
-	t = &cfg->targets[e->started % cfg->ntargets];
+	c->job = j;
+	c->udata = udata;
 	memset(&c->at, 0, sizeof(c->at));
 	for (i = 0; i < CD_PH__COUNT; i++)
 		c->at.phase_ns[i] = -1;
 	c->at.idle_cut_ns = -1;
-	c->at.seq = e->res->next_seq++;
+	c->at.seq = e->res ? e->res->next_seq++ : (uint32_t)e->started;
 	c->at.target = (uint16_t)(t - cfg->targets);
 	c->at.level = e->level;
 	c->at.repeat = e->repeat;
 	c->t_start = c->t_phase = cd_now_ns();
-	c->at.start_ns = c->t_start - e->res->base_ns;
+	c->at.start_ns = c->t_start - (e->res ? e->res->base_ns : e->t0);
 	c->target = t;
 	c->phase = CD_PH_RESOLVE;
 	c->state = C_RESOLVING;
@@ -394,7 +410,10 @@ static void start_attempt(struct engine *e)
 	c->server_eof = 0;
 	e->started++;
 
-	if (t->transport == CD_TCP && cfg->resolve_each && !e->numeric_host &&
+	if (t->transport == CD_TCP && cfg->resolve_each && !j->numeric_host &&
+	    !e->resolver && e->done)
+		start_resolver(e, 4); /* the external loop's, on first need */
+	if (t->transport == CD_TCP && cfg->resolve_each && !j->numeric_host &&
 	    e->resolver) {
 		if (resolver_submit(e->resolver, cfg->host, cfg->port,
 				    t->family,
@@ -408,6 +427,14 @@ static void start_attempt(struct engine *e)
 	/* Nothing to resolve: a numeric address or a socket path. */
 	c->phase = CD_PH_CONNECT;
 	start_connect(c, (const struct sockaddr *)&t->addr, t->addrlen);
+}
+
+/* probe_run()'s scheduler: the next target in turn. */
+static void start_attempt(struct engine *e)
+{
+	const struct probe_config *cfg = e->cfg;
+
+	start_on(e, &e->own, &cfg->targets[e->started % cfg->ntargets], NULL);
 }
 
 static void resolved(struct engine *e)
@@ -536,7 +563,7 @@ static int more_to_start(const struct engine *e)
 
 /* ---- setup ---- */
 
-static int build_command(struct engine *e, char *errbuf, size_t errlen)
+static int build_command(struct probe_job *e, char *errbuf, size_t errlen)
 {
 	const struct probe_config *cfg = e->cfg;
 	const char *q = cfg->query ? cfg->query : "SELECT 1";
@@ -576,7 +603,7 @@ static int build_command(struct engine *e, char *errbuf, size_t errlen)
 	return 0;
 }
 
-static int build_ssl(struct engine *e, char *errbuf, size_t errlen)
+static int build_ssl(struct probe_job *e, char *errbuf, size_t errlen)
 {
 	if (e->cfg->ssl_mode == PROBE_SSL_DISABLED)
 		return 0;
@@ -609,13 +636,29 @@ static void engine_free(struct engine *e)
 	}
 	free(e->slab);
 	free(e->heap);
-	free(e->cmd);
+	free(e->own.cmd);
 	if (e->resolver)
 		resolver_stop(e->resolver);
-	if (e->ssl_ctx)
-		SSL_CTX_free(e->ssl_ctx);
+	if (e->own.ssl_ctx)
+		SSL_CTX_free(e->own.ssl_ctx);
 	if (e->ep >= 0)
 		close(e->ep);
+}
+
+static int start_resolver(struct engine *e, unsigned nthreads)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = RESOLVER_SLOT};
+
+	e->resolver = resolver_start(nthreads);
+	if (!e->resolver)
+		return -1;
+	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, resolver_fd(e->resolver), &ev) <
+	    0) {
+		resolver_stop(e->resolver);
+		e->resolver = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static uint64_t cpu_us(void)
@@ -640,6 +683,7 @@ int probe_run(const struct probe_config *cfg, uint16_t level, uint16_t repeat,
 	memset(&e, 0, sizeof(e));
 	e.ep = -1;
 	e.cfg = cfg;
+	e.own.cfg = cfg;
 	e.res = res;
 	e.level = level;
 	e.repeat = repeat;
@@ -672,25 +716,18 @@ int probe_run(const struct probe_config *cfg, uint16_t level, uint16_t repeat,
 	}
 	/* Verifying modes load the CA now, so a bad CA file is a usage
 	 * error up front rather than a TLS failure per attempt. */
-	if (build_command(&e, errbuf, errlen) ||
+	if (build_command(&e.own, errbuf, errlen) ||
 	    (cfg->ssl_mode >= PROBE_SSL_VERIFY_CA &&
-	     build_ssl(&e, errbuf, errlen))) {
+	     build_ssl(&e.own, errbuf, errlen))) {
 		rc = -2; /* the configuration, not the system */
 		goto out;
 	}
-	e.numeric_host = host_is_numeric(cfg->host);
-	if (cfg->resolve_each && !e.numeric_host) {
-		struct epoll_event ev = {.events = EPOLLIN,
-					 .data.u64 = RESOLVER_SLOT};
-		unsigned nthreads = cfg->concurrency < 8 ? cfg->concurrency : 8;
-
-		e.resolver = resolver_start(nthreads);
-		if (!e.resolver ||
-		    epoll_ctl(e.ep, EPOLL_CTL_ADD, resolver_fd(e.resolver),
-			      &ev) < 0) {
-			snprintf(errbuf, errlen, "cannot start the resolver");
-			goto out;
-		}
+	e.own.numeric_host = host_is_numeric(cfg->host);
+	if (cfg->resolve_each && !e.own.numeric_host &&
+	    start_resolver(&e, cfg->concurrency < 8 ? cfg->concurrency : 8) <
+		    0) {
+		snprintf(errbuf, errlen, "cannot start the resolver");
+		goto out;
 	}
 
 	if (!res->base_ns)
@@ -736,4 +773,181 @@ int probe_run(const struct probe_config *cfg, uint16_t level, uint16_t repeat,
 out:
 	engine_free(&e);
 	return rc;
+}
+
+/* ---- driven from an outside loop ---- */
+
+struct probe_engine {
+	struct engine e;
+	uint64_t cpu_us; /* spent in probe_engine_step() */
+};
+
+int probe_job_new(struct probe_job **out, const struct probe_config *cfg,
+		  char *errbuf, size_t errlen)
+{
+	struct probe_job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	j->cfg = cfg;
+	j->numeric_host = host_is_numeric(cfg->host);
+	if (build_command(j, errbuf, errlen) ||
+	    (cfg->ssl_mode >= PROBE_SSL_VERIFY_CA &&
+	     build_ssl(j, errbuf, errlen))) {
+		probe_job_free(j);
+		return -2;
+	}
+	*out = j;
+	return 0;
+}
+
+void probe_job_free(struct probe_job *j)
+{
+	if (!j)
+		return;
+	free(j->cmd);
+	if (j->ssl_ctx)
+		SSL_CTX_free(j->ssl_ctx);
+	free(j);
+}
+
+int probe_engine_new(struct probe_engine **out, unsigned slots,
+		     probe_done_fn done, void *ctx, char *errbuf, size_t errlen)
+{
+	struct probe_engine *pe;
+	struct engine *e;
+	uint32_t i;
+
+	if (slots == 0 || !done) {
+		snprintf(errbuf, errlen, "an engine needs slots and a sink");
+		return -1;
+	}
+	pe = calloc(1, sizeof(*pe));
+	if (!pe) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	e = &pe->e;
+	e->ep = -1;
+	e->done = done;
+	e->done_ctx = ctx;
+	e->nslab = slots;
+	e->slab = calloc(e->nslab, sizeof(*e->slab));
+	e->heap = calloc(e->nslab, sizeof(struct conn *));
+	if (!e->slab || !e->heap) {
+		snprintf(errbuf, errlen, "out of memory for %u connections",
+			 slots);
+		goto fail;
+	}
+	for (i = e->nslab; i-- > 0;) {
+		struct conn *c = &e->slab[i];
+
+		c->eng = e;
+		c->fd = -1;
+		c->slot = i;
+		c->heap_idx = SIZE_MAX;
+		c->next_free = e->free_list;
+		e->free_list = c;
+	}
+	e->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (e->ep < 0) {
+		snprintf(errbuf, errlen, "epoll_create1: %s", strerror(errno));
+		goto fail;
+	}
+	e->t0 = cd_now_ns();
+	*out = pe;
+	return 0;
+fail:
+	engine_free(e);
+	free(pe);
+	return -1;
+}
+
+int probe_engine_start(struct probe_engine *pe, struct probe_job *j,
+		       unsigned ti, void *udata)
+{
+	struct engine *e = &pe->e;
+	uint64_t cpu0;
+
+	if (!e->free_list || ti >= j->cfg->ntargets)
+		return -1;
+	cpu0 = cpu_us();
+	start_on(e, j, &j->cfg->targets[ti], udata);
+	pe->cpu_us += cpu_us() - cpu0;
+	return 0;
+}
+
+unsigned probe_engine_active(const struct probe_engine *pe)
+{
+	return pe->e.active;
+}
+
+int probe_engine_fd(const struct probe_engine *pe)
+{
+	return pe->e.ep;
+}
+
+int probe_engine_timeout_ms(const struct probe_engine *pe)
+{
+	const struct engine *e = &pe->e;
+	int64_t t;
+
+	if (!e->hlen)
+		return -1;
+	t = e->heap[0]->deadline - cd_now_ns();
+	if (t <= 0)
+		return 0;
+	return t > 3600 * (int64_t)1000000000 ? 3600 * 1000
+					      : (int)((t + 999999) / 1000000);
+}
+
+int probe_engine_step(struct probe_engine *pe, int timeout_ms)
+{
+	struct engine *e = &pe->e;
+	struct epoll_event evs[MAX_EVENTS];
+	uint64_t cpu0;
+	int n, k;
+
+	n = epoll_wait(e->ep, evs, MAX_EVENTS, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		return -1;
+	if (n <= 0 && !e->hlen)
+		return 0; /* nothing to do: no rusage call either */
+	cpu0 = cpu_us();
+	for (k = 0; k < n; k++)
+		on_event(e, &evs[k]);
+	expire_timers(e);
+	pe->cpu_us += cpu_us() - cpu0;
+	return 0;
+}
+
+uint64_t probe_engine_cpu_us(const struct probe_engine *pe)
+{
+	return pe->cpu_us;
+}
+
+void probe_engine_abort(struct probe_engine *pe)
+{
+	struct engine *e = &pe->e;
+	uint32_t i;
+
+	for (i = 0; i < e->nslab; i++) {
+		struct conn *c = &e->slab[i];
+
+		if (c->state == C_FREE)
+			continue;
+		client_quit_now(c);
+		conn_release(e, c);
+	}
+}
+
+void probe_engine_free(struct probe_engine *pe)
+{
+	if (!pe)
+		return;
+	probe_engine_abort(pe);
+	engine_free(&pe->e);
+	free(pe);
 }

@@ -38,9 +38,11 @@ struct engine;
 
 struct conn {
 	struct engine *eng;
-	int fd;	       /* -1 when closed */
-	uint32_t slot; /* index in the slab */
-	uint32_t gen;  /* bumped per attempt: stale epoll events lose */
+	struct probe_job *job; /* this attempt's configuration, prebuilt */
+	void *udata;	       /* the external loop's tag of the attempt */
+	int fd;		       /* -1 when closed */
+	uint32_t slot;	       /* index in the slab */
+	uint32_t gen;	       /* bumped per attempt: stale epoll events lose */
 	enum conn_state state;
 	uint32_t events;  /* epoll interest registered now */
 	size_t heap_idx;  /* position in the timer heap, SIZE_MAX: none */
@@ -90,5 +92,8 @@ void client_connected(struct conn *c);
 void client_readable(struct conn *c);
 void client_writable(struct conn *c);
 void client_timeout(struct conn *c);
+/* Ends a logged-in connection politely now (COM_QUIT, best effort, no
+ * wait for the server's EOF); nothing for one still logging in. */
+void client_quit_now(struct conn *c);
 
 #endif /* CONNDOCTOR_PROBE_ENGINE_INT_H */

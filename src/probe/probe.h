@@ -125,6 +125,57 @@ struct ssl_ctx_st;
 struct ssl_ctx_st *probe_tls_ctx(const struct probe_config *cfg, char *errbuf,
 				 size_t errlen);
 
+/* ---- the engine driven from an outside loop (watch) ----
+ * One engine runs attempts of many configurations at once: each
+ * configuration is a job (its command packet and TLS context prebuilt),
+ * each attempt a slot. The caller waits on probe_engine_fd() in its own
+ * epoll loop and calls probe_engine_step() when it is readable or when
+ * probe_engine_timeout_ms() has passed. */
+struct probe_job;
+struct probe_engine;
+
+/* Called as each attempt ends, with the udata given when it started; a
+ * is valid during the call only. */
+typedef void (*probe_done_fn)(void *ctx, void *udata,
+			      const struct cd_attempt *a);
+
+/* Prebuilds what attempts of cfg need; cfg (and the strings it points to)
+ * are borrowed until probe_job_free(). Returns 0, -1 (memory) or -2 (the
+ * configuration cannot work: a query too long, a CA file without
+ * certificates) with errbuf. */
+int probe_job_new(struct probe_job **out, const struct probe_config *cfg,
+		  char *errbuf, size_t errlen);
+/* Frees j; no attempt of j may be in flight. NULL is fine. */
+void probe_job_free(struct probe_job *j);
+
+/* An engine with at most slots attempts in flight, reporting to done.
+ * Returns 0 or -1 with errbuf. */
+int probe_engine_new(struct probe_engine **out, unsigned slots,
+		     probe_done_fn done, void *ctx, char *errbuf,
+		     size_t errlen);
+/* Starts one attempt of j against j's target ti (an index into its
+ * config's targets). Returns 0, or -1 when no slot is free or ti is out of
+ * range. The attempt may end (done called) before this returns. */
+int probe_engine_start(struct probe_engine *e, struct probe_job *j, unsigned ti,
+		       void *udata);
+/* Attempts in flight. */
+unsigned probe_engine_active(const struct probe_engine *e);
+/* The descriptor to wait on for readability (the engine's epoll). */
+int probe_engine_fd(const struct probe_engine *e);
+/* Milliseconds until the next phase timeout, -1: none pending. */
+int probe_engine_timeout_ms(const struct probe_engine *e);
+/* Handles what is ready, waiting up to timeout_ms (0: not at all), and
+ * the timeouts that have passed. Returns 0 or -1 (epoll failed). */
+int probe_engine_step(struct probe_engine *e, int timeout_ms);
+/* User + system CPU of this process spent in probe_engine_start() and
+ * probe_engine_step(), in microseconds. */
+uint64_t probe_engine_cpu_us(const struct probe_engine *e);
+/* Ends every attempt in flight now without reporting it: logged-in ones
+ * get a COM_QUIT first, the others are closed. */
+void probe_engine_abort(struct probe_engine *e);
+/* Aborts what is in flight and frees e. NULL is fine. */
+void probe_engine_free(struct probe_engine *e);
+
 /* Async-signal-safe: makes a running probe_run() stop starting attempts,
  * drop those in flight and return. */
 void probe_interrupt(void);

@@ -36,13 +36,14 @@ enum key {
 	K_QUERY,
 	K_IDLE_SURVIVAL,
 	K_REPLICA,
+	K_SOCKET_BESIDE,
 	K__COUNT
 };
 
 static const char *const key_names[K__COUNT] = {
-	"host",		 "port",	  "socket", "user",	"password",
-	"password-file", "ssl-mode",	  "ssl-ca", "interval", "timeout",
-	"query",	 "idle-survival", "replica"};
+	"host",		 "port",	  "socket",  "user",	     "password",
+	"password-file", "ssl-mode",	  "ssl-ca",  "interval",     "timeout",
+	"query",	 "idle-survival", "replica", "socket-beside"};
 
 /* Label names the exporter uses itself, or Prometheus reserves. */
 static const char *const reserved_labels[] = {"target", "transport", "outcome",
@@ -75,6 +76,7 @@ void watch_target_free(struct watch_target *t)
 	free(t->password_file);
 	free(t->ssl_ca);
 	free(t->query);
+	free(t->beside_path);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -359,12 +361,22 @@ static int set_key(struct watch_target *t, enum key k, const char *v, char *err,
 			return -1;
 		}
 		return 0;
+	case K_SOCKET_BESIDE:
+		if (v && v[0] == '/') { /* a path: that socket, if owned */
+			t->socket_beside = 1;
+			return set_str(&t->beside_path, v, err, errlen);
+		}
+		free(t->beside_path);
+		t->beside_path = NULL;
+		/* fall through */
 	case K_IDLE_SURVIVAL:
 	case K_REPLICA:
-		if (parse_bool(v, k == K_REPLICA ? &t->replica
-						 : &t->idle_survival)) {
-			cd_errf(err, errlen, "%s: '%s' is not on or off", name,
-				v);
+		if (parse_bool(v, k == K_REPLICA	 ? &t->replica
+				  : k == K_SOCKET_BESIDE ? &t->socket_beside
+							 : &t->idle_survival)) {
+			cd_errf(err, errlen, "%s: '%s' is not on or off%s",
+				name, v,
+				k == K_SOCKET_BESIDE ? " (or a /path)" : "");
 			return -1;
 		}
 		return 0;
@@ -570,6 +582,12 @@ static int inherit(struct watch_target *t, const struct watch_target *d)
 		t->idle_survival = d->idle_survival;
 	if (!(t->isset & 1u << K_REPLICA))
 		t->replica = d->replica;
+	if (!(t->isset & 1u << K_SOCKET_BESIDE)) {
+		t->socket_beside =
+			d->isset & 1u << K_SOCKET_BESIDE ? d->socket_beside : 1;
+		if (inherit_str(&t->beside_path, d->beside_path))
+			return -1;
+	}
 	for (i = 0; i < d->nlabels; i++) {
 		for (j = 0; j < t->nlabels; j++)
 			if (!strcmp(t->labels[j].key, d->labels[i].key))

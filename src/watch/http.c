@@ -1,7 +1,9 @@
 /* http.c - watch's HTTP endpoint through libmicrohttpd (GNU libmicrohttpd
  * manual, "external select" with MHD_USE_EPOLL): the daemon's own epoll
  * descriptor joins watch's loop, which calls MHD_run() when it is ready.
- * Serves GET/HEAD /metrics; 404 elsewhere, 405 for other methods. */
+ * Serves GET/HEAD /metrics and /probe (the request is suspended until its
+ * attempts end: the manual's "suspend and resume"); 404 elsewhere, 405 for
+ * other methods; TLS and basic auth from --web-config. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -19,7 +21,20 @@
 struct watch_http {
 	struct MHD_Daemon *d;
 	watch_render_fn render;
+	watch_probe_fn probe;
 	void *ctx;
+	const struct watch_web *web;
+	unsigned suspended; /* /probe requests waiting */
+};
+
+/* A /probe request: begun, then answered when its attempts end. */
+struct watch_http_req {
+	struct MHD_Connection *c;
+	int waiting;   /* no answer yet */
+	int suspended; /* MHD_suspend_connection() done */
+	unsigned status;
+	char *body;
+	size_t len;
 };
 
 int watch_parse_listen(const char *listen, struct sockaddr_storage *ss,
@@ -90,23 +105,142 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
+/* 1 when the request may go on: no users configured, or a user and
+ * password that match. */
+static int authorised(const struct watch_http *h, struct MHD_Connection *c)
+{
+	char *pass = NULL;
+	char *user;
+	int ok;
+
+	if (!h->web || !h->web->nusers)
+		return 1;
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	ok = user && pass && watch_web_check(h->web, user, pass);
+	if (pass) {
+		explicit_bzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user)
+		MHD_free(user);
+	return ok;
+}
+
+static enum MHD_Result deny(struct MHD_Connection *c)
+{
+	static char body[] = "401 unauthorized\n";
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(body), body,
+					    MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	ret = MHD_queue_basic_auth_fail_response(c, "conndoctor watch", r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_probe(struct watch_http *h, struct MHD_Connection *c,
+				void **con_cls)
+{
+	struct watch_http_req *q = *con_cls;
+	const char *target, *module;
+	char msg[256];
+	int st;
+
+	if (q && q->waiting)
+		return MHD_YES;
+	if (q) { /* the answer is ready */
+		char *b = q->body;
+
+		q->body = NULL;
+		return reply(c, q->status,
+			     q->status == MHD_HTTP_OK ? RPT_PROM_CONTENT_TYPE
+						      : "text/plain",
+			     b, q->len, 1);
+	}
+	target =
+		MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "target");
+	module =
+		MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "module");
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return MHD_NO;
+	q->c = c;
+	q->waiting = 1;
+	*con_cls = q;
+	msg[0] = '\0';
+	st = h->probe(h->ctx, q, target, module, msg, sizeof(msg));
+	if (st == 0) {
+		if (q->waiting) { /* not answered yet */
+			MHD_suspend_connection(c);
+			q->suspended = 1;
+			h->suspended++;
+			return MHD_YES;
+		}
+		return on_probe(h, c, con_cls);
+	}
+	strncat(msg, "\n", sizeof(msg) - strlen(msg) - 1);
+	q->body = strdup(msg);
+	if (!q->body)
+		return MHD_NO;
+	q->len = strlen(q->body);
+	q->status = (unsigned)st;
+	q->waiting = 0;
+	return on_probe(h, c, con_cls);
+}
+
+void watch_http_answer(struct watch_http *h, struct watch_http_req *q,
+		       unsigned status, char *body, size_t len)
+{
+	free(q->body);
+	q->body = body;
+	q->len = len;
+	q->status = status;
+	q->waiting = 0;
+	if (q->suspended) { /* in on_probe(): wake it */
+		q->suspended = 0;
+		MHD_resume_connection(q->c);
+		h->suspended--;
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct watch_http_req *q = *con_cls;
+
+	(void)cls, (void)c, (void)toe;
+	if (q) {
+		free(q->body);
+		free(q);
+		*con_cls = NULL;
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
 {
-	static char not_found[] = "404 not found: try /metrics\n";
+	static char not_found[] = "404 not found: try /metrics or "
+				  "/probe?target=NAME\n";
 	static char bad_method[] = "405 only GET and HEAD\n";
 	struct watch_http *h = cls;
 	char *body = NULL;
 	size_t len = 0;
 	FILE *fp;
 
-	(void)version, (void)upload, (void)upload_size, (void)con_cls;
+	(void)version, (void)upload, (void)upload_size;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 			     bad_method, strlen(bad_method), 0);
+	if (!*con_cls && !authorised(h, c))
+		return deny(c);
+	if (!strcmp(url, "/probe") && h->probe)
+		return on_probe(h, c, con_cls);
 	if (strcmp(url, "/metrics"))
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
 			     strlen(not_found), 0);
@@ -122,13 +256,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 }
 
 int watch_http_start(struct watch_http **out, const char *listen,
-		     watch_render_fn render, void *ctx, char *err,
-		     size_t errlen)
+		     const struct watch_web *web, watch_render_fn render,
+		     void *ctx, watch_probe_fn probe, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct watch_http *h;
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags =
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+	int tls = web && web->cert_pem;
 
 	if (watch_parse_listen(listen, &ss, &sl) < 0) {
 		cd_errf(err, errlen,
@@ -143,23 +279,40 @@ int watch_http_start(struct watch_http **out, const char *listen,
 		return -1;
 	}
 	h->render = render;
+	h->probe = probe;
 	h->ctx = ctx;
+	h->web = web;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (tls)
+		flags |= MHD_USE_TLS;
 	h->d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
 		(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)CONN_TIMEOUT_S, MHD_OPTION_END);
+		(unsigned)CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, NULL,
+		/* Only with TLS; MHD_OPTION_END ends the list otherwise. */
+		tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+		tls ? web->cert_pem : NULL, MHD_OPTION_HTTPS_MEM_KEY,
+		tls ? web->key_pem : NULL, MHD_OPTION_END);
 	if (!h->d) {
 		cd_errf(err, errlen,
-			"cannot listen on %s (address in use or not local?)",
+			tls ? "cannot serve TLS on %s (address in use, or "
+			      "the certificate and key do not load?)"
+			    : "cannot listen on %s (address in use or not "
+			      "local?)",
 			listen);
 		free(h);
 		return -1;
 	}
 	*out = h;
 	return 0;
+}
+
+const char *watch_http_scheme(const struct watch_http *h)
+{
+	return h->web && h->web->cert_pem ? "https" : "http";
 }
 
 int watch_http_fd(const struct watch_http *h)
@@ -173,6 +326,12 @@ int watch_http_fd(const struct watch_http *h)
 void watch_http_run(struct watch_http *h)
 {
 	MHD_run(h->d);
+}
+
+void watch_http_run_final(struct watch_http *h)
+{
+	if (h)
+		MHD_run(h->d);
 }
 
 int watch_http_timeout_ms(const struct watch_http *h)

@@ -40,6 +40,8 @@ struct watch_target {
 	char *query;	  /* NULL: SELECT 1 */
 	int idle_survival;
 	int replica;
+	int socket_beside; /* probe the local server's own socket too */
+	char *beside_path; /* that socket's path, NULL: the default one */
 	struct watch_label labels[WATCH_LABELS_MAX];
 	unsigned nlabels;
 	unsigned line;	/* where its group starts */
@@ -49,6 +51,7 @@ struct watch_target {
 struct watch_config {
 	char *file; /* the config file, NULL for the quick form */
 	char listen[128];
+	int listen_cli; /* listen came from --listen: a reload keeps it */
 	struct watch_target defaults; /* [watch] */
 	struct watch_target *targets;
 	size_t ntargets;
@@ -97,9 +100,30 @@ size_t watch_buckets_of(const struct cd_host_facts *f, double *out, size_t max);
 
 /* ---- metrics (metrics.c) ---- */
 
+/* Distinct (outcome, MySQL error code) pairs counted per series; further
+ * codes count without their code label. */
+#define WATCH_CODES_MAX 16
+/* Findings kept per target from its last evaluation. */
+#define WATCH_FINDINGS_MAX 16
+
+struct watch_code_count {
+	enum cd_outcome outcome;
+	uint16_t code;
+	uint64_t n;
+};
+
+struct watch_finding {
+	char code[16];
+	int severity; /* enum cd_severity */
+};
+
 /* What watch has measured of one target over one transport. */
 struct watch_series {
-	uint64_t attempts[CD_OUTCOME__COUNT];
+	uint64_t attempts[CD_OUTCOME__COUNT]; /* those without a code */
+	struct watch_code_count codes[WATCH_CODES_MAX];
+	unsigned ncodes;
+	uint64_t skipped; /* rounds skipped: the last attempt still ran */
+	int seen;	  /* an attempt was counted (a socket found beside) */
 	struct rpt_prom_hist phase[CD_PH__COUNT];
 	int have_last;	      /* an attempt has ended */
 	enum cd_outcome last; /* the last attempt's outcome */
@@ -110,7 +134,15 @@ struct watch_state {
 	double edges[RPT_PROM_EDGES_MAX];
 	size_t nedges;
 	struct watch_series (*series)[2]; /* [target][CD_TCP/CD_SOCKET] */
-	uint64_t probe_cpu_us;		  /* CPU spent in probe_run() */
+	struct watch_targetfind {
+		struct watch_finding v[WATCH_FINDINGS_MAX];
+		unsigned n;
+		int evaluated;
+	} * findings;		  /* [target]: the last evaluation's */
+	uint64_t probe_cpu_us;	  /* CPU spent in the probe engine */
+	uint64_t reloads;	  /* SIGHUP reloads applied */
+	uint64_t reload_failures; /* SIGHUP reloads refused */
+	int reload_ok;		  /* the last reload (if any) was applied */
 };
 
 /* Allocates the series of cfg's targets over the bucket edges of f.
@@ -121,6 +153,20 @@ void watch_state_free(struct watch_state *s);
 /* Counts attempt a of target ti over transport tr. */
 void watch_state_record(struct watch_state *s, size_t ti, enum cd_transport tr,
 			const struct cd_attempt *a);
+/* Counts a round of target ti over tr skipped because its last attempt
+ * was still in flight. */
+void watch_state_skipped(struct watch_state *s, size_t ti,
+			 enum cd_transport tr);
+/* Points the histograms at s's own edges again after s was copied. */
+void watch_state_rebase(struct watch_state *s);
+/* Copies target oi's series and findings of old into target ti of s (a
+ * reload that left the target as it was). */
+void watch_state_carry(struct watch_state *s, size_t ti,
+		       const struct watch_state *old, size_t oi);
+/* The labels of target t's series ("target", its label.* labels, then
+ * "transport" when tr >= 0); l has room for WATCH_LABELS_MAX + 2. */
+size_t watch_target_labels(const struct watch_target *t,
+			   struct rpt_prom_label *l, int tr);
 /* Writes every series as Prometheus text; scrape_start_ns is when the
  * scrape began (monotonic) for conndoctor_scrape_duration_seconds. */
 void watch_state_render(FILE *out, const struct watch_state *s,
@@ -128,16 +174,63 @@ void watch_state_render(FILE *out, const struct watch_state *s,
 
 /* ---- HTTP (http.c) ---- */
 
+/* --web-config (webcfg.c): Prometheus' exporter-toolkit file, the parts
+ * watch takes: TLS certificate and key, basic auth users. */
+#define WATCH_WEB_USERS_MAX 32
+struct watch_web_user {
+	char name[128];
+	char hash[128]; /* crypt(3) hash: bcrypt $2y$/$2b$/$2a$ */
+};
+struct watch_web {
+	char *cert_pem; /* NULL: plain HTTP */
+	char *key_pem;	/* wiped on free */
+	struct watch_web_user users[WATCH_WEB_USERS_MAX];
+	unsigned nusers; /* 0: no authentication */
+};
+/* Reads path into w (zeroed by the caller). Returns 0 or -1 with
+ * "file:line: reason" in err. */
+int watch_web_load(struct watch_web *w, const char *path, char *err,
+		   size_t errlen);
+void watch_web_free(struct watch_web *w);
+/* 1 when user and password match one of w's users (crypt(3)). */
+int watch_web_check(const struct watch_web *w, const char *user,
+		    const char *password);
+
+/* Options of the daemon beyond its config. */
+struct watch_opts {
+	unsigned max_in_flight;	     /* 0: one per transport, at most 256 */
+	const struct watch_web *web; /* NULL: plain HTTP, no auth */
+};
+
+/* Runs the daemon over cfg (whose contents it takes, leaving cfg empty)
+ * until SIGINT or SIGTERM; SIGHUP reloads cfg's file. Returns 0 after a
+ * clean stop, -1 when it could not start (said on stderr). The caller
+ * blocks SIGINT, SIGTERM and SIGHUP first (they are read by signalfd). */
+int watch_daemon_run(struct watch_config *cfg, const struct watch_opts *o);
+
 struct watch_http;
+struct watch_http_req; /* a /probe request waiting for its attempts */
 /* Renders the /metrics body into out; ctx as given to watch_http_start. */
 typedef void (*watch_render_fn)(void *ctx, FILE *out);
+/* Begins /probe?target=&module= for req: 0 when started (the answer
+ * comes through watch_http_answer()), or an HTTP status with msg. */
+typedef int (*watch_probe_fn)(void *ctx, struct watch_http_req *req,
+			      const char *target, const char *module, char *msg,
+			      size_t msglen);
 
 /* Listens on listen ("ADDR:PORT", "[V6ADDR]:PORT"; numeric addresses) in
- * libmicrohttpd's external epoll mode. Returns 0 with *out set, or -1 with
- * err. */
+ * libmicrohttpd's external epoll mode, over TLS and with basic auth when
+ * web says so. Returns 0 with *out set, or -1 with err. */
 int watch_http_start(struct watch_http **out, const char *listen,
-		     watch_render_fn render, void *ctx, char *err,
-		     size_t errlen);
+		     const struct watch_web *web, watch_render_fn render,
+		     void *ctx, watch_probe_fn probe, char *err, size_t errlen);
+/* "http" or "https". */
+const char *watch_http_scheme(const struct watch_http *h);
+/* Answers a /probe request with body (malloc'd; taken). */
+void watch_http_answer(struct watch_http *h, struct watch_http_req *req,
+		       unsigned status, char *body, size_t len);
+/* Lets answered requests go out before the daemon stops. */
+void watch_http_run_final(struct watch_http *h);
 /* The epoll descriptor to wait on for readability. */
 int watch_http_fd(const struct watch_http *h);
 /* Serves what is ready (call when the fd is readable or the timeout has

@@ -1,6 +1,6 @@
 """conndoctor watch against a real MariaDB started by the harness: the
 daemon probes its targets every interval, /metrics carries the series with
-the values counted (attempts by outcome, phase histograms whose counts match
+the values counted (attempts by outcome and MySQL error code, phase histograms whose counts match
 the attempts), promtool accepts the exposition, unknown paths get 404, bad
 configs are refused with file:line, and SIGTERM ends it cleanly."""
 import os
@@ -217,7 +217,7 @@ port = {cls.closed}
     def test_unknown_path_404_other_method_405(self):
         self.w.wait_for(lambda m: True)
         with self.assertRaises(urllib.error.HTTPError) as cm:
-            scrape(self.w.port, "/probe")
+            scrape(self.w.port, "/nothing")
         self.assertEqual(cm.exception.code, 404)
         req = urllib.request.Request(f"http://127.0.0.1:{self.w.port}/metrics", data=b"x",
                                      method="POST")
@@ -268,8 +268,9 @@ class WatchLifecycle(unittest.TestCase):
         w = Watch(["-h", "127.0.0.1", "-P", str(self.db.port), "-u", self.db.user,
                    "--interval", "0.5", "--timeout", "0.4"], env=env)
         try:
+            # The server's ERR code rides along as a label.
             m = w.wait_for(lambda m: value(m, "conndoctor_attempts_total",
-                                           outcome="auth_failed") >= 1)
+                                           outcome="auth_failed", code="1045") >= 1)
             self.assertEqual(value(m, "conndoctor_up"), 0)
             self.assertEqual(value(m, "conndoctor_attempts_total", outcome="ok"), 0)
         finally:

@@ -140,6 +140,95 @@ static void render_counts(void **state)
 	watch_config_free(&c);
 }
 
+/* Renders st into a malloc'd string. */
+static char *render_text(const struct watch_state *st)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	assert_non_null(fp);
+	watch_state_render(fp, st, 0);
+	assert_int_equal(fclose(fp), 0);
+	return buf;
+}
+
+#define DB1 "{target=\"db1\",transport=\"tcp\","
+
+/* A server ERR's code gets a series of its own beside the outcome's; a
+ * finding renders with its severity; a reload's carry keeps the counts and
+ * reads the new state's bucket edges. */
+static void codes_findings_carry(void **state)
+{
+	struct watch_config c;
+	struct watch_target t;
+	struct watch_state st, st2;
+	struct cd_host_facts f;
+	struct cd_attempt a;
+	char err[256], *text;
+
+	(void)state;
+	watch_config_init(&c);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(watch_target_set(&t, "host", "db", err, sizeof(err)),
+			 0);
+	assert_int_equal(watch_target_set(&t, "user", "u", err, sizeof(err)),
+			 0);
+	snprintf(t.name, sizeof(t.name), "db1");
+	assert_int_equal(watch_config_add(&c, &t), 0);
+	assert_int_equal(watch_config_finish(&c, err, sizeof(err)), 0);
+	cd_host_facts_init(&f);
+	assert_int_equal(watch_state_init(&st, &c, &f), 0);
+
+	a = attempt(CD_AUTH_FAILED, 200000, 1000000);
+	a.mysql_code = 1045;
+	watch_state_record(&st, 0, CD_TCP, &a);
+	watch_state_record(&st, 0, CD_TCP, &a);
+	a.outcome = CD_SERVER_REFUSED;
+	a.mysql_code = 1040;
+	watch_state_record(&st, 0, CD_TCP, &a);
+	a = attempt(CD_AUTH_FAILED, 200000, 1000000); /* no code */
+	watch_state_record(&st, 0, CD_TCP, &a);
+	watch_state_skipped(&st, 0, CD_TCP);
+	snprintf(st.findings[0].v[0].code, sizeof(st.findings[0].v[0].code),
+		 "CD6001");
+	st.findings[0].v[0].severity = 2;
+	st.findings[0].n = 1;
+
+	text = render_text(&st);
+	assert_true(line_value(text, "conndoctor_attempts_total" DB1
+				     "outcome=\"auth_failed\"} ") == 1);
+	assert_true(line_value(text,
+			       "conndoctor_attempts_total" DB1
+			       "outcome=\"auth_failed\",code=\"1045\"} ") == 2);
+	assert_true(line_value(text,
+			       "conndoctor_attempts_total" DB1
+			       "outcome=\"server_refused\",code=\"1040\"} ") ==
+		    1);
+	assert_true(line_value(text, "conndoctor_attempts_skipped_total{target="
+				     "\"db1\",transport=\"tcp\"} ") == 1);
+	assert_non_null(
+		strstr(text, "\nconndoctor_config_last_reload_successful 1\n"));
+	free(text);
+
+	/* The carry: counts kept, histograms on st2's own edges. */
+	assert_int_equal(watch_state_init(&st2, &c, &f), 0);
+	watch_state_carry(&st2, 0, &st, 0);
+	watch_state_free(&st);
+	assert_ptr_equal(st2.series[0][0].phase[CD_PH_CONNECT].edges,
+			 st2.edges);
+	text = render_text(&st2);
+	assert_true(line_value(text,
+			       "conndoctor_attempts_total" DB1
+			       "outcome=\"auth_failed\",code=\"1045\"} ") == 2);
+	assert_true(line_value(text,
+			       "conndoctor_phase_duration_seconds_count" DB1
+			       "phase=\"connect\"} ") == 4);
+	free(text);
+	watch_state_free(&st2);
+	watch_config_free(&c);
+}
+
 static void listen_addresses(void **state)
 {
 	struct sockaddr_storage ss;
@@ -171,6 +260,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(render_counts),
+		cmocka_unit_test(codes_findings_carry),
 		cmocka_unit_test(listen_addresses),
 	};
 

@@ -1,0 +1,71 @@
+/* daemon_int.h - what watch's loop (daemon.c) and its /probe endpoint
+ * (probe_ep.c) share; private to watch/. */
+#ifndef CONNDOCTOR_WATCH_DAEMON_INT_H
+#define CONNDOCTOR_WATCH_DAEMON_INT_H
+
+#include "check/facts.h"
+#include "watch/watch.h"
+
+/* Attempts kept per target for the findings' rules. */
+#define WATCH_WINDOW 32
+/* Attempts in flight at most when --max-in-flight is not given. */
+#define WATCH_INFLIGHT_DEFAULT 256
+/* Slots beyond one per scheduled transport, for /probe. */
+#define WATCH_PROBE_SLOTS 8
+
+struct watch_runner;
+struct watch_probe_req;
+
+/* What an attempt in flight belongs to (the engine's udata). */
+struct watch_ticket {
+	struct watch_runner *r;
+	struct watch_probe_req *req; /* NULL: the schedule's */
+	unsigned k;		     /* index into r->pc.targets */
+};
+
+/* One configured target's scheduling and engine configuration. */
+struct watch_runner {
+	struct probe_config pc; /* strings borrowed from the target */
+	struct probe_job *job;
+	int ready;	 /* addresses resolved, socket found */
+	int warned;	 /* the setup failure was reported once */
+	int64_t next_ns; /* monotonic time of the next round */
+	size_t heap_idx; /* position in the due-time heap */
+	uint32_t todo;	 /* this round's pc.targets not started */
+	uint32_t busy;	 /* pc.targets with an attempt in flight */
+	struct watch_ticket ticket[PROBE_MAX_TARGETS];
+	struct cd_attempt window[WATCH_WINDOW]; /* ring of recent attempts */
+	size_t wlen, wnext;
+};
+
+struct watch_daemon {
+	struct watch_config *cfg; /* owned */
+	const struct watch_opts *opts;
+	struct watch_state st;
+	struct watch_runner *rs; /* [cfg->ntargets] */
+	size_t *heap;		 /* runner indices, earliest due first */
+	size_t hlen;
+	struct probe_engine *eng;
+	unsigned slots;
+	struct watch_http *http;
+	int ep, sfd;
+	struct cd_host_facts facts;
+	int stopping, reload_pending, draining;
+	int64_t stop_deadline;
+	struct watch_probe_req *reqs; /* /probe requests in flight */
+};
+
+/* /probe (probe_ep.c). */
+int watch_probe_begin(void *ctx, struct watch_http_req *hreq,
+		      const char *target, const char *module, char *msg,
+		      size_t msglen);
+void watch_probe_req_done(struct watch_daemon *d, struct watch_ticket *tk,
+			  const struct cd_attempt *a);
+/* Answers every /probe request still waiting (the daemon stops). */
+void watch_probe_reqs_fail(struct watch_daemon *d);
+
+/* Readies r for t (addresses, socket, job); 0 or -1 with err. */
+int watch_runner_ready(struct watch_runner *r, const struct watch_target *t,
+		       char *err, size_t errlen);
+
+#endif /* CONNDOCTOR_WATCH_DAEMON_INT_H */

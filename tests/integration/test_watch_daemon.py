@@ -1,0 +1,436 @@
+"""conndoctor watch's loop against a real MariaDB and scripted peers: attempts
+of many targets run at once on one epoll loop (HTTP answers and a healthy
+target keeps being probed while another target's attempt hangs), SIGHUP
+reloads keep the counters of unchanged targets and refuse a bad file with its
+line, /probe?target= runs a fresh attempt with the config's credentials,
+findings are exported, a target that greets with garbage does not stop the
+others, and --web-config serves TLS with basic auth."""
+import base64
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import harness
+from harness import free_port
+from harness.mariadb import MariaDB
+from harness.mysqlpeer import MysqlPeer, send, sleep
+
+from test_watch import Watch, parse_metrics, scrape, series, value
+
+
+def write(path, text, mode=0o600):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+class WatchLoop(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.db = MariaDB(variables={"skip_name_resolve": 1})
+        cls.db.start()
+        cls.dir = tempfile.mkdtemp(prefix="cd_watchd_")
+        cls.pwfile = os.path.join(cls.dir, "pw")
+        write(cls.pwfile, cls.db.password + "\n")
+        cls.badpw = os.path.join(cls.dir, "badpw")
+        write(cls.badpw, "not-" + cls.db.password + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.db.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def config(self, body, name="watch.cnf"):
+        path = os.path.join(self.dir, name)
+        write(path, f"""[watch]
+user = {self.db.user}
+password-file = {self.pwfile}
+""" + body, 0o644)
+        return path
+
+    def start(self, cnf, *extra):
+        w = Watch(["--config", cnf, *extra])
+        self.addCleanup(w.stop)
+        return w
+
+    def test_attempts_run_concurrently(self):
+        # silent accepts and never greets: its attempt hangs for 6 s (its
+        # greeting timeout) while db is probed every 0.3 s and /metrics is
+        # scraped; before the engine joined watch's loop, both waited.
+        with MysqlPeer([sleep(60)]) as silent:
+            cnf = self.config(f"""
+[target db]
+host = 127.0.0.1
+port = {self.db.port}
+interval = 300ms
+timeout = 250ms
+
+[target silent]
+host = 127.0.0.1
+port = {silent.port}
+interval = 30s
+timeout = 6s
+""")
+            w = self.start(cnf)
+            deadline = time.monotonic() + 20
+            while silent.connections == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(silent.connections, 1)
+            t0 = time.monotonic()
+            m0 = parse_metrics(scrape(w.port)[2])
+            ok0 = value(m0, "conndoctor_attempts_total", target="db", outcome="ok")
+            scrapes = []
+            while time.monotonic() - t0 < 3:
+                s0 = time.monotonic()
+                m = parse_metrics(scrape(w.port)[2])
+                scrapes.append(time.monotonic() - s0)
+                time.sleep(0.1)
+            # Still within silent's 6 s greeting wait: nothing counted for
+            # it yet, db went on, and each scrape was answered meanwhile.
+            self.assertEqual(sum(series(m, "conndoctor_attempts_total",
+                                        target="silent").values()), 0)
+            self.assertGreaterEqual(value(m, "conndoctor_attempts_total", target="db",
+                                          outcome="ok") - ok0, 4)
+            self.assertLess(max(scrapes), 2.0, scrapes)
+            m = w.wait_for(lambda m: value(m, "conndoctor_attempts_total",
+                                           target="silent",
+                                           outcome="greeting_timeout") == 1, 15)
+            hist = value(m, "conndoctor_phase_duration_seconds_sum", target="silent",
+                         phase="greeting")
+            self.assertAlmostEqual(hist, 6.0, delta=0.5)
+
+    def test_sighup_keeps_counters_and_refuses_bad_config(self):
+        base = f"""
+[target db]
+host = 127.0.0.1
+port = {self.db.port}
+interval = 300ms
+timeout = 250ms
+
+[target other]
+host = 127.0.0.1
+port = {self.db.port}
+interval = 300ms
+timeout = 250ms
+"""
+        cnf = self.config(base)
+        w = self.start(cnf)
+        m = w.wait_for(lambda m: value(m, "conndoctor_attempts_total", target="db",
+                                       outcome="ok") >= 5
+                       and value(m, "conndoctor_attempts_total", target="other",
+                                 outcome="ok") >= 5)
+        before_db = value(m, "conndoctor_attempts_total", target="db", outcome="ok")
+        # db unchanged; other changed (a label); new added.
+        self.config(base.replace("[target other]\n", "[target other]\nlabel.tier = b\n") + f"""
+[target new]
+socket = {self.db.socket}
+interval = 300ms
+timeout = 250ms
+""")
+        w.proc.send_signal(signal.SIGHUP)
+        m = w.wait_for(lambda m: value(m, "conndoctor_config_reloads_total",
+                                       result="applied") == 1
+                       and value(m, "conndoctor_attempts_total", target="new",
+                                 outcome="ok") >= 1)
+        self.assertGreaterEqual(value(m, "conndoctor_attempts_total", target="db",
+                                      outcome="ok"), before_db)
+        # The changed target started again from 0 (just a few since).
+        other = value(m, "conndoctor_attempts_total", target="other", outcome="ok",
+                      tier="b")
+        self.assertLess(other, before_db)
+        self.assertIn("1 unchanged kept their counters", w.stderr())
+        # --listen given on the command line still wins over the file's.
+        self.assertNotIn("listen changed", w.stderr())
+        # A bad file: refused with its line, the running config stays.
+        self.config(base + "\n[target broken]\nhost = 127.0.0.1\nfrequency = 3\n")
+        w.proc.send_signal(signal.SIGHUP)
+        m = w.wait_for(lambda m: value(m, "conndoctor_config_reloads_total",
+                                       result="refused") == 1)
+        self.assertEqual(value(m, "conndoctor_config_last_reload_successful"), 0)
+        err = w.stderr()
+        self.assertIn("reload refused, the running config stays: ", err)
+        self.assertIn(f"{cnf}:{base.count(chr(10)) + 7}: unknown key 'frequency'", err)
+        n = value(m, "conndoctor_attempts_total", target="new", outcome="ok")
+        m = w.wait_for(lambda m: value(m, "conndoctor_attempts_total", target="new",
+                                       outcome="ok") > n)
+        self.assertEqual(series(m, "conndoctor_attempts_total", target="broken"), {})
+        self.assertEqual(w.stop(), 0)
+        self.assertIn("conndoctor watch: stopped", w.stderr())
+
+    def test_probe_endpoint(self):
+        cnf = self.config(f"""
+[target db]
+host = 127.0.0.1
+port = {self.db.port}
+socket = {self.db.socket}
+interval = 20m
+timeout = 5s
+
+[target wrong]
+host = 127.0.0.1
+port = {self.db.port}
+password-file = {self.badpw}
+interval = 20m
+timeout = 5s
+""")
+        w = self.start(cnf)
+        w.wait_for(lambda m: True)
+        status, ctype, text = scrape(w.port, "/probe?target=db")
+        self.assertEqual(status, 200)
+        self.assertEqual(ctype, "text/plain; version=0.0.4; charset=utf-8")
+        m = parse_metrics(text)
+        self.assertEqual(value(m, "conndoctor_probe_success", transport="tcp"), 1)
+        self.assertEqual(value(m, "conndoctor_probe_success", transport="socket"), 1)
+        self.assertEqual(value(m, "conndoctor_probe_outcome", transport="tcp",
+                               outcome="ok"), 1)
+        self.assertGreater(value(m, "conndoctor_probe_duration_seconds", transport="tcp"),
+                           value(m, "conndoctor_probe_phase_duration_seconds",
+                                 transport="tcp", phase="auth"))
+        # module chooses the transport.
+        m = parse_metrics(scrape(w.port, "/probe?target=db&module=socket")[2])
+        self.assertEqual(series(m, "conndoctor_probe_success", transport="tcp"), {})
+        self.assertEqual(value(m, "conndoctor_probe_success", transport="socket"), 1)
+        # Credentials come from the config only: a password in the URL changes
+        # nothing.
+        m = parse_metrics(scrape(w.port, "/probe?target=wrong&password="
+                                 + self.db.password)[2])
+        self.assertEqual(value(m, "conndoctor_probe_success"), 0)
+        self.assertEqual(value(m, "conndoctor_probe_outcome", outcome="auth_failed",
+                               code="1045"), 1)
+        for path, code in (("/probe", 400), ("/probe?target=nope", 404),
+                           ("/probe?target=db&module=http_2xx", 400),
+                           ("/probe?target=wrong&module=socket", 400)):
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                scrape(w.port, path)
+            self.assertEqual(cm.exception.code, code, path)
+        # /probe's attempts are not the schedule's: /metrics counts at most
+        # the one scheduled attempt (due within a tenth of 20 minutes).
+        m = parse_metrics(scrape(w.port)[2])
+        self.assertLessEqual(sum(series(m, "conndoctor_attempts_total",
+                                        target="wrong").values()), 1)
+
+    def test_findings_and_error_code(self):
+        cnf = self.config(f"""
+[target wrong]
+host = 127.0.0.1
+port = {self.db.port}
+password-file = {self.badpw}
+interval = 300ms
+timeout = 250ms
+""")
+        w = self.start(cnf)
+        m = w.wait_for(lambda m: value(m, "conndoctor_attempts_total", target="wrong",
+                                       outcome="auth_failed", code="1045") >= 2
+                       and series(m, "conndoctor_finding", target="wrong"))
+        # Every attempt failed with the server's 1045, and is counted so.
+        coded = value(m, "conndoctor_attempts_total", target="wrong",
+                      outcome="auth_failed", code="1045")
+        self.assertEqual(sum(series(m, "conndoctor_attempts_total", target="wrong").values()),
+                         coded)
+        for labels, v in series(m, "conndoctor_finding", target="wrong").items():
+            d = dict(labels)
+            self.assertEqual(v, 1)
+            self.assertRegex(d["code"], r"^CD[1-8]\d{3}$")
+            self.assertIn(d["severity"], ("info", "warning", "critical"))
+            rc, out, _ = harness.run_conndoctor(["explain", d["code"]])
+            self.assertEqual(rc, 0, d["code"])
+
+    def test_garbage_greeting_keeps_serving_others(self):
+        with MysqlPeer([send(b"HTTP/1.1 400 Bad Request\r\n\r\n")], hold=False) as junk:
+            cnf = self.config(f"""
+[target db]
+host = 127.0.0.1
+port = {self.db.port}
+interval = 300ms
+timeout = 250ms
+
+[target junk]
+host = 127.0.0.1
+port = {junk.port}
+interval = 300ms
+timeout = 250ms
+
+[target nowhere]
+host = no-such-host.invalid
+interval = 300ms
+timeout = 250ms
+""")
+            w = self.start(cnf)
+            m = w.wait_for(lambda m: sum(v for ls, v in series(
+                m, "conndoctor_attempts_total", target="junk").items()) >= 3
+                and value(m, "conndoctor_attempts_total", target="db", outcome="ok") >= 3
+                and value(m, "conndoctor_attempts_total", target="nowhere",
+                          outcome="dns_fail") >= 2)
+            junk_ok = value(m, "conndoctor_attempts_total", target="junk", outcome="ok")
+            self.assertEqual(junk_ok, 0)
+            self.assertEqual(value(m, "conndoctor_up", target="junk"), 0)
+            self.assertEqual(value(m, "conndoctor_up", target="db"), 1)
+            bad = (value(m, "conndoctor_attempts_total", target="junk",
+                         outcome="protocol_error")
+                   + value(m, "conndoctor_attempts_total", target="junk",
+                           outcome="closed_before_greeting"))
+            self.assertGreaterEqual(bad, 3)
+
+    def test_socket_beside_local_tcp_target(self):
+        # The server on db's port owns db.socket: probed beside it, with
+        # transport="socket". Another process's socket is not.
+        import socket as pysocket
+        other = os.path.join(self.dir, "other.sock")
+        foreign = pysocket.socket(pysocket.AF_UNIX)
+        foreign.bind(other)
+        foreign.listen(1)
+        self.addCleanup(foreign.close)
+        cnf = self.config(f"""
+[target db]
+host = 127.0.0.1
+port = {self.db.port}
+socket-beside = {self.db.socket}
+interval = 300ms
+timeout = 250ms
+
+[target foreign]
+host = 127.0.0.1
+port = {self.db.port}
+socket-beside = {other}
+interval = 300ms
+timeout = 250ms
+""")
+        w = self.start(cnf)
+        deadline = time.monotonic() + 20
+        while "[target db]: " not in w.stderr() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertIn(f"[target db]: {self.db.socket} probed", w.stderr())
+        m = w.wait_for(lambda m: value(m, "conndoctor_attempts_total", target="db",
+                                       transport="socket", outcome="ok") >= 2
+                       and value(m, "conndoctor_attempts_total", target="foreign",
+                                 transport="tcp", outcome="ok") >= 2)
+        self.assertGreaterEqual(value(m, "conndoctor_attempts_total", target="db",
+                                      transport="tcp", outcome="ok"), 1)
+        self.assertEqual(series(m, "conndoctor_attempts_total", target="foreign",
+                                transport="socket"), {})
+        err = w.stderr()
+        self.assertIn(f"[target db]: {self.db.socket} probed: the listener on port "
+                      f"{self.db.port} (pid ", err)
+        self.assertIn(f"[target foreign]: {other} not probed: the listener on port "
+                      f"{self.db.port} (pid ", err)
+        self.assertIn("does not own it", err)
+
+    def test_missing_password_file_refused(self):
+        cnf = os.path.join(self.dir, "missing.cnf")
+        write(cnf, "[target a]\nhost = 127.0.0.1\nuser = u\n"
+              f"password-file = {self.dir}/nope\n")
+        r = subprocess.run([harness.conndoctor_path(), "watch", "--config", cnf],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 64)
+        self.assertIn(f"{cnf}:4: ", r.stderr)
+        self.assertIn(f"{self.dir}/nope", r.stderr)
+
+
+class WatchWebConfig(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not shutil.which("openssl"):
+            raise unittest.SkipTest("openssl not installed")
+        cls.db = MariaDB(variables={"skip_name_resolve": 1})
+        cls.db.start()
+        cls.dir = tempfile.mkdtemp(prefix="cd_watchweb_")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", os.path.join(cls.dir, "key.pem"),
+                        "-out", os.path.join(cls.dir, "cert.pem"), "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        # bcrypt by libxcrypt, the hash htpasswd -B makes ($2y$ and $2b$ alike).
+        salt = subprocess.run(["python3", "-c", "import crypt; print(crypt.mksalt("
+                               "crypt.METHOD_BLOWFISH, rounds=2**5))"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        h = subprocess.run(["python3", "-c", f"import crypt; print(crypt.crypt("
+                            f"'s3cret', '{salt}'))"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+        assert h.startswith("$2"), h
+        cls.web = os.path.join(cls.dir, "web.yml")
+        write(cls.web, f"""# exporter-toolkit format
+tls_server_config:
+  cert_file: cert.pem
+  key_file: key.pem
+basic_auth_users:
+  prom: '{h}'
+""")
+        write(os.path.join(cls.dir, "pw"), cls.db.password + "\n")
+        cls.cnf = os.path.join(cls.dir, "w.cnf")
+        write(cls.cnf, f"""[target db]
+host = 127.0.0.1
+port = {cls.db.port}
+user = {cls.db.user}
+password-file = {cls.dir}/pw
+interval = 300ms
+timeout = 250ms
+""")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.db.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def get(self, port, auth=None):
+        ctx = ssl.create_default_context(cafile=os.path.join(self.dir, "cert.pem"))
+        req = urllib.request.Request(f"https://127.0.0.1:{port}/metrics")
+        if auth:
+            req.add_header("Authorization",
+                           "Basic " + base64.b64encode(auth.encode()).decode())
+        with urllib.request.urlopen(req, timeout=10, context=ctx) as r:
+            return r.status, r.read().decode()
+
+    def test_tls_and_basic_auth(self):
+        w = Watch(["--config", self.cnf, "--web-config", self.web])
+        self.addCleanup(w.stop)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status, text = self.get(w.port, "prom:s3cret")
+                m = parse_metrics(text)
+                if value(m, "conndoctor_attempts_total", outcome="ok") >= 1:
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            self.assertLess(time.monotonic(), deadline, w.stderr())
+            time.sleep(0.2)
+        self.assertEqual(status, 200)
+        for auth in (None, "prom:wrong", "other:s3cret"):
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                self.get(w.port, auth)
+            self.assertEqual(cm.exception.code, 401, auth)
+            self.assertIn("Basic", cm.exception.headers.get("WWW-Authenticate", ""))
+        # Plain HTTP gets nothing from a TLS port.
+        with self.assertRaises((urllib.error.URLError, ConnectionError)):
+            scrape(w.port)
+        self.assertIn("serving https://", w.stderr())
+        self.assertNotIn("s3cret", w.stderr())
+
+    def test_bad_web_config(self):
+        bad = os.path.join(self.dir, "bad.yml")
+        write(bad, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+              "http_server_config:\n  http2: true\n")
+        r = subprocess.run([harness.conndoctor_path(), "watch", "--config", self.cnf,
+                            "--web-config", bad], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 64)
+        self.assertIn(f"{bad}:4: 'http_server_config' is not supported", r.stderr)
+        write(bad, "basic_auth_users:\n  prom: plaintext\n")
+        r = subprocess.run([harness.conndoctor_path(), "watch", "--config", self.cnf,
+                            "--web-config", bad], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 64)
+        self.assertIn(f"{bad}:2: user prom: the password must be a bcrypt hash", r.stderr)
+        self.assertNotIn("plaintext", r.stderr)
+
+
+if __name__ == "__main__":
+    harness.need_conndoctor()
+    harness.run_tests(globals())
