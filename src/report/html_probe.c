@@ -256,9 +256,8 @@ static void timeline(FILE *out, const struct rpt_probe *p,
 	if (stride > 1)
 		fprintf(out,
 			"<p class=\"note\" id=\"timeline-sampled\">%zu of %zu "
-			"attempts drawn (every %zu-th): a picture holds at "
-			"most "
-			"%d marks. The tables count them all.</p>\n",
+			"attempts drawn (one in every %zu): a picture holds "
+			"at most %d marks. The tables count them all.</p>\n",
 			drawn, r->nattempts, stride, RPT_HTML_MARKS_MAX);
 	fputs("</section>\n", out);
 }
