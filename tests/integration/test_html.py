@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import unittest
@@ -22,6 +23,7 @@ from harness.mysqlpeer import MysqlPeer, err, greeting, read, send
 
 GOLDEN = os.path.join(harness.REPO_ROOT, "tests", "golden", "pcap")
 MARKS_MAX = 5000  # RPT_HTML_MARKS_MAX in src/report/html.h
+PCAP_ROWS_MAX = 500  # RPT_PCAP_HTML_ROWS in src/report/pcap_html.c
 HOSTILE = b"<script>alert(1)</script><img src=x onerror=alert(2)> & \"q\" 'a'"
 
 
@@ -277,6 +279,44 @@ class Html(unittest.TestCase):
                           c["close"])
         head = self.root_heading(dom)
         self.assertEqual(head, "Root cause: " + findings[0]["title"])
+
+    def test_pcap_rows_are_capped(self):
+        """600 refused connections: 500 rows drawn, and the page says so."""
+        cap = os.path.join(self.tmp, "refused600.pcap")
+        write_refused_pcap(cap, 600)
+        out = self.html_path("pcap-capped")
+        rc, stdout, stderr = run_conndoctor(["pcap", "--json", "--html", out, cap])
+        conns = [l for l in map(json.loads, stdout.splitlines()) if l["type"] == "connection"]
+        self.assertEqual(len(conns), 600, stderr)
+        dom = self.browse(out, "pcap-capped")
+        drawn = dom.having("g", "conn")
+        self.assertEqual(len(drawn), PCAP_ROWS_MAX)
+        self.assertEqual(len({g["data-id"] for g in drawn}), PCAP_ROWS_MAX)
+        note = dom.by_id.get("connections-cut", [""])[0]
+        self.assertIn(f"{PCAP_ROWS_MAX} of 600 connections drawn", note)
+
+
+def write_refused_pcap(path, n):
+    """A classic pcap (LINKTYPE_ETHERNET) of n connections to port 3306,
+    each a SYN answered by RST-ACK, 10 ms apart."""
+    def tcp_frame(src, sport, dst, dport, seq, ack, flags):
+        tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0,
+                         bytes(src), bytes(dst))
+        return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + tcp
+
+    cli, srv = [127, 0, 0, 1], [127, 0, 0, 2]
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i in range(n):
+            t_us = 1_700_000_000_000_000 + i * 10_000
+            for k, frame in enumerate((
+                    tcp_frame(cli, 20000 + i, srv, 3306, 1000, 0, 0x02),
+                    tcp_frame(srv, 3306, cli, 20000 + i, 0, 1001, 0x14))):
+                ts = t_us + k * 50
+                f.write(struct.pack("<IIII", ts // 1_000_000, ts % 1_000_000,
+                                    len(frame), len(frame)))
+                f.write(frame)
 
 
 if __name__ == "__main__":
