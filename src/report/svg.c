@@ -107,24 +107,30 @@ void rpt_svg_yscale(struct rpt_svg *g, double lo, double hi, int log,
 static size_t ticks_of(const struct rpt_scale *s, double *v)
 {
 	size_t n = 0;
+	long k, last;
 
 	if (s->log) {
-		double d = pow(10, floor(log10(s->lo)));
+		/* decades: 10^k from the one at or below lo */
+		k = lround(floor(log10(s->lo)));
+		last = lround(ceil(log10(s->hi)));
+		for (; k <= last && n < TICKS_MAX; k++) {
+			double d = pow(10, (double)k);
 
-		for (; d <= s->hi * 1.0001 && n < TICKS_MAX; d *= 10)
-			if (d >= s->lo * 0.9999)
+			if (d >= s->lo * 0.9999 && d <= s->hi * 1.0001)
 				v[n++] = d;
+		}
 	} else {
 		double span = s->hi - s->lo, step = pow(10, floor(log10(span)));
-		double t;
 
-		if (span / step < 2.5)
+		if (span / step < 2)
 			step /= 5;
 		else if (span / step < 5)
 			step /= 2;
-		for (t = ceil(s->lo / step) * step;
-		     t <= s->hi + step * 1e-9 && n < TICKS_MAX; t += step)
-			v[n++] = fabs(t) < step * 1e-9 ? 0 : t;
+		/* multiples k * step inside [lo, hi] */
+		k = lround(ceil(s->lo / step - 1e-9));
+		last = lround(floor(s->hi / step + 1e-9));
+		for (; k <= last && n < TICKS_MAX; k++)
+			v[n++] = (double)k * step;
 	}
 	return n;
 }
