@@ -16,6 +16,7 @@ PACKAGES=(
   prometheus-blackbox-exporter python3-yaml
   debhelper dpkg-dev fakeroot lintian
   groff-base man-db zsh fish
+  chromium
 )
 POLICY=/usr/sbin/policy-rc.d
 POLICY_MARK="# conndoctor install-deps.sh: temporary"

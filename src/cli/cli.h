@@ -40,6 +40,7 @@ struct cli_opts {
 	int ramp;
 	unsigned ramp_from, ramp_to, ramp_step, repeat;
 	int compare, family, ping, json, nagios, verbose;
+	char *html; /* --html FILE: also write the HTML report there */
 	enum cli_color color;
 	int no_second_look; /* no extra connection to silent targets */
 	enum probe_stop stop_after;
@@ -83,6 +84,13 @@ int cli_wants_nagios(int argc, char **argv);
  * "conndoctor CMD: err", and with nagios a plugin line on stdout too.
  * Returns the exit status: rc, or its plugin state with nagios. */
 int cli_fail(const char *cmd, int nagios, int rc, const char *err);
+
+/* --html FILE (cmd_probe.c): opened before any measuring, so a path that
+ * cannot be written fails at once (NULL, err set); closed after the
+ * report with cli_html_close(), which returns 0 or -1 (the reason on
+ * stderr) when the file could not be written whole. */
+FILE *cli_html_open(const char *path, char *err, size_t errlen);
+int cli_html_close(const char *cmd, FILE *f, const char *path, int write_rc);
 
 /* The commands; argv[0] is the command's name. */
 int cmd_probe(int argc, char **argv);

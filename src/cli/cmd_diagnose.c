@@ -231,6 +231,7 @@ int cmd_diagnose(int argc, char **argv)
 	char err[512] = "", *key_pem = NULL, sock_why[384] = "";
 	int rc, check_rc, nagios = cli_wants_nagios(argc, argv);
 	enum cd_severity worst;
+	FILE *html = NULL;
 
 	rc = cli_parse(CLI_CMD_DIAGNOSE, argc, argv, &o, err, sizeof(err));
 	if (rc) {
@@ -278,6 +279,13 @@ int cmd_diagnose(int argc, char **argv)
 	/* The tracer runs for the probe's attempts, in this namespace. */
 	memset(&dt, 0, sizeof(dt));
 	dt.asked = o.trace;
+	if (o.html) {
+		html = cli_html_open(o.html, err, sizeof(err));
+		if (!html) {
+			rc = cli_fail("diagnose", nagios, CD_EXIT_USAGE, err);
+			goto out;
+		}
+	}
 	if (dt.asked && trace_session_start((uint16_t)cfg.port, &ts, dt.why,
 					    sizeof(dt.why)))
 		ts = NULL;
@@ -336,9 +344,20 @@ int cmd_diagnose(int argc, char **argv)
 		text_report(stdout, &d, &rp, &host, &facts, &ro, sock_why, &dt);
 	if (fflush(stdout) != 0)
 		rc = nagios ? RPT_NAGIOS_UNKNOWN : CD_EXIT_UNAVAILABLE;
+	if (html) {
+		int hrc = rpt_diagnose_html(html, &d, &rp, &host, &facts,
+					    sock_why);
+
+		hrc = cli_html_close("diagnose", html, o.html, hrc);
+		html = NULL;
+		if (hrc)
+			rc = nagios ? RPT_NAGIOS_UNKNOWN : CD_EXIT_UNAVAILABLE;
+	}
 out:
 	trace_result_free(&dt.res);
 	trace_resolve_result_free(&dt.rres);
+	if (html)
+		fclose(html);
 	chk_facts_free(&facts);
 	cd_findings_free(&measured);
 	cd_findings_free(&host);

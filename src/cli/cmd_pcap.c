@@ -46,6 +46,10 @@ static void usage(FILE *out)
 	      "  -v, --segments       with --conn, every segment too\n"
 	      "      --json           JSON lines: one object per connection, "
 	      "command, finding\n"
+	      "      --html FILE      also write the report as one "
+	      "self-contained HTML file\n"
+	      "                       with the connections on a time axis "
+	      "(docs/html.md)\n"
 	      "      --color WHEN     auto (default), always or never\n"
 	      "      --max-flows N    connections held at once, 1-10000000 "
 	      "(default 100000,\n"
@@ -65,6 +69,8 @@ static void usage(FILE *out)
 struct run {
 	struct rpt_pcap rep;
 	const struct rpt_pcap_renderer *out; /* text or JSON */
+	struct rpt_pcap hrep;		     /* --html: its own renderer */
+	FILE *html;			     /* --html FILE, NULL: none */
 	struct cap_agg agg;
 	uint64_t conn_id;
 	struct cd_findings conn_findings; /* --conn: that one's */
@@ -96,6 +102,8 @@ static void on_conn(void *ud, const struct cap_conn *c)
 			*x = f.v[i];
 		}
 	r->out->conn(&r->rep, c, &f);
+	if (r->html)
+		rpt_pcap_html.conn(&r->hrep, c, &f);
 	cd_findings_free(&f);
 }
 
@@ -199,6 +207,7 @@ int cmd_pcap(int argc, char **argv)
 		{"conn", required_argument, NULL, 'c'},
 		{"segments", no_argument, NULL, 'v'},
 		{"json", no_argument, NULL, 'j'},
+		{"html", required_argument, NULL, 'H'},
 		{"color", required_argument, NULL, 'C'},
 		{"duration", required_argument, NULL, 'd'},
 		{"max-flows", required_argument, NULL, 'm'},
@@ -206,6 +215,7 @@ int cmd_pcap(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *inputs[INPUTS_MAX], *live = NULL, *filter = NULL;
+	const char *html_path = NULL;
 	struct rpt_pcap_opts ro;
 	struct cap_engine *eng = NULL;
 	struct cap_sink sink;
@@ -261,6 +271,9 @@ int cmd_pcap(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'H':
+			html_path = optarg;
 			break;
 		case 'C':
 			if (!strcmp(optarg, "always"))
@@ -342,6 +355,13 @@ int cmd_pcap(int argc, char **argv)
 	run.out = json ? &rpt_pcap_json : &rpt_pcap_text;
 
 	run.conn_id = o.trace_id;
+	if (html_path) {
+		run.html = cli_html_open(html_path, err, sizeof(err));
+		if (!run.html) {
+			fprintf(stderr, "conndoctor pcap: %s\n", err);
+			return CD_EXIT_USAGE;
+		}
+	}
 	cap_agg_init(&run.agg);
 	cd_findings_init(&run.conn_findings);
 	cd_findings_init(&all);
@@ -357,6 +377,13 @@ int cmd_pcap(int argc, char **argv)
 		goto out;
 	}
 	rpt_pcap_init(&run.rep, &ro, cap_engine_totals(eng));
+	if (run.html) {
+		struct rpt_pcap_opts hro = ro;
+
+		hro.out = run.html;
+		hro.line_flush = 0;
+		rpt_pcap_init(&run.hrep, &hro, cap_engine_totals(eng));
+	}
 	install_signals();
 	signal(SIGPIPE, SIG_IGN);
 
@@ -389,6 +416,10 @@ int cmd_pcap(int argc, char **argv)
 		}
 		run.out->input(&run.rep, name, cap_source_linktype(src),
 			       cap_source_snaplen(src));
+		if (run.html)
+			rpt_pcap_html.input(&run.hrep, name,
+					    cap_source_linktype(src),
+					    cap_source_snaplen(src));
 		if (cap_source_run(src, eng, why, sizeof(why))) {
 			/* keep what was read; say where it ended */
 			snprintf(err, sizeof(err), "%s: %s",
@@ -440,12 +471,26 @@ int cmd_pcap(int argc, char **argv)
 		fprintf(stderr, "conndoctor pcap: cannot write the report\n");
 		rc = CD_EXIT_UNAVAILABLE;
 	}
+	if (run.html) {
+		int hrc = rpt_pcap_html.finish(&run.hrep, &all, drops,
+					       input_error, rc);
+
+		hrc = cli_html_close("pcap", run.html, html_path, hrc);
+		run.html = NULL;
+		if (hrc)
+			rc = CD_EXIT_UNAVAILABLE;
+	}
 out:
 	cd_findings_free(&all);
 	cd_findings_free(&run.conn_findings);
 	cap_agg_free(&run.agg);
-	if (eng)
+	if (eng) {
 		rpt_pcap_free(&run.rep);
+		if (html_path)
+			rpt_pcap_free(&run.hrep);
+	}
+	if (run.html)
+		fclose(run.html);
 	cap_engine_free(eng);
 	return rc;
 too_many:

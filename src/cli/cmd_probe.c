@@ -201,6 +201,26 @@ int cli_fail(const char *cmd, int nagios, int rc, const char *err)
 	return rc;
 }
 
+FILE *cli_html_open(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		snprintf(err, errlen, "--html %s: %s", path, strerror(errno));
+	return f;
+}
+
+int cli_html_close(const char *cmd, FILE *f, const char *path, int write_rc)
+{
+	int rc = write_rc;
+
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc)
+		fprintf(stderr, "conndoctor %s: cannot write %s\n", cmd, path);
+	return rc;
+}
+
 int cmd_probe(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -212,6 +232,7 @@ int cmd_probe(int argc, char **argv)
 	struct rpt_opts ro;
 	char err[512], *key_pem = NULL;
 	int rc, nagios = cli_wants_nagios(argc, argv);
+	FILE *html = NULL;
 
 	rc = cli_parse(CLI_CMD_PROBE, argc, argv, &o, err, sizeof(err));
 	if (rc < 0) {
@@ -231,6 +252,13 @@ int cmd_probe(int argc, char **argv)
 	}
 	probe_result_init(&res);
 	cd_findings_init(&findings);
+	if (o.html) {
+		html = cli_html_open(o.html, err, sizeof(err));
+		if (!html) {
+			rc = cli_fail("probe", nagios, CD_EXIT_USAGE, err);
+			goto out;
+		}
+	}
 	rc = cli_probe_measure(&o, &cfg, &facts, &res, &findings, err,
 			       sizeof(err));
 	if (rc) {
@@ -249,7 +277,17 @@ int cmd_probe(int argc, char **argv)
 		fprintf(stderr, "conndoctor probe: cannot write the report\n");
 		rc = nagios ? RPT_NAGIOS_UNKNOWN : CD_EXIT_UNAVAILABLE;
 	}
+	if (html) {
+		int hrc = rpt_probe_html(html, &rp);
+
+		hrc = cli_html_close("probe", html, o.html, hrc);
+		html = NULL;
+		if (hrc)
+			rc = nagios ? RPT_NAGIOS_UNKNOWN : CD_EXIT_UNAVAILABLE;
+	}
 out:
+	if (html)
+		fclose(html);
 	cd_findings_free(&findings);
 	probe_result_free(&res);
 	free(key_pem);

@@ -415,6 +415,9 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_NAGIOS:
 		o->nagios = 1;
 		break;
+	case CLI_O_HTML:
+		set_str(&o->html, v);
+		break;
 	case CLI_O_VERBOSE:
 		o->verbose = 1;
 		break;
@@ -855,5 +858,6 @@ void cli_opts_free(struct cli_opts *o)
 	free(o->hosts_allow);
 	free(o->hosts_deny);
 	free(o->error_log);
+	free(o->html);
 	memset(o, 0, sizeof(*o));
 }

@@ -216,6 +216,10 @@ static const struct cli_optdef table[] = {
 	 NULL, NULL, CLI_SEC_OUTPUT,
 	 "print one Nagios/Icinga plugin line with perfdata and exit 0 OK, 1 "
 	 "WARNING, 2 CRITICAL or 3 UNKNOWN; not with --json"},
+	{CLI_O_HTML, "html", 0, CLI_ARG_STRING, "FILE", 0, 0, NULL, PROBING, 0,
+	 NULL, NULL, CLI_SEC_OUTPUT,
+	 "also write the report as one self-contained HTML file with "
+	 "pictures (docs/html.md)"},
 	{CLI_O_VERBOSE, "verbose", 'v', CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING,
 	 0, NULL, "--verbose", CLI_SEC_OUTPUT, "one line per attempt"},
 	{CLI_O_COLOR, "color", 0, CLI_ARG_OPTIONAL, "WHEN", 0, 0, color_choice,

@@ -144,13 +144,30 @@ GETTER(f_message)
 	set_str(v, a->message[0] ? a->message : NULL);
 }
 
-GETTER(f_client_error)
+void rpt_client_error(const struct rpt_probe *p, const struct cd_attempt *a,
+		      char *buf, size_t len)
 {
 	const struct probe_target *t = &p->cfg->targets[a->target];
 
 	cd_attempt_client_error(a, p->cfg->host,
 				t->transport == CD_SOCKET ? t->label : NULL,
-				p->res->server_is_mariadb, scratch, len);
+				p->res->server_is_mariadb, buf, len);
+}
+
+const struct cd_attempt *rpt_first_of_class(const struct probe_result *r,
+					    enum cd_outcome k)
+{
+	size_t i;
+
+	for (i = 0; i < r->nattempts; i++)
+		if (r->attempts[i].outcome == k)
+			return &r->attempts[i];
+	return NULL;
+}
+
+GETTER(f_client_error)
+{
+	rpt_client_error(p, a, scratch, len);
 	set_str(v, scratch[0] ? scratch : NULL);
 }
 

@@ -1,7 +1,8 @@
 /* pcap.h - the renderers of `conndoctor pcap`: for people, a
  * one-line-per-connection table (or, with --conn, one connection's
  * timeline) then the findings (pcap_text.c); for programs, JSON lines
- * (pcap_json.c; RFC 8259 objects, one per line, schema in docs/pcap.md).
+ * (pcap_json.c; RFC 8259 objects, one per line, schema in docs/pcap.md);
+ * and one HTML document at the end (pcap_html.c, docs/html.md).
  * Records arrive as the capture engine finishes them, so nothing is held
  * for the end but the findings. */
 #ifndef CONNDOCTOR_REPORT_PCAP_H
@@ -34,6 +35,7 @@ struct rpt_pcap {
 	int timeline_head;	    /* text: the --conn header is out */
 	int conn_seen;		    /* the --conn connection was rendered */
 	uint64_t rows;		    /* text: table rows printed */
+	struct rpt_pcap_html *html; /* HTML: what it keeps (pcap_html.c) */
 };
 
 /* totals: the engine's, read for the capture's start time and at the end
@@ -63,6 +65,10 @@ struct rpt_pcap_renderer {
 
 extern const struct rpt_pcap_renderer rpt_pcap_text;
 extern const struct rpt_pcap_renderer rpt_pcap_json;
+/* One self-contained HTML document (--html FILE), written at finish. */
+extern const struct rpt_pcap_renderer rpt_pcap_html;
+/* What the HTML renderer keeps; rpt_pcap_free() calls it. */
+void rpt_pcap_html_free(struct rpt_pcap *r);
 
 /* A timeline event in words (no time, no direction) into buf: the text
  * renderer's line and the JSON event's "text". */

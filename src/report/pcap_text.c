@@ -36,6 +36,7 @@ void rpt_pcap_init(struct rpt_pcap *r, const struct rpt_pcap_opts *o,
 void rpt_pcap_free(struct rpt_pcap *r)
 {
 	json_flush(&r->jo);
+	rpt_pcap_html_free(r);
 }
 
 /* ---- inputs ---- */

@@ -61,6 +61,14 @@ struct rpt_field {
 
 const struct rpt_field *rpt_attempt_fields(size_t *n);
 
+/* The text the application's client library would log for a (the
+ * client_error field) into buf, "" when it succeeded. */
+void rpt_client_error(const struct rpt_probe *p, const struct cd_attempt *a,
+		      char *buf, size_t len);
+/* The first attempt of outcome class k, or NULL. */
+const struct cd_attempt *rpt_first_of_class(const struct probe_result *r,
+					    enum cd_outcome k);
+
 void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 		    const struct rpt_opts *o);
 void rpt_probe_json(FILE *out, const struct rpt_probe *p);
@@ -113,6 +121,20 @@ int rpt_probe_nagios(FILE *out, const struct rpt_probe *p,
  * host): "CONNDOCTOR STATE - reason", the state from exit_status. Returns
  * the state. */
 int rpt_nagios_error(FILE *out, int exit_status, const char *reason);
+
+/* ---- the HTML report (html.c, html_probe.c; --html FILE) ---- */
+
+/* The probe's report as one self-contained HTML document. Returns 0, or
+ * -1 when out had a write error. */
+int rpt_probe_html(FILE *out, const struct rpt_probe *p);
+struct cd_diagnosis;
+/* diagnose's: the root cause (symptom, causes, fix) first, then the
+ * probe's sections, the audit's findings and facts. sock_why: why the
+ * socket was or was not probed ("" or NULL: nothing to say). */
+int rpt_diagnose_html(FILE *out, const struct cd_diagnosis *d,
+		      const struct rpt_probe *rp,
+		      const struct cd_findings *host,
+		      const struct chk_facts *facts, const char *sock_why);
 
 /* The same documents as objects inside a larger one (diagnose). */
 void rpt_probe_json_obj(struct json *j, const struct rpt_probe *p);

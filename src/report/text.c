@@ -89,29 +89,20 @@ void rpt_findings_text(FILE *out, const struct cd_findings *fs,
 static void outcomes_text(FILE *out, const struct rpt_probe *p,
 			  const struct cd_summary *s)
 {
-	const struct probe_result *r = p->res;
 	char line[320];
 	int k;
-	size_t i;
 
 	fprintf(out, "%-24s %7s  %s\n", "outcome", "count",
 		"what the client library reports");
 	for (k = 0; k < CD_OUTCOME__COUNT; k++) {
-		const struct cd_attempt *a = NULL;
-		const struct probe_target *t;
+		const struct cd_attempt *a;
 
-		if (!s->by_class[k])
-			continue;
-		for (i = 0; i < r->nattempts && !a; i++)
-			if ((int)r->attempts[i].outcome == k)
-				a = &r->attempts[i];
+		a = s->by_class[k]
+			    ? rpt_first_of_class(p->res, (enum cd_outcome)k)
+			    : NULL;
 		if (!a)
 			continue;
-		t = &p->cfg->targets[a->target];
-		cd_attempt_client_error(
-			a, p->cfg->host,
-			t->transport == CD_SOCKET ? t->label : NULL,
-			r->server_is_mariadb, line, sizeof(line));
+		rpt_client_error(p, a, line, sizeof(line));
 		fprintf(out, "%-24s %7zu  ",
 			cd_outcome_name((enum cd_outcome)k), s->by_class[k]);
 		cd_fputs_escaped(line[0] ? line : "-", out);
@@ -213,14 +204,7 @@ static void attempts_text(FILE *out, const struct rpt_probe *p)
 				fprintf(out, "%-*lld ", f[k].text_width, v.i);
 		}
 		if (a->outcome != CD_OK) {
-			const struct probe_target *t =
-				&p->cfg->targets[a->target];
-
-			cd_attempt_client_error(
-				a, p->cfg->host,
-				t->transport == CD_SOCKET ? t->label : NULL,
-				p->res->server_is_mariadb, scratch,
-				sizeof(scratch));
+			rpt_client_error(p, a, scratch, sizeof(scratch));
 			cd_fputs_escaped(scratch, out);
 		}
 		fputc('\n', out);

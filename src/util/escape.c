@@ -76,3 +76,35 @@ void cd_fputs_escaped(const char *s, FILE *f)
 		run = s + 1;
 	}
 }
+
+void cd_fputs_html(const char *s, FILE *f)
+{
+	const char *run = s;
+
+	if (!s)
+		return;
+	for (;; s++) {
+		uint8_t b = (uint8_t)*s;
+		const char *ent = b == '&'    ? "&amp;"
+				  : b == '<'  ? "&lt;"
+				  : b == '>'  ? "&gt;"
+				  : b == '"'  ? "&quot;"
+				  : b == '\'' ? "&#39;"
+					      : NULL;
+		char esc[4];
+		size_t k;
+
+		if (!ent && b >= 0x20 && b < 0x7f && b != '\\')
+			continue;
+		fwrite(run, 1, (size_t)(s - run), f);
+		if (!b)
+			break;
+		if (ent) {
+			fputs(ent, f);
+		} else {
+			k = escape_byte(b, esc);
+			fwrite(esc, 1, k, f);
+		}
+		run = s + 1;
+	}
+}

@@ -2,7 +2,7 @@
  * versions, plugin names, capture bytes, log lines) on its way to a
  * terminal: printable ASCII stays, \n \r \t \\ become two-character escapes
  * and every other byte \xNN, so no ESC, BEL, CR or LF from a peer reaches
- * the screen. JSON has its own escaping (util/json.c). */
+ * the screen; and its HTML form. JSON has its own escaping (util/json.c). */
 #ifndef CONNDOCTOR_UTIL_ESCAPE_H
 #define CONNDOCTOR_UTIL_ESCAPE_H
 
@@ -19,5 +19,11 @@ const char *cd_escape_str(char *out, size_t cap, const char *s);
 
 /* Writes the NUL-terminated s to f escaped, whatever its length. */
 void cd_fputs_escaped(const char *s, FILE *f);
+
+/* The same for HTML text and attribute values (report/html.c): the bytes
+ * cd_fputs_escaped() escapes are escaped so, and & < > " ' become
+ * character references, so nothing a peer sent can open a tag, end an
+ * attribute or smuggle a control byte into the page. */
+void cd_fputs_html(const char *s, FILE *f);
 
 #endif /* CONNDOCTOR_UTIL_ESCAPE_H */
