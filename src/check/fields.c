@@ -444,6 +444,11 @@ const struct chk_fact_def chk_fields_server_vars[] = {
 	 "session)",
 	 {I("max_allowed_packet_bytes")}},
 	{"server",
+	 "net_buffer_length",
+	 "{net_buffer_length_bytes} (bytes: the floor of the packet limit, "
+	 "max(max_allowed_packet, net_buffer_length))",
+	 {I("net_buffer_length_bytes")}},
+	{"server",
 	 "max_connections",
 	 "{max_connections_count} (sessions before ERROR 1040)",
 	 {I("max_connections_count")}},

@@ -86,6 +86,15 @@ static int login(const struct chk_ctx *ctx, const struct probe_config *cfg,
 	return -1;
 }
 
+/* The payload of the probe's COM_QUERY (command byte and statement) that
+ * diagnose sends, for CD6046; 0 when check runs alone (no statement). */
+static double command_packet_bytes(const struct chk_ctx *ctx)
+{
+	const char *q = ctx->server_cfg->query;
+
+	return q ? 1 + (double)strlen(q) : 0;
+}
+
 int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		     struct cd_findings *out)
 {
@@ -138,6 +147,8 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		port = ntohs(sin->sin_port); /* same offset for IPv6 */
 	}
 	rc = chk_audit_rules(a, ctx->census, port, facts, out);
+	if (!rc && ctx->server_cfg && !ctx->server_cfg->ping)
+		rc = chk_audit_packet_rule(a, command_packet_bytes(ctx), out);
 	free(a);
 	return rc;
 }
