@@ -502,6 +502,13 @@ static const struct cd_finding_def catalogue[] = {
 	 "both sides (server: [mysqld] max_allowed_packet, SET GLOBAL for "
 	 "new sessions; client: its own max_allowed_packet), or split the "
 	 "statement; net_buffer_length only sets the floor of the limit."},
+	{"CD6047", "local-process-holds-sessions", CD_LAYER_SERVER,
+	 "a process on this host holds most of the server's sessions",
+	 "That process (a pool sized above the limit, or one that never "
+	 "closes) fills max_connections: cap its pool below the limit, close "
+	 "idle sessions (pool idle timeout below wait_timeout), or give it "
+	 "its own account with max_user_connections; raise max_connections "
+	 "only when the server can take it."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

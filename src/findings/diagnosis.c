@@ -27,7 +27,7 @@ static const struct {
 	{"CD3006", /* the socket works, TCP fails */
 	 {"CD4002", "CD5002", "CD3040", "CD3041", NULL}},
 	{"CD6001", /* too many connections */
-	 {"CD6041", "CD6026", NULL}},
+	 {"CD6047", "CD6041", "CD6026", NULL}},
 	{"CD6002", /* host blocked */
 	 {"CD6043", "CD6027", "CD6020", NULL}},
 	{"CD6004", /* access denied */
