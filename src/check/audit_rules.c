@@ -400,6 +400,36 @@ int chk_audit_packet_rule(const struct srv_audit *a, double packet_bytes,
 	return 0;
 }
 
+int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
+			struct cd_findings *out)
+{
+	long long wt = var_num(a, "wait_timeout");
+	struct cd_finding *f;
+
+	/* The probe is not an interactive client (no CLIENT_INTERACTIVE):
+	 * wait_timeout, not interactive_timeout, ends its idle sessions. */
+	if (wt <= 0 || idle_s <= 0 || idle_s < (double)wt)
+		return 0;
+	f = cd_finding_add(out, "CD6048", CD_SEV_WARNING);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "the server ends a session idle for wait_timeout=%lld s; the "
+		 "probe holds its sessions idle %.1f s",
+		 wt, idle_s);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "SHOW GLOBAL VARIABLES: wait_timeout=%lld, "
+		 "interactive_timeout=%s (for clients that say they are "
+		 "interactive)",
+		 wt,
+		 srv_var(a, "interactive_timeout")
+			 ? srv_var(a, "interactive_timeout")
+			 : "not read");
+	cd_finding_num(f, "wait_timeout_s", (double)wt);
+	cd_finding_num(f, "idle_s", idle_s);
+	return 0;
+}
+
 int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out)

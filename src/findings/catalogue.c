@@ -509,6 +509,12 @@ static const struct cd_finding_def catalogue[] = {
 	 "idle sessions (pool idle timeout below wait_timeout), or give it "
 	 "its own account with max_user_connections; raise max_connections "
 	 "only when the server can take it."},
+	{"CD6048", "idle-over-wait-timeout", CD_LAYER_SERVER,
+	 "sessions stay idle longer than the server's wait_timeout",
+	 "Set the pool's idle lifetime (maxLifetime, idle timeout, "
+	 "pool_recycle) below wait_timeout and validate connections before "
+	 "use, or raise wait_timeout (interactive_timeout for interactive "
+	 "clients)."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

@@ -33,7 +33,7 @@ static const struct {
 	{"CD6004", /* access denied */
 	 {"CD6025", NULL}},
 	{"CD6005", /* idle cut */
-	 {"CD6023", "CD4005", "CD4004", NULL}},
+	 {"CD6048", "CD6023", "CD4005", "CD4004", NULL}},
 	{"CD6006", /* gone away */
 	 {"CD6046", "CD1002", "CD6022", "CD6024", "CD6030", "CD6031", "CD6032",
 	  "CD6033", NULL}},

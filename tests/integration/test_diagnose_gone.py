@@ -8,7 +8,11 @@ query error), joined with the audit's CD6046 that names max_allowed_packet,
 net_buffer_length and the limit, and advises raising max_allowed_packet on
 both sides or splitting the statement. net_buffer_length is the floor of the
 limit: with max_allowed_packet=1024 a 10 KB statement still passes under the
-default net_buffer_length=16384, and fails once it is lowered to 1024."""
+default net_buffer_length=16384, and fails once it is lowered to 1024.
+
+A session held idle past wait_timeout is closed by the server (CD6005, with
+the time its FIN came), joined with the audit's CD6048 naming wait_timeout.
+Tolerance: the close within 0.5 s of wait_timeout=2 s."""
 import unittest
 
 import harness
@@ -26,7 +30,7 @@ def finding(findings, code):
     return hits[0] if hits else None
 
 
-class GoneAwayPacket(unittest.TestCase):
+class GoneAway(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.db = MariaDB(variables={"skip_name_resolve": 1, "max_allowed_packet": 1024})
@@ -101,6 +105,32 @@ class GoneAwayPacket(unittest.TestCase):
         self.assertEqual(cause["data"], {"packet_bytes": len(q) + 1, "max_allowed_packet": 1024,
                                          "net_buffer_length": 1024, "limit_bytes": 1024})
         self.assertEqual(rc, 2)
+
+    def test_idle_past_wait_timeout(self):
+        self.db.set_global("wait_timeout", 2)
+        try:
+            rc, doc = diagnose(self.cnf, "--idle", "3")
+            trc, text = diagnose(self.cnf, "--idle", "3", as_json=False)
+        finally:
+            self.db.set_global("wait_timeout", 28800)
+        self.assertEqual({a["outcome"] for a in doc["probe"]["attempts"]}, {"gone_away"})
+        root = doc["root_cause"]
+        self.assertTrue(root["explained"], root)
+        self.assertEqual(root["symptom"]["code"], "CD6005")
+        self.assertEqual(root["causes"][0]["code"], "CD6048")
+        symptom = finding(doc["probe"]["findings"], "CD6005")
+        self.assertEqual(symptom["data"]["idle_s"], 3)
+        for t in symptom["data"]["closed_after_idle_s"]:
+            self.assertAlmostEqual(t, 2.0, delta=0.5)
+        cause = finding(doc["check"]["findings"], "CD6048")
+        self.assertEqual(cause["data"], {"wait_timeout_s": 2, "idle_s": 3})
+        self.assertEqual(rc, 2)
+        head = text.split("\n== the probe")[0]
+        self.assertIn("ROOT CAUSE  sessions stay idle longer than the server's wait_timeout",
+                      head)
+        self.assertIn("wait_timeout=2 s; the probe holds its sessions idle 3.0 s", head)
+        self.assertIn("fix:       Set the pool's idle lifetime", head)
+        self.assertEqual(trc, 2)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ static void joins(void **state)
 {
 	static const char *const pairs[][2] = {
 		{"CD6013", "CD6046"}, {"CD6013", "CD6031"},
+		{"CD6005", "CD6048"}, {"CD6001", "CD6047"},
 		{"CD6006", "CD6046"}, {"CD6011", "CD6033"},
 		{"CD6011", "CD6032"}, {"CD6011", "CD6030"},
 		{"CD8003", "CD1002"}, {"CD8003", "CD6022"},

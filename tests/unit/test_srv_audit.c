@@ -231,6 +231,22 @@ static void packet_limit(void **state)
 	assert_int_equal(out.n, 0);
 }
 
+/* CD6048: an idle period of wait_timeout or more; less, or no --idle,
+ * is nothing. */
+static void idle_over_wait_timeout(void **state)
+{
+	(void)state;
+	set(a.vars, &a.nvars, "wait_timeout", "2");
+	assert_int_equal(chk_audit_idle_rule(&a, 1.5, &out), 0);
+	assert_int_equal(chk_audit_idle_rule(&a, 0, &out), 0);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(chk_audit_idle_rule(&a, 3, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].def->code, "CD6048");
+	assert_true(ev(&out.v[0], "wait_timeout_s") == 2);
+	assert_true(ev(&out.v[0], "idle_s") == 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +258,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pool_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(replication, setup, teardown),
 		cmocka_unit_test_setup_teardown(packet_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(idle_over_wait_timeout, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
