@@ -360,6 +360,76 @@ static int rule_replication(const struct srv_audit *a, struct chk_facts *facts,
 	return 0;
 }
 
+int chk_audit_packet_rule(const struct srv_audit *a, double packet_bytes,
+			  struct cd_findings *out)
+{
+	long long map = var_num(a, "max_allowed_packet");
+	long long nbl = var_num(a, "net_buffer_length");
+	long long limit = map > nbl ? map : nbl;
+	struct cd_finding *f;
+
+	/* mysqld reads a packet into a buffer of net_buffer_length bytes
+	 * and grows it up to max(max_allowed_packet, net_buffer_length);
+	 * a packet of that size or more gets ERR 1153 and the session
+	 * ends (MariaDB sql/net_serv.cc, net_realloc()). */
+	if (map <= 0 || packet_bytes <= 0 || packet_bytes < (double)limit)
+		return 0;
+	f = cd_finding_add(out, "CD6046", CD_SEV_WARNING);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "the probe's %.0f-byte query packet is not below the "
+		 "server's packet limit of %lld bytes",
+		 packet_bytes, limit);
+	if (nbl > 0)
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "SHOW GLOBAL VARIABLES: max_allowed_packet=%lld, "
+			 "net_buffer_length=%lld; the limit is the larger, "
+			 "%lld bytes",
+			 map, nbl, limit);
+	else
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "SHOW GLOBAL VARIABLES: max_allowed_packet=%lld "
+			 "(net_buffer_length not read)",
+			 map);
+	cd_finding_num(f, "packet_bytes", packet_bytes);
+	cd_finding_num(f, "max_allowed_packet", (double)map);
+	if (nbl > 0)
+		cd_finding_num(f, "net_buffer_length", (double)nbl);
+	cd_finding_num(f, "limit_bytes", (double)limit);
+	return 0;
+}
+
+int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
+			struct cd_findings *out)
+{
+	long long wt = var_num(a, "wait_timeout");
+	struct cd_finding *f;
+
+	/* The probe is not an interactive client (no CLIENT_INTERACTIVE):
+	 * wait_timeout, not interactive_timeout, ends its idle sessions. */
+	if (wt <= 0 || idle_s <= 0 || idle_s < (double)wt)
+		return 0;
+	f = cd_finding_add(out, "CD6048", CD_SEV_WARNING);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "the server ends a session idle for wait_timeout=%lld s; the "
+		 "probe holds its sessions idle %.1f s",
+		 wt, idle_s);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "SHOW GLOBAL VARIABLES: wait_timeout=%lld, "
+		 "interactive_timeout=%s (for clients that say they are "
+		 "interactive)",
+		 wt,
+		 srv_var(a, "interactive_timeout")
+			 ? srv_var(a, "interactive_timeout")
+			 : "not read");
+	cd_finding_num(f, "wait_timeout_s", (double)wt);
+	cd_finding_num(f, "idle_s", idle_s);
+	return 0;
+}
+
 int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out)

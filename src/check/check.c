@@ -112,7 +112,7 @@ static const struct chk_slice_def slices[] = {
 	{"kernel", chk_slice_kernel, 0},
 	{"census", chk_slice_census, 1},
 	{"fds", chk_slice_fds, 1},
-	{"wrappers", chk_slice_wrappers, 0},
+	{"wrappers", chk_slice_wrappers, 1}, /* the listener's owner */
 	{"resolver", chk_slice_resolver, 1},
 	{"firewall", chk_slice_firewall, 1},
 	{"server", chk_slice_server, 1},

@@ -269,6 +269,23 @@ const struct chk_fact_def chk_fields_wrappers[] = {
 				"{clients_count} client address(es); "
 				"{need_dns_count} would wait on DNS",
 				{U("clients_count"), U("need_dns_count")}},
+	[CHK_FW_SERVER_LISTENER] = {"wrappers",
+				    "server's process",
+				    "pid {pid} ({comm}) owns the listener on "
+				    "{listener} (sock_diag inode {inode} in "
+				    "/proc/{pid}/fd/{fd}); {mysqlds_count} "
+				    "mysqld process(es) run here",
+				    {S("listener"), I("pid"), S("comm"),
+				     U("inode"), I("fd"), U("mysqlds_count")}},
+	[CHK_FW_NO_LISTENER] =
+		{"wrappers",
+		 "server's process",
+		 "none: nothing on this host listens on "
+		 "{listeners}, so the server is elsewhere and "
+		 "whether it uses libwrap cannot be judged from "
+		 "here ({mysqlds_count} other mysqld process(es) "
+		 "run here)",
+		 {S("listeners"), U("mysqlds_count")}},
 	END};
 
 /* ---- resolver: resolv.conf, nsswitch, measured nameservers ---- */
@@ -443,6 +460,11 @@ const struct chk_fact_def chk_fields_server_vars[] = {
 	 "{max_allowed_packet_bytes} (bytes: a larger packet ends the "
 	 "session)",
 	 {I("max_allowed_packet_bytes")}},
+	{"server",
+	 "net_buffer_length",
+	 "{net_buffer_length_bytes} (bytes: the floor of the packet limit, "
+	 "max(max_allowed_packet, net_buffer_length))",
+	 {I("net_buffer_length_bytes")}},
 	{"server",
 	 "max_connections",
 	 "{max_connections_count} (sessions before ERROR 1040)",

@@ -51,7 +51,9 @@ enum chk_fk_wrappers {
 	CHK_FW_DAEMON_NAME,
 	CHK_FW_FIRST_DNS_RULE,
 	CHK_FW_RESOLVER,
-	CHK_FW_CLIENTS_NOW
+	CHK_FW_CLIENTS_NOW,
+	CHK_FW_SERVER_LISTENER,
+	CHK_FW_NO_LISTENER
 };
 extern const struct chk_fact_def chk_fields_wrappers[];
 

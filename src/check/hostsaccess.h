@@ -275,6 +275,10 @@ struct chk_mysqld {
 int chk_find_mysqld(const char *procroot, const char *option_path,
 		    const char *installed_root, struct chk_mysqld *m);
 
+/* Reads the running process pid under procroot into m (as found running),
+ * whatever its name. Returns 1 when it is a mysqld or mariadbd, else 0. */
+int chk_mysqld_of_pid(const char *procroot, int pid, struct chk_mysqld *m);
+
 enum chk_libwrap {
 	CHK_LIBWRAP_UNKNOWN = -1,
 	CHK_LIBWRAP_NO = 0,

@@ -15,6 +15,17 @@ int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out);
 
+/* CD6046: the probe's command packet (payload bytes, 0: none) is not
+ * below the server's limit, max(max_allowed_packet, net_buffer_length).
+ * Returns 0, or -1 when out of memory. */
+int chk_audit_packet_rule(const struct srv_audit *a, double packet_bytes,
+			  struct cd_findings *out);
+
+/* CD6048: the probe holds its sessions idle (idle_s, 0: not) at least
+ * the server's wait_timeout. Returns 0, or -1 when out of memory. */
+int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
+			struct cd_findings *out);
+
 /* Facts: where the log came from (source: its path, or "journal"), what
  * was read, each class with its count and when it started, the busiest
  * hosts. */

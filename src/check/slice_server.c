@@ -2,11 +2,14 @@
  * credentials, runs server/'s read-only audit, applies its rules
  * (audit_rules.c). */
 #include <arpa/inet.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check/fields.h"
+#include "check/holders.h"
 #include "check/kernel.h"
 #include "check/server.h"
 #include "check/slices.h"
@@ -86,6 +89,56 @@ static int login(const struct chk_ctx *ctx, const struct probe_config *cfg,
 	return -1;
 }
 
+/* The payload of the probe's COM_QUERY (command byte and statement) that
+ * diagnose sends, for CD6046; 0 when check runs alone (no statement). */
+static double command_packet_bytes(const struct chk_ctx *ctx)
+{
+	const char *q = ctx->server_cfg->query;
+
+	return q ? 1 + (double)strlen(q) : 0;
+}
+
+/* CD6047: who on this host holds the server's sessions, against
+ * max_connections (-1: the audit did not read it) or the code the server
+ * refused the audit's login with. The owners' user names come from
+ * /proc/PID's owner. An fd table nobody can read leaves the rule out. */
+static int holders(const struct chk_ctx *ctx, long long max_connections,
+		   unsigned refused_code, struct cd_findings *out)
+{
+	struct chk_holders h;
+	struct chk_fds fds;
+	char err[256], path[64];
+	size_t i;
+	int rc = 0;
+
+	if (!ctx->census || !ctx->procroot)
+		return 0;
+	chk_fds_init(&fds);
+	if (chk_fds_scan(&fds, ctx->procroot, ctx->census, err, sizeof(err)))
+		goto out;
+	chk_holders_group(ctx->census, &fds, &h);
+	for (i = 0; i < h.n; i++) {
+		struct passwd pw, *res = NULL;
+		struct stat st;
+		char buf[1024];
+
+		snprintf(path, sizeof(path), "%s/%d", ctx->procroot,
+			 (int)h.v[i].pid);
+		if (stat(path, &st))
+			continue;
+		if (!getpwuid_r(st.st_uid, &pw, buf, sizeof(buf), &res) && res)
+			snprintf(h.v[i].user, sizeof(h.v[i].user), "%s",
+				 pw.pw_name);
+		else
+			snprintf(h.v[i].user, sizeof(h.v[i].user), "uid %u",
+				 (unsigned)st.st_uid);
+	}
+	rc = chk_holders_rule(&h, max_connections, refused_code, out);
+out:
+	chk_fds_free(&fds);
+	return rc;
+}
+
 int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		     struct cd_findings *out)
 {
@@ -110,7 +163,7 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 	cfg.user = ctx->user;
 	cfg.password = ctx->password;
 	if (login(ctx, &cfg, &s, facts) < 0)
-		return 0;
+		return holders(ctx, -1, s.err_code, out);
 	chk_fact_add(facts, FS(TLS), NULL, CHK_BOOL(s.tls_version[0]),
 		     s.tls_version[0] ? CHK_STR(s.tls_version) : CHK_NUL);
 	a = malloc(sizeof(*a));
@@ -138,6 +191,15 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		port = ntohs(sin->sin_port); /* same offset for IPv6 */
 	}
 	rc = chk_audit_rules(a, ctx->census, port, facts, out);
+	if (!rc) {
+		const char *mc = srv_var(a, "max_connections");
+
+		rc = holders(ctx, mc ? strtoll(mc, NULL, 10) : -1, 0, out);
+	}
+	if (!rc && ctx->server_cfg && !ctx->server_cfg->ping)
+		rc = chk_audit_packet_rule(a, command_packet_bytes(ctx), out);
+	if (!rc && ctx->server_cfg)
+		rc = chk_audit_idle_rule(a, ctx->server_cfg->idle_s, out);
 	free(a);
 	return rc;
 }

@@ -14,7 +14,9 @@
 
 #include <arpa/inet.h>
 
+#include "check/census.h"
 #include "check/facts.h"
+#include "check/fds.h"
 #include "check/fields.h"
 #include "check/hostsaccess.h"
 #include "check/resolver.h"
@@ -135,51 +137,105 @@ static int numeric(const char *s)
 	return *s && strspn(s, "0123456789") == strlen(s);
 }
 
-/* The running mysqld with the lowest pid; 0 found, -1 none. */
-static int find_running(const char *procroot, struct chk_mysqld *m)
+/* Reads process pid (its /proc name d_name) into m when it is a mysqld
+ * or mariadbd by comm or exe; 1 it is, 0 not. Its pid alone (comm "?")
+ * when any_name is set and it is not. */
+static int read_running(const char *procroot, const char *d_name, long pid,
+			int any_name, struct chk_mysqld *m)
+{
+	char path[PATH_MAX], comm[64], exe[PATH_MAX];
+	ssize_t n;
+	int named;
+
+	snprintf(path, sizeof(path), "%s/%s/comm", procroot, d_name);
+	if (read_line(path, comm, sizeof(comm)))
+		snprintf(comm, sizeof(comm), "?");
+	snprintf(path, sizeof(path), "%s/%s/exe", procroot, d_name);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (n > 10 && !strcmp(exe + n - 10, " (deleted)"))
+		exe[n - 10] = '\0';
+	named = is_mysqld_name(comm) ||
+		(n > 0 && is_mysqld_name(base_name(exe)));
+	if (!named && !any_name)
+		return 0;
+	memset(m, 0, sizeof(*m));
+	m->src = CHK_MYSQLD_RUNNING;
+	m->pid = (int)pid;
+	m->maps = -1;
+	snprintf(m->comm, sizeof(m->comm), "%.31s", comm);
+	if (n > 0) {
+		set_str(m->path, sizeof(m->path), exe);
+		set_str(m->open, sizeof(m->open), path);
+	} else {
+		m->exe_err = errno;
+	}
+	return named;
+}
+
+/* The running mysqld with the lowest pid; 0 found, -1 none. *count (may
+ * be NULL) gets how many run. */
+static int find_running(const char *procroot, struct chk_mysqld *m,
+			unsigned *count)
 {
 	struct dirent *de;
 	DIR *d = opendir(procroot);
+	struct chk_mysqld cand;
 	long best = -1;
+	unsigned found = 0;
 
+	if (count)
+		*count = 0;
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
-		char path[PATH_MAX], comm[64], exe[PATH_MAX];
-		ssize_t n;
 		long pid;
 
 		if (!numeric(de->d_name))
 			continue;
 		pid = strtol(de->d_name, NULL, 10);
-		if (pid <= 0 || pid > INT_MAX || (best > 0 && pid > best))
+		if (pid <= 0 || pid > INT_MAX)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/comm", procroot,
-			 de->d_name);
-		if (read_line(path, comm, sizeof(comm)))
-			comm[0] = '\0';
-		snprintf(path, sizeof(path), "%s/%s/exe", procroot, de->d_name);
-		n = readlink(path, exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
-		if (n > 10 && !strcmp(exe + n - 10, " (deleted)"))
-			exe[n - 10] = '\0';
-		if (!is_mysqld_name(comm) &&
-		    !(n > 0 && is_mysqld_name(base_name(exe))))
+		if (!read_running(procroot, de->d_name, pid, 0, &cand))
+			continue;
+		found++;
+		if (best > 0 && pid > best)
 			continue;
 		best = pid;
-		memset(m, 0, sizeof(*m));
-		m->src = CHK_MYSQLD_RUNNING;
-		m->pid = (int)pid;
-		snprintf(m->comm, sizeof(m->comm), "%.31s", comm);
-		if (n > 0) {
-			set_str(m->path, sizeof(m->path), exe);
-			set_str(m->open, sizeof(m->open), path);
-		} else {
-			m->exe_err = errno;
-		}
+		*m = cand;
 	}
 	closedir(d);
+	if (count)
+		*count = found;
 	return best > 0 ? 0 : -1;
+}
+
+/* What the process found in m has besides its binary: argv[0]'s name
+ * (libwrap's daemon name), libwrap in its maps, its root. */
+static void complete_running(const char *procroot, struct chk_mysqld *m)
+{
+	char argv0[PATH_MAX];
+
+	if (!read_argv0(procroot, m->pid, argv0, sizeof(argv0))) {
+		snprintf(m->argv0, sizeof(m->argv0), "%.63s", base_name(argv0));
+		/* exe unreadable: argv[0] still names the binary when it is
+		 * absolute. */
+		if (!m->path[0] && argv0[0] == '/')
+			set_str(m->path, sizeof(m->path), argv0);
+	}
+	read_maps(procroot, m);
+	read_root(procroot, m);
+}
+
+int chk_mysqld_of_pid(const char *procroot, int pid, struct chk_mysqld *m)
+{
+	char name[24];
+	int named;
+
+	snprintf(name, sizeof(name), "%d", pid);
+	named = read_running(procroot, name, pid, 1, m);
+	complete_running(procroot, m);
+	return named;
 }
 
 int chk_find_mysqld(const char *procroot, const char *option_path,
@@ -188,7 +244,6 @@ int chk_find_mysqld(const char *procroot, const char *option_path,
 	static const char *const installed[] = {"/usr/sbin/mariadbd",
 						"/usr/sbin/mysqld",
 						"/usr/libexec/mysqld"};
-	char argv0[PATH_MAX];
 	size_t i;
 
 	memset(m, 0, sizeof(*m));
@@ -199,17 +254,8 @@ int chk_find_mysqld(const char *procroot, const char *option_path,
 		snprintf(m->open, sizeof(m->open), "%s", option_path);
 		return 0;
 	}
-	if (procroot && !find_running(procroot, m)) {
-		if (!read_argv0(procroot, m->pid, argv0, sizeof(argv0))) {
-			snprintf(m->argv0, sizeof(m->argv0), "%.63s",
-				 base_name(argv0));
-			/* exe unreadable: argv[0] still names the binary
-			 * when it is absolute. */
-			if (!m->path[0] && argv0[0] == '/')
-				set_str(m->path, sizeof(m->path), argv0);
-		}
-		read_maps(procroot, m);
-		read_root(procroot, m);
+	if (procroot && !find_running(procroot, m, NULL)) {
+		complete_running(procroot, m);
 		return 0;
 	}
 	for (i = 0; i < sizeof(installed) / sizeof(installed[0]); i++) {
@@ -838,6 +884,169 @@ static void resolver_of(const char *etc, struct chk_wrappers_view *v,
 						      v->resolv_nameservers)));
 }
 
+/* ---- collectors: the process that is the server probed ---- */
+
+#define MAX_ENDPOINTS (CHK_MAX_PORTS + 2)
+
+/* Appends port to v (0 stands for the Unix socket) unless it is there. */
+static void add_endpoint(uint16_t *v, size_t *n, uint16_t port)
+{
+	size_t k;
+
+	for (k = 0; k < *n; k++)
+		if (v[k] == port)
+			return;
+	if (*n < MAX_ENDPOINTS)
+		v[(*n)++] = port;
+}
+
+/* Where the server is reached, most specific first: the audited target's
+ * port or socket, the ports given (the last given first), the socket. */
+static size_t server_endpoints(const struct chk_ctx *ctx, uint16_t *v)
+{
+	size_t n = 0, i;
+
+	if (ctx->server && ctx->server->transport == CD_TCP) {
+		const struct sockaddr_in *sin =
+			(const struct sockaddr_in *)&ctx->server->addr;
+
+		add_endpoint(v, &n, ntohs(sin->sin_port)); /* same for v6 */
+	} else if (ctx->server && ctx->socket_path) {
+		add_endpoint(v, &n, 0);
+	}
+	for (i = ctx->nports; i > 0; i--)
+		add_endpoint(v, &n, ctx->ports[i - 1]);
+	if (ctx->socket_path)
+		add_endpoint(v, &n, 0);
+	return n;
+}
+
+/* Is census socket (kind, idx) the listener of port (0: the socket)? */
+static int is_listener(const struct chk_census *c, int kind, size_t idx,
+		       uint16_t port)
+{
+	if (kind == CHK_FD_TCP)
+		return port && c->tcp[idx].state == CHK_TCP_LISTEN &&
+		       c->tcp[idx].sport == port;
+	return !port && c->unix_[idx].role == CHK_UROLE_LISTENER;
+}
+
+/* Whether the census saw a listener on port (0: the Unix socket). */
+static int census_listens(const struct chk_census *c, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; port && i < c->ntcp; i++)
+		if (is_listener(c, CHK_FD_TCP, i, port))
+			return 1;
+	for (i = 0; !port && i < c->nunix; i++)
+		if (is_listener(c, CHK_FD_UNIX, i, port))
+			return 1;
+	return 0;
+}
+
+/* "port 3306" or the socket's path, appended to buf ("a, b"). */
+static void endpoint_name(const struct chk_ctx *ctx, uint16_t port, char *buf,
+			  size_t len)
+{
+	size_t used = strlen(buf);
+
+	if (used >= len)
+		return;
+	if (port)
+		snprintf(buf + used, len - used, "%sport %u", used ? ", " : "",
+			 (unsigned)port);
+	else
+		snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+			 ctx->socket_path);
+}
+
+enum pick { PICK_BY_NAME, PICK_LISTENER, PICK_ELSEWHERE };
+
+/* Picks the process to examine: the one that owns the listener of the
+ * port or socket probed (the census's sock_diag inode found in its
+ * /proc/PID/fd), whatever its name (a libwrap proxy in front of mysqld is
+ * the one that asks hosts.allow); with no listener on this host while a
+ * server was named or a mysqld runs, none: the server is elsewhere and its
+ * libwrap cannot be judged from here. PICK_BY_NAME: fall back to the
+ * lowest-pid mysqld by name (said why in facts when it matters). */
+static enum pick pick_server(const struct chk_ctx *ctx,
+			     struct chk_wrappers_view *v,
+			     struct chk_facts *facts)
+{
+	uint16_t eps[MAX_ENDPOINTS];
+	size_t n = 0, i, k;
+	struct chk_fds fds;
+	struct chk_mysqld any;
+	unsigned count = 0;
+	char err[256] = "", names[256] = "";
+	int listened = 0;
+	enum pick rc = PICK_BY_NAME;
+
+	if (ctx->mysqld_path || !ctx->census || !ctx->procroot)
+		return PICK_BY_NAME;
+	n = server_endpoints(ctx, eps);
+	if (!n)
+		return PICK_BY_NAME;
+	find_running(ctx->procroot, &any, &count);
+	chk_fds_init(&fds);
+	if (chk_fds_scan(&fds, ctx->procroot, ctx->census, err, sizeof(err))) {
+		chk_unreadable(facts, "server's process",
+			       "%s: examined the lowest-pid mysqld by name",
+			       err);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < fds.n; k++) {
+			const struct chk_fdsock *fd = &fds.v[k];
+			char ep[160] = "";
+
+			if (!is_listener(ctx->census, fd->kind, fd->idx,
+					 eps[i]))
+				continue;
+			chk_mysqld_of_pid(ctx->procroot, (int)fd->pid,
+					  &v->mysqld);
+			endpoint_name(ctx, eps[i], ep, sizeof(ep));
+			chk_fact_add(facts, FW(SERVER_LISTENER), NULL,
+				     CHK_STR(ep), CHK_INT(fd->pid),
+				     CHK_STR(fd->comm), CHK_UINT(fd->inode),
+				     CHK_INT(fd->fd), CHK_UINT(count));
+			rc = PICK_LISTENER;
+			goto out;
+		}
+		listened |= census_listens(ctx->census, eps[i]);
+		endpoint_name(ctx, eps[i], names, sizeof(names));
+	}
+	if (listened) {
+		chk_unreadable(facts, "server's process",
+			       "the process listening on %s has a descriptor "
+			       "table this user cannot read (%s): examined "
+			       "the lowest-pid mysqld by name",
+			       names,
+			       fds.unreadable_errno
+				       ? strerror(fds.unreadable_errno)
+				       : "it ended meanwhile");
+		goto out;
+	}
+	/* Nothing here listens where the server is reached. Without a
+	 * server named and with no mysqld running, the installed binary is
+	 * still worth judging (as before); otherwise the local mysqld is
+	 * not the server probed. */
+	if (!ctx->server && !count)
+		goto out;
+	chk_fact_add(facts, FW(NO_LISTENER), NULL, CHK_STR(names),
+		     CHK_UINT(count));
+	snprintf(v->why_unknown, sizeof(v->why_unknown),
+		 "nothing on this host listens on %s: the server is "
+		 "elsewhere, and whether it uses libwrap cannot be judged "
+		 "from here",
+		 names);
+	rc = PICK_ELSEWHERE;
+out:
+	chk_fds_free(&fds);
+	return rc;
+}
+
 int chk_slice_wrappers(const struct chk_ctx *ctx, struct chk_facts *facts,
 		       struct cd_findings *out)
 {
@@ -845,6 +1054,7 @@ int chk_slice_wrappers(const struct chk_ctx *ctx, struct chk_facts *facts,
 	struct chk_wrap_table tabs[2];
 	char etc[PATH_MAX], paths[2][PATH_MAX], names[64];
 	const char *etcroot = ctx->etcroot ? ctx->etcroot : "/etc";
+	enum pick pick;
 	int k, rc = -1;
 
 	v = calloc(1, sizeof(*v));
@@ -853,13 +1063,16 @@ int chk_slice_wrappers(const struct chk_ctx *ctx, struct chk_facts *facts,
 	chk_wrap_table_init(&tabs[0]);
 	chk_wrap_table_init(&tabs[1]);
 	v->libwrap = CHK_LIBWRAP_UNKNOWN;
-	if (chk_find_mysqld(ctx->procroot, ctx->mysqld_path, NULL,
+	pick = pick_server(ctx, v, facts);
+	if (pick == PICK_BY_NAME &&
+	    chk_find_mysqld(ctx->procroot, ctx->mysqld_path, NULL,
 			    &v->mysqld)) {
 		snprintf(v->why_unknown, sizeof(v->why_unknown),
 			 "no running mysqld or mariadbd, and no installed "
 			 "binary; give one with --mysqld");
 	}
-	mysqld_facts(&v->mysqld, facts);
+	if (pick != PICK_ELSEWHERE)
+		mysqld_facts(&v->mysqld, facts);
 	if (v->mysqld.src != CHK_MYSQLD_NONE && examine_binary(v, facts))
 		goto out;
 

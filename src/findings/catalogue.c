@@ -397,6 +397,11 @@ static const struct cd_finding_def catalogue[] = {
 	 "(2059), or caching_sha2_password's full authentication without TLS "
 	 "or the server's RSA key (2061): change the account's plugin, use "
 	 "TLS, or give --server-public-key-path or --get-server-public-key."},
+	{"CD6013", "packet-too-large", CD_LAYER_SERVER,
+	 "the server ended sessions: a packet was over its limit",
+	 "Raise max_allowed_packet on the server ([mysqld], SET GLOBAL) and "
+	 "on the client (its own max_allowed_packet, 2020 when a reply is "
+	 "too big), or split the statement into smaller ones."},
 	{"CD6020", "errlog-handshake-aborts", CD_LAYER_SERVER,
 	 "clients end sessions before logging in",
 	 "Find the program on that host that connects and stops in the "
@@ -491,6 +496,25 @@ static const struct cd_finding_def catalogue[] = {
 	 "They are half-open: a lost third ACK, syncookies, or a server "
 	 "restart the client did not notice. Enable TCP keepalive and "
 	 "validate pooled connections before use."},
+	{"CD6046", "packet-over-server-limit", CD_LAYER_SERVER,
+	 "the probe's statement is larger than the server's packet limit",
+	 "Raise max_allowed_packet above the largest statement or row on "
+	 "both sides (server: [mysqld] max_allowed_packet, SET GLOBAL for "
+	 "new sessions; client: its own max_allowed_packet), or split the "
+	 "statement; net_buffer_length only sets the floor of the limit."},
+	{"CD6047", "local-process-holds-sessions", CD_LAYER_SERVER,
+	 "a process on this host holds most of the server's sessions",
+	 "That process (a pool sized above the limit, or one that never "
+	 "closes) fills max_connections: cap its pool below the limit, close "
+	 "idle sessions (pool idle timeout below wait_timeout), or give it "
+	 "its own account with max_user_connections; raise max_connections "
+	 "only when the server can take it."},
+	{"CD6048", "idle-over-wait-timeout", CD_LAYER_SERVER,
+	 "sessions stay idle longer than the server's wait_timeout",
+	 "Set the pool's idle lifetime (maxLifetime, idle timeout, "
+	 "pool_recycle) below wait_timeout and validate connections before "
+	 "use, or raise wait_timeout (interactive_timeout for interactive "
+	 "clients)."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

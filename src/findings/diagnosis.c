@@ -27,17 +27,25 @@ static const struct {
 	{"CD3006", /* the socket works, TCP fails */
 	 {"CD4002", "CD5002", "CD3040", "CD3041", NULL}},
 	{"CD6001", /* too many connections */
-	 {"CD6041", "CD6026", NULL}},
+	 {"CD6047", "CD6041", "CD6026", NULL}},
 	{"CD6002", /* host blocked */
 	 {"CD6043", "CD6027", "CD6020", NULL}},
 	{"CD6004", /* access denied */
 	 {"CD6025", NULL}},
 	{"CD6005", /* idle cut */
-	 {"CD6023", "CD4005", "CD4004", NULL}},
+	 {"CD6048", "CD6023", "CD4005", "CD4004", NULL}},
 	{"CD6006", /* gone away */
-	 {"CD1002", "CD6022", "CD6024", "CD6030", "CD6031", "CD6032", NULL}},
+	 {"CD6046", "CD1002", "CD6022", "CD6024", "CD6030", "CD6031", "CD6032",
+	  "CD6033", NULL}},
 	{"CD6007", /* closed before greeting */
 	 {"CD2020", "CD5002", "CD5003", "CD5001", "CD6042", NULL}},
+	{"CD6011", /* closed during login */
+	 {"CD6033", "CD6032", "CD6030", "CD6023", "CD6042", "CD4003", "CD4004",
+	  NULL}},
+	{"CD6013", /* a packet over the server's limit (1153) */
+	 {"CD6046", "CD6031", NULL}},
+	{"CD8003", /* a MySQL server broke the protocol after its greeting */
+	 {"CD1002", "CD6022", NULL}},
 };
 
 /* Does host finding `code` explain symptom `symptom`? */

@@ -230,14 +230,55 @@ static int rule_server_refused(const struct cd_probe_input *in,
 	return 0;
 }
 
-/* gone_away: after an idle period (idle cut) or during a query. */
+/* The payload of the probe's command packet: COM_QUERY's command byte and
+ * the statement, or COM_PING's byte alone. */
+static double command_packet_bytes(const struct probe_config *cfg)
+{
+	if (cfg->ping)
+		return 1;
+	return 1 + (double)strlen(cfg->query ? cfg->query : "SELECT 1");
+}
+
+/* ERR 1153 (08S01) to the probe's statement: the server read a packet
+ * header over max(max_allowed_packet, net_buffer_length), answered with
+ * the error and ended the session. */
+static int rule_packet_too_large(const struct cd_probe_input *in,
+				 const struct cd_summary *s, size_t hit,
+				 const struct cd_attempt *a,
+				 struct cd_findings *out)
+{
+	struct cd_finding *f;
+	double bytes = command_packet_bytes(in->cfg);
+
+	f = cd_finding_add(out, "CD6013", share_severity(hit, s->total));
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%zu of %zu sessions were ended by the server after a "
+		 "%.0f-byte query packet: ERROR %u (%s)",
+		 hit, s->total, bytes, a->mysql_code, a->sqlstate);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "attempt %u sent COM_QUERY with a %.0f-byte payload; the "
+		 "server answered ERR %u (SQLSTATE %s) \"%s\" %.3f s into "
+		 "the query and closed the connection (the next statement of "
+		 "an application gets 2006 \"MySQL server has gone away\")",
+		 a->seq, bytes, a->mysql_code, a->sqlstate, a->message,
+		 secs(a->phase_ns[CD_PH_QUERY]));
+	cd_finding_num(f, "packet_bytes", bytes);
+	cd_finding_num(f, "mysql_code", a->mysql_code);
+	cd_finding_num(f, "failures", (double)hit);
+	return 0;
+}
+
+/* gone_away: after an idle period (idle cut), because a packet was too
+ * large (1153), or otherwise during a query. */
 static int rule_gone_away(const struct cd_probe_input *in,
 			  const struct cd_summary *s, struct cd_findings *out)
 {
 	const struct probe_result *r = in->res;
 	double cut[CD_EV_VALUES];
-	size_t i, ncut = 0, idle = 0, other = 0;
-	const struct cd_attempt *first = NULL;
+	size_t i, ncut = 0, idle = 0, other = 0, toobig = 0;
+	const struct cd_attempt *first = NULL, *first_big = NULL;
 	struct cd_finding *f;
 
 	for (i = 0; i < r->nattempts; i++) {
@@ -245,6 +286,11 @@ static int rule_gone_away(const struct cd_probe_input *in,
 
 		if (a->outcome != CD_GONE_AWAY)
 			continue;
+		if (a->mysql_code == 1153) {
+			if (!toobig++)
+				first_big = a;
+			continue;
+		}
 		if (!first)
 			first = a;
 		if (in->cfg->idle_s > 0 && a->phase_ns[CD_PH_IDLE] >= 0) {
@@ -291,6 +337,8 @@ static int rule_gone_away(const struct cd_probe_input *in,
 			 first->message[0] ? first->message : "end of stream");
 		cd_finding_num(f, "failures", (double)other);
 	}
+	if (toobig)
+		return rule_packet_too_large(in, s, toobig, first_big, out);
 	return 0;
 }
 

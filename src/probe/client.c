@@ -73,11 +73,18 @@ static int refusal_code(unsigned code)
 	       code == 1226 || code == 1152;
 }
 
-/* Codes that mean the session itself was ended by the server. */
-static int gone_code(unsigned code)
+/* Errors that mean the server ended the session itself: a killed
+ * connection (1927), an idle one cut (4031), a shutdown (1053), the
+ * network errors 1152-1161 (1153: a packet over max_allowed_packet), and
+ * any error of SQLSTATE class 08S01 ("communication link failure"), after
+ * which the server closes the connection and the application's next
+ * statement gets 2006 "MySQL server has gone away". */
+static int gone_code(unsigned code, const char *sqlstate)
 {
-	return code == 1927 || code == 4031 || code == 1053 || code == 1152 ||
-	       code == 1158 || code == 1159 || code == 1160 || code == 1161;
+	if (!strcmp(sqlstate, "08S01"))
+		return 1;
+	return code == 1927 || code == 4031 || code == 1053 ||
+	       (code >= 1152 && code <= 1161);
 }
 
 /* ---- I/O ---- */
@@ -410,8 +417,9 @@ static void on_query(struct conn *c, const uint8_t *p, size_t len)
 		set_message(c, "%.*s", (int)sizeof(c->at.message) - 1,
 			    c->rs.err.message);
 		eng_finish(c,
-			   gone_code(c->rs.err.code) ? CD_GONE_AWAY
-						     : CD_QUERY_ERROR,
+			   gone_code(c->rs.err.code, c->at.sqlstate)
+				   ? CD_GONE_AWAY
+				   : CD_QUERY_ERROR,
 			   0);
 		return;
 	}

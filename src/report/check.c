@@ -292,6 +292,25 @@ static void fact_line(FILE *out, int width, const char *key, const char *value)
 	fputc('\n', out);
 }
 
+/* "server, fds": the keys of the parts that could not be read, into buf. */
+static const char *unchecked_list(const struct chk_facts *facts, char *buf,
+				  size_t len)
+{
+	size_t i, used = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < facts->n; i++) {
+		if (facts->v[i].def || used >= len)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+			     facts->v[i].key);
+		if (n > 0)
+			used += (size_t)n;
+	}
+	return buf;
+}
+
 void rpt_check_text(FILE *out, const struct cd_findings *fs,
 		    const struct chk_facts *facts, const struct rpt_opts *o)
 {
@@ -300,14 +319,22 @@ void rpt_check_text(FILE *out, const struct cd_findings *fs,
 	size_t i, unreadable = 0;
 
 	fprintf(out, "conndoctor check: %zu finding(s)\n\n", fs->n);
-	rpt_findings_text(out, fs, o);
+	for (i = 0; i < facts->n; i++)
+		unreadable += !facts->v[i].def;
+	/* Nothing found is not "no problem" when parts were not read. */
+	if (fs->n == 0 && unreadable)
+		fprintf(out,
+			"no problem found in what could be read; not checked: "
+			"%s (see \"could not read\" below), so that part is "
+			"unknown, not healthy\n\n",
+			unchecked_list(facts, line, sizeof(line)));
+	else
+		rpt_findings_text(out, fs, o);
 	for (i = 0; i < facts->n; i++) {
 		const struct chk_fact *f = &facts->v[i];
 
-		if (!f->def) {
-			unreadable++;
+		if (!f->def)
 			continue;
-		}
 		if (strcmp(section, f->section)) {
 			section = f->section;
 			fprintf(out, "%s%s:\n", i ? "\n" : "", section);

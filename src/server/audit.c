@@ -25,6 +25,7 @@ static const char *const var_names[] = {
 	"net_read_timeout",
 	"net_write_timeout",
 	"max_allowed_packet",
+	"net_buffer_length",
 	"max_connections",
 	"max_user_connections",
 	"max_connect_errors",

@@ -279,15 +279,18 @@ static int read_packet(struct srv_session *s, const uint8_t **payload,
 	return 0;
 }
 
-static void set_err(char *err, size_t errlen, const uint8_t *p, size_t len)
+static void set_err(struct srv_session *s, char *err, size_t errlen,
+		    const uint8_t *p, size_t len)
 {
 	struct mysql_err e;
 
-	if (mysql_err_parse(p, len, &e) == MYSQL_OK)
+	if (mysql_err_parse(p, len, &e) == MYSQL_OK) {
+		s->err_code = e.code;
 		snprintf(err, errlen, "ERROR %u (%s): %s", e.code,
 			 e.sqlstate[0] ? e.sqlstate : "HY000", e.message);
-	else
+	} else {
 		snprintf(err, errlen, "malformed ERR packet");
+	}
 }
 
 static int open_socket(struct srv_session *s, const struct probe_target *t,
@@ -422,7 +425,7 @@ static int handshake(struct srv_session *s, struct mysql_hs *hs,
 			consume(s, used);
 			return 0;
 		case MYSQL_HS_SERVER_ERR:
-			set_err(err, errlen, hs->packet, hs->packet_len);
+			set_err(s, err, errlen, hs->packet, hs->packet_len);
 			s->outcome = hs->in_greeting ? CD_SERVER_REFUSED
 						     : CD_AUTH_FAILED;
 			return -1;

@@ -31,6 +31,7 @@ struct srv_session {
 	int64_t deadline;
 	enum cd_phase phase;
 	enum cd_outcome outcome; /* the class of the last failure */
+	uint16_t err_code;	 /* the server's ERR code at login, 0 none */
 	int logged_in;		 /* srv_close() says COM_QUIT */
 	uint8_t *buf;		 /* read buffer */
 	size_t len, cap;

@@ -81,6 +81,12 @@ class DiagnoseLocal(unittest.TestCase):
         self.assertIn(f"  server not checked: login refused: tried tcp 127.0.0.1:{self.db.port}: "
                       "auth_failed: ERROR 1045 (28000)", head)
         self.assertNotIn(DEFAULT_SOCKET, head)
+        # The host section does not call an unchecked server healthy.
+        host = out.split("\n== this host and the server\n")[1]
+        self.assertNotIn("no problem found\n", host)
+        self.assertIn("no problem found in what could be read; not checked: server "
+                      "(see \"could not read\" below), so that part is unknown, not healthy",
+                      host)
 
     def test_access_denied_tries_socket_then_tcp(self):
         rc, doc = diagnose(self.db.client_cnf(password="wrong"))

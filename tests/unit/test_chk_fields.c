@@ -202,10 +202,10 @@ static int has_unit(const char *k)
 {
 	static const char *const suffix[] = {
 		"_s", "_ms", "_bytes", "_count", "_per_s", "_pct", "_mode"};
-	static const char *const plain[] = {"bytes",   "port",	     "pid",
-					    "fd",      "line",	     "ndots",
-					    "rcode",   "priority",   "port_lo",
-					    "port_hi", "master_port"};
+	static const char *const plain[] = {"bytes",   "port",	      "pid",
+					    "fd",      "line",	      "ndots",
+					    "rcode",   "priority",    "port_lo",
+					    "port_hi", "master_port", "inode"};
 	size_t i, n = strlen(k);
 
 	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {

@@ -270,6 +270,33 @@ static void idle_cut(void **state)
 	assert_null(run("CD6006"));
 }
 
+/* ERR 1153 (08S01) to the query is CD6013 with the packet's size, not a
+ * plain query error, and not counted as CD6006 either. */
+static void packet_too_large(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+
+	(void)state;
+	fx.cfg.query = "SELECT 'aaaaaaaaaa'";
+	a = failed(CD_GONE_AWAY, CD_PH_QUERY, MS, 0);
+	a->mysql_code = 1153;
+	strcpy(a->sqlstate, "08S01");
+	strcpy(a->message,
+	       "Got a packet bigger than 'max_allowed_packet' bytes");
+	ok_attempt();
+	f = run("CD6013");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_CRITICAL); /* 1 of 2 */
+	assert_float_equal(ev(f, "packet_bytes", 0), 20, 1e-9);
+	assert_float_equal(ev(f, "mysql_code", 0), 1153, 1e-9);
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	assert_non_null(strstr(f->summary, "20-byte query packet: ERROR 1153 "
+					   "(08S01)"));
+	assert_null(run("CD6006"));
+	assert_null(run("CD6009"));
+}
+
 static void server_refusals(void **state)
 {
 	struct cd_attempt *a;
@@ -490,6 +517,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(every_third, setup, teardown),
 		cmocka_unit_test_setup_teardown(idle_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(packet_too_large, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(server_refusals, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(sequence_out_of_order, setup,

@@ -201,6 +201,52 @@ static void replication(void **state)
 	assert_float_equal(ev(f, "last_io_errno"), 2003, 1e-9);
 }
 
+/* CD6046: the limit is max(max_allowed_packet, net_buffer_length); a
+ * packet of the limit or more is over it, one byte less is not. */
+static void packet_limit(void **state)
+{
+	const struct cd_finding *f;
+
+	(void)state;
+	set(a.vars, &a.nvars, "max_allowed_packet", "1024");
+	set(a.vars, &a.nvars, "net_buffer_length", "16384");
+	assert_int_equal(chk_audit_packet_rule(&a, 16383, &out), 0);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(chk_audit_packet_rule(&a, 0, &out), 0);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(chk_audit_packet_rule(&a, 20010, &out), 0);
+	assert_int_equal(out.n, 1);
+	f = &out.v[0];
+	assert_string_equal(f->def->code, "CD6046");
+	assert_true(ev(f, "packet_bytes") == 20010);
+	assert_true(ev(f, "max_allowed_packet") == 1024);
+	assert_true(ev(f, "net_buffer_length") == 16384);
+	assert_true(ev(f, "limit_bytes") == 16384);
+	assert_non_null(strstr(f->evidence, "max_allowed_packet=1024, "
+					    "net_buffer_length=16384"));
+	/* Without the variables nothing can be judged. */
+	cd_findings_free(&out);
+	a.nvars = 0;
+	assert_int_equal(chk_audit_packet_rule(&a, 1e9, &out), 0);
+	assert_int_equal(out.n, 0);
+}
+
+/* CD6048: an idle period of wait_timeout or more; less, or no --idle,
+ * is nothing. */
+static void idle_over_wait_timeout(void **state)
+{
+	(void)state;
+	set(a.vars, &a.nvars, "wait_timeout", "2");
+	assert_int_equal(chk_audit_idle_rule(&a, 1.5, &out), 0);
+	assert_int_equal(chk_audit_idle_rule(&a, 0, &out), 0);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(chk_audit_idle_rule(&a, 3, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].def->code, "CD6048");
+	assert_true(ev(&out.v[0], "wait_timeout_s") == 2);
+	assert_true(ev(&out.v[0], "idle_s") == 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +257,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(host_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(pool_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(replication, setup, teardown),
+		cmocka_unit_test_setup_teardown(packet_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(idle_over_wait_timeout, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

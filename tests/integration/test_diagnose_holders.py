@@ -1,0 +1,171 @@
+"""ERROR 1040 with the holder on this host. A MariaDB with max_connections=10
+and a Python process holding 11 sessions over its Unix socket (root: the
+11th is the one kept for an admin): diagnose measures 1040, its audit is
+refused the same way, and it joins the census (the socket's client ends)
+with /proc/PID/fd to name the holder: pid, program, user and how many
+sessions (CD6047, the cause of CD6001). With the audit able to log in, the
+holder is compared with max_connections read from the server."""
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+import harness
+from harness.mariadb import MariaDB
+from test_diagnose_gone import finding
+from test_diagnose_local import diagnose
+
+# Logs in n times over a Unix socket with mysql_native_password (the
+# password on stdin, never on the command line) and holds the sessions
+# until stdin closes.
+HOLDER = r'''
+import hashlib, socket, struct, sys
+path, user, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+password = sys.stdin.readline().rstrip("\n")
+
+def read_packet(s):
+    buf = b""
+    while len(buf) < 4:
+        c = s.recv(4 - len(buf))
+        if not c:
+            raise EOFError("closed")
+        buf += c
+    ln, seq = buf[0] | buf[1] << 8 | buf[2] << 16, buf[3]
+    body = b""
+    while len(body) < ln:
+        c = s.recv(ln - len(body))
+        if not c:
+            raise EOFError("closed")
+        body += c
+    return seq, body
+
+def login():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    seq, g = read_packet(s)
+    if g[:1] == b"\xff":
+        raise RuntimeError(g[3:].decode(errors="replace"))
+    i = g.index(b"\0", 1) + 1 + 4
+    salt = g[i:i + 8]
+    i += 8 + 1 + 2 + 1 + 2 + 2 + 1 + 10
+    salt += g[i:i + 12]
+    h1 = hashlib.sha1(password.encode()).digest()
+    h2 = hashlib.sha1(h1).digest()
+    tok = bytes(a ^ b for a, b in zip(h1, hashlib.sha1(salt + h2).digest()))
+    caps = 0x1 | 0x200 | 0x8000 | 0x80000  # LONG_PASSWORD, PROTOCOL_41, SECURE, PLUGIN_AUTH
+    body = (struct.pack("<IIB23x", caps, 1 << 24, 33) + user.encode() + b"\0" +
+            bytes([len(tok)]) + tok + b"mysql_native_password\0")
+    s.sendall(struct.pack("<I", len(body))[:3] + bytes([seq + 1]) + body)
+    _, r = read_packet(s)
+    if r[:1] != b"\x00":
+        raise RuntimeError(r[3:].decode(errors="replace"))
+    return s
+
+held = [login() for _ in range(n)]
+print("held", len(held), flush=True)
+sys.stdin.read()
+'''
+
+
+class Holder:
+    """A Python process holding n root sessions over db's socket."""
+
+    def __init__(self, db, n):
+        text = open(db.root_cnf).read()
+        password = re.search(r"^password=(.*)$", text, re.M).group(1)
+        self.proc = subprocess.Popen([sys.executable, "-c", HOLDER, db.socket, "root", str(n)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.pid = self.proc.pid
+        self.proc.stdin.write(password + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if line.strip() != f"held {n}":
+            self.close()
+            raise AssertionError(f"holder did not log in {n} times: {line!r}")
+        with open(f"/proc/{self.pid}/comm") as f:
+            self.comm = f.read().strip()
+
+    def close(self):
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class LocalHolders(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.db = MariaDB(variables={"skip_name_resolve": 1, "max_connections": 10})
+        cls.db.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.db.stop()
+
+    def test_1040_names_the_holder(self):
+        user = "root" if os.geteuid() == 0 else str(os.geteuid())
+        holder = Holder(self.db, 11)
+        try:
+            rc, doc = diagnose(self.db.client_cnf())
+            trc, text = diagnose(self.db.client_cnf(), as_json=False)
+        finally:
+            holder.close()
+        # The symptom: every attempt refused with 1040 at the greeting.
+        for a in doc["probe"]["attempts"]:
+            self.assertEqual(a["outcome"], "server_refused", a)
+            self.assertEqual(a["mysql_code"], 1040, a)
+        root = doc["root_cause"]
+        self.assertEqual(root["symptom"]["code"], "CD6001")
+        self.assertTrue(root["explained"], root)
+        self.assertEqual(root["causes"][0]["code"], "CD6047")
+        # The audit was refused with 1040 too: server not checked.
+        server = [n for n in doc["not_checked"] if n["slice"] == "server"]
+        self.assertEqual(len(server), 1, doc["not_checked"])
+        self.assertIn("ERROR 1040", server[0]["reason"])
+        # The holder: pid, program, user, count, the refusal.
+        f = finding(doc["check"]["findings"], "CD6047")
+        self.assertEqual(f["severity"], "critical")
+        self.assertEqual(f["data"]["pid"], holder.pid)
+        self.assertEqual(f["data"]["sessions"], 11)
+        self.assertEqual(f["data"]["unix_sessions"], 11)
+        self.assertEqual(f["data"]["tcp_sessions"], 0)
+        self.assertEqual(f["data"]["refused_code"], 1040)
+        self.assertGreaterEqual(f["data"]["server_sessions"], 11)
+        self.assertEqual(f["summary"],
+                         f"pid {holder.pid} ({holder.comm}, user {user}) holds 11 sessions to "
+                         "the server, which refused the audit's login with ERROR 1040 "
+                         "(max_connections reached)")
+        self.assertEqual(rc, 2)
+        head = text.split("\n== the probe")[0]
+        self.assertIn("ROOT CAUSE  a process on this host holds most of the server's sessions",
+                      head)
+        self.assertIn(f"pid {holder.pid} ({holder.comm}, user {user}) holds 11 sessions", head)
+        self.assertEqual(trc, 2)
+
+    def test_holder_against_max_connections(self):
+        holder = Holder(self.db, 6)
+        try:
+            rc, doc = diagnose(self.db.client_cnf())
+        finally:
+            holder.close()
+        self.assertEqual({a["outcome"] for a in doc["probe"]["attempts"]}, {"ok"})
+        self.assertEqual(doc["not_checked"], [])
+        f = finding(doc["check"]["findings"], "CD6047")
+        self.assertEqual(f["severity"], "warning")
+        self.assertEqual(f["data"]["pid"], holder.pid)
+        self.assertEqual(f["data"]["sessions"], 6)
+        self.assertEqual(f["data"]["max_connections"], 10)
+        self.assertNotIn("refused_code", f["data"])
+        self.assertTrue(f["summary"].startswith(
+            f"pid {holder.pid} ({holder.comm}, user ")
+            and f["summary"].endswith(") holds 6 of max_connections=10 (+1 for admin)"),
+            f["summary"])
+        self.assertEqual(rc, 1)
+
+
+if __name__ == "__main__":
+    harness.need_conndoctor()
+    harness.run_tests(globals())
