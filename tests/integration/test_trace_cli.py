@@ -2,6 +2,7 @@
 range-checked (exit 64 with one line), --help prints the usage, and a user
 without the privileges gets one line saying what is missing and exit 69,
 never a crash (with or without CD_BPF)."""
+import json
 import os
 import shutil
 import subprocess
@@ -66,6 +67,31 @@ class TraceCli(unittest.TestCase):
         self.assertEqual(len(lines), 1, r.stderr)
         self.assertTrue("needs root, or CAP_BPF and CAP_PERFMON" in lines[0]
                         or "built without eBPF support" in lines[0], lines[0])
+
+    def test_diagnose_goes_on_untraced(self):
+        """diagnose --trace where tracing is not possible: one `not
+        traced` reason, in the text and as trace.error in the JSON, and
+        the diagnosis all the same."""
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            harness.skip("needs root and setpriv to drop to nobody")
+        port = harness.free_port()
+        base = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                conndoctor_path(), "diagnose", "--no-defaults", "-h", "127.0.0.1", "-P",
+                str(port), "-u", "x", "-n", "2", "--no-dns", "--trace"]
+        r = subprocess.run(base + ["--json"], capture_output=True, text=True, timeout=120)
+        if "Permission denied" in r.stderr and r.returncode == 127:
+            harness.skip("the build tree is not readable by nobody")
+        doc = json.loads(r.stdout)
+        why = doc["trace"]["error"]
+        self.assertTrue("needs root, or CAP_BPF and CAP_PERFMON" in why
+                        or "built without eBPF support" in why, why)
+        self.assertEqual(doc["root_cause"]["symptom"]["code"], "CD3002")
+        self.assertEqual(doc["probe"]["summary"]["outcomes"], {"refused": 2})
+        self.assertEqual(r.returncode, 69, r.stderr)
+        r = subprocess.run(base, capture_output=True, text=True, timeout=120)
+        self.assertIn("== the kernel, during the probe (--trace)\nnot traced: " + why + "\n",
+                      r.stdout)
+        self.assertIn("CD3002", r.stdout)
 
 
 if __name__ == "__main__":
