@@ -32,6 +32,7 @@ struct cli_opts {
 	enum probe_ssl_mode ssl_mode;
 	int prompt_password; /* -p without a value */
 	int get_server_public_key;
+	int enable_cleartext; /* --enable-cleartext-plugin */
 	double timeout_s[CD_PH__COUNT];
 	uint64_t count;
 	int count_set;

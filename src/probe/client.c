@@ -803,6 +803,7 @@ void probe_hs_config(const struct probe_config *cfg, enum cd_transport tr,
 	out->server_key_pem = cfg->server_key_pem;
 	out->server_key_pem_len = cfg->server_key_pem_len;
 	out->get_server_public_key = cfg->get_server_public_key;
+	out->enable_cleartext = cfg->enable_cleartext;
 }
 
 SSL_CTX *probe_tls_ctx(const struct probe_config *cfg, char *errbuf,

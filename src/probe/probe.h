@@ -46,7 +46,8 @@ struct probe_config {
 	const char *server_key_pem; /* PEM (contents) for sha2 full auth */
 	size_t server_key_pem_len;
 	int get_server_public_key;
-	int resolve_each; /* resolve per attempt (named hosts) */
+	int enable_cleartext; /* mysql_clear_password allowed */
+	int resolve_each;     /* resolve per attempt (named hosts) */
 	enum probe_stop stop_after;
 
 	struct probe_target targets[PROBE_MAX_TARGETS];
