@@ -38,6 +38,8 @@ struct cli_opts {
 	int count_set;
 	unsigned concurrency;
 	double rate, duration_s, idle_s;
+	unsigned reuse;		     /* --reuse N */
+	enum probe_reuse reuse_mode; /* --reuse-mode */
 	int ramp;
 	unsigned ramp_from, ramp_to, ramp_step, repeat;
 	int compare, family, ping, json, nagios, verbose;

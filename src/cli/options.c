@@ -355,6 +355,12 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_IDLE:
 		o->idle_s = x.d;
 		break;
+	case CLI_O_REUSE:
+		o->reuse = (unsigned)x.u;
+		break;
+	case CLI_O_REUSE_MODE:
+		o->reuse_mode = (enum probe_reuse)x.choice;
+		break;
 	case CLI_O_QUERY:
 		set_str(&o->query, v);
 		break;
