@@ -1,7 +1,10 @@
 /* fuzz_mysql_handshake.c - the connection-phase machine (mysql/handshake.c)
  * against any server byte stream. The first byte picks the client's
  * settings (1 TLS preferred, 2 TLS required, 4 secure transport, 8 may ask
- * for the RSA key, 16 a bad RSA key given), the second how the stream is
+ * for the RSA key, 16 a bad RSA key given, 32 mysql_clear_password
+ * enabled, 64 a COM_CHANGE_USER after the login, whose exchange the rest of
+ * the stream answers: auth switch to client_ed25519, parsec, sha256_password
+ * and the rest), the second how the stream is
  * cut into reads (0: all at once, n: n bytes at a time). Properties: it
  * never consumes more than it was given, its output is one well-framed
  * packet that fits its buffer, it always ends (the rounds limit), and a
@@ -32,7 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mysql_hs_config cfg;
 	struct mysql_hs hs;
+	static const uint8_t cnonce[32] = {1};
 	enum mysql_hs_event ev = MYSQL_HS_READ;
+	int change = 0;
 	size_t off = 0, have = 0, step, used, out, calls = 0;
 
 	if (size < 2)
@@ -45,6 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				: MYSQL_HS_TLS_OFF;
 	cfg.secure_transport = (data[0] & 4) != 0;
 	cfg.get_server_public_key = (data[0] & 8) != 0;
+	cfg.enable_cleartext = (data[0] & 32) != 0;
+	change = (data[0] & 64) != 0;
+	cfg.parsec_client_nonce = cnonce; /* deterministic runs */
 	if (data[0] & 16) {
 		cfg.server_key_pem = bad_pem;
 		cfg.server_key_pem_len = sizeof(bad_pem) - 1;
@@ -68,6 +76,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (ev == MYSQL_HS_READ)
 				continue;
 		}
+		if (ev == MYSQL_HS_LOGGED_IN && change) {
+			change = 0;
+			ev = mysql_hs_change_user(&hs, &cfg);
+			check_output(&hs);
+			CHECK(ev == MYSQL_HS_READ);
+			continue;
+		}
 		if (ev == MYSQL_HS_READ || ev == MYSQL_HS_GREETING) {
 			if (used || out || ev == MYSQL_HS_GREETING)
 				continue;
@@ -81,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	CHECK(hs.rounds <= MYSQL_HS_MAX_ROUNDS + 1);
+	CHECK(hs.more <= MYSQL_HS_MORE_PARSEC_SALT);
 	if (ev == MYSQL_HS_FAILED) {
 		CHECK(hs.error != MYSQL_HS_E_NONE && hs.reason[0]);
 		CHECK(mysql_hs_feed(&hs, data, size, &used) == MYSQL_HS_FAILED);

@@ -131,6 +131,22 @@ SEEDS = {
         "out-of-order": b"\x00\x00" + stream("greeting") + frame(payload("login_ok"), 5),
         "switches": b"\x00\x00" + stream("greeting") + b"".join(
             frame(payload("auth_switch"), 2 + 2 * i) for i in range(10)),
+        # 32 cleartext enabled, 64 a COM_CHANGE_USER after the login
+        "ed25519": b"\x00\x00" + stream("greeting")
+        + frame(b"\xfeclient_ed25519\x00" + bytes(range(32)), 2)
+        + frame(payload("login_ok"), 4),
+        "parsec": b"\x00\x01" + stream("greeting")
+        + frame(b"\xfeparsec\x00" + bytes(range(32)), 2)
+        + frame(b"\x01P\x00" + bytes(range(1, 19)), 4)
+        + frame(payload("login_ok"), 6),
+        "sha256-key": b"\x00\x00" + stream("greeting")
+        + frame(b"\xfesha256_password\x00" + b"A" * 20 + b"\x00", 2)
+        + frame(b"\x01-----BEGIN PUBLIC KEY-----\n", 4),
+        "clear-socket": b"\x24\x00" + stream("greeting")
+        + frame(b"\xfemysql_clear_password\x00", 2) + frame(payload("login_ok"), 4),
+        "change-user": b"\x40\x00" + stream("greeting") + frame(payload("login_ok"), 2)
+        + frame(b"\xfeclient_ed25519\x00" + bytes(range(32)), 1)
+        + frame(payload("login_ok"), 3),
     },
     "fuzz_mysql_resultset": {
         # first byte: 1 DEPRECATE_EOF, 2 SESSION_TRACK,

@@ -32,11 +32,14 @@ struct cli_opts {
 	enum probe_ssl_mode ssl_mode;
 	int prompt_password; /* -p without a value */
 	int get_server_public_key;
+	int enable_cleartext; /* --enable-cleartext-plugin */
 	double timeout_s[CD_PH__COUNT];
 	uint64_t count;
 	int count_set;
 	unsigned concurrency;
 	double rate, duration_s, idle_s;
+	unsigned reuse;		     /* --reuse N */
+	enum probe_reuse reuse_mode; /* --reuse-mode */
 	int ramp;
 	unsigned ramp_from, ramp_to, ramp_step, repeat;
 	int compare, family, ping, json, nagios, verbose;

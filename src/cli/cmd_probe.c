@@ -44,12 +44,15 @@ int cli_probe_configure(struct cli_opts *o, struct probe_config *cfg,
 	cfg->ssl_mode = o->ssl_mode;
 	cfg->ssl_ca = o->ssl_ca;
 	cfg->get_server_public_key = o->get_server_public_key;
+	cfg->enable_cleartext = o->enable_cleartext;
 	cfg->resolve_each = !o->resolve_once;
 	cfg->stop_after = o->stop_after;
 	cfg->concurrency = o->concurrency;
 	cfg->rate = o->rate;
 	cfg->duration_s = o->duration_s;
 	cfg->idle_s = o->idle_s;
+	cfg->reuse = o->reuse;
+	cfg->reuse_mode = o->reuse_mode;
 	for (p = 0; p < CD_PH__COUNT; p++)
 		if (o->timeout_s[p] > 0)
 			cfg->timeout_s[p] = o->timeout_s[p];

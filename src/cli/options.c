@@ -322,6 +322,9 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_GET_SERVER_KEY:
 		o->get_server_public_key = 1;
 		break;
+	case CLI_O_ENABLE_CLEARTEXT:
+		o->enable_cleartext = 1;
+		break;
 	case CLI_O_CONNECT_TIMEOUT:
 		o->timeout_s[CD_PH_CONNECT] = o->timeout_s[CD_PH_GREETING] =
 			x.d;
@@ -351,6 +354,12 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 		break;
 	case CLI_O_IDLE:
 		o->idle_s = x.d;
+		break;
+	case CLI_O_REUSE:
+		o->reuse = (unsigned)x.u;
+		break;
+	case CLI_O_REUSE_MODE:
+		o->reuse_mode = (enum probe_reuse)x.choice;
 		break;
 	case CLI_O_QUERY:
 		set_str(&o->query, v);

@@ -26,6 +26,14 @@ static const char *ssl_mode_choice(size_t i)
 	return i < 5 ? v[i] : NULL;
 }
 
+/* In enum probe_reuse's order. */
+static const char *reuse_mode_choice(size_t i)
+{
+	static const char *const v[] = {"reset", "change-user"};
+
+	return i < 2 ? v[i] : NULL;
+}
+
 static const char *stop_after_choice(size_t i)
 {
 	static const char *const v[] = {"connect", "greeting"};
@@ -100,6 +108,10 @@ static const struct cli_optdef table[] = {
 	{CLI_O_GET_SERVER_KEY, "get-server-public-key", 0, CLI_ARG_NONE, NULL,
 	 0, 0, NULL, ALL, 0, NULL, "--get-server-public-key",
 	 CLI_SEC_CONNECTION, "ask the server for that key"},
+	{CLI_O_ENABLE_CLEARTEXT, "enable-cleartext-plugin", 0, CLI_ARG_NONE,
+	 NULL, 0, 0, NULL, ALL, 0, NULL, "--enable-cleartext-plugin",
+	 CLI_SEC_CONNECTION,
+	 "allow mysql_clear_password (over TLS or a socket only)"},
 	{CLI_O_CONNECT_TIMEOUT, "connect-timeout", 0, CLI_ARG_SECONDS, "S",
 	 0.001, DAY_S, NULL, ALL, 0, NULL, "--connect-timeout",
 	 CLI_SEC_CONNECTION, "TCP connect and greeting timeout, each (10)"},
@@ -143,6 +155,14 @@ static const struct cli_optdef table[] = {
 	 NULL, NULL, CLI_SEC_LOAD,
 	 "run the ramp N times (default 2) to see whether that threshold is "
 	 "stable"},
+	{CLI_O_REUSE, "reuse", 0, CLI_ARG_UINT, "N", 1, 10000, NULL,
+	 CLI_CMD_PROBE, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "N queries over each connection, with a reset or change user "
+	 "between them (--reuse-mode), as connection pools do"},
+	{CLI_O_REUSE_MODE, "reuse-mode", 0, CLI_ARG_CHOICE, "MODE", 0, 0,
+	 reuse_mode_choice, CLI_CMD_PROBE, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "between --reuse's queries: COM_RESET_CONNECTION (reset, the "
+	 "default) or COM_CHANGE_USER (change-user)"},
 	{CLI_O_IDLE, "idle", 0, CLI_ARG_SECONDS, "S", 0.001, DAY_S, NULL,
 	 PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
 	 "hold each logged-in connection idle S seconds before its query "

@@ -1,7 +1,9 @@
 /* handshake.c - the client's connection phase as a sans-I/O machine (MySQL
- * "Connection Phase", "Caching_sha2_password information" and "Sequence ID"
- * notes of the "MySQL Packets" page; MariaDB "Connection" page). See
- * handshake.h for how a caller drives it. */
+ * "Connection Phase", "Caching_sha2_password information", "SHA-256
+ * Pluggable Authentication", "Client-Side Cleartext Pluggable
+ * Authentication", "COM_CHANGE_USER" and the "Sequence ID" notes of the
+ * "MySQL Packets" page; MariaDB "Connection" page and its ed25519 and
+ * PARSEC plugin pages). See handshake.h for how a caller drives it. */
 #include "mysql/handshake.h"
 
 #include <stdarg.h>
@@ -10,6 +12,7 @@
 
 #include <openssl/crypto.h>
 
+#include "mysql/ed25519.h"
 #include "mysql/wire.h"
 
 /* Capabilities the client asks for, like libmysqlclient does. */
@@ -26,6 +29,10 @@
 
 static const char native_plugin[] = "mysql_native_password";
 static const char sha2_plugin[] = "caching_sha2_password";
+static const char sha256_plugin[] = "sha256_password";
+static const char clear_plugin[] = "mysql_clear_password";
+static const char ed25519_plugin[] = "client_ed25519";
+static const char parsec_plugin[] = "parsec";
 
 /* Connection attributes: _client_name=conndoctor, program_name=conndoctor,
  * so a DBA sees in performance_schema who is connecting. */
@@ -119,13 +126,16 @@ static int auth_response(struct mysql_hs *hs, const char *plugin, uint8_t *out)
 
 	if (n < 0)
 		return -1;
-	hs->sha2 = strcmp(plugin, sha2_plugin) ? MYSQL_HS_SHA2_NONE
-					       : MYSQL_HS_SHA2_RESULT;
+	hs->more = strcmp(plugin, sha2_plugin) ? MYSQL_HS_MORE_NONE
+					       : MYSQL_HS_MORE_SHA2_RESULT;
 	return n;
 }
 
 /* Writes the HandshakeResponse41 with the next sequence id. */
-static enum mysql_hs_event write_login(struct mysql_hs *hs)
+/* Writes the login (HandshakeResponse41) or, with change, COM_CHANGE_USER:
+ * the same fields, with the answer for the plugin in use (native when the
+ * codec cannot answer it at once; the server switches us if it must). */
+static enum mysql_hs_event write_login_as(struct mysql_hs *hs, int change)
 {
 	const struct mysql_hs_config *cfg = hs->cfg;
 	struct mysql_login l;
@@ -135,7 +145,6 @@ static enum mysql_hs_event write_login(struct mysql_hs *hs)
 
 	alen = auth_response(hs, hs->plugin, auth);
 	if (alen < 0) {
-		/* Start with native; the server switches us if it must. */
 		snprintf(hs->plugin, sizeof(hs->plugin), "%s", native_plugin);
 		alen = auth_response(hs, hs->plugin, auth);
 	}
@@ -154,7 +163,8 @@ static enum mysql_hs_event write_login(struct mysql_hs *hs)
 		l.attrs = connect_attrs;
 		l.attrs_len = sizeof(connect_attrs);
 	}
-	n = mysql_login_write(payload_room(hs), PAYLOAD_MAX, &l);
+	n = change ? mysql_change_user_write(payload_room(hs), PAYLOAD_MAX, &l)
+		   : mysql_login_write(payload_room(hs), PAYLOAD_MAX, &l);
 	OPENSSL_cleanse(auth, sizeof(auth));
 	if (n < 0)
 		return fail(hs, MYSQL_HS_E_AUTH, 0, "%s",
@@ -162,6 +172,26 @@ static enum mysql_hs_event write_login(struct mysql_hs *hs)
 	put_packet(hs, (size_t)n);
 	hs->state = MYSQL_HS_S_AUTH;
 	return MYSQL_HS_READ;
+}
+
+static enum mysql_hs_event write_login(struct mysql_hs *hs)
+{
+	return write_login_as(hs, 0);
+}
+
+enum mysql_hs_event mysql_hs_change_user(struct mysql_hs *hs,
+					 const struct mysql_hs_config *cfg)
+{
+	mysql_hs_wipe(hs);
+	if (hs->state != MYSQL_HS_S_DONE || hs->in_greeting)
+		return fail(hs, MYSQL_HS_E_PROTOCOL, 0, "%s",
+			    "change user on a connection not logged in");
+	hs->cfg = cfg;
+	hs->seq = 0;
+	hs->rounds = 0;
+	hs->packet = NULL;
+	hs->packet_len = 0;
+	return write_login_as(hs, 1);
 }
 
 enum mysql_hs_event mysql_hs_tls_done(struct mysql_hs *hs)
@@ -238,8 +268,25 @@ static enum mysql_hs_event send_rsa(struct mysql_hs *hs, const char *pem,
 
 	if (n < 0)
 		return fail(hs, MYSQL_HS_E_AUTH, 2061, "cannot use %s", whose);
-	hs->sha2 = MYSQL_HS_SHA2_RESULT;
+	hs->more = strcmp(hs->plugin, sha2_plugin) ? MYSQL_HS_MORE_NONE
+						   : MYSQL_HS_MORE_SHA2_RESULT;
 	put_packet(hs, (size_t)n);
+	return MYSQL_HS_READ;
+}
+
+/* The password in clear with its NUL as the next packet: over TLS or a
+ * socket only (the callers check). */
+static enum mysql_hs_event send_clear(struct mysql_hs *hs)
+{
+	size_t pwlen;
+	const char *pw = password(hs, &pwlen);
+
+	if (pwlen + 1 > PAYLOAD_MAX)
+		return fail(hs, MYSQL_HS_E_AUTH, 2061, "%s",
+			    "password too long");
+	memcpy(payload_room(hs), pw, pwlen + 1);
+	put_packet(hs, pwlen + 1);
+	hs->more = MYSQL_HS_MORE_NONE;
 	return MYSQL_HS_READ;
 }
 
@@ -249,10 +296,8 @@ static enum mysql_hs_event on_sha2_more(struct mysql_hs *hs, const uint8_t *p,
 					size_t len)
 {
 	const struct mysql_hs_config *cfg = hs->cfg;
-	size_t pwlen;
-	const char *pw = password(hs, &pwlen);
 
-	if (hs->sha2 == MYSQL_HS_SHA2_KEY)
+	if (hs->more == MYSQL_HS_MORE_SHA2_KEY)
 		return send_rsa(hs, (const char *)p + 1, len - 1,
 				"the server's RSA key");
 	if (len >= 2 && p[1] == MYSQL_SHA2_FAST_AUTH_OK)
@@ -260,14 +305,8 @@ static enum mysql_hs_event on_sha2_more(struct mysql_hs *hs, const uint8_t *p,
 	if (len < 2 || p[1] != MYSQL_SHA2_PERFORM_FULL_AUTH)
 		return fail(hs, MYSQL_HS_E_PROTOCOL, 2027, "%s",
 			    "unexpected caching_sha2_password data");
-	if (hs->tls || cfg->secure_transport) {
-		if (pwlen + 1 > PAYLOAD_MAX)
-			return fail(hs, MYSQL_HS_E_AUTH, 2061, "%s",
-				    "password too long");
-		memcpy(payload_room(hs), pw, pwlen + 1);
-		put_packet(hs, pwlen + 1);
-		return MYSQL_HS_READ;
-	}
+	if (hs->tls || cfg->secure_transport)
+		return send_clear(hs);
 	if (cfg->server_key_pem)
 		return send_rsa(hs, cfg->server_key_pem,
 				cfg->server_key_pem_len,
@@ -275,7 +314,7 @@ static enum mysql_hs_event on_sha2_more(struct mysql_hs *hs, const uint8_t *p,
 	if (cfg->get_server_public_key) {
 		payload_room(hs)[0] = MYSQL_SHA2_REQUEST_PUBLIC_KEY;
 		put_packet(hs, 1);
-		hs->sha2 = MYSQL_HS_SHA2_KEY;
+		hs->more = MYSQL_HS_MORE_SHA2_KEY;
 		return MYSQL_HS_READ;
 	}
 	return fail(hs, MYSQL_HS_E_AUTH, 2061, "%s",
@@ -283,12 +322,138 @@ static enum mysql_hs_event on_sha2_more(struct mysql_hs *hs, const uint8_t *p,
 		    "error: Authentication requires secure connection.");
 }
 
+/* sha256_password's first answer (MySQL "SHA-256 Pluggable
+ * Authentication"): the password in clear over TLS or a socket (and an
+ * empty one always), else RSA-encrypted with --server-public-key-path's
+ * key, else a request for the server's key (as libmysqlclient does for
+ * this plugin without --get-server-public-key). */
+static enum mysql_hs_event sha256_start(struct mysql_hs *hs)
+{
+	const struct mysql_hs_config *cfg = hs->cfg;
+	size_t pwlen;
+
+	(void)password(hs, &pwlen);
+	if (hs->tls || cfg->secure_transport || pwlen == 0)
+		return send_clear(hs);
+	if (cfg->server_key_pem)
+		return send_rsa(hs, cfg->server_key_pem,
+				cfg->server_key_pem_len,
+				"--server-public-key-path");
+	payload_room(hs)[0] = 1; /* sha256_password's key request */
+	put_packet(hs, 1);
+	hs->more = MYSQL_HS_MORE_SHA256_KEY;
+	return MYSQL_HS_READ;
+}
+
+/* mysql_clear_password: only when enabled, and only where nobody between
+ * the two ends can read it. */
+static enum mysql_hs_event clear_start(struct mysql_hs *hs)
+{
+	if (!hs->cfg->enable_cleartext)
+		return fail(hs, MYSQL_HS_E_AUTH, 2059, "%s",
+			    "the server asks for mysql_clear_password, which "
+			    "sends the password in clear: not enabled "
+			    "(--enable-cleartext-plugin)");
+	if (!hs->tls && !hs->cfg->secure_transport)
+		return fail(hs, MYSQL_HS_E_AUTH, 2059, "%s",
+			    "the server asks for mysql_clear_password without "
+			    "TLS: refused, the password would cross the "
+			    "network in clear");
+	return send_clear(hs);
+}
+
+/* client_ed25519: the signature of the server's 32-byte nonce. */
+static enum mysql_hs_event ed25519_start(struct mysql_hs *hs, size_t nlen)
+{
+	size_t pwlen;
+	const char *pw = password(hs, &pwlen);
+
+	if (nlen < MYSQL_ED25519_NONCE_LEN)
+		return fail(hs, MYSQL_HS_E_PROTOCOL, 2027,
+			    "client_ed25519 with a %zu-byte nonce (32 due)",
+			    nlen);
+	if (mysql_ed25519_sign(payload_room(hs), pw, pwlen, hs->nonce,
+			       MYSQL_ED25519_NONCE_LEN))
+		return fail(hs, MYSQL_HS_E_AUTH, 2059, "%s",
+			    "client_ed25519: signing failed");
+	put_packet(hs, MYSQL_ED25519_SIG_LEN);
+	return MYSQL_HS_READ;
+}
+
+/* PARSEC: an empty packet asks for the ext-salt (MariaDB "Authentication
+ * Plugin - PARSEC"); the answer comes in on_parsec_salt(). */
+static enum mysql_hs_event parsec_start(struct mysql_hs *hs, size_t nlen)
+{
+	if (nlen < MYSQL_ED25519_NONCE_LEN)
+		return fail(hs, MYSQL_HS_E_PROTOCOL, 2027,
+			    "parsec with a %zu-byte nonce (32 due)", nlen);
+	put_packet(hs, 0);
+	hs->more = MYSQL_HS_MORE_PARSEC_SALT;
+	return MYSQL_HS_READ;
+}
+
+static enum mysql_hs_event on_parsec_salt(struct mysql_hs *hs, const uint8_t *p,
+					  size_t len)
+{
+	const struct mysql_hs_config *cfg = hs->cfg;
+	uint8_t cnonce[32];
+	size_t pwlen;
+	const char *pw = password(hs, &pwlen);
+
+	hs->more = MYSQL_HS_MORE_NONE;
+	if (len < 4 || p[1] != 'P')
+		return fail(hs, MYSQL_HS_E_PROTOCOL, 2027, "%s",
+			    "malformed parsec ext-salt");
+	if (p[2] > MYSQL_PARSEC_FACTOR_MAX)
+		return fail(hs, MYSQL_HS_E_AUTH, 2059,
+			    "parsec asks for %lu PBKDF2 iterations; the "
+			    "client allows at most %lu",
+			    1024ul << (p[2] > 40 ? 40 : p[2]),
+			    1024ul << MYSQL_PARSEC_FACTOR_MAX);
+	if (cfg->parsec_client_nonce)
+		memcpy(cnonce, cfg->parsec_client_nonce, sizeof(cnonce));
+	else if (mysql_random_bytes(cnonce, sizeof(cnonce)))
+		return fail(hs, MYSQL_HS_E_AUTH, 2059, "%s",
+			    "parsec: no random bytes for the client nonce");
+	if (mysql_parsec_response(payload_room(hs), pw, pwlen, hs->nonce,
+				  cnonce, p + 1, len - 1))
+		return fail(hs, MYSQL_HS_E_AUTH, 2059, "%s",
+			    "parsec: signing failed");
+	put_packet(hs, MYSQL_PARSEC_RESPONSE_LEN);
+	return MYSQL_HS_READ;
+}
+
+/* The first answer for the plugin the server switched to. */
+static enum mysql_hs_event plugin_start(struct mysql_hs *hs, size_t nlen)
+{
+	uint8_t auth[32];
+	int alen;
+
+	hs->more = MYSQL_HS_MORE_NONE;
+	if (!strcmp(hs->plugin, sha256_plugin))
+		return sha256_start(hs);
+	if (!strcmp(hs->plugin, clear_plugin))
+		return clear_start(hs);
+	if (!strcmp(hs->plugin, ed25519_plugin))
+		return ed25519_start(hs, nlen);
+	if (!strcmp(hs->plugin, parsec_plugin))
+		return parsec_start(hs, nlen);
+	alen = auth_response(hs, hs->plugin, auth);
+	if (alen < 0)
+		return fail(hs, MYSQL_HS_E_AUTH, 2059,
+			    "the server asks for auth plugin '%.64s', which "
+			    "conndoctor does not speak",
+			    hs->plugin);
+	memcpy(payload_room(hs), auth, (size_t)alen);
+	OPENSSL_cleanse(auth, sizeof(auth));
+	put_packet(hs, (size_t)alen);
+	return MYSQL_HS_READ;
+}
+
 static enum mysql_hs_event on_switch(struct mysql_hs *hs, const uint8_t *p,
 				     size_t len)
 {
 	struct mysql_auth_switch as;
-	uint8_t auth[32];
-	int alen;
 
 	if (mysql_auth_switch_parse(p, len, &as) != MYSQL_OK)
 		return fail(hs, MYSQL_HS_E_PROTOCOL, 2027, "%s",
@@ -298,16 +463,8 @@ static enum mysql_hs_event on_switch(struct mysql_hs *hs, const uint8_t *p,
 		memcpy(hs->scramble, as.data, MYSQL_SCRAMBLE_LEN);
 		hs->scramble_len = MYSQL_SCRAMBLE_LEN;
 	}
-	alen = auth_response(hs, hs->plugin, auth);
-	if (alen < 0)
-		return fail(hs, MYSQL_HS_E_AUTH, 2059,
-			    "the server asks for auth plugin '%.64s', which "
-			    "conndoctor does not speak",
-			    as.plugin);
-	memcpy(payload_room(hs), auth, (size_t)alen);
-	OPENSSL_cleanse(auth, sizeof(auth));
-	put_packet(hs, (size_t)alen);
-	return MYSQL_HS_READ;
+	memcpy(hs->nonce, as.data, as.raw_len);
+	return plugin_start(hs, as.raw_len);
 }
 
 static enum mysql_hs_event on_auth(struct mysql_hs *hs, const uint8_t *p,
@@ -334,10 +491,19 @@ static enum mysql_hs_event on_auth(struct mysql_hs *hs, const uint8_t *p,
 			    MYSQL_HS_MAX_ROUNDS);
 	if (p[0] == 0xfe)
 		return on_switch(hs, p, len);
-	if (hs->sha2 == MYSQL_HS_SHA2_NONE)
+	switch (hs->more) {
+	case MYSQL_HS_MORE_SHA2_RESULT:
+	case MYSQL_HS_MORE_SHA2_KEY:
+		return on_sha2_more(hs, p, len);
+	case MYSQL_HS_MORE_SHA256_KEY:
+		return send_rsa(hs, (const char *)p + 1, len - 1,
+				"the server's RSA key");
+	case MYSQL_HS_MORE_PARSEC_SALT:
+		return on_parsec_salt(hs, p, len);
+	default:
 		return fail(hs, MYSQL_HS_E_PROTOCOL, 2027, "%s",
 			    "unexpected AuthMoreData");
-	return on_sha2_more(hs, p, len);
+	}
 }
 
 /* Reads the header of the next frame, before its payload is complete: a

@@ -3,7 +3,11 @@
  * in, bytes and events out. Greeting, SSLRequest (the caller runs TLS and
  * says when it is up), HandshakeResponse41, auth switch,
  * caching_sha2_password's fast and full paths (cleartext over a secure
- * transport, or RSA with a given or requested public key), OK and ERR.
+ * transport, or RSA with a given or requested public key), sha256_password
+ * (the same two ways), mysql_clear_password (only when enabled, and only
+ * over TLS or a socket), MariaDB's client_ed25519 and PARSEC, OK and ERR;
+ * and COM_CHANGE_USER, which runs the same auth exchange on a logged-in
+ * connection (mysql_hs_change_user()).
  * Every server packet's sequence id is checked, and the auth exchange has a
  * hard limit on rounds. No sockets, no clocks, no allocation: the probe's
  * epoll client and the audit's blocking session drive the same machine.
@@ -65,6 +69,10 @@ struct mysql_hs_config {
 	const char *server_key_pem; /* RSA public key (PEM text), NULL: none */
 	size_t server_key_pem_len;
 	int get_server_public_key; /* may ask the server for its key */
+	int enable_cleartext; /* mysql_clear_password allowed (over TLS or a
+				 socket only) */
+	/* PARSEC's 32-byte client nonce; NULL: random (tests set it). */
+	const uint8_t *parsec_client_nonce;
 };
 
 enum mysql_hs_event {
@@ -100,11 +108,13 @@ enum mysql_hs_state {
 	MYSQL_HS_S_FAILED
 };
 
-/* Where caching_sha2_password's exchange is. */
-enum mysql_hs_sha2 {
-	MYSQL_HS_SHA2_NONE,
-	MYSQL_HS_SHA2_RESULT,
-	MYSQL_HS_SHA2_KEY
+/* What the server's next AuthMoreData (0x01) packet means. */
+enum mysql_hs_more {
+	MYSQL_HS_MORE_NONE,	   /* none is expected */
+	MYSQL_HS_MORE_SHA2_RESULT, /* caching_sha2: fast-auth result */
+	MYSQL_HS_MORE_SHA2_KEY,	   /* caching_sha2: the RSA key asked for */
+	MYSQL_HS_MORE_SHA256_KEY,  /* sha256_password: the RSA key */
+	MYSQL_HS_MORE_PARSEC_SALT  /* PARSEC: the ext-salt */
 };
 
 /* Caller-owned; mysql_hs_init() sets it up, nothing to free. */
@@ -118,7 +128,8 @@ struct mysql_hs {
 	uint8_t scramble[MYSQL_SCRAMBLE_LEN];
 	size_t scramble_len;
 	char plugin[MYSQL_NAME_MAX]; /* the auth plugin in use */
-	enum mysql_hs_sha2 sha2;
+	enum mysql_hs_more more;
+	uint8_t nonce[MYSQL_AUTH_DATA_MAX]; /* Ed25519 plugins' server nonce */
 	unsigned rounds; /* auth switches and AuthMoreData packets so far */
 	int tls;	 /* mysql_hs_tls_done() was called */
 	int in_greeting; /* the ERR came in place of a greeting */
@@ -142,6 +153,15 @@ void mysql_hs_init(struct mysql_hs *hs, const struct mysql_hs_config *cfg);
  * drop; the returned event says what to do next (see the top). */
 enum mysql_hs_event mysql_hs_feed(struct mysql_hs *hs, const uint8_t *in,
 				  size_t len, size_t *used);
+
+/* Starts COM_CHANGE_USER on a connection hs logged in (state DONE after
+ * MYSQL_HS_LOGGED_IN) with the user, password and database of cfg (which
+ * replaces the one given to mysql_hs_init): writes the command (sequence id
+ * 0) with an answer for the plugin in use and the greeting's scramble.
+ * Then drive it with mysql_hs_feed() as a login: OK (LOGGED_IN), ERR,
+ * auth switch, AuthMoreData. Returns MYSQL_HS_READ or MYSQL_HS_FAILED. */
+enum mysql_hs_event mysql_hs_change_user(struct mysql_hs *hs,
+					 const struct mysql_hs_config *cfg);
 
 /* The TLS handshake the caller ran after MYSQL_HS_START_TLS succeeded:
  * writes the login. Returns MYSQL_HS_READ (send it, then read) or

@@ -1,5 +1,6 @@
-/* login.c - the client's login packets, Protocol::HandshakeResponse41 and
- * Protocol::SSLRequest (MySQL "Connection Phase Packets" page), with
+/* login.c - the client's login packets, Protocol::HandshakeResponse41,
+ * Protocol::SSLRequest (MySQL "Connection Phase Packets" page) and
+ * COM_CHANGE_USER (MySQL "COM_CHANGE_USER" page), with
  * MariaDB's extended capabilities in the last 4 bytes of the 23-byte filler
  * (MariaDB "Connection" page) when the client clears CLIENT_LONG_PASSWORD.
  *
@@ -78,6 +79,35 @@ long mysql_login_write(uint8_t *out, size_t cap, const struct mysql_login *l)
 		return rc;
 	if (l->caps & MYSQL_CLIENT_CONNECT_WITH_DB)
 		put_cstr(&w, l->db);
+	if (l->caps & MYSQL_CLIENT_PLUGIN_AUTH)
+		put_cstr(&w, l->plugin);
+	if (l->caps & MYSQL_CLIENT_CONNECT_ATTRS)
+		wr_lenenc_str(&w, l->attrs, l->attrs_len);
+	return wr_result(&w);
+}
+
+long mysql_change_user_write(uint8_t *out, size_t cap,
+			     const struct mysql_login *l)
+{
+	struct wr w;
+
+	wr_init(&w, out, cap);
+	wr_u8(&w, MYSQL_COM_CHANGE_USER);
+	put_cstr(&w, l->user);
+	if (l->caps & MYSQL_CLIENT_SECURE_CONNECTION) {
+		if (l->auth_len > 0xff)
+			return MYSQL_TOOBIG;
+		wr_u8(&w, (uint8_t)l->auth_len);
+		wr_bytes(&w, l->auth, l->auth_len);
+	} else {
+		if (l->auth_len && memchr(l->auth, 0, l->auth_len))
+			return MYSQL_BAD;
+		wr_bytes(&w, l->auth, l->auth_len);
+		wr_u8(&w, 0);
+	}
+	put_cstr(&w, l->db);
+	wr_u8(&w, l->charset);
+	wr_u8(&w, 0);
 	if (l->caps & MYSQL_CLIENT_PLUGIN_AUTH)
 		put_cstr(&w, l->plugin);
 	if (l->caps & MYSQL_CLIENT_CONNECT_ATTRS)

@@ -187,6 +187,13 @@ struct mysql_login {
 /* Writes a HandshakeResponse41 payload. */
 long mysql_login_write(uint8_t *out, size_t cap, const struct mysql_login *l);
 
+/* Writes a COM_CHANGE_USER payload from the same fields: the command byte,
+ * user, auth response (length-prefixed with CLIENT_SECURE_CONNECTION),
+ * database (always, "" for none), charset (2 bytes), then plugin and attrs
+ * as their capability flags in l->caps allow. */
+long mysql_change_user_write(uint8_t *out, size_t cap,
+			     const struct mysql_login *l);
+
 /* Writes an SSLRequest payload (the first 32 bytes of a response). */
 long mysql_ssl_request_write(uint8_t *out, size_t cap, uint32_t caps,
 			     uint32_t max_packet, uint8_t charset);
@@ -281,10 +288,15 @@ struct mysql_eof {
 	uint16_t status;
 };
 
+/* The longest auth switch data kept: client_ed25519's and PARSEC's 32-byte
+ * nonce (native and caching_sha2 use the first 20 bytes). */
+#define MYSQL_AUTH_DATA_MAX 32
+
 struct mysql_auth_switch {
-	char plugin[MYSQL_NAME_MAX];	      /* copy */
-	uint8_t data[MYSQL_SCRAMBLE_LEN + 1]; /* copy, the new scramble */
-	size_t data_len;
+	char plugin[MYSQL_NAME_MAX];	       /* copy */
+	uint8_t data[MYSQL_AUTH_DATA_MAX + 1]; /* copy, the new scramble */
+	size_t data_len; /* without a trailing NUL, at most 20 */
+	size_t raw_len;	 /* as sent, NUL included, at most 32 */
 };
 
 int mysql_ok_parse(const uint8_t *p, size_t len, uint32_t caps,

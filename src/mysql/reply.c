@@ -178,13 +178,13 @@ int mysql_auth_switch_parse(const uint8_t *p, size_t len,
 	memcpy(out.plugin, name, nlen);
 	dlen = rd_left(&r);
 	data = rd_take(&r, dlen);
+	/* Raw for the Ed25519 plugins, whose random nonce may end in 0. */
+	out.raw_len = dlen > MYSQL_AUTH_DATA_MAX ? MYSQL_AUTH_DATA_MAX : dlen;
+	if (out.raw_len)
+		memcpy(out.data, data, out.raw_len);
 	if (dlen && data[dlen - 1] == 0)
 		dlen--;
-	if (dlen > MYSQL_SCRAMBLE_LEN)
-		dlen = MYSQL_SCRAMBLE_LEN;
-	if (dlen)
-		memcpy(out.data, data, dlen);
-	out.data_len = dlen;
+	out.data_len = dlen > MYSQL_SCRAMBLE_LEN ? MYSQL_SCRAMBLE_LEN : dlen;
 	*as = out;
 	return MYSQL_OK;
 }

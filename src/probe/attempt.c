@@ -32,7 +32,8 @@ static const char *const phase_names[CD_PH__COUNT] = {
 	[CD_PH_RESOLVE] = "resolve",   [CD_PH_CONNECT] = "connect",
 	[CD_PH_GREETING] = "greeting", [CD_PH_TLS] = "tls",
 	[CD_PH_AUTH] = "auth",	       [CD_PH_IDLE] = "idle",
-	[CD_PH_QUERY] = "query",       [CD_PH_CLOSE] = "close",
+	[CD_PH_QUERY] = "query",       [CD_PH_REUSE] = "reuse",
+	[CD_PH_CLOSE] = "close",
 };
 
 const char *cd_outcome_name(enum cd_outcome o)

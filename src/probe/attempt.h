@@ -15,6 +15,8 @@ enum cd_phase {
 	CD_PH_AUTH,
 	CD_PH_IDLE, /* --idle: held logged in before the query */
 	CD_PH_QUERY,
+	CD_PH_REUSE, /* --reuse: COM_RESET_CONNECTION or COM_CHANGE_USER
+			round trips between the queries, summed */
 	CD_PH_CLOSE,
 	CD_PH__COUNT
 };

@@ -1,7 +1,10 @@
 /* client.c - the probe's MySQL client, one explicit state machine per
  * connection: greeting, optional TLS and login (both driven through the
- * handshake machine of mysql/handshake.c), the query, and COM_QUIT until
- * the server's EOF (MySQL "Connection Phase" and "Text Protocol" pages). */
+ * handshake machine of mysql/handshake.c), the query (with --reuse, N
+ * queries with COM_RESET_CONNECTION or COM_CHANGE_USER between them, as
+ * connection pools do), and COM_QUIT until the server's EOF (MySQL
+ * "Connection Phase", "Text Protocol", "COM_RESET_CONNECTION" and
+ * "COM_CHANGE_USER" pages). */
 #include "probe/engine_int.h"
 
 #include <errno.h>
@@ -143,6 +146,7 @@ static void send_failed(struct conn *c, int err)
 {
 	switch (c->state) {
 	case C_QUERY:
+	case C_REUSE:
 	case C_IDLE:
 		set_message(c, "%s", "the server had closed the connection");
 		eng_finish(c, CD_GONE_AWAY, err);
@@ -201,11 +205,67 @@ static void send_command(struct conn *c)
 	eng_timer(c, eng_cfg(c)->timeout_s[CD_PH_QUERY]);
 }
 
+/* --reuse: what goes between two queries. A reset is one packet answered
+ * by OK; a change user runs the login's auth exchange again through the
+ * handshake machine (auth switch and all), same user and password. */
+static void send_reuse(struct conn *c)
+{
+	static const uint8_t reset[] = {1, 0, 0, 0, MYSQL_COM_RESET_CONNECTION};
+	const struct probe_config *cfg = eng_cfg(c);
+	int err;
+
+	SET_STATE(c, C_REUSE);
+	eng_want(c, EPOLLIN);
+	if (cfg->reuse_mode == PROBE_REUSE_CHANGE_USER) {
+		if (mysql_hs_change_user(&c->hs, &c->hs_cfg) != MYSQL_HS_READ) {
+			set_message(c, "%s", c->hs.reason);
+			eng_finish(c, CD_PROTOCOL_ERROR, 0);
+			return;
+		}
+		err = send_hs_output(c);
+	} else {
+		c->qseq = 1;
+		err = conn_send(c, reset, sizeof(reset));
+	}
+	if (err) {
+		send_failed(c, err);
+		return;
+	}
+	eng_timer(c, cfg->timeout_s[CD_PH_REUSE]);
+}
+
+/* The answer to COM_RESET_CONNECTION: OK, then the next query. */
+static void on_reset(struct conn *c, const uint8_t *p, size_t len)
+{
+	if (len && p[0] == 0x00) {
+		send_command(c);
+		return;
+	}
+	if (len && p[0] == 0xff && take_err(c, p, len) == 0) {
+		eng_finish(c, CD_QUERY_ERROR, 0);
+		return;
+	}
+	set_message(c, "%s", "unexpected answer to COM_RESET_CONNECTION");
+	eng_finish(c, CD_PROTOCOL_ERROR, 0);
+}
+
+/* Whether the handshake machine reads the connection's bytes now. */
+static int in_handshake(const struct conn *c)
+{
+	return c->state == C_GREETING || c->state == C_AUTH ||
+	       (c->state == C_REUSE &&
+		eng_cfg(c)->reuse_mode == PROBE_REUSE_CHANGE_USER);
+}
+
 static void logged_in(struct conn *c)
 {
 	const struct probe_config *cfg = eng_cfg(c);
 
 	mysql_hs_wipe(&c->hs);
+	if (c->state == C_REUSE) { /* the change user is done */
+		send_command(c);
+		return;
+	}
 	if (cfg->idle_s > 0) {
 		SET_STATE(c, C_IDLE);
 		eng_want(c, EPOLLIN | EPOLLRDHUP);
@@ -423,6 +483,10 @@ static void on_query(struct conn *c, const uint8_t *p, size_t len)
 			   0);
 		return;
 	}
+	if (++c->queries < eng_cfg(c)->reuse) {
+		send_reuse(c);
+		return;
+	}
 	send_quit(c);
 }
 
@@ -436,13 +500,17 @@ static void on_packet(struct conn *c, const struct mysql_packet *pk,
 			take_err(c, p, pk->len);
 		break;
 	case C_QUERY:
+	case C_REUSE: /* a reset's answer; a change user is the machine's */
 		if (mysql_seq_check(&c->qseq, pk, c->at.message,
 				    sizeof(c->at.message)) < 0) {
 			seq_fault(c, c->qseq, pk->seq);
 			eng_finish(c, CD_PROTOCOL_ERROR, 0);
 			return;
 		}
-		on_query(c, p, pk->len);
+		if (c->state == C_QUERY)
+			on_query(c, p, pk->len);
+		else
+			on_reset(c, p, pk->len);
 		break;
 	default:
 		break; /* CLOSING: nothing is expected; TLS: not framed */
@@ -464,7 +532,7 @@ static void process(struct conn *c)
 		uint8_t *tmp = NULL;
 		long n;
 
-		if (c->state == C_GREETING || c->state == C_AUTH) {
+		if (in_handshake(c)) {
 			size_t used = 0;
 
 			/* Its output is still being sent: the machine must
@@ -560,10 +628,12 @@ static void on_closed(struct conn *c, int err)
 		eng_want(c, 0);
 		return;
 	case C_QUERY:
+	case C_REUSE:
 		if (!c->at.message[0])
-			set_message(c, "%s",
-				    "the server closed the connection during "
-				    "the query");
+			set_message(c,
+				    "the server closed the connection "
+				    "during the %s",
+				    c->state == C_QUERY ? "query" : "reuse");
 		eng_finish(c, CD_GONE_AWAY, err);
 		return;
 	default:
@@ -706,7 +776,7 @@ void client_writable(struct conn *c)
 	}
 	eng_want(c, c->state == C_IDLE ? EPOLLIN | EPOLLRDHUP : EPOLLIN);
 	/* Bytes that came while the handshake's packet was going out. */
-	if (c->rlen && (c->state == C_GREETING || c->state == C_AUTH))
+	if (c->rlen && in_handshake(c))
 		process(c);
 }
 
@@ -783,6 +853,13 @@ void client_timeout(struct conn *c)
 	case C_QUERY:
 		eng_finish(c, CD_QUERY_TIMEOUT, ETIMEDOUT);
 		return;
+	case C_REUSE:
+		eng_finish(c,
+			   eng_cfg(c)->reuse_mode == PROBE_REUSE_CHANGE_USER
+				   ? CD_AUTH_TIMEOUT
+				   : CD_QUERY_TIMEOUT,
+			   ETIMEDOUT);
+		return;
 	default:
 		/* CLOSING: no EOF after COM_QUIT; the query itself worked. */
 		c->at.timed_out = 0;
@@ -811,6 +888,7 @@ void probe_hs_config(const struct probe_config *cfg, enum cd_transport tr,
 	out->server_key_pem = cfg->server_key_pem;
 	out->server_key_pem_len = cfg->server_key_pem_len;
 	out->get_server_public_key = cfg->get_server_public_key;
+	out->enable_cleartext = cfg->enable_cleartext;
 }
 
 SSL_CTX *probe_tls_ctx(const struct probe_config *cfg, char *errbuf,

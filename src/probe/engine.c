@@ -70,13 +70,14 @@ static const enum cd_phase state_phase[C__COUNT] = {
 	[C_AUTH] = CD_PH_AUTH,
 	[C_IDLE] = CD_PH_IDLE,
 	[C_QUERY] = CD_PH_QUERY,
+	[C_REUSE] = CD_PH_REUSE,
 	[C_CLOSING] = CD_PH_CLOSE,
 };
 
 #ifdef CD_DEBUG
 static const char *const state_names[C__COUNT] = {
 	"FREE", "RESOLVING", "CONNECTING", "GREETING", "TLS",
-	"AUTH", "IDLE",	     "QUERY",	   "CLOSING",
+	"AUTH", "IDLE",	     "QUERY",	   "REUSE",    "CLOSING",
 };
 #endif
 
@@ -200,6 +201,13 @@ void eng_note_server(struct conn *c, const struct mysql_greeting *g)
 	r->server_is_mariadb = g->is_mariadb;
 }
 
+/* A phase entered more than once (--reuse: query, reuse, query, ...) sums
+ * its times, so the phases still add up to the total. */
+static void add_phase(struct cd_attempt *a, enum cd_phase p, int64_t ns)
+{
+	a->phase_ns[p] = (a->phase_ns[p] > 0 ? a->phase_ns[p] : 0) + ns;
+}
+
 void eng_set_state(struct conn *c, enum conn_state s, int line)
 {
 	enum cd_phase p = state_phase[s];
@@ -213,7 +221,7 @@ void eng_set_state(struct conn *c, enum conn_state s, int line)
 #endif
 	if (p != c->phase) {
 		now = cd_now_ns();
-		c->at.phase_ns[c->phase] = now - c->t_phase;
+		add_phase(&c->at, c->phase, now - c->t_phase);
 		c->t_phase = now;
 		c->phase = p;
 	}
@@ -291,7 +299,7 @@ void eng_finish(struct conn *c, enum cd_outcome o, int err)
 	struct cd_attempt *a = &c->at;
 	int64_t now = cd_now_ns();
 
-	a->phase_ns[c->phase] = now - c->t_phase;
+	add_phase(a, c->phase, now - c->t_phase);
 	a->total_ns = now - c->t_start;
 	a->outcome = o;
 	if (o != CD_OK) {
@@ -408,6 +416,7 @@ static void start_on(struct engine *e, struct probe_job *j,
 	c->rlen = 0;
 	c->wleft = 0;
 	c->server_eof = 0;
+	c->queries = 0;
 	e->started++;
 
 	if (t->transport == CD_TCP && cfg->resolve_each && !j->numeric_host &&

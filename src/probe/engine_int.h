@@ -21,6 +21,7 @@ enum conn_state {
 	C_AUTH,
 	C_IDLE,
 	C_QUERY,
+	C_REUSE,   /* --reuse: reset or change user sent, waiting */
 	C_CLOSING, /* COM_QUIT sent, waiting for the server's EOF */
 	C__COUNT
 };
@@ -63,6 +64,7 @@ struct conn {
 	struct mysql_hs hs; /* greeting to login; hs.caps once logged in */
 	uint8_t qseq;	    /* the sequence id the next reply must carry */
 	int server_eof;	    /* the server closed while we were idle */
+	unsigned queries;   /* queries answered on this connection */
 	struct mysql_rs rs;
 	struct conn *next_free;
 };

@@ -21,6 +21,9 @@ enum probe_ssl_mode {
 /* Where the probe stops each connection (--stop-after). */
 enum probe_stop { PROBE_STOP_NONE, PROBE_STOP_CONNECT, PROBE_STOP_GREETING };
 
+/* What --reuse sends between two queries on one connection. */
+enum probe_reuse { PROBE_REUSE_RESET, PROBE_REUSE_CHANGE_USER };
+
 /* One endpoint: a TCP address or a Unix socket path. */
 struct probe_target {
 	enum cd_transport transport;
@@ -46,7 +49,8 @@ struct probe_config {
 	const char *server_key_pem; /* PEM (contents) for sha2 full auth */
 	size_t server_key_pem_len;
 	int get_server_public_key;
-	int resolve_each; /* resolve per attempt (named hosts) */
+	int enable_cleartext; /* mysql_clear_password allowed */
+	int resolve_each;     /* resolve per attempt (named hosts) */
 	enum probe_stop stop_after;
 
 	struct probe_target targets[PROBE_MAX_TARGETS];
@@ -58,6 +62,8 @@ struct probe_config {
 	double rate;	      /* starts per second, 0: as fast as allowed */
 	double duration_s;    /* stop starting after this, 0: none */
 	double idle_s;	      /* held idle after login before the query */
+	unsigned reuse;	      /* queries per connection (--reuse), 0: one */
+	enum probe_reuse reuse_mode;
 
 	/* Per-phase timeouts, seconds (0: none). */
 	double timeout_s[CD_PH__COUNT];

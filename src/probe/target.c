@@ -25,6 +25,7 @@ void probe_config_init(struct probe_config *cfg)
 	cfg->timeout_s[CD_PH_TLS] = 10;
 	cfg->timeout_s[CD_PH_AUTH] = 10;
 	cfg->timeout_s[CD_PH_QUERY] = 30;
+	cfg->timeout_s[CD_PH_REUSE] = 10;
 	cfg->timeout_s[CD_PH_CLOSE] = 5;
 }
 

@@ -88,6 +88,7 @@ PHASE_GETTER(f_tls, CD_PH_TLS)
 PHASE_GETTER(f_auth, CD_PH_AUTH)
 PHASE_GETTER(f_idle, CD_PH_IDLE)
 PHASE_GETTER(f_query, CD_PH_QUERY)
+PHASE_GETTER(f_reuse, CD_PH_REUSE)
 PHASE_GETTER(f_close, CD_PH_CLOSE)
 
 GETTER(f_total)
@@ -242,6 +243,7 @@ static const struct rpt_field fields[] = {
 	{"auth_s", f_auth, 9},
 	{"idle_s", f_idle, 0},
 	{"query_s", f_query, 9},
+	{"reuse_s", f_reuse, 9},
 	{"close_s", f_close, 9},
 	{"total_s", f_total, 9},
 	{"errno", f_errno, 0},

@@ -17,8 +17,10 @@ list the connection is held open until the client closes it (hold=False:
 closed at once). peer.connections counts clients, peer.events is the
 scripts' own record, peer.errors what went wrong on the peer's side.
 """
+import os
 import socket
 import struct
+import subprocess
 import threading
 import time
 
@@ -128,6 +130,46 @@ def reset_socket(c):
     """Closes c with an RST (SO_LINGER 0) instead of a FIN."""
     c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.close()
+
+
+class PeerRsaKey:
+    """An RSA key pair made with the openssl command line in folder tmp, for
+    peers that play sha256_password or caching_sha2_password's full path:
+    pub is the PEM public key to send; decrypt() undoes the client's
+    RSA-OAEP answer (None when it does not decrypt)."""
+
+    def __init__(self, tmp):
+        self.key = os.path.join(tmp, "peer.key")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                        "rsa_keygen_bits:2048", "-out", self.key], check=True, capture_output=True)
+        self.pub = subprocess.run(["openssl", "pkey", "-in", self.key, "-pubout"], check=True,
+                                  capture_output=True).stdout
+        self.tmp = tmp
+
+    def decrypt(self, blob):
+        path = os.path.join(self.tmp, f"blob-{threading.get_ident()}")
+        with open(path, "wb") as f:
+            f.write(blob)
+        r = subprocess.run(["openssl", "pkeyutl", "-decrypt", "-inkey", self.key, "-pkeyopt",
+                            "rsa_padding_mode:oaep", "-in", path], capture_output=True)
+        return r.stdout if r.returncode == 0 else None
+
+    def send_key_and_check(self, peer, c, password, seq=4):
+        """Sends pub as AuthMoreData (seq), reads the client's RSA answer and
+        checks it is (password + NUL) XOR SCRAMBLE; answers OK or ERR
+        (seq + 2) and records "rsa ok" or "bad password" in peer.events.
+        Returns whether it matched."""
+        c.sendall(packet(b"\x01" + self.pub, seq))
+        pkt = read_packet(c)
+        plain = self.decrypt(pkt[1]) if pkt else None
+        want = password.encode() + b"\0"
+        if plain is None or bytes(p ^ SCRAMBLE[i % 20] for i, p in enumerate(plain)) != want:
+            peer.events.append("bad password")
+            c.sendall(packet(b"\xff\x15\x04#28000Access denied", seq + 2))
+            return False
+        peer.events.append("rsa ok")
+        c.sendall(packet(OK, seq + 2))
+        return True
 
 
 class MysqlPeer:

@@ -9,14 +9,14 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 
 import harness
 from harness import run_conndoctor
 from harness.mariadb import MariaDB
-from harness.mysqlpeer import OK, SCRAMBLE, MysqlPeer, greeting, packet, read_packet
+from harness.mysqlpeer import (OK, SCRAMBLE, MysqlPeer, PeerRsaKey, greeting, packet,
+                               read_packet)
 
 def drip_greeting(peer, c):
     """A valid greeting, one byte a second: each read succeeds, the phase never ends."""
@@ -126,21 +126,8 @@ class Sha2RsaPeer:
     answer with the openssl command line (OAEP) to check the password."""
 
     def __init__(self, tmp, password):
-        self.key = os.path.join(tmp, "peer.key")
-        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
-                        "rsa_keygen_bits:2048", "-out", self.key], check=True, capture_output=True)
-        self.pub = subprocess.run(["openssl", "pkey", "-in", self.key, "-pubout"], check=True,
-                                  capture_output=True).stdout
-        self.tmp = tmp
+        self.rsa = PeerRsaKey(tmp)
         self.password = password
-
-    def decrypt(self, blob):
-        path = os.path.join(self.tmp, f"blob-{threading.get_ident()}")
-        with open(path, "wb") as f:
-            f.write(blob)
-        r = subprocess.run(["openssl", "pkeyutl", "-decrypt", "-inkey", self.key, "-pkeyopt",
-                            "rsa_padding_mode:oaep", "-in", path], capture_output=True)
-        return r.stdout if r.returncode == 0 else None
 
     def script(self, peer, c):
         c.sendall(greeting(plugin=b"caching_sha2_password"))
@@ -151,16 +138,8 @@ class Sha2RsaPeer:
         if not pkt or pkt[1] != b"\x02":
             peer.events.append("no key request")
             return
-        c.sendall(packet(b"\x01" + self.pub, 4))
-        pkt = read_packet(c)
-        plain = self.decrypt(pkt[1]) if pkt else None
-        want = self.password.encode() + b"\0"
-        if plain is None or bytes(p ^ SCRAMBLE[i % 20] for i, p in enumerate(plain)) != want:
-            peer.events.append("bad password")
-            c.sendall(packet(b"\xff\x15\x04#28000Access denied", 6))
+        if not self.rsa.send_key_and_check(peer, c, self.password):
             return
-        peer.events.append("rsa ok")
-        c.sendall(packet(OK, 6))
         while True:                                     # commands, until COM_QUIT
             pkt = read_packet(c)
             if not pkt:
