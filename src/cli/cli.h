@@ -42,7 +42,9 @@ struct cli_opts {
 	int compare, family, ping, json, nagios, verbose;
 	char *html; /* --html FILE: also write the HTML report there */
 	enum cli_color color;
-	int no_second_look; /* no extra connection to silent targets */
+	int no_second_look;  /* no extra connection to silent targets */
+	int progress, quiet; /* --progress forces the status line, --quiet
+				drops it */
 	enum probe_stop stop_after;
 	int resolve_once;
 

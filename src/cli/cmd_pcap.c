@@ -7,17 +7,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/capture.h"
 #include "cli/cli.h"
 #include "report/pcap.h"
+#include "report/progress.h"
 
 #define INPUTS_MAX 4096
 #define FILTER_MAX 1024
 
 struct run {
 	struct rpt_pcap rep;
+	struct rpt_progress prog; /* the status line on stderr */
+	struct cap_engine *eng;
+	struct cap_source *src; /* the one being read */
+	uint64_t before;	/* bytes of the inputs read before it */
+	uint64_t size;		/* of all inputs, 0: unknown (a pipe) */
 	const struct rpt_pcap_renderer *out; /* text or JSON */
 	struct rpt_pcap hrep;		     /* --html: its own renderer */
 	FILE *html;			     /* --html FILE, NULL: none */
@@ -51,6 +58,7 @@ static void on_conn(void *ud, const struct cap_conn *c)
 			}
 			*x = f.v[i];
 		}
+	rpt_progress_clear(&r->prog); /* the row goes where the line was */
 	r->out->conn(&r->rep, c, &f);
 	if (r->html)
 		rpt_pcap_html.conn(&r->hrep, c, &f);
@@ -62,6 +70,7 @@ static void on_command(void *ud, const struct cap_conn *c,
 {
 	struct run *r = ud;
 
+	rpt_progress_clear(&r->prog);
 	r->out->command(&r->rep, c, cmd);
 }
 
@@ -69,7 +78,22 @@ static void on_event(void *ud, const struct cap_event *e)
 {
 	struct run *r = ud;
 
+	rpt_progress_clear(&r->prog);
 	r->out->event(&r->rep, e);
+}
+
+/* The capture's progress hook: bytes read of the inputs, flows open. */
+static void on_tick(void *ud)
+{
+	struct run *r = ud;
+	int64_t off = cap_source_offset(r->src);
+
+	/* A pipe or a live capture cannot tell its offset: the frames' bytes
+	 * stand in. */
+	rpt_progress_bytes(&r->prog,
+			   off >= 0 ? r->before + (uint64_t)off
+				    : cap_engine_totals(r->eng)->bytes,
+			   r->size, cap_engine_open(r->eng));
 }
 
 static void on_signal(int sig)
@@ -142,8 +166,24 @@ struct pcap_args {
 	uint64_t duration;
 	enum cli_color color;
 	const char *html; /* --html FILE */
-	int json;
+	int json, progress, quiet;
 };
+
+/* The inputs' total size, 0 when one is not a regular file. */
+static uint64_t inputs_size(const struct pcap_args *p)
+{
+	struct stat st;
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < p->ninputs; i++) {
+		if (!strcmp(p->inputs[i], "-") || stat(p->inputs[i], &st) ||
+		    !S_ISREG(st.st_mode))
+			return 0;
+		n += (uint64_t)st.st_size;
+	}
+	return n;
+}
 
 static int add_input(struct pcap_args *p, const char *name, char *err,
 		     size_t errlen)
@@ -215,6 +255,12 @@ static int pcap_parse(int argc, char **argv, struct cap_opts *o,
 			break;
 		case CLI_O_MAX_FLOWS:
 			o->max_flows = (size_t)t->v.u;
+			break;
+		case CLI_O_PROGRESS:
+			p->progress = 1;
+			break;
+		case CLI_O_QUIET:
+			p->quiet = 1;
 			break;
 		default:
 			break;
@@ -313,6 +359,11 @@ int cmd_pcap(int argc, char **argv)
 		hro.line_flush = 0;
 		rpt_pcap_init(&run.hrep, &hro, cap_engine_totals(eng));
 	}
+	rpt_progress_init(&run.prog, stderr,
+			  rpt_progress_wanted(pa.progress, pa.quiet, json,
+					      isatty(STDERR_FILENO)));
+	run.eng = eng;
+	run.size = live ? 0 : inputs_size(&pa);
 	install_signals();
 	signal(SIGPIPE, SIG_IGN);
 
@@ -333,12 +384,14 @@ int cmd_pcap(int argc, char **argv)
 			if (src && filter &&
 			    cap_source_filter(src, filter, err, sizeof(err))) {
 				cap_source_close(src);
+				rpt_progress_clear(&run.prog);
 				fprintf(stderr, "conndoctor pcap: %s\n", err);
 				rc = CD_EXIT_USAGE;
 				goto out;
 			}
 		}
 		if (!src) {
+			rpt_progress_clear(&run.prog);
 			fprintf(stderr, "conndoctor pcap: %s\n", err);
 			input_error = err;
 			break;
@@ -349,16 +402,23 @@ int cmd_pcap(int argc, char **argv)
 			rpt_pcap_html.input(&run.hrep, name,
 					    cap_source_linktype(src),
 					    cap_source_snaplen(src));
+		run.src = src;
+		if (run.prog.on)
+			cap_source_set_tick(src, on_tick, &run);
 		if (cap_source_run(src, eng, why, sizeof(why))) {
 			/* keep what was read; say where it ended */
+			rpt_progress_clear(&run.prog);
 			snprintf(err, sizeof(err), "%s: %s",
 				 !strcmp(name, "-") ? "stdin" : name, why);
 			fprintf(stderr, "conndoctor pcap: %s\n", err);
 			input_error = err;
 		}
+		if (cap_source_offset(src) > 0)
+			run.before += (uint64_t)cap_source_offset(src);
 		drops += cap_source_drops(src);
 		cap_source_close(src);
 	}
+	rpt_progress_clear(&run.prog);
 	cap_engine_finish(eng);
 	if (o.trace_id) {
 		all = run.conn_findings;

@@ -411,6 +411,12 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_COLOR: /* choices: auto, always, never; bare: always */
 		o->color = cli_color_choice(v, x.choice);
 		break;
+	case CLI_O_PROGRESS:
+		o->progress = 1;
+		break;
+	case CLI_O_QUIET:
+		o->quiet = 1;
+		break;
 	case CLI_O_NO_COLOR:
 		o->color = CLI_COLOR_NEVER;
 		break;

@@ -125,6 +125,8 @@ enum cli_opt {
 	CLI_O_COLOR,
 	CLI_O_NO_COLOR,
 	CLI_O_HELP,
+	CLI_O_PROGRESS,
+	CLI_O_QUIET,
 	/* pcap */
 	CLI_O_READ,
 	CLI_O_LIVE,

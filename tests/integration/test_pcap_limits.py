@@ -11,6 +11,7 @@ import re
 import selectors
 import shutil
 import struct
+import subprocess
 import tempfile
 import time
 import unittest
@@ -252,6 +253,34 @@ class FlowTable(unittest.TestCase):
         s = self.run_bounded(20_000, "--max-flows", "20000")
         self.assertGreater(s["evicted"][1], 0)
         self.assertGreater(s["evicted"][2], 0)
+
+
+    def test_progress_line(self):
+        """--progress on a pipe: "pcap: D of S MB (P%), R MB/s, N connections
+        open" redrawn, S the file's size, D rising, N within --max-flows;
+        erased at the end. Without it, a pipe gets no status line."""
+        argv = [harness.conndoctor_path(), "pcap", "--json", "--max-flows", "20000",
+                self.capture]
+        # stdout (MBs of JSON) not kept: a big parent would raise the
+        # peak RSS the next forked child starts with (run_bounded's bound).
+        r = subprocess.run([*argv, "--progress"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=300)
+        err = r.stderr.decode()
+        self.assertIn(r.returncode, (0, 1, 2), err[-2000:])
+        lines = re.findall(r"\rpcap: ([0-9.]+) of ([0-9.]+) MB \((\d+)%\), [0-9.]+ MB/s, "
+                           r"(\d+) connections open", err)
+        self.assertTrue(lines, err[-2000:])
+        size_mb = os.path.getsize(self.capture) / 1e6
+        for done, size, pct, held in lines:
+            self.assertAlmostEqual(float(size), size_mb, delta=0.05)
+            self.assertLessEqual(float(done), float(size) + 0.05)
+            self.assertLessEqual(int(held), 20000)
+        done = [float(d) for d, _, _, _ in lines]
+        self.assertEqual(done, sorted(done))
+        self.assertTrue(err.endswith("\r\033[K"), err[-80:])
+        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           timeout=300)
+        self.assertNotIn(b"\r", r.stderr)
 
 
 class FlowTableJson(unittest.TestCase):
