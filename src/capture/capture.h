@@ -459,6 +459,12 @@ int cap_source_filter(struct cap_source *s, const char *filter, char *err,
  * (err says what; the packets before it were fed). */
 int cap_source_run(struct cap_source *s, struct cap_engine *e, char *err,
 		   size_t errlen);
+/* A progress hook cap_source_run() calls every few thousand frames (and
+ * on each read timeout of a live capture); NULL: none. */
+void cap_source_set_tick(struct cap_source *s, void (*fn)(void *ud), void *ud);
+/* How far a file source has read its file, in bytes; -1 when it cannot
+ * tell (live, a pipe). */
+int64_t cap_source_offset(const struct cap_source *s);
 /* Asks a running source to stop (async-signal-safe flag). */
 void cap_source_stop(void);
 int cap_source_linktype(const struct cap_source *s);

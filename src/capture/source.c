@@ -25,8 +25,15 @@ struct cap_source {
 	pcap_t *p;
 	int linktype;
 	int live;
-	char *iobuf; /* the stdio buffer of a file source */
+	char *iobuf;		/* the stdio buffer of a file source */
+	void (*tick)(void *ud); /* progress hook, NULL: none */
+	void *tick_ud;
+	uint32_t frames; /* since the last tick */
 };
+
+/* Frames between two calls of the progress hook: rare enough to cost
+ * nothing per frame, often enough for 10 redraws a second. */
+#define TICK_FRAMES 4096u
 
 static volatile sig_atomic_t stop_flag;
 static pcap_t *volatile running; /* the source cap_source_run() reads */
@@ -197,6 +204,10 @@ int cap_source_run(struct cap_source *s, struct cap_engine *e, char *err,
 		enum cap_dec_rc dr;
 		int64_t ts;
 
+		if (s->tick && (rc == 0 || ++s->frames >= TICK_FRAMES)) {
+			s->frames = 0;
+			s->tick(s->tick_ud);
+		}
 		if (rc == 0)
 			continue; /* live: the read timeout passed */
 		if (rc == PCAP_ERROR_BREAK)
@@ -218,6 +229,20 @@ int cap_source_run(struct cap_source *s, struct cap_engine *e, char *err,
 	}
 	running = NULL;
 	return 0;
+}
+
+void cap_source_set_tick(struct cap_source *s, void (*fn)(void *ud), void *ud)
+{
+	s->tick = fn;
+	s->tick_ud = ud;
+}
+
+int64_t cap_source_offset(const struct cap_source *s)
+{
+	FILE *fp = s->live ? NULL : pcap_file(s->p);
+	long off = fp ? ftell(fp) : -1;
+
+	return off < 0 ? -1 : (int64_t)off;
 }
 
 int cap_source_linktype(const struct cap_source *s)

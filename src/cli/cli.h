@@ -45,7 +45,9 @@ struct cli_opts {
 	int compare, family, ping, json, nagios, verbose;
 	char *html; /* --html FILE: also write the HTML report there */
 	enum cli_color color;
-	int no_second_look; /* no extra connection to silent targets */
+	int no_second_look;  /* no extra connection to silent targets */
+	int progress, quiet; /* --progress forces the status line, --quiet
+				drops it */
 	enum probe_stop stop_after;
 	int resolve_once;
 
@@ -61,6 +63,41 @@ struct cli_opts {
 	/* Which options the command line gave (not files or environment). */
 	unsigned char given[CLI_O__COUNT];
 };
+
+/* A value checked against its row's kind and range. */
+union cli_value {
+	unsigned long long u; /* CLI_ARG_UINT */
+	double d;	      /* CLI_ARG_REAL, CLI_ARG_SECONDS */
+	size_t choice;	      /* CLI_ARG_CHOICE, CLI_ARG_OPTIONAL's word */
+};
+
+/* One option of a command line, in order. */
+struct cli_tok {
+	const struct cli_optdef *d;
+	const char *value; /* in argv, or secret (a copy); NULL: none */
+	char *secret;	   /* owned copy of a wiped password */
+	union cli_value v; /* value, parsed */
+};
+
+/* A command line split by the option table. */
+struct cli_args {
+	struct cli_tok *tok; /* the options, in order */
+	size_t ntok;
+	char **operands; /* in argv; only for a CLI_CF_OPERANDS command */
+	size_t noperands;
+};
+
+/* Splits cmd's argv (argv[0] is the command's name) by the option table:
+ * every option must be the command's, every value of its row's kind and
+ * in its range (a CLI_ARG_SPEC's form is the caller's to check); operands
+ * only for a command that takes them. Reads no file and no environment.
+ * Returns 0 (free a with cli_args_free()), -1 when --help was printed, or
+ * CD_EXIT_USAGE with a one-line reason in err; a is empty on failure. */
+int cli_args_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_args *a,
+		   char *err, size_t errlen);
+void cli_args_free(struct cli_args *a);
+/* --color's value (NULL: bare) and its choice index to the mode. */
+enum cli_color cli_color_choice(const char *v, size_t choice);
 
 /* Parses cmd's arguments (argv[0] is the command's name), option files and
  * the environment into o, by the option table (opttab.c). Returns 0, or

@@ -3,71 +3,28 @@
  * connection, the renderer, and the exit status of DESIGN.md (0 healthy,
  * 1 warnings, 2 critical, 64 usage, 69 input unreadable). */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/capture.h"
 #include "cli/cli.h"
 #include "report/pcap.h"
-
-/* The longest live capture --duration asks for: a week, in seconds. */
-#define PCAP_DURATION_MAX 604800u
+#include "report/progress.h"
 
 #define INPUTS_MAX 4096
 #define FILTER_MAX 1024
 
-static void usage(FILE *out)
-{
-	fputs("usage: conndoctor pcap [OPTIONS] FILE...\n"
-	      "       conndoctor pcap [OPTIONS] --live IFACE\n"
-	      "\n"
-	      "Rebuilds every TCP connection and MySQL session of a capture "
-	      "(pcap or\n"
-	      "pcapng; \"-\" reads standard input; several files are read "
-	      "in order as one\n"
-	      "capture, e.g. tcpdump -C/-G rotations) and reports where each "
-	      "went wrong.\n"
-	      "\n"
-	      "  -r, --read FILE      read FILE (the same as naming it)\n"
-	      "  -i, --live IFACE     capture live on IFACE until Ctrl-C or "
-	      "--duration\n"
-	      "  -P, --port PORT      a MySQL server port besides 3306 "
-	      "(repeat, or 3307,3308)\n"
-	      "  -f, --filter EXPR    BPF filter (live default: tcp port "
-	      "3306 and --port's)\n"
-	      "      --duration S     stop a live capture after S seconds "
-	      "(1 to 604800)\n"
-	      "  -c, --conn ID        one connection's timeline (ID from the "
-	      "table)\n"
-	      "  -v, --segments       with --conn, every segment too\n"
-	      "      --json           JSON lines: one object per connection, "
-	      "command, finding\n"
-	      "      --html FILE      also write the report as one "
-	      "self-contained HTML file\n"
-	      "                       with the connections on a time axis "
-	      "(docs/html.md)\n"
-	      "      --color WHEN     auto (default), always or never\n"
-	      "      --max-flows N    connections held at once, 1-10000000 "
-	      "(default 100000,\n"
-	      "                       about 490 MiB); past it the least "
-	      "recently active\n"
-	      "                       handshake, else connection, is "
-	      "evicted and counted\n"
-	      "  -h, --help           this text\n"
-	      "\n"
-	      "Exit status: 0 healthy, 1 warnings, 2 critical findings, 64 "
-	      "usage error,\n"
-	      "69 input unreadable or cut short. Findings: conndoctor explain "
-	      "CODE.\n",
-	      out);
-}
-
 struct run {
 	struct rpt_pcap rep;
+	struct rpt_progress prog; /* the status line on stderr */
+	struct cap_engine *eng;
+	struct cap_source *src; /* the one being read */
+	uint64_t before;	/* bytes of the inputs read before it */
+	uint64_t size;		/* of all inputs, 0: unknown (a pipe) */
 	const struct rpt_pcap_renderer *out; /* text or JSON */
 	struct rpt_pcap hrep;		     /* --html: its own renderer */
 	FILE *html;			     /* --html FILE, NULL: none */
@@ -101,6 +58,7 @@ static void on_conn(void *ud, const struct cap_conn *c)
 			}
 			*x = f.v[i];
 		}
+	rpt_progress_clear(&r->prog); /* the row goes where the line was */
 	r->out->conn(&r->rep, c, &f);
 	if (r->html)
 		rpt_pcap_html.conn(&r->hrep, c, &f);
@@ -112,6 +70,7 @@ static void on_command(void *ud, const struct cap_conn *c,
 {
 	struct run *r = ud;
 
+	rpt_progress_clear(&r->prog);
 	r->out->command(&r->rep, c, cmd);
 }
 
@@ -119,7 +78,22 @@ static void on_event(void *ud, const struct cap_event *e)
 {
 	struct run *r = ud;
 
+	rpt_progress_clear(&r->prog);
 	r->out->event(&r->rep, e);
+}
+
+/* The capture's progress hook: bytes read of the inputs, flows open. */
+static void on_tick(void *ud)
+{
+	struct run *r = ud;
+	int64_t off = cap_source_offset(r->src);
+
+	/* A pipe or a live capture cannot tell its offset: the frames' bytes
+	 * stand in. */
+	rpt_progress_bytes(&r->prog,
+			   off >= 0 ? r->before + (uint64_t)off
+				    : cap_engine_totals(r->eng)->bytes,
+			   r->size, cap_engine_open(r->eng));
 }
 
 static void on_signal(int sig)
@@ -156,19 +130,6 @@ static int add_ports(struct cap_opts *o, const char *arg)
 	return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno || end == s || *end || x == 0)
-		return -1;
-	*v = x;
-	return 0;
-}
-
 static void default_filter(const struct cap_opts *o, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -197,25 +158,141 @@ static void install_signals(void)
 	sigaction(SIGALRM, &sa, NULL);
 }
 
+/* What the command line asks for, beside the engine's cap_opts. */
+struct pcap_args {
+	const char *inputs[INPUTS_MAX];
+	size_t ninputs;
+	const char *live, *filter;
+	uint64_t duration;
+	enum cli_color color;
+	const char *html; /* --html FILE */
+	int json, progress, quiet;
+};
+
+/* The inputs' total size, 0 when one is not a regular file. */
+static uint64_t inputs_size(const struct pcap_args *p)
+{
+	struct stat st;
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < p->ninputs; i++) {
+		if (!strcmp(p->inputs[i], "-") || stat(p->inputs[i], &st) ||
+		    !S_ISREG(st.st_mode))
+			return 0;
+		n += (uint64_t)st.st_size;
+	}
+	return n;
+}
+
+static int add_input(struct pcap_args *p, const char *name, char *err,
+		     size_t errlen)
+{
+	if (p->ninputs == INPUTS_MAX) {
+		snprintf(err, errlen, "at most %d inputs", INPUTS_MAX);
+		return CD_EXIT_USAGE;
+	}
+	p->inputs[p->ninputs++] = name;
+	return 0;
+}
+
+/* The command line by the option table into o and p. Returns 0, -1 after
+ * --help, or CD_EXIT_USAGE with err set. */
+static int pcap_parse(int argc, char **argv, struct cap_opts *o,
+		      struct pcap_args *p, char *err, size_t errlen)
+{
+	struct cli_args a;
+	char range[96];
+	size_t k;
+	int rc;
+
+	rc = cli_args_parse(CLI_CMD_PCAP, argc, argv, &a, err, errlen);
+	if (rc)
+		return rc;
+	for (k = 0; !rc && k < a.ntok; k++) {
+		const struct cli_tok *t = &a.tok[k];
+
+		switch (t->d->id) {
+		case CLI_O_READ:
+			rc = add_input(p, t->value, err, errlen);
+			break;
+		case CLI_O_LIVE:
+			p->live = t->value;
+			break;
+		case CLI_O_PORT:
+			if (add_ports(o, t->value)) {
+				cli_opt_range(t->d, range, sizeof(range));
+				snprintf(err, errlen,
+					 "invalid --port '%s' (port numbers "
+					 "%s, at most %d)",
+					 t->value, range, CAP_PORTS_MAX);
+				rc = CD_EXIT_USAGE;
+			}
+			break;
+		case CLI_O_FILTER:
+			p->filter = t->value;
+			break;
+		case CLI_O_CONN:
+			o->trace_id = t->v.u;
+			break;
+		case CLI_O_SEGMENTS:
+			o->trace_segments = 1;
+			break;
+		case CLI_O_JSON:
+			p->json = 1;
+			break;
+		case CLI_O_HTML:
+			p->html = t->value;
+			break;
+		case CLI_O_COLOR:
+			p->color = cli_color_choice(t->value, t->v.choice);
+			break;
+		case CLI_O_NO_COLOR:
+			p->color = CLI_COLOR_NEVER;
+			break;
+		case CLI_O_DURATION:
+			p->duration = t->v.u;
+			break;
+		case CLI_O_MAX_FLOWS:
+			o->max_flows = (size_t)t->v.u;
+			break;
+		case CLI_O_PROGRESS:
+			p->progress = 1;
+			break;
+		case CLI_O_QUIET:
+			p->quiet = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	for (k = 0; !rc && k < a.noperands; k++)
+		rc = add_input(p, a.operands[k], err, errlen);
+	cli_args_free(&a);
+	if (rc)
+		return rc;
+	if (!p->ninputs == !p->live) {
+		snprintf(
+			err, errlen, "%s (try --help)",
+			p->live ? "--live reads no files"
+				: "name a capture file, \"-\" or --live IFACE");
+		return CD_EXIT_USAGE;
+	}
+	if (p->duration && !p->live) {
+		snprintf(err, errlen, "--duration is for --live");
+		return CD_EXIT_USAGE;
+	}
+	if (o->trace_segments && !o->trace_id) {
+		snprintf(err, errlen, "--segments goes with --conn ID");
+		return CD_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int cmd_pcap(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"read", required_argument, NULL, 'r'},
-		{"live", required_argument, NULL, 'i'},
-		{"port", required_argument, NULL, 'P'},
-		{"filter", required_argument, NULL, 'f'},
-		{"conn", required_argument, NULL, 'c'},
-		{"segments", no_argument, NULL, 'v'},
-		{"json", no_argument, NULL, 'j'},
-		{"html", required_argument, NULL, 'H'},
-		{"color", required_argument, NULL, 'C'},
-		{"duration", required_argument, NULL, 'd'},
-		{"max-flows", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *inputs[INPUTS_MAX], *live = NULL, *filter = NULL;
-	const char *html_path = NULL;
+	struct pcap_args pa;
+	const char *html_path;
 	struct rpt_pcap_opts ro;
 	struct cap_engine *eng = NULL;
 	struct cap_sink sink;
@@ -223,135 +300,33 @@ int cmd_pcap(int argc, char **argv)
 	struct cd_findings all;
 	struct run run;
 	char err[768], why[512], dflt[FILTER_MAX];
-	const char *input_error = NULL;
-	uint64_t drops = 0, duration = 0, max_flows;
-	size_t ninputs = 0, i;
-	int opt, color = -1, json = 0, rc = CD_EXIT_OK;
+	const char *input_error = NULL, *live, *filter;
+	uint64_t drops = 0, duration;
+	size_t ninputs, i;
+	int json, rc = CD_EXIT_OK;
 
 	cap_opts_init(&o);
 	memset(&ro, 0, sizeof(ro));
 	memset(&run, 0, sizeof(run));
+	memset(&pa, 0, sizeof(pa));
+	pa.color = CLI_COLOR_AUTO;
+	rc = pcap_parse(argc, argv, &o, &pa, err, sizeof(err));
+	if (rc) {
+		if (rc > 0)
+			fprintf(stderr, "conndoctor pcap: %s\n", err);
+		return rc < 0 ? CD_EXIT_OK : rc;
+	}
+	live = pa.live;
+	filter = pa.filter;
+	duration = pa.duration;
+	ninputs = pa.ninputs;
+	json = pa.json;
+	html_path = pa.html;
 	ro.out = stdout;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":r:i:P:f:c:vh", longopts,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			if (ninputs == INPUTS_MAX)
-				goto too_many;
-			inputs[ninputs++] = optarg;
-			break;
-		case 'i':
-			live = optarg;
-			break;
-		case 'P':
-			if (add_ports(&o, optarg)) {
-				fprintf(stderr,
-					"conndoctor pcap: --port needs port "
-					"numbers 1-65535, not '%s'\n",
-					optarg);
-				return CD_EXIT_USAGE;
-			}
-			break;
-		case 'f':
-			filter = optarg;
-			break;
-		case 'c':
-			if (parse_u64(optarg, &o.trace_id)) {
-				fprintf(stderr,
-					"conndoctor pcap: --conn needs a "
-					"connection number, not '%s'\n",
-					optarg);
-				return CD_EXIT_USAGE;
-			}
-			break;
-		case 'v':
-			o.trace_segments = 1;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'H':
-			html_path = optarg;
-			break;
-		case 'C':
-			if (!strcmp(optarg, "always"))
-				color = 1;
-			else if (!strcmp(optarg, "never"))
-				color = 0;
-			else if (!strcmp(optarg, "auto"))
-				color = -1;
-			else {
-				fprintf(stderr, "conndoctor pcap: --color is "
-						"auto, always or never\n");
-				return CD_EXIT_USAGE;
-			}
-			break;
-		case 'd':
-			if (parse_u64(optarg, &duration) || duration < 1 ||
-			    duration > PCAP_DURATION_MAX) {
-				fprintf(stderr,
-					"conndoctor pcap: --duration needs "
-					"whole seconds (1 to %u)\n",
-					PCAP_DURATION_MAX);
-				return CD_EXIT_USAGE;
-			}
-			break;
-		case 'm':
-			if (parse_u64(optarg, &max_flows) ||
-			    max_flows > CAP_MAX_FLOWS_LIMIT) {
-				fprintf(stderr,
-					"conndoctor pcap: --max-flows needs a "
-					"number from 1 to %d, not '%s'\n",
-					CAP_MAX_FLOWS_LIMIT, optarg);
-				return CD_EXIT_USAGE;
-			}
-			o.max_flows = (size_t)max_flows;
-			break;
-		case 'h':
-			usage(stdout);
-			return CD_EXIT_OK;
-		case ':':
-			fprintf(stderr,
-				"conndoctor pcap: option '%s' needs a value\n",
-				argv[optind - 1]);
-			return CD_EXIT_USAGE;
-		default:
-			fprintf(stderr,
-				"conndoctor pcap: unknown option '%s' (try "
-				"--help)\n",
-				argv[optind - 1]);
-			return CD_EXIT_USAGE;
-		}
-	}
-	for (; optind < argc; optind++) {
-		if (ninputs == INPUTS_MAX)
-			goto too_many;
-		inputs[ninputs++] = argv[optind];
-	}
-	if (!ninputs == !live) {
-		fprintf(stderr, "conndoctor pcap: %s (try --help)\n",
-			live ? "--live reads no files"
-			     : "name a capture file, \"-\" or --live IFACE");
-		return CD_EXIT_USAGE;
-	}
-	if (duration && !live) {
-		fprintf(stderr, "conndoctor pcap: --duration is for --live\n");
-		return CD_EXIT_USAGE;
-	}
-	if (o.trace_segments && !o.trace_id) {
-		fprintf(stderr, "conndoctor pcap: --segments goes with "
-				"--conn ID\n");
-		return CD_EXIT_USAGE;
-	}
 	ro.conn_id = o.trace_id;
 	ro.line_flush = live != NULL;
-	/* pcap's own colour decision until it joins the option table and
-	 * cli_color_enabled() (that one also honours FORCE_COLOR) */
-	ro.color = color >= 0 ? color
-			      : !json && isatty(STDOUT_FILENO) &&
-					!getenv("NO_COLOR");
+	/* JSON lines are never coloured; --color=always is for text. */
+	ro.color = !json && cli_color_enabled(pa.color, STDOUT_FILENO);
 	run.out = json ? &rpt_pcap_json : &rpt_pcap_text;
 
 	run.conn_id = o.trace_id;
@@ -384,11 +359,16 @@ int cmd_pcap(int argc, char **argv)
 		hro.line_flush = 0;
 		rpt_pcap_init(&run.hrep, &hro, cap_engine_totals(eng));
 	}
+	rpt_progress_init(&run.prog, stderr,
+			  rpt_progress_wanted(pa.progress, pa.quiet, json,
+					      isatty(STDERR_FILENO)));
+	run.eng = eng;
+	run.size = live ? 0 : inputs_size(&pa);
 	install_signals();
 	signal(SIGPIPE, SIG_IGN);
 
 	for (i = 0; i < (live ? 1 : ninputs) && !input_error; i++) {
-		const char *name = live ? live : inputs[i];
+		const char *name = live ? live : pa.inputs[i];
 		struct cap_source *src;
 
 		if (!name)
@@ -404,12 +384,14 @@ int cmd_pcap(int argc, char **argv)
 			if (src && filter &&
 			    cap_source_filter(src, filter, err, sizeof(err))) {
 				cap_source_close(src);
+				rpt_progress_clear(&run.prog);
 				fprintf(stderr, "conndoctor pcap: %s\n", err);
 				rc = CD_EXIT_USAGE;
 				goto out;
 			}
 		}
 		if (!src) {
+			rpt_progress_clear(&run.prog);
 			fprintf(stderr, "conndoctor pcap: %s\n", err);
 			input_error = err;
 			break;
@@ -420,16 +402,23 @@ int cmd_pcap(int argc, char **argv)
 			rpt_pcap_html.input(&run.hrep, name,
 					    cap_source_linktype(src),
 					    cap_source_snaplen(src));
+		run.src = src;
+		if (run.prog.on)
+			cap_source_set_tick(src, on_tick, &run);
 		if (cap_source_run(src, eng, why, sizeof(why))) {
 			/* keep what was read; say where it ended */
+			rpt_progress_clear(&run.prog);
 			snprintf(err, sizeof(err), "%s: %s",
 				 !strcmp(name, "-") ? "stdin" : name, why);
 			fprintf(stderr, "conndoctor pcap: %s\n", err);
 			input_error = err;
 		}
+		if (cap_source_offset(src) > 0)
+			run.before += (uint64_t)cap_source_offset(src);
 		drops += cap_source_drops(src);
 		cap_source_close(src);
 	}
+	rpt_progress_clear(&run.prog);
 	cap_engine_finish(eng);
 	if (o.trace_id) {
 		all = run.conn_findings;
@@ -493,7 +482,4 @@ out:
 		fclose(run.html);
 	cap_engine_free(eng);
 	return rc;
-too_many:
-	fprintf(stderr, "conndoctor pcap: at most %d inputs\n", INPUTS_MAX);
-	return CD_EXIT_USAGE;
 }

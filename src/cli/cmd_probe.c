@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "findings/findings.h"
 #include "probe/run.h"
+#include "report/progress.h"
 #include "report/report.h"
 #include "util/fileio.h"
 
@@ -140,12 +141,20 @@ int cli_probe_exit_status(const struct probe_result *r,
 					 : CD_EXIT_OK;
 }
 
+/* The engine's progress hook (probe_config.tick). */
+static void probe_tick(void *ud, const struct probe_result *res,
+		       unsigned in_flight, unsigned level)
+{
+	rpt_progress_probe(ud, res, in_flight, level);
+}
+
 int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
 		      struct cd_host_facts *facts, struct probe_result *res,
 		      struct cd_findings *findings, char *err, size_t errlen)
 {
 	struct cd_probe_input in;
 	struct probe_plan plan;
+	struct rpt_progress prog;
 	int rc;
 
 	probe_plan_init(&plan);
@@ -161,7 +170,23 @@ int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
 	signal(SIGPIPE, SIG_IGN);
 	chk_host_facts_read(facts, "/proc", "/etc/resolv.conf",
 			    getenv("RES_OPTIONS"));
+	/* The status line on stderr while the probe runs; erased before
+	 * anything else is printed. */
+	rpt_progress_init(&prog, stderr,
+			  rpt_progress_wanted(o->progress, o->quiet,
+					      o->json || o->nagios,
+					      isatty(STDERR_FILENO)));
+	prog.total = probe_plan_total(cfg, &plan);
+	prog.duration_s = cfg->duration_s;
+	prog.ramp = plan.ramp;
+	if (prog.on) {
+		cfg->tick = probe_tick;
+		cfg->tick_ud = &prog;
+	}
 	rc = probe_measure(cfg, &plan, res, err, errlen);
+	rpt_progress_clear(&prog);
+	cfg->tick = NULL; /* prog ends here */
+	cfg->tick_ud = NULL;
 	if (rc)
 		return rc == -2 ? CD_EXIT_USAGE : CD_EXIT_UNAVAILABLE;
 	in.cfg = cfg;

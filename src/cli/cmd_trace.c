@@ -1,13 +1,9 @@
 /* cmd_trace.c - `conndoctor trace`: attaches the eBPF tracer (src/trace/)
  * to this network namespace and its uprobes to mysqld's resolver calls for
  * --duration seconds or until SIGINT/SIGTERM, then prints the summary as
- * text or JSON. Its few options are parsed here
- * with getopt_long, ready to join the common option table. */
-#include <errno.h>
-#include <getopt.h>
+ * text or JSON. Its options are rows of the option table (opttab.c). */
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,8 +14,6 @@
 
 #define TRACE_DEFAULT_PORT 3306
 #define TRACE_DEFAULT_S	   30.0
-#define TRACE_MIN_S	   0.1
-#define TRACE_MAX_S	   86400.0
 #define TRACE_POLL_NS	   (200 * CD_NS_PER_MS)
 
 static volatile sig_atomic_t trace_stop;
@@ -37,155 +31,66 @@ static void on_signal(int sig)
 	trace_stop = 1;
 }
 
-static void trace_usage(FILE *out)
-{
-	fputs("usage: conndoctor trace [--port P]... [--pid PID]... [--comm "
-	      "NAME]\n"
-	      "                        [--duration S] [--json]\n"
-	      "\n"
-	      "Reads the kernel's TCP events for the MySQL port(s) in this "
-	      "network\n"
-	      "namespace with eBPF (state changes, SYN and SYN-ACK "
-	      "retransmits with the\n"
-	      "accept queue, resets, drops by reason) and "
-	      "ListenOverflows/ListenDrops,\n"
-	      "and, with uprobes on its libc, the time mysqld spent in "
-	      "getnameinfo,\n"
-	      "gethostbyaddr[_r], getaddrinfo and gethostbyname[_r] per "
-	      "client address,\n"
-	      "then prints a summary. Needs root, or CAP_BPF and "
-	      "CAP_PERFMON, and a\n"
-	      "kernel with BTF. Prints \"ready\" on stderr once attached.\n"
-	      "\n"
-	      "  -P, --port P      a MySQL port to trace (default 3306; up to "
-	      "8, repeat)\n"
-	      "  -p, --pid PID     trace this process's name resolution (up "
-	      "to 16, repeat;\n"
-	      "                    default: the process listening on the "
-	      "first port)\n"
-	      "  -c, --comm NAME   ... that of every process named NAME (e.g. "
-	      "a libwrap\n"
-	      "                    front end)\n"
-	      "  -d, --duration S  trace S seconds (default 30, 0.1 to "
-	      "86400); SIGINT or\n"
-	      "                    SIGTERM ends it early\n"
-	      "      --json        the summary as JSON\n"
-	      "  -?, --help        this text\n"
-	      "\n"
-	      "Exit status: 0 traced, 64 usage error, 69 eBPF unavailable.\n",
-	      out);
-}
-
-/* Parses argv into cfg, duration and json; 0, -1 after --help, or
- * CD_EXIT_USAGE with err set. */
+/* Parses argv by the option table into cfg, duration and json; 0, -1
+ * after --help, or CD_EXIT_USAGE with err set. */
 static int trace_parse(int argc, char **argv, struct trace_config *cfg,
 		       struct trace_who *who, double *duration_s, int *json,
 		       char *err, size_t errlen)
 {
-	static const struct option longopts[] = {
-		{"port", required_argument, NULL, 'P'},
-		{"pid", required_argument, NULL, 'p'},
-		{"comm", required_argument, NULL, 'c'},
-		{"duration", required_argument, NULL, 'd'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, '?'},
-		{NULL, 0, NULL, 0},
-	};
-	unsigned long port, pid;
-	char *end;
-	int opt;
+	struct cli_args a;
+	size_t k;
+	int rc;
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "P:p:c:d:", longopts, NULL)) !=
-	       -1) {
-		switch (opt) {
-		case 'P':
-			errno = 0;
-			port = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || port < 1 ||
-			    port > 65535) {
-				snprintf(err, errlen,
-					 "--port: '%s' is not a port (1 to "
-					 "65535)",
-					 optarg);
-				return CD_EXIT_USAGE;
-			}
+	rc = cli_args_parse(CLI_CMD_TRACE, argc, argv, &a, err, errlen);
+	if (rc)
+		return rc;
+	for (k = 0; !rc && k < a.ntok; k++) {
+		const struct cli_tok *t = &a.tok[k];
+
+		switch (t->d->id) {
+		case CLI_O_PORT:
 			if (cfg->nports >= TRACE_MAX_PORTS) {
 				snprintf(err, errlen, "at most %d --port",
 					 TRACE_MAX_PORTS);
-				return CD_EXIT_USAGE;
+				rc = CD_EXIT_USAGE;
+				break;
 			}
-			cfg->ports[cfg->nports++] = (uint16_t)port;
+			cfg->ports[cfg->nports++] = (uint16_t)t->v.u;
 			break;
-		case 'p':
-			errno = 0;
-			pid = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || pid < 1 ||
-			    pid > 0x3fffffffUL) {
-				snprintf(err, errlen,
-					 "--pid: '%s' is not a process id",
-					 optarg);
-				return CD_EXIT_USAGE;
-			}
+		case CLI_O_PID:
 			if (who->npids >= TRACE_MAX_PIDS) {
 				snprintf(err, errlen, "at most %d --pid",
 					 TRACE_MAX_PIDS);
-				return CD_EXIT_USAGE;
+				rc = CD_EXIT_USAGE;
+				break;
 			}
-			who->pids[who->npids++] = (pid_t)pid;
+			who->pids[who->npids++] = (pid_t)t->v.u;
 			break;
-		case 'c':
-			if (!optarg[0] || strlen(optarg) > 15) {
+		case CLI_O_COMM:
+			/* The kernel's comm holds 15 characters. */
+			if (!t->value[0] || strlen(t->value) > 15) {
 				snprintf(err, errlen,
-					 "--comm: '%s' is not a process name "
-					 "(1 to 15 characters)",
-					 optarg);
-				return CD_EXIT_USAGE;
+					 "invalid --comm '%s' (a process name, "
+					 "1 to 15 characters)",
+					 t->value);
+				rc = CD_EXIT_USAGE;
+				break;
 			}
-			who->comm = optarg;
+			who->comm = t->value; /* argv outlives a */
 			break;
-		case 'd':
-			errno = 0;
-			*duration_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end ||
-			    !(*duration_s >= TRACE_MIN_S &&
-			      *duration_s <= TRACE_MAX_S)) {
-				snprintf(err, errlen,
-					 "--duration: '%s' is not a number "
-					 "of seconds from 0.1 to 86400",
-					 optarg);
-				return CD_EXIT_USAGE;
-			}
+		case CLI_O_DURATION:
+			*duration_s = t->v.d;
 			break;
-		case 'j':
+		case CLI_O_JSON:
 			*json = 1;
 			break;
-		case '?':
-			if (optopt) {
-				snprintf(err, errlen,
-					 "option '-%c' needs a value or is "
-					 "unknown",
-					 optopt);
-				return CD_EXIT_USAGE;
-			}
-			if (strcmp(argv[optind - 1], "--help") &&
-			    strcmp(argv[optind - 1], "-?")) {
-				snprintf(err, errlen, "unknown option '%s'",
-					 argv[optind - 1]);
-				return CD_EXIT_USAGE;
-			}
-			trace_usage(stdout);
-			return -1;
 		default:
-			snprintf(err, errlen, "unknown option");
-			return CD_EXIT_USAGE;
+			break;
 		}
 	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
-		return CD_EXIT_USAGE;
-	}
+	cli_args_free(&a);
+	if (rc)
+		return rc;
 	if (!cfg->nports)
 		cfg->ports[cfg->nports++] = TRACE_DEFAULT_PORT;
 	return 0;

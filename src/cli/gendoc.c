@@ -8,35 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Commands with their own small parser (or none): they are listed here
- * until their options join the table, and drop out of this list by
- * themselves once cli_cmd_def() knows them. */
-static const struct gd_cmd frontend_only[] = {
-	{"pcap",
-	 "rebuild every TCP connection and MySQL session of a capture (or "
-	 "--live IFACE) and say where each went wrong",
-	 0, "FILE"},
-	{"trace", "read the kernel's TCP events for the MySQL port live (eBPF)",
-	 0, ""},
-	{"watch",
-	 "probe targets continuously and serve Prometheus metrics on /metrics",
-	 0, ""},
-	{"explain",
-	 "print the documentation of a finding (every code without one)", 0,
-	 "[CODE]"},
-	{"help", "print the list of commands", 0, ""},
-	{"version", "print the version", 0, ""},
-};
-
-#define NFRONT	 (sizeof(frontend_only) / sizeof(frontend_only[0]))
 #define CMD_BITS 16
-#define CMD_MAX	 (CMD_BITS + NFRONT)
 
 const struct gd_cmd *gd_commands(size_t *n)
 {
-	static struct gd_cmd all[CMD_MAX];
+	static struct gd_cmd all[CMD_BITS];
 	static size_t count;
-	size_t i, k;
+	size_t i;
 
 	if (count) {
 		*n = count;
@@ -51,18 +29,8 @@ const struct gd_cmd *gd_commands(size_t *n)
 			continue;
 		all[count].name = c->name;
 		all[count].summary = c->summary ? c->summary : c->name;
-		all[count].cmd = c->cmd;
-		all[count].args = "";
-		count++;
-	}
-	for (i = 0; i < NFRONT; i++) {
-		for (k = 0; k < count; k++)
-			if (!strcmp(all[k].name, frontend_only[i].name))
-				break;
-		if (k < count)
-			continue; /* it has joined the table */
-		all[count] = frontend_only[i];
-		all[count].cmd = 0;
+		all[count].cmd = c->flags & CLI_CF_NOOPTS ? 0 : c->cmd;
+		all[count].args = c->operands ? c->operands : "";
 		count++;
 	}
 	*n = count;

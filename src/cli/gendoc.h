@@ -14,15 +14,14 @@
 struct gd_cmd {
 	const char *name;
 	const char *summary; /* one line, no final full stop */
-	/* The table's command (its options, its own page); 0: a command with
-	 * its own small parser or none, not (yet) in the option table. */
+	/* The table's command (its options, its own page); 0: a command
+	 * without options (CLI_CF_NOOPTS: explain, help, version). */
 	enum cli_cmd cmd;
-	const char *args; /* synopsis after the options ("[CODE]"), or "" */
+	const char *args; /* its operands ("FILE...", "[CODE]"), or "" */
 };
 
-/* Every command, table commands first in the table's order, then the ones
- * the table does not know (yet); *n set to the count. A command joins the
- * table by giving cli_cmd_def() a row: it then leaves the second list. */
+/* Every command of the table (cli_cmd_def()), in its bit order; *n set to
+ * the count. */
 const struct gd_cmd *gd_commands(size_t *n);
 /* The i-th CLI_ARG_CHOICE (or LIST) word of an option, NULL past the last. */
 const char *gd_choice(const struct cli_optdef *d, size_t i);

@@ -151,7 +151,13 @@ static void bash(FILE *out)
 			if (d->short_name)
 				fprintf(out, " -%c", d->short_name);
 		}
-		fputs("'\n\t\t;;\n", out);
+		fputs("'\n", out);
+		if (*c[i].args) /* its operands are files (pcap's FILE...) */
+			fputs("\t\tif [[ $cur != -* ]]; then\n"
+			      "\t\t\t_conndoctor_files \"$cur\"\n"
+			      "\t\t\treturn 0\n\t\tfi\n",
+			      out);
+		fputs("\t\t;;\n", out);
 	}
 	fputs("\texplain)\n\t\twords='", out);
 	for (i = 0; i < nd; i++)
@@ -258,6 +264,8 @@ static void zsh(FILE *out)
 			if (d->short_name)
 				zsh_spec(out, d, 1);
 		}
+		if (*c[i].args)
+			fputs("\t\t'*:file:_files' \\\n", out);
 		fputs("\t\t&& return 0 ;;\n", out);
 	}
 	fputs("\texplain)\n\t\tcodes=(\n", out);
@@ -304,6 +312,11 @@ static void fish(FILE *out)
 	for (i = 0; i < nc; i++) {
 		if (!c[i].cmd)
 			continue;
+		if (*c[i].args) /* file operands */
+			fprintf(out,
+				"complete -c conndoctor -n "
+				"'__fish_seen_subcommand_from %s' -F\n",
+				c[i].name);
 		for (k = 0; k < n; k++) {
 			const struct cli_optdef *d = &t[k];
 

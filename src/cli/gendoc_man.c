@@ -323,6 +323,32 @@ static void see_also(FILE *out, const char *self)
 	fputs(",\n.BR mysql (1)\n", out);
 }
 
+/* The SYNOPSIS from a usage text: one form a line ("conndoctor CMD ..."),
+ * indented lines continuing the form above. */
+static void synopsis(FILE *out, const char *usage)
+{
+	char buf[TEXT_MAX];
+	const char *p = usage;
+
+	fputs(".SH SYNOPSIS\n.B conndoctor\n", out);
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		const char *l = buf;
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)len, p);
+		while (*l == ' ')
+			l++;
+		if (p != usage && !strncmp(l, "conndoctor ", 11)) {
+			fputs(".br\n.B conndoctor\n", out);
+			l += 11;
+		}
+		line(out, l);
+		p += len;
+		if (*p)
+			p++;
+	}
+}
+
 static int command_page(struct page *pg, const char *dir,
 			const struct cli_cmddef *c)
 {
@@ -336,8 +362,7 @@ static int command_page(struct page *pg, const char *dir,
 	if (!pg->out)
 		return -1;
 	header(pg, name, "1", c->summary ? c->summary : c->name);
-	fputs(".SH SYNOPSIS\n.B conndoctor\n", pg->out);
-	line(pg->out, c->usage);
+	synopsis(pg->out, c->usage);
 	fputs(".SH DESCRIPTION\n", pg->out);
 	line(pg->out, c->about);
 	fputs(".PP\n", pg->out);
@@ -383,9 +408,9 @@ static void md_plain(char *s)
 	*out = '\0';
 }
 
-/* The cells of a markdown table row "| a | b | c |" whose first cell
- * starts with a digit, backticks dropped; returns how many (at most 3). */
-static size_t md_row(char *row, char cells[3][TEXT_MAX])
+/* The cells of a markdown table row "| a | b | c |", backticks dropped;
+ * returns how many (at most 3). */
+static size_t md_row_any(char *row, char cells[3][TEXT_MAX])
 {
 	size_t n = 0, k;
 	char *p = row, *bar;
@@ -406,7 +431,35 @@ static size_t md_row(char *row, char cells[3][TEXT_MAX])
 		n++;
 		p = bar + 1;
 	}
+	return n;
+}
+
+/* md_row_any() for a row of 3 cells whose first starts with a digit. */
+static size_t md_row(char *row, char cells[3][TEXT_MAX])
+{
+	size_t n = md_row_any(row, cells);
+
 	return n == 3 && isdigit((unsigned char)cells[0][0]) ? n : 0;
+}
+
+/* Reads docs/NAME (at most MD_MAX - 1 bytes) into buf, NUL-terminated;
+ * path (PATH_MAX_ bytes) receives its path for messages. */
+static int read_doc(const struct page *pg, const char *name, char *path,
+		    char *buf)
+{
+	FILE *fp;
+	size_t len;
+
+	snprintf(path, PATH_MAX_, "%s/%s", pg->docsrc, name);
+	fp = fopen(path, "r");
+	if (!fp) {
+		fprintf(stderr, "cd_gendoc: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	len = fread(buf, 1, MD_MAX - 1, fp);
+	fclose(fp);
+	buf[len] = '\0';
+	return 0;
 }
 
 /* conndoctor(1)'s EXIT STATUS, from the one table, docs/exit-status.md:
@@ -416,19 +469,10 @@ static int exit_status(struct page *pg)
 {
 	char path[PATH_MAX_], buf[MD_MAX], cells[3][TEXT_MAX];
 	char *line_p, *save = NULL;
-	FILE *fp;
-	size_t len;
 	int nagios = 0, rows = 0;
 
-	snprintf(path, sizeof(path), "%s/exit-status.md", pg->docsrc);
-	fp = fopen(path, "r");
-	if (!fp) {
-		fprintf(stderr, "cd_gendoc: %s: %s\n", path, strerror(errno));
+	if (read_doc(pg, "exit-status.md", path, buf))
 		return -1;
-	}
-	len = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[len] = '\0';
 	fputs(".SH EXIT STATUS\n", pg->out);
 	for (line_p = strtok_r(buf, "\n", &save); line_p;
 	     line_p = strtok_r(NULL, "\n", &save)) {
@@ -587,6 +631,8 @@ static void commands_of(FILE *out, const struct cli_optdef *t, size_t n,
 	c = gd_commands(&nc);
 	fputs("Read by ", out);
 	for (k = 0; k < nc; k++) {
+		if (!(c[k].cmd & cli_optfile_cmds()))
+			continue;
 		for (i = 0; i < n; i++)
 			if (t[i].name && !strcmp(t[i].name, name) &&
 			    (t[i].commands & c[k].cmd))
@@ -601,6 +647,104 @@ static void commands_of(FILE *out, const struct cli_optdef *t, size_t n,
 	fputs(".\n", out);
 }
 
+/* A markdown table row "| `a` | b | c |" into its cells, backticks
+ * dropped; returns how many (at most 3), 0 for a rule or not a row. */
+static size_t md_cells(char *row, char cells[3][TEXT_MAX])
+{
+	size_t n = md_row_any(row, cells);
+
+	return n && strncmp(cells[0], "---", 3) ? n : 0;
+}
+
+/* The "## Configuration file" section of docs/watch.md as man(7): its
+ * paragraphs, its examples and its key table (key, value, default), so
+ * conndoctor.conf(5) says what the guide says. */
+static int watch_section(struct page *pg)
+{
+	char path[PATH_MAX_], buf[MD_MAX], para[MD_MAX], cells[3][TEXT_MAX];
+	char *l, *save = NULL;
+	size_t plen = 0;
+	int in = 0, code = 0, keys = 0, header = 0;
+
+	if (read_doc(pg, "watch.md", path, buf))
+		return -1;
+	fputs(".SH WATCH CONFIGURATION\n", pg->out);
+	line(pg->out, "conndoctor watch --config FILE reads the targets to "
+		      "watch from a file of its own, in the syntax above, not "
+		      "from the option files (from docs/watch.md).");
+	para[0] = '\0';
+	/* strtok_r would drop the blank lines that end a paragraph. */
+	for (l = buf; l; l = save) {
+		save = strchr(l, '\n');
+		if (save)
+			*save++ = '\0';
+		if (!strncmp(l, "## ", 3)) {
+			if (in)
+				break;
+			in = !strcmp(l, "## Configuration file");
+			continue;
+		}
+		if (!in)
+			continue;
+		if (!strncmp(l, "```", 3)) {
+			fputs(code ? ".fi\n.RE\n" : ".PP\n.RS\n.nf\n", pg->out);
+			code = !code;
+			continue;
+		}
+		if (code) {
+			line(pg->out, l);
+			continue;
+		}
+		if (*l == '|') {
+			if (!md_cells(l, cells))
+				continue;
+			if (!header++)
+				continue; /* key | value | default */
+			fputs(".TP\n\\fB", pg->out);
+			esc(pg->out, cells[0]);
+			fputs("\\fR\n", pg->out);
+			sentence(pg->out, cells[1]);
+			snprintf(para, sizeof(para), "Default: %s", cells[2]);
+			sentence(pg->out, para);
+			para[0] = '\0';
+			keys++;
+			continue;
+		}
+		if (*l) {
+			size_t ll = strlen(l);
+
+			plen = strlen(para);
+			if (plen + ll + 2 < sizeof(para)) {
+				if (plen)
+					para[plen++] = ' ';
+				memcpy(para + plen, l, ll + 1);
+			}
+			continue;
+		}
+		if (para[0]) {
+			md_plain(para);
+			fputs(".PP\n", pg->out);
+			line(pg->out, para);
+			para[0] = '\0';
+		}
+	}
+	if (para[0]) {
+		md_plain(para);
+		fputs(".PP\n", pg->out);
+		line(pg->out, para);
+	}
+	if (code)
+		fputs(".fi\n.RE\n", pg->out);
+	if (!keys) {
+		fprintf(stderr,
+			"cd_gendoc: %s: no key table under \"## "
+			"Configuration file\"\n",
+			path);
+		return -1;
+	}
+	return 0;
+}
+
 static int conf_page(struct page *pg, const char *dir)
 {
 	const struct cli_optdef *t;
@@ -610,9 +754,12 @@ static int conf_page(struct page *pg, const char *dir)
 	if (!pg->out)
 		return -1;
 	header(pg, "conndoctor.conf", "5",
-	       "option files (my.cnf) read by conndoctor");
+	       "option files (my.cnf) and the watch configuration read by "
+	       "conndoctor");
 	fputs(".SH SYNOPSIS\n.I /etc/my.cnf\n.br\n.I /etc/mysql/my.cnf\n"
-	      ".br\n.I ~/.my.cnf\n.SH DESCRIPTION\n",
+	      ".br\n.I ~/.my.cnf\n.br\n"
+	      "\\fBconndoctor watch \\-\\-config\\fR \\fIFILE\\fR\n"
+	      ".SH DESCRIPTION\n",
 	      pg->out);
 	line(pg->out,
 	     "conndoctor reads the MySQL option files the mysql client "
@@ -670,6 +817,8 @@ static int conf_page(struct page *pg, const char *dir)
 	      "[conndoctor]\nconcurrency = 4\nconnect\\-timeout = 2.5\n"
 	      "!includedir /etc/mysql/conf.d/\n.RE\n.fi\n",
 	      pg->out);
+	if (watch_section(pg))
+		return -1;
 	fputs(".SH ENVIRONMENT\n", pg->out);
 	line(pg->out,
 	     "Each of these wins over the files: see conndoctor(1) for the "
@@ -696,7 +845,8 @@ int gd_man(const char *dir, const char *date, const char *version,
 		const struct cli_cmddef *c =
 			cli_cmd_def((enum cli_cmd)(1u << bit));
 
-		if (c && command_page(&pg, dir, c))
+		if (c && !(c->flags & CLI_CF_NOOPTS) &&
+		    command_page(&pg, dir, c))
 			return -1;
 	}
 	return 0;

@@ -1,9 +1,10 @@
-/* options.c - the command line of probe, diagnose and check, parsed by the
- * option table (opttab.c). Option files ([client], [client-server],
- * [client-mariadb], [conndoctor]) come first, the environment (MYSQL_HOST,
- * MYSQL_TCP_PORT, MYSQL_UNIX_PORT, MYSQL_PWD) next and the command line
- * last, as with the mysql client. A password in argv is wiped before any
- * file is read. */
+/* options.c - every command's command line, split and checked by the option
+ * table (opttab.c): cli_args_parse() for all, and cli_parse() for the
+ * commands that read option files (probe, diagnose, check): option files
+ * ([client], [client-server], [client-mariadb], [conndoctor]) come first,
+ * the environment (MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_UNIX_PORT, MYSQL_PWD)
+ * next and the command line last, as with the mysql client. A password in
+ * argv is wiped before any file is read. */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -23,20 +24,6 @@
 /* Where a value came from: files and the environment are applied before
  * the command line, and only the command line counts as "given". */
 enum source { SRC_FILE, SRC_ENV, SRC_ARGV };
-
-/* One option of the command line, in order. */
-struct token {
-	const struct cli_optdef *d;
-	const char *value; /* in argv, or secret (a copy); NULL: none */
-	char *secret;	   /* owned copy of a wiped password */
-};
-
-/* A parsed value. */
-union value {
-	unsigned long long u;
-	double d;
-	size_t choice;
-};
 
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
 						      const char *fmt, ...)
@@ -119,7 +106,7 @@ static int in_range(const struct cli_optdef *d, double v)
 
 /* Checks a value against its row's kind and range. */
 static int parse_value(const struct cli_optdef *d, const char *v,
-		       union value *out, char *err, size_t errlen)
+		       union cli_value *out, char *err, size_t errlen)
 {
 	char *end;
 	const char *c;
@@ -266,7 +253,7 @@ static int apply_only(struct cli_opts *o, const struct cli_optdef *d,
 static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 		 enum source src, char *err, size_t errlen)
 {
-	union value x = {0};
+	union cli_value x = {0};
 	int rc;
 
 	if (d->arg != CLI_ARG_NONE && d->arg != CLI_ARG_OPTIONAL && !v)
@@ -431,9 +418,13 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 		o->verbose = 1;
 		break;
 	case CLI_O_COLOR: /* choices: auto, always, never; bare: always */
-		o->color = !v || x.choice == 1 ? CLI_COLOR_ALWAYS
-			   : x.choice == 2     ? CLI_COLOR_NEVER
-					       : CLI_COLOR_AUTO;
+		o->color = cli_color_choice(v, x.choice);
+		break;
+	case CLI_O_PROGRESS:
+		o->progress = 1;
+		break;
+	case CLI_O_QUIET:
+		o->quiet = 1;
 		break;
 	case CLI_O_NO_COLOR:
 		o->color = CLI_COLOR_NEVER;
@@ -597,7 +588,7 @@ static void scrub(char *s)
 }
 
 /* Keeps a secret value out of argv: the token gets a copy, argv gets x's. */
-static int keep_secret(struct token *t, char *v)
+static int keep_secret(struct cli_tok *t, char *v)
 {
 	t->secret = strdup(v);
 	scrub(v);
@@ -609,8 +600,10 @@ static int keep_secret(struct token *t, char *v)
 
 struct scan {
 	enum cli_cmd cmd;
-	struct token *tok;
+	struct cli_tok *tok;
 	size_t ntok;
+	char **operands; /* NULL: the command takes none */
+	size_t noperands;
 	char *err;
 	size_t errlen;
 	int failed; /* the first error is kept; scanning goes on to wipe */
@@ -640,7 +633,7 @@ static int scan_long(struct scan *s, int argc, char **argv, int i)
 	size_t len = eq ? (size_t)(eq - name) : strlen(name);
 	int ambiguous;
 	const struct cli_optdef *d = long_option(s->cmd, name, len, &ambiguous);
-	struct token *t = &s->tok[s->ntok];
+	struct cli_tok *t = &s->tok[s->ntok];
 
 	if (!d) {
 		/* Only the name: a misspelt --pasword=X must not echo X. */
@@ -677,7 +670,7 @@ static int scan_short(struct scan *s, int argc, char **argv, int i)
 
 	for (j = 1; a[j]; j++) {
 		const struct cli_optdef *d = cli_opt_by_short(s->cmd, a[j]);
-		struct token *t = &s->tok[s->ntok];
+		struct cli_tok *t = &s->tok[s->ntok];
 
 		if (!d) {
 			scan_fail(s, "unknown option -%c", a[j]);
@@ -705,18 +698,24 @@ static int scan_short(struct scan *s, int argc, char **argv, int i)
 }
 
 /* Splits argv into tokens without reading anything else, and wipes every
- * password in it, even after an error (kept in err). No command takes
- * operands. Returns 0 or CD_EXIT_USAGE. */
+ * password in it, even after an error (kept in err). Operands ("-" among
+ * them, and all after "--") go to s->operands when the command takes them.
+ * Returns 0 or CD_EXIT_USAGE. */
 static int scan_argv(struct scan *s, int argc, char **argv)
 {
 	int i = 1, operands = 0;
 
 	while (i < argc) {
 		char *a = argv[i];
-		const struct token *prev =
+		const struct cli_tok *prev =
 			s->ntok ? &s->tok[s->ntok - 1] : NULL;
 
-		if (operands || a[0] != '-' || !a[1]) {
+		if (s->operands && (operands || a[0] != '-' || !a[1]) &&
+		    !(prev && (prev->d->flags & CLI_OF_SECRET) &&
+		      !prev->value && !operands)) {
+			s->operands[s->noperands++] = a;
+			i++;
+		} else if (operands || a[0] != '-' || !a[1]) {
 			/* "-p SECRET" or "--password SECRET": the word after
 			 * a bare password option is likely the password. */
 			if (prev && (prev->d->flags & CLI_OF_SECRET) &&
@@ -743,16 +742,76 @@ static int scan_argv(struct scan *s, int argc, char **argv)
 	return s->failed ? CD_EXIT_USAGE : 0;
 }
 
-static void tokens_free(struct token *tok, size_t n)
+void cli_args_free(struct cli_args *a)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (tok[i].secret) {
-			memset(tok[i].secret, 0, strlen(tok[i].secret));
-			free(tok[i].secret);
+	for (i = 0; i < a->ntok; i++)
+		if (a->tok[i].secret) {
+			memset(a->tok[i].secret, 0, strlen(a->tok[i].secret));
+			free(a->tok[i].secret);
 		}
-	free(tok);
+	free(a->tok);
+	free(a->operands);
+	memset(a, 0, sizeof(*a));
+}
+
+int cli_args_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_args *a,
+		   char *err, size_t errlen)
+{
+	const struct cli_cmddef *c = cli_cmd_def(cmd);
+	struct scan s = {cmd, NULL, 0, NULL, 0, err, errlen, 0};
+	size_t k, ntok_max = 1;
+	int rc, i;
+
+	memset(a, 0, sizeof(*a));
+	/* A token per option: "-v46" holds three in one argument. */
+	for (i = 1; i < argc; i++)
+		ntok_max += strlen(argv[i]);
+	s.tok = calloc(ntok_max, sizeof(*s.tok));
+	if (c && (c->flags & CLI_CF_OPERANDS))
+		s.operands = calloc((size_t)argc + 1, sizeof(*s.operands));
+	if (!s.tok || (c && (c->flags & CLI_CF_OPERANDS) && !s.operands)) {
+		free(s.tok);
+		free(s.operands);
+		return fail(err, errlen, "out of memory");
+	}
+	/* Before anything else, so no file read can keep a password in
+	 * /proc/PID/cmdline. */
+	rc = scan_argv(&s, argc, argv);
+	a->tok = s.tok;
+	a->ntok = s.ntok;
+	a->operands = s.operands;
+	a->noperands = s.noperands;
+	for (k = 0; k < s.ntok; k++)
+		if (s.tok[k].d->flags & CLI_OF_HELP) {
+			cli_usage(stdout, cmd);
+			rc = -1;
+			break;
+		}
+	/* Each value against its row's kind and range; a SPEC's form is
+	 * the command's to check. */
+	for (k = 0; !rc && k < s.ntok; k++) {
+		struct cli_tok *t = &s.tok[k];
+
+		if (t->d->arg != CLI_ARG_NONE &&
+		    t->d->arg != CLI_ARG_OPTIONAL && !t->value)
+			rc = fail(err, errlen, "option '%s' needs a value",
+				  t->d->name);
+		else
+			rc = parse_value(t->d, t->value, &t->v, err, errlen);
+	}
+	if (rc)
+		cli_args_free(a);
+	return rc;
+}
+
+enum cli_color cli_color_choice(const char *v, size_t choice)
+{
+	/* color_choice()'s order: auto, always, never; bare: always */
+	return !v || choice == 1 ? CLI_COLOR_ALWAYS
+	       : choice == 2	 ? CLI_COLOR_NEVER
+				 : CLI_COLOR_AUTO;
 }
 
 static void opts_defaults(struct cli_opts *o)
@@ -768,29 +827,15 @@ static void opts_defaults(struct cli_opts *o)
 int cli_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_opts *o,
 	      char *err, size_t errlen)
 {
-	struct scan s = {cmd, NULL, 0, err, errlen, 0};
+	struct cli_args s;
 	const char *defaults_file = NULL, *extra = NULL;
-	int no_defaults = 0, rc = 0, warned = 0, i;
-	size_t k, ntok_max = 1;
+	int no_defaults = 0, rc = 0, warned = 0;
+	size_t k;
 
 	opts_defaults(o);
-	/* A token per option: "-v46" holds three in one argument. */
-	for (i = 1; i < argc; i++)
-		ntok_max += strlen(argv[i]);
-	s.tok = calloc(ntok_max, sizeof(*s.tok));
-	if (!s.tok)
-		return fail(err, errlen, "out of memory");
-	/* Before anything else, so no file read can keep a password in
-	 * /proc/PID/cmdline. */
-	rc = scan_argv(&s, argc, argv);
-	for (k = 0; k < s.ntok; k++)
-		if (s.tok[k].d->flags & CLI_OF_HELP) {
-			cli_usage(stdout, cmd);
-			rc = -1;
-			goto out;
-		}
+	rc = cli_args_parse(cmd, argc, argv, &s, err, errlen);
 	if (rc)
-		goto out;
+		return rc;
 
 	/* Option file selection first: it decides what the files say. */
 	for (k = 0; k < s.ntok; k++) {
@@ -807,7 +852,7 @@ int cli_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_opts *o,
 		goto out;
 	apply_env(o, cmd);
 	for (k = 0; k < s.ntok; k++) {
-		const struct token *t = &s.tok[k];
+		const struct cli_tok *t = &s.tok[k];
 
 		rc = apply(o, t->d, t->value, SRC_ARGV, err, errlen);
 		if (rc)
@@ -830,7 +875,7 @@ int cli_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_opts *o,
 		rc = fail(err, errlen,
 			  "--json and --nagios exclude each other");
 out:
-	tokens_free(s.tok, s.ntok);
+	cli_args_free(&s);
 	return rc;
 }
 

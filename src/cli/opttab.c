@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capture/capture.h"
 #include "check/slices.h"
 
 #define DAY_S (24.0 * 3600)
@@ -61,6 +62,14 @@ static const char *slice_choice(size_t i)
 #define PROBING CLI_CMD_PROBING
 #define AUDIT	(CLI_CMD_CHECK | CLI_CMD_DIAGNOSE)
 #define ALL	CLI_CMD_ALL
+#define PCAP	CLI_CMD_PCAP
+#define TRACE	CLI_CMD_TRACE
+#define WATCH	CLI_CMD_WATCH
+/* pcap's --conn: a connection's number in the capture. */
+#define CONN_ID_MAX 999999999999.0
+/* trace's --pid: the kernel's PID_MAX_LIMIT is 2^22; this is what pid_t
+ * values trace_pids.c accepts. */
+#define PID_MAX 1073741823.0
 
 static const struct cli_optdef table[] = {
 	/* Connection. */
@@ -229,29 +238,142 @@ static const struct cli_optdef table[] = {
 	 NULL, CLI_CMD_CHECK, 0, NULL, NULL, CLI_SEC_AUDIT,
 	 "bound for all DNS measurements together (default 3)"},
 
+	/* pcap: what to read. */
+	{CLI_O_READ, "read", 'r', CLI_ARG_STRING, "FILE", 0, 0, NULL, PCAP,
+	 CLI_OF_REPEAT, NULL, NULL, CLI_SEC_CAPTURE,
+	 "read FILE (the same as naming it; \"-\" is standard input)"},
+	{CLI_O_LIVE, "live", 'i', CLI_ARG_STRING, "IFACE", 0, 0, NULL, PCAP, 0,
+	 NULL, NULL, CLI_SEC_CAPTURE,
+	 "capture live on IFACE until Ctrl-C or --duration; no files then"},
+	{CLI_O_PORT, "port", 'P', CLI_ARG_SPEC, "PORT", 1, 65535, NULL, PCAP,
+	 CLI_OF_REPEAT, NULL, NULL, CLI_SEC_CAPTURE,
+	 "a MySQL server port besides 3306 (repeat, or 3307,3308)"},
+	{CLI_O_FILTER, "filter", 'f', CLI_ARG_STRING, "EXPR", 0, 0, NULL, PCAP,
+	 0, NULL, NULL, CLI_SEC_CAPTURE,
+	 "BPF filter (live default: tcp port 3306 and --port's)"},
+	{CLI_O_DURATION, "duration", 0, CLI_ARG_UINT, "S", 1, 604800, NULL,
+	 PCAP, 0, NULL, NULL, CLI_SEC_CAPTURE,
+	 "stop a live capture after S whole seconds"},
+	{CLI_O_CONN, "conn", 'c', CLI_ARG_UINT, "ID", 1, CONN_ID_MAX, NULL,
+	 PCAP, 0, NULL, NULL, CLI_SEC_CAPTURE,
+	 "one connection's timeline (ID from the table)"},
+	{CLI_O_SEGMENTS, "segments", 'v', CLI_ARG_NONE, NULL, 0, 0, NULL, PCAP,
+	 0, NULL, NULL, CLI_SEC_CAPTURE, "with --conn, every segment too"},
+	{CLI_O_MAX_FLOWS, "max-flows", 0, CLI_ARG_UINT, "N", 1,
+	 CAP_MAX_FLOWS_LIMIT, NULL, PCAP, 0, NULL, NULL, CLI_SEC_CAPTURE,
+	 "connections held at once (default 100000, about 490 MiB); past it "
+	 "the least recently active handshake, else connection, is evicted "
+	 "and counted"},
+
+	/* trace. */
+	{CLI_O_PORT, "port", 'P', CLI_ARG_UINT, "P", 1, 65535, NULL, TRACE,
+	 CLI_OF_REPEAT, NULL, NULL, CLI_SEC_TRACE,
+	 "a MySQL port to trace (default 3306; up to 8)"},
+	{CLI_O_PID, "pid", 'p', CLI_ARG_UINT, "PID", 1, PID_MAX, NULL, TRACE,
+	 CLI_OF_REPEAT, NULL, NULL, CLI_SEC_TRACE,
+	 "trace this process's name resolution (up to 16; default: the "
+	 "process listening on the first port)"},
+	{CLI_O_COMM, "comm", 'c', CLI_ARG_STRING, "NAME", 0, 0, NULL, TRACE, 0,
+	 NULL, NULL, CLI_SEC_TRACE,
+	 "... that of every process named NAME, 1 to 15 characters (e.g. a "
+	 "libwrap front end)"},
+	{CLI_O_DURATION, "duration", 'd', CLI_ARG_SECONDS, "S", 0.1, DAY_S,
+	 NULL, TRACE, 0, NULL, NULL, CLI_SEC_TRACE,
+	 "trace S seconds (default 30); SIGINT or SIGTERM ends it early"},
+
+	/* watch. */
+	{CLI_O_CONFIG, "config", 0, CLI_ARG_STRING, "FILE", 0, 0, NULL, WATCH,
+	 0, NULL, NULL, CLI_SEC_WATCH,
+	 "[watch] defaults and [target NAME] groups (docs/watch.md, "
+	 "conndoctor.conf(5)); not with the quick form's target options"},
+	{CLI_O_LISTEN, "listen", 0, CLI_ARG_STRING, "ADDR:PORT", 0, 0, NULL,
+	 WATCH, 0, NULL, NULL, CLI_SEC_WATCH,
+	 "where to serve HTTP (default 127.0.0.1:9979)"},
+	{CLI_O_WEB_CONFIG, "web-config", 0, CLI_ARG_STRING, "FILE", 0, 0, NULL,
+	 WATCH, 0, NULL, NULL, CLI_SEC_WATCH,
+	 "TLS and basic auth for the HTTP endpoint (Prometheus "
+	 "exporter-toolkit format: tls_server_config, basic_auth_users)"},
+	{CLI_O_MAX_IN_FLIGHT, "max-in-flight", 0, CLI_ARG_UINT, "N", 1, 65536,
+	 NULL, WATCH, 0, NULL, NULL, CLI_SEC_WATCH,
+	 "attempts in flight at most (default: one per address and socket, "
+	 "at most 256)"},
+	{CLI_O_HOST, "host", 'h', CLI_ARG_STRING, "NAME", 0, 0, NULL, WATCH, 0,
+	 NULL, NULL, CLI_SEC_WATCH,
+	 "quick form: probe this host over TCP (never the socket); the target "
+	 "is named after it"},
+	{CLI_O_PORT, "port", 'P', CLI_ARG_UINT, "N", 1, 65535, NULL, WATCH, 0,
+	 NULL, NULL, CLI_SEC_WATCH, "TCP port (default 3306)"},
+	{CLI_O_SOCKET, "socket", 'S', CLI_ARG_STRING, "PATH", 0, 0, NULL, WATCH,
+	 0, NULL, NULL, CLI_SEC_WATCH,
+	 "quick form: probe this Unix socket (the target is named socket "
+	 "without --host)"},
+	{CLI_O_USER, "user", 'u', CLI_ARG_STRING, "NAME", 0, 0, NULL, WATCH, 0,
+	 NULL, NULL, CLI_SEC_WATCH, "the user to log in as"},
+	{CLI_O_PASSWORD_FILE, "password-file", 0, CLI_ARG_STRING, "FILE", 0, 0,
+	 NULL, WATCH, 0, NULL, NULL, CLI_SEC_WATCH,
+	 "the password's first line (a file others cannot read); else "
+	 "MYSQL_PWD"},
+	{CLI_O_INTERVAL, "interval", 0, CLI_ARG_SECONDS, "S", 0.001, DAY_S,
+	 NULL, WATCH, 0, NULL, NULL, CLI_SEC_WATCH,
+	 "seconds between attempts (default 30)"},
+	{CLI_O_TIMEOUT, "timeout", 0, CLI_ARG_SECONDS, "S", 0.001, DAY_S, NULL,
+	 WATCH, 0, NULL, NULL, CLI_SEC_WATCH,
+	 "bound on each phase (default 10, below the interval)"},
+	{CLI_O_QUERY, "query", 0, CLI_ARG_STRING, "SQL", 0, 0, NULL, WATCH, 0,
+	 NULL, NULL, CLI_SEC_WATCH, "the query (default SELECT 1)"},
+	{CLI_O_SSL_MODE, "ssl-mode", 0, CLI_ARG_CHOICE, "MODE", 0, 0,
+	 ssl_mode_choice, WATCH, 0, NULL, NULL, CLI_SEC_WATCH,
+	 "TLS mode (default PREFERRED)"},
+	{CLI_O_SSL_CA, "ssl-ca", 0, CLI_ARG_STRING, "FILE", 0, 0, NULL, WATCH,
+	 0, NULL, NULL, CLI_SEC_WATCH,
+	 "CA certificates for VERIFY_CA/VERIFY_IDENTITY"},
+
 	/* Output. */
-	{CLI_O_JSON, "json", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL, 0, NULL,
-	 NULL, CLI_SEC_OUTPUT, "one JSON document (docs/json.md)"},
+	{CLI_O_JSON, "json", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL | TRACE, 0,
+	 NULL, NULL, CLI_SEC_OUTPUT, "one JSON document (docs/json.md)"},
+	{CLI_O_JSON, "json", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, PCAP, 0, NULL,
+	 NULL, CLI_SEC_OUTPUT,
+	 "JSON lines: one object per connection, command and finding "
+	 "(docs/json.md)"},
 	{CLI_O_NAGIOS, "nagios", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING, 0,
 	 NULL, NULL, CLI_SEC_OUTPUT,
 	 "print one Nagios/Icinga plugin line with perfdata and exit 0 OK, 1 "
 	 "WARNING, 2 CRITICAL or 3 UNKNOWN; not with --json"},
-	{CLI_O_HTML, "html", 0, CLI_ARG_STRING, "FILE", 0, 0, NULL, PROBING, 0,
-	 NULL, NULL, CLI_SEC_OUTPUT,
+	{CLI_O_HTML, "html", 0, CLI_ARG_STRING, "FILE", 0, 0, NULL,
+	 PROBING | PCAP, 0, NULL, NULL, CLI_SEC_OUTPUT,
 	 "also write the report as one self-contained HTML file with "
 	 "pictures (docs/html.md)"},
 	{CLI_O_VERBOSE, "verbose", 'v', CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING,
 	 0, NULL, "--verbose", CLI_SEC_OUTPUT, "one line per attempt"},
+	{CLI_O_PROGRESS, "progress", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,
+	 PROBING | PCAP, 0, NULL, NULL, CLI_SEC_OUTPUT,
+	 "keep a status line on stderr even when it is not a terminal or "
+	 "with --json (by default: only on a terminal, never with --json, "
+	 "--nagios or --quiet)"},
+	{CLI_O_QUIET, "quiet", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,
+	 PROBING | PCAP, 0, NULL, NULL, CLI_SEC_OUTPUT,
+	 "no status line on stderr (what is done, in flight and left)"},
 	{CLI_O_COLOR, "color", 0, CLI_ARG_OPTIONAL, "WHEN", 0, 0, color_choice,
 	 ALL, 0, NULL, NULL, CLI_SEC_OUTPUT,
 	 "when to use ANSI colour. auto (the default): on a terminal; off "
 	 "when NO_COLOR is set and not empty, else on for any output when "
 	 "FORCE_COLOR is. always (bare --color) and never beat both. WHEN is "
 	 "one of"},
-	{CLI_O_NO_COLOR, "no-color", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, ALL, 0,
-	 NULL, NULL, CLI_SEC_OUTPUT, "the same as --color=never"},
-	{CLI_O_HELP, "help", '?', CLI_ARG_NONE, NULL, 0, 0, NULL, ALL,
-	 CLI_OF_HELP, NULL, "--help", CLI_SEC_OUTPUT, "this text"},
+	/* pcap takes operands, so its WHEN is not optional: "--color never
+	 * FILE" keeps meaning what it always did. */
+	{CLI_O_COLOR, "color", 0, CLI_ARG_CHOICE, "WHEN", 0, 0, color_choice,
+	 PCAP, 0, NULL, NULL, CLI_SEC_OUTPUT,
+	 "when to use ANSI colour. auto (the default): on a terminal; off "
+	 "when NO_COLOR is set and not empty, else on for any output when "
+	 "FORCE_COLOR is. always and never beat both. WHEN is one of"},
+	{CLI_O_NO_COLOR, "no-color", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,
+	 ALL | PCAP, 0, NULL, NULL, CLI_SEC_OUTPUT,
+	 "the same as --color=never"},
+	{CLI_O_HELP, "help", '?', CLI_ARG_NONE, NULL, 0, 0, NULL,
+	 ALL | TRACE | WATCH, CLI_OF_HELP, NULL, "--help", CLI_SEC_OUTPUT,
+	 "this text"},
+	{CLI_O_HELP, "help", 'h', CLI_ARG_NONE, NULL, 0, 0, NULL, PCAP,
+	 CLI_OF_HELP, NULL, NULL, CLI_SEC_OUTPUT, "this text"},
 };
 
 #define NROWS (sizeof(table) / sizeof(table[0]))
@@ -268,7 +390,8 @@ static const struct cli_cmddef commands[] = {
 	 "--nagios: 0 OK, 1 WARNING, 2 CRITICAL (69 too), 3 UNKNOWN (64 too). "
 	 "The table: docs/exit-status.md.",
 	 "open connections like an application, time every phase, classify "
-	 "failures and name the pattern"},
+	 "failures and name the pattern",
+	 CLI_CF_OPTFILES, NULL},
 	{CLI_CMD_DIAGNOSE, "diagnose", "diagnose [OPTIONS]",
 	 "Answers \"why can't my application connect?\": probes the server "
 	 "over TCP (and over the Unix socket when it is local), audits this "
@@ -281,7 +404,8 @@ static const struct cli_cmddef commands[] = {
 	 "WARNING, 2 CRITICAL (69 too), 3 UNKNOWN (64 too). The table: "
 	 "docs/exit-status.md.",
 	 "probe the server, audit this host and the server, and print the "
-	 "root cause first with its evidence and fix"},
+	 "root cause first with its evidence and fix",
+	 CLI_CF_OPTFILES, NULL},
 	{CLI_CMD_CHECK, "check", "check [OPTIONS]",
 	 "Audits this host, as this network namespace sees it, for what "
 	 "breaks MySQL connections, and explains each risk with a finding. "
@@ -293,7 +417,58 @@ static const struct cli_cmddef commands[] = {
 	 "0 healthy, 1 warnings, 2 critical findings, 64 usage error "
 	 "(docs/exit-status.md).",
 	 "audit this host (kernel, sockets, TCP wrappers, resolver, firewall, "
-	 "conntrack, fds) and the server for what breaks connections"},
+	 "conntrack, fds) and the server for what breaks connections",
+	 CLI_CF_OPTFILES, NULL},
+	{CLI_CMD_PCAP, "pcap",
+	 "pcap [OPTIONS] FILE...\n       conndoctor pcap [OPTIONS] --live "
+	 "IFACE",
+	 "Rebuilds every TCP connection and MySQL session of a capture (pcap "
+	 "or pcapng; \"-\" reads standard input; several files are read in "
+	 "order as one capture, e.g. tcpdump -C/-G rotations) and reports "
+	 "where each went wrong.",
+	 "Exit status: 0 healthy, 1 warnings, 2 critical findings, 64 usage "
+	 "error, 69 input unreadable or cut short (docs/exit-status.md). "
+	 "Findings: conndoctor explain CODE.",
+	 "rebuild every TCP connection and MySQL session of a capture (or "
+	 "--live IFACE) and say where each went wrong",
+	 CLI_CF_OPERANDS, "FILE..."},
+	{CLI_CMD_TRACE, "trace",
+	 "trace [--port P]... [--pid PID]... [--comm NAME]\n"
+	 "                        [--duration S] [--json]",
+	 "Reads the kernel's TCP events for the MySQL port(s) in this network "
+	 "namespace with eBPF (state changes, SYN and SYN-ACK retransmits "
+	 "with the accept queue, resets, drops by reason) and "
+	 "ListenOverflows/ListenDrops, and, with uprobes on its libc, the "
+	 "time mysqld spent in getnameinfo, gethostbyaddr[_r], getaddrinfo "
+	 "and gethostbyname[_r] per client address, then prints a summary. "
+	 "Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF. "
+	 "Prints \"ready\" on stderr once attached.",
+	 "Exit status: 0 traced, 64 usage error, 69 eBPF unavailable "
+	 "(docs/exit-status.md).",
+	 "read the kernel's TCP events for the MySQL port live (eBPF)", 0,
+	 NULL},
+	{CLI_CMD_WATCH, "watch",
+	 "watch --config FILE [--listen ADDR:PORT]\n"
+	 "       conndoctor watch -h HOST|-S SOCKET -u USER [--interval S] "
+	 "[OPTIONS]",
+	 "Probes targets continuously (login, query, COM_QUIT every "
+	 "interval, jittered by +-10%) and serves Prometheus metrics on "
+	 "/metrics. The quick form watches one target, named after the host "
+	 "(or \"socket\"); a config file (conndoctor.conf(5)) names many.",
+	 "SIGHUP reloads the config file; SIGINT or SIGTERM stops it. Exit "
+	 "status: 0 stopped by a signal, "
+	 "64 usage error or a bad config, 69 the HTTP endpoint could not be "
+	 "served (docs/exit-status.md).",
+	 "probe targets continuously and serve Prometheus metrics on "
+	 "/metrics",
+	 0, NULL},
+	{CLI_CMD_EXPLAIN, "explain", "explain [CODE]", NULL, NULL,
+	 "print the documentation of a finding (every code without one)",
+	 CLI_CF_NOOPTS | CLI_CF_OPERANDS, "[CODE]"},
+	{CLI_CMD_HELP, "help", "help", NULL, NULL, "print the list of commands",
+	 CLI_CF_NOOPTS, NULL},
+	{CLI_CMD_VERSION, "version", "version", NULL, NULL, "print the version",
+	 CLI_CF_NOOPTS, NULL},
 };
 
 static const char *const section_titles[CLI_SEC__COUNT] = {
@@ -303,6 +478,10 @@ static const char *const section_titles[CLI_SEC__COUNT] = {
 	"Load shape",
 	"Targets",
 	"Audit of this host and the server",
+	"Capture",
+	"Tracing",
+	"Watching (the quick form's target: -h HOST or -S SOCKET, with -u "
+	"USER)",
 	"Output",
 };
 
@@ -350,16 +529,31 @@ const char *cli_section_title(enum cli_section s)
 	return (unsigned)s < CLI_SEC__COUNT ? section_titles[s] : "";
 }
 
+unsigned cli_optfile_cmds(void)
+{
+	unsigned m = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].flags & CLI_CF_OPTFILES)
+			m |= (unsigned)commands[i].cmd;
+	return m;
+}
+
 int cli_opt_in_files(const struct cli_optdef *d)
 {
-	return !(d->flags & CLI_OF_CMDLINE_ONLY);
+	return !(d->flags & CLI_OF_CMDLINE_ONLY) &&
+	       (d->commands & cli_optfile_cmds());
 }
 
 void cli_opt_range(const struct cli_optdef *d, char *out, size_t len)
 {
-	const char *unit = d->arg == CLI_ARG_SECONDS ? " seconds"
-			   : d->id == CLI_O_RATE     ? " per second"
-						     : "";
+	/* A whole number of seconds (pcap's --duration) says so too. */
+	int secs = d->arg == CLI_ARG_SECONDS ||
+		   (d->metavar && !strcmp(d->metavar, "S"));
+	const char *unit = secs			 ? " seconds"
+			   : d->id == CLI_O_RATE ? " per second"
+						 : "";
 
 	snprintf(out, len, "%.15g to %.15g%s", d->min, d->max, unit);
 }

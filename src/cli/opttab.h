@@ -9,17 +9,31 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* The commands, as bits of an option's mask. CLI_CMD_PCAP is reserved: its
- * parser joins the table in a later step. */
+/* The commands, as bits of an option's mask. */
 enum cli_cmd {
 	CLI_CMD_PROBE = 1u << 0,
 	CLI_CMD_DIAGNOSE = 1u << 1,
 	CLI_CMD_CHECK = 1u << 2,
 	CLI_CMD_PCAP = 1u << 3,
+	CLI_CMD_TRACE = 1u << 4,
+	CLI_CMD_WATCH = 1u << 5,
+	/* Commands without options (CLI_CF_NOOPTS): listed for conndoctor(1)
+	 * and the completions. */
+	CLI_CMD_EXPLAIN = 1u << 6,
+	CLI_CMD_HELP = 1u << 7,
+	CLI_CMD_VERSION = 1u << 8,
 };
 
 #define CLI_CMD_PROBING (CLI_CMD_PROBE | CLI_CMD_DIAGNOSE)
-#define CLI_CMD_ALL	(CLI_CMD_PROBE | CLI_CMD_DIAGNOSE | CLI_CMD_CHECK)
+/* The commands that speak to a server as the mysql client does. */
+#define CLI_CMD_ALL (CLI_CMD_PROBE | CLI_CMD_DIAGNOSE | CLI_CMD_CHECK)
+#define CLI_CMD_EVERY                                                          \
+	(CLI_CMD_ALL | CLI_CMD_PCAP | CLI_CMD_TRACE | CLI_CMD_WATCH)
+
+/* Flags of a command. */
+#define CLI_CF_OPERANDS 0x1u /* takes operands (pcap's FILE...) */
+#define CLI_CF_OPTFILES 0x2u /* reads option files and the environment */
+#define CLI_CF_NOOPTS	0x4u /* no options, no --help (explain, help) */
 
 /* What an option's argument is, and how it is checked. */
 enum cli_arg {
@@ -49,6 +63,9 @@ enum cli_section {
 	CLI_SEC_LOAD,
 	CLI_SEC_TARGETS,
 	CLI_SEC_AUDIT,
+	CLI_SEC_CAPTURE,
+	CLI_SEC_TRACE,
+	CLI_SEC_WATCH,
 	CLI_SEC_OUTPUT,
 	CLI_SEC__COUNT
 };
@@ -111,6 +128,24 @@ enum cli_opt {
 	CLI_O_COLOR,
 	CLI_O_NO_COLOR,
 	CLI_O_HELP,
+	CLI_O_PROGRESS,
+	CLI_O_QUIET,
+	/* pcap */
+	CLI_O_READ,
+	CLI_O_LIVE,
+	CLI_O_FILTER,
+	CLI_O_CONN,
+	CLI_O_SEGMENTS,
+	CLI_O_MAX_FLOWS,
+	/* trace */
+	CLI_O_PID,
+	CLI_O_COMM,
+	/* watch */
+	CLI_O_CONFIG,
+	CLI_O_LISTEN,
+	CLI_O_WEB_CONFIG,
+	CLI_O_MAX_IN_FLIGHT,
+	CLI_O_PASSWORD_FILE,
 	CLI_O__COUNT
 };
 
@@ -136,12 +171,16 @@ struct cli_optdef {
 struct cli_cmddef {
 	enum cli_cmd cmd;
 	const char *name;
-	const char *usage; /* after "usage: conndoctor " */
+	/* After "usage: conndoctor "; more forms on lines of their own,
+	 * each "       conndoctor CMD ..." or a continuation. */
+	const char *usage;
 	const char *about; /* what it does */
 	const char *footer;
 	/* One line for conndoctor(1), the NAME of its manual page and the
 	 * completions ("audit this host ..."): lower case, no full stop. */
 	const char *summary;
+	unsigned flags;	      /* CLI_CF_* */
+	const char *operands; /* what the operands are ("FILE..."), or NULL */
 };
 
 /* The whole table (n rows), in help order within each section. */
@@ -154,8 +193,10 @@ const struct cli_optdef *cli_opt_by_short(enum cli_cmd cmd, char c);
 /* The command's text; NULL for an unknown command. */
 const struct cli_cmddef *cli_cmd_def(enum cli_cmd cmd);
 const char *cli_section_title(enum cli_section s);
-/* Whether option files may set the row: every option but the command
- * line's own (file selection, --help). */
+/* The commands that read option files (CLI_CF_OPTFILES), as a mask. */
+unsigned cli_optfile_cmds(void);
+/* Whether option files may set the row: an option of a command that reads
+ * them, but not the command line's own (file selection, --help). */
 int cli_opt_in_files(const struct cli_optdef *d);
 /* Writes a row's range ("1 to 20000") into out. */
 void cli_opt_range(const struct cli_optdef *d, char *out, size_t len);

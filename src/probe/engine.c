@@ -764,6 +764,11 @@ int probe_run(const struct probe_config *cfg, uint16_t level, uint16_t repeat,
 			tmo_ns = 1000000; /* duration-bound: check again */
 		timeout_ms =
 			tmo_ns < 0 ? -1 : (int)((tmo_ns + 999999) / 1000000);
+		if (cfg->tick) { /* the progress line: wake for it too */
+			cfg->tick(cfg->tick_ud, res, e.active, e.level);
+			if (timeout_ms < 0 || timeout_ms > PROBE_TICK_MS)
+				timeout_ms = PROBE_TICK_MS;
+		}
 		n = epoll_wait(e.ep, evs, MAX_EVENTS, timeout_ms);
 		if (n < 0 && errno != EINTR) {
 			snprintf(errbuf, errlen, "epoll_wait: %s",

@@ -35,6 +35,8 @@ struct probe_target {
 
 #define PROBE_MAX_TARGETS 16
 
+struct probe_result;
+
 struct probe_config {
 	const char *host; /* as given, for resolve and messages */
 	unsigned port;
@@ -67,7 +69,16 @@ struct probe_config {
 
 	/* Per-phase timeouts, seconds (0: none). */
 	double timeout_s[CD_PH__COUNT];
+
+	/* A progress hook (report/progress.c): called from the engine's loop
+	 * at least every PROBE_TICK_MS while a batch runs, with the result so
+	 * far, the attempts in flight and the batch's level. NULL: none. */
+	void (*tick)(void *ud, const struct probe_result *res,
+		     unsigned in_flight, unsigned level);
+	void *tick_ud;
 };
+
+#define PROBE_TICK_MS 100
 
 /* What one run produced: a growable array of attempts (owned). */
 struct probe_result {

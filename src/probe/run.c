@@ -68,6 +68,28 @@ void probe_second_look(const struct probe_config *cfg, struct probe_result *res,
 	}
 }
 
+/* Attempts of one ramp level, over every target. */
+static uint64_t level_count(const struct probe_config *cfg,
+			    const struct probe_plan *plan, unsigned level)
+{
+	return (plan->level_count ? plan->level_count : 4 * (uint64_t)level) *
+	       cfg->ntargets;
+}
+
+uint64_t probe_plan_total(const struct probe_config *cfg,
+			  const struct probe_plan *plan)
+{
+	uint64_t n = 0;
+	unsigned level;
+
+	if (!plan->ramp)
+		return cfg->count;
+	for (level = plan->ramp_from; level <= plan->ramp_to;
+	     level += plan->ramp_step)
+		n += level_count(cfg, plan, level);
+	return n * plan->repeat;
+}
+
 int probe_measure(struct probe_config *cfg, const struct probe_plan *plan,
 		  struct probe_result *res, char *err, size_t errlen)
 {
@@ -82,10 +104,7 @@ int probe_measure(struct probe_config *cfg, const struct probe_plan *plan,
 			     level <= plan->ramp_to && !res->interrupted && !rc;
 			     level += plan->ramp_step) {
 				cfg->concurrency = level;
-				cfg->count = (plan->level_count
-						      ? plan->level_count
-						      : 4 * (uint64_t)level) *
-					     cfg->ntargets;
+				cfg->count = level_count(cfg, plan, level);
 				rc = probe_run(cfg, (uint16_t)level,
 					       (uint16_t)rep, res, err, errlen);
 			}

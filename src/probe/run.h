@@ -35,6 +35,11 @@ void probe_raise_nofile(unsigned want);
 int probe_measure(struct probe_config *cfg, const struct probe_plan *plan,
 		  struct probe_result *res, char *err, size_t errlen);
 
+/* The attempts plan makes in all (every level and repeat of a ramp), as
+ * probe_measure() would run them; 0 when --duration bounds the batch. */
+uint64_t probe_plan_total(const struct probe_config *cfg,
+			  const struct probe_plan *plan);
+
 /* The second look: each TCP target with greeting timeouts and not a byte
  * of a greeting (a slow MySQL server sends some) gets one more connection
  * that listens, then speaks (probe_sniff()); when the peer answers with no

@@ -22,7 +22,7 @@ ZSH = os.path.join(DOC, "_conndoctor")
 FISH = os.path.join(DOC, "conndoctor.fish")
 # The commands of the option table: each has its page (a command joining the
 # table adds its own page, checked by test_every_command_page_has_its_options).
-TABLE_COMMANDS = ["probe", "diagnose", "check"]
+TABLE_COMMANDS = ["probe", "diagnose", "check", "pcap", "trace", "watch"]
 
 
 def pages():
@@ -173,6 +173,29 @@ class ManPages(unittest.TestCase):
             self.assertNotIn(cmdline, names)
         self.assertIn("!includedir", text)
         self.assertIn("[conndoctor]", text)
+        # pcap, trace and watch read no option file.
+        for cmd_only in ("config", "listen", "password-file", "pid", "live", "max-flows"):
+            self.assertNotIn(cmd_only, names)
+
+    def test_conf_page_documents_the_watch_config(self):
+        """Every key the watch config reader knows (src/watch/config.c's
+        key_names) has an entry in conndoctor.conf(5), with [watch] and
+        [target NAME]."""
+        if not shutil.which("man"):
+            self.skipTest("man not installed")
+        with open(os.path.join(harness.REPO_ROOT, "src", "watch", "config.c"),
+                  encoding="utf-8") as f:
+            src = f.read()
+        table = re.search(r"key_names\[K__COUNT\] = \{(.*?)\};", src, re.S).group(1)
+        keys = re.findall(r'"([a-z-]+)"', table)
+        self.assertIn("password-file", keys)
+        _, text, _ = render(os.path.join(MAN, "man5", "conndoctor.conf.5"), width="250")
+        section = text.split("\nWATCH CONFIGURATION")[1].split("\nENVIRONMENT")[0]
+        entries = re.findall(r"(?m)^ {7}([a-z][a-z.A-Z-]*)", section)
+        for key in keys + ["listen", "label.KEY"]:
+            self.assertIn(key, entries)
+        self.assertIn("[target NAME]", section)
+        self.assertIn("[watch]", section)
 
 
 class Bash(unittest.TestCase):
@@ -225,6 +248,10 @@ class Bash(unittest.TestCase):
         self.assertEqual(bash_complete("probe", "--defaults-file", d + "/my-t"),
                          [d + "/my-test.cnf"])
         self.assertEqual(bash_complete("check", "--ssl-ca", d + "/my-t"), [d + "/my-test.cnf"])
+        # pcap's operands are capture files; its options still complete.
+        self.assertEqual(bash_complete("pcap", d + "/my-t"), [d + "/my-test.cnf"])
+        self.assertEqual(bash_complete("pcap", "--max-f"), ["--max-flows"])
+        self.assertEqual(bash_complete("watch", "--config", d + "/my-t"), [d + "/my-test.cnf"])
 
     def test_explain_codes(self):
         codes = finding_codes()

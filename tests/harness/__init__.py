@@ -3,6 +3,7 @@
 import atexit
 import ipaddress
 import os
+import pty
 import re
 import shutil
 import signal
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import unittest
 
 SKIP_RC = 77  # CTest SKIP_RETURN_CODE
@@ -313,6 +315,54 @@ def run_conndoctor(args, ns=None, timeout=60, input=None, env=None):
         raise TimeoutError(f"conndoctor {' '.join(map(str, args))} ran over {timeout} s; "
                            f"stdout={e.stdout!r} stderr={e.stderr!r}") from None
     return r.returncode, r.stdout, r.stderr
+
+
+def pty_read(fd, timeout, until=None):
+    """What a pseudo-terminal's master fd gives within timeout s: up to the
+    end (the child closed the terminal: EIO), or up to the first chunk
+    holding the bytes `until`."""
+    out, deadline = b"", time.time() + timeout
+    while time.time() < deadline:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+        if until is not None and until in out:
+            break
+    return out
+
+
+def run_on_pty(argv, env=None, timeout=60, interrupt_on=None):
+    """Runs argv with stdin, stdout and stderr on a pseudo-terminal; returns
+    (exit code, everything it wrote, as text). interrupt_on: bytes whose
+    first appearance in the output sends the child SIGINT, as Ctrl-C
+    would. After `timeout` s the child is killed."""
+    pid, fd = pty.fork()
+    if pid == 0:  # child: conndoctor on a terminal
+        try:
+            os.execve(argv[0], argv, env if env is not None else os.environ)
+        finally:
+            os._exit(127)
+    out = b""
+    try:
+        if interrupt_on is not None:
+            out = pty_read(fd, timeout, until=interrupt_on)
+            if interrupt_on in out:
+                os.kill(pid, signal.SIGINT)
+        out += pty_read(fd, timeout)
+    finally:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if not done:
+            time.sleep(1)
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if not done:
+                os.kill(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
 
 def free_port(host="127.0.0.1"):

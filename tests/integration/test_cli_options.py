@@ -141,15 +141,7 @@ class PasswordWipe(unittest.TestCase):
             self.assertNotIn(SECRET.encode(), seen)
             self.assertIn(b"-p" + b"x" * len(SECRET), seen)
             os.write(fd, b"[client]\nuser=someone\n\x04")
-            out, deadline = b"", time.time() + 20
-            while time.time() < deadline:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                out += chunk
+            out = harness.pty_read(fd, 20)
         finally:
             done, status = os.waitpid(pid, os.WNOHANG)
             if not done:  # still blocked (a failure): end it

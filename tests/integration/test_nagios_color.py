@@ -3,15 +3,12 @@ plugin line and its exit code for a healthy server and a closed port (probe
 and diagnose), and ANSI colour by terminal, NO_COLOR, FORCE_COLOR and
 --color (docs/exit-status.md, README "Colour")."""
 import os
-import pty
 import re
-import signal
 import subprocess
-import time
 import unittest
 
 import harness
-from harness import run_conndoctor
+from harness import run_conndoctor, run_on_pty
 from harness.mariadb import MariaDB
 
 # The Monitoring Plugins guidelines: "SERVICE STATUS - text | perfdata",
@@ -43,34 +40,6 @@ def clean_env(**extra):
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     env.update(extra)
     return env
-
-
-def run_on_pty(argv, env, timeout=60):
-    """Runs argv with stdout (and stdin, stderr) on a pseudo-terminal;
-    returns (exit code, everything it wrote)."""
-    pid, fd = pty.fork()
-    if pid == 0:  # child: conndoctor on a terminal
-        os.execve(argv[0], argv, env)
-    out, deadline = b"", time.time() + timeout
-    try:
-        while time.time() < deadline:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            out += chunk
-    finally:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if not done:
-            time.sleep(1)
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if not done:
-                os.kill(pid, signal.SIGKILL)
-                _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
 
 class Nagios(unittest.TestCase):

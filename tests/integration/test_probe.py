@@ -258,14 +258,7 @@ class ProbeHealthy(unittest.TestCase):
             while b"Enter password: " not in out and time.time() < deadline:
                 out += os.read(fd, 4096)
             os.write(fd, self.db.password.encode() + b"\n")
-            while time.time() < deadline:
-                try:
-                    chunk = os.read(fd, 4096)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                out += chunk
+            out += harness.pty_read(fd, deadline - time.time())
         finally:
             _, status = os.waitpid(pid, 0)
             os.close(fd)

@@ -1,5 +1,5 @@
 """`conndoctor trace`'s front end without a kernel trace: its options are
-range-checked (exit 64 with one line), --help prints the usage, and a user
+range-checked by the option table (exit 64 with one line naming the range), --help prints the usage, and a user
 without the privileges gets one line saying what is missing and exit 69,
 never a crash (with or without CD_BPF)."""
 import json
@@ -21,13 +21,14 @@ class TraceCli(unittest.TestCase):
         self.assertIn(words, err)
 
     def test_ranges(self):
-        self.usage_error(["--duration", "0"], "from 0.1 to 86400")
-        self.usage_error(["--duration", "86401"], "from 0.1 to 86400")
-        self.usage_error(["--duration", "5s"], "'5s' is not a number")
-        self.usage_error(["--duration", "nan"], "from 0.1 to 86400")
-        self.usage_error(["--port", "0"], "not a port")
-        self.usage_error(["--port", "65536"], "not a port")
-        self.usage_error(["-P", "x"], "not a port")
+        # Checked by the option table: "invalid --NAME 'VALUE' (RANGE)".
+        self.usage_error(["--duration", "0"], "invalid --duration '0' (0.1 to 86400 seconds)")
+        self.usage_error(["--duration", "86401"], "(0.1 to 86400 seconds)")
+        self.usage_error(["--duration", "5x"], "invalid --duration '5x'")
+        self.usage_error(["--duration", "nan"], "(0.1 to 86400 seconds)")
+        self.usage_error(["--port", "0"], "invalid --port '0' (1 to 65535)")
+        self.usage_error(["--port", "65536"], "(1 to 65535)")
+        self.usage_error(["-P", "x"], "invalid --port 'x' (1 to 65535)")
         many = []
         for p in range(3300, 3309):
             many += ["--port", str(p)]
@@ -35,14 +36,14 @@ class TraceCli(unittest.TestCase):
         self.usage_error(["--bogus"], "unknown option '--bogus'")
         self.usage_error(["--port"], "needs a value")
         self.usage_error(["extra"], "unexpected argument 'extra'")
-        self.usage_error(["--pid", "0"], "'0' is not a process id")
-        self.usage_error(["-p", "12x"], "'12x' is not a process id")
+        self.usage_error(["--pid", "0"], "invalid --pid '0' (1 to 1073741823)")
+        self.usage_error(["-p", "12x"], "invalid --pid '12x'")
         many = []
         for p in range(1, 18):
             many += ["--pid", str(p)]
         self.usage_error(many, "at most 16 --pid")
-        self.usage_error(["--comm", ""], "is not a process name")
-        self.usage_error(["--comm", "a" * 16], "is not a process name")
+        self.usage_error(["--comm", ""], "(a process name, 1 to 15 characters)")
+        self.usage_error(["--comm", "a" * 16], "(a process name, 1 to 15 characters)")
 
     def test_help(self):
         rc, out, err = run_conndoctor(["trace", "--help"])
