@@ -20,6 +20,19 @@ static int put(char *buf, size_t cap, size_t *off, const uint8_t *s, size_t n)
 	return 1;
 }
 
+/* NULL is stored as the one byte NULL_MARK, which no escaped string
+ * holds (they are printable ASCII). */
+#define NULL_MARK '\x01'
+
+static int put_null(char *buf, size_t cap, size_t *off)
+{
+	if (*off + 2 > cap)
+		return 0;
+	buf[(*off)++] = NULL_MARK;
+	buf[(*off)++] = '\0';
+	return 1;
+}
+
 void cap_attrs_fill(struct cap_cmd *c, const struct mysql_qattrs *q,
 		    int named_only)
 {
@@ -40,8 +53,9 @@ void cap_attrs_fill(struct cap_cmd *c, const struct mysql_qattrs *q,
 		vl = mysql_qattr_value_text(a, val, sizeof(val));
 		if (!put(c->attrs, sizeof(c->attrs), &off, a->name,
 			 a->name_len) ||
-		    !put(c->attrs, sizeof(c->attrs), &off, (const uint8_t *)val,
-			 vl)) {
+		    !(a->is_null ? put_null(c->attrs, sizeof(c->attrs), &off)
+				 : put(c->attrs, sizeof(c->attrs), &off,
+				       (const uint8_t *)val, vl))) {
 			off = save;
 			break;
 		}
@@ -59,5 +73,7 @@ const char *cap_attr_at(const struct cap_cmd *c, unsigned i, const char **value)
 	for (k = 0; k < 2 * i; k++)
 		p += strlen(p) + 1;
 	*value = p + strlen(p) + 1;
+	if ((*value)[0] == NULL_MARK)
+		*value = NULL;
 	return p;
 }

@@ -171,6 +171,10 @@ struct cap_anomaly_rec *cap_my_anomaly(struct cap_flow *f, enum cap_anomaly k,
 int cap_mid_greeting(const uint8_t *p, size_t n);
 int cap_mid_login(const uint8_t *p, size_t n);
 int cap_mid_command(const uint8_t *p, size_t n);
+/* When both ports are server ports: do a mid-session flow's first bytes
+ * come from the server (a greeting, or a frame that is neither a command
+ * nor a login and carries a sequence id past 0, as responses do)? */
+int cap_mid_sender_is_server(const uint8_t *p, size_t n);
 /* MySQL 8's CLIENT_OPTIONAL_RESULTSET_METADATA, which is how the codec is
  * told of MariaDB's cache metadata too. */
 #define CAP_OPTIONAL_METADATA 0x02000000u

@@ -285,8 +285,8 @@ struct cap_cmd {
 	uint16_t nattrs, attrs_total;
 };
 
-/* The i-th query attribute of c (its name; *value its value), or NULL
- * past nattrs. Both borrowed from c. */
+/* The i-th query attribute of c (its name; *value its value, NULL for
+ * SQL NULL), or NULL past nattrs. Both borrowed from c. */
 const char *cap_attr_at(const struct cap_cmd *c, unsigned i,
 			const char **value);
 

@@ -80,6 +80,16 @@ int cap_mid_command(const uint8_t *p, size_t n)
 	}
 }
 
+int cap_mid_sender_is_server(const uint8_t *p, size_t n)
+{
+	if (cap_mid_greeting(p, n))
+		return 1;
+	if (n < MYSQL_HEADER_LEN || cap_mid_command(p, n) ||
+	    cap_mid_login(p, n))
+		return 0;
+	return p[3] != 0;
+}
+
 /* Mid-session without the handshake the capabilities that shape a text
  * result set are unknown; its packets say them: a column count followed
  * by one more byte (0 or 1) carries the metadata flag (MariaDB's cache

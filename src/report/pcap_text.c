@@ -204,8 +204,10 @@ void rpt_pcap_event_text(const struct cap_event *e, char *buf, size_t len)
 		for (i = 0; w > 0 && (size_t)w < len &&
 			    (name = cap_attr_at(cmd, i, &value)) != NULL;
 		     i++)
-			w += snprintf(buf + w, len - (size_t)w, "%s%s=\"%s\"",
-				      i ? ", " : " attributes: ", name, value);
+			w += snprintf(buf + w, len - (size_t)w, "%s%s=%s%s%s",
+				      i ? ", " : " attributes: ", name,
+				      value ? "\"" : "", value ? value : "NULL",
+				      value ? "\"" : "");
 		if (cmd->attrs_total > cmd->nattrs && w > 0 && (size_t)w < len)
 			snprintf(buf + w, len - (size_t)w, " (%u more)",
 				 (unsigned)(cmd->attrs_total - cmd->nattrs));

@@ -260,8 +260,7 @@ def write_synthetic():
     ports = {r[0]: int(r[3][r[3].index("--port") + 1]) for r in rows}
     made = synth.make_all(HERE, ports)
     names = {n for n, _ in made}
-    keep = [r for r in rows
-            if r[1][:-len(".pcap")] not in names]
+    keep = [r for r in rows if r[1][:-len(".pcap")] not in names]
     out = [(r[0], r[1], r[2], shlex.join(r[3])) for r in keep]
     for name, port in made:
         out.append((name, f"{name}.pcap", f"{name}.txt", f"--port {port}"))
@@ -270,6 +269,10 @@ def write_synthetic():
             conn = SYNTH_TIMELINES[name]
             out.append((f"{name}-conn{conn}", f"{name}.pcap", f"{name}-conn{conn}.txt",
                         f"--port {port} --conn {conn}"))
+    # both ports are server ports: roles come from the traffic (the first
+    # segment is the end of a server's reply)
+    out.append(("mid_stmt_reset-ports", "mid_stmt_reset.pcap", "mid_stmt_reset-ports.txt",
+                f"--port {synth.SERVER_PORT} --port {synth.CLIENT_PORT + 2}"))
     with open(os.path.join(HERE, "cases.txt"), "w") as f:
         f.write("# name capture expected options (written by regen.py)\n")
         for r in out:
