@@ -4,7 +4,8 @@
 cannot produce (it has neither query attributes nor zstd), and captures cut
 from real golden captures so that they start mid-session. regen.py calls
 make_all(); every output is deterministic (fixed times, ports, sequence
-numbers) so a rerun writes the same bytes."""
+numbers) so a rerun writes the same bytes. The zstd frames come from the
+zstd command (Debian's zstd package, in scripts/install-deps.sh)."""
 
 import os
 import struct
