@@ -220,7 +220,7 @@ static int64_t sign_extend(uint64_t x, size_t n)
 {
 	uint64_t m;
 
-	if (n >= 8)
+	if (n == 0 || n >= 8)
 		return (int64_t)x;
 	m = 1ull << (n * 8 - 1);
 	return (int64_t)((x ^ m) - m);
@@ -238,6 +238,13 @@ size_t mysql_qattr_value_text(const struct mysql_qattr *a, char *out,
 	out[0] = '\0';
 	if (a->is_null || (!v && n))
 		return (size_t)snprintf(out, cap, "NULL") < cap ? 4 : cap - 1;
+	if (fixed_size(a->type) > 0 &&
+	    (!v || n != (size_t)fixed_size(a->type))) {
+		/* not as the parser gives it: nothing to print */
+		return (size_t)snprintf(out, cap, "?") < cap ? 1 : 0;
+	}
+	if (fixed_size(a->type) == -1 && n && !v)
+		return (size_t)snprintf(out, cap, "?") < cap ? 1 : 0;
 	switch (fixed_size(a->type)) {
 	case 1:
 	case 2:
