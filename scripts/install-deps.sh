@@ -14,6 +14,7 @@ PACKAGES=(
   libjansson-dev libnetfilter-conntrack-dev libmicrohttpd-dev libyaml-dev libcrypt-dev zlib1g-dev libzstd-dev
   libsodium-dev libbpf-dev bpftool libelf-dev nftables prometheus
   prometheus-blackbox-exporter python3-yaml
+  zstd
   debhelper dpkg-dev fakeroot lintian
   groff-base man-db zsh fish
   chromium

@@ -5,6 +5,7 @@
 #define CONNDOCTOR_CAPTURE_CAP_INT_H
 
 #include "capture/capture.h"
+#include "mysql/compress.h"
 #include "mysql/mysql.h"
 
 /* An out-of-order segment held until the hole before it fills. */
@@ -64,6 +65,8 @@ struct cap_half {
 	uint32_t ep_seq; /* retransmission episode in progress */
 	struct cap_ladder ep;
 	struct cap_framer fr;
+	struct mysql_inflater *cz; /* compressed protocol: the framer reads
+				      what this inflates (inflate.c) */
 };
 
 /* How a response is read. */
@@ -92,6 +95,19 @@ struct cap_mydec {
 	enum cap_gs gs;
 	uint64_t g_left; /* packets left in this part */
 	uint64_t ncmd;
+	/* the last prepared statements' parameter counts, for the named
+	 * parameters of COM_STMT_EXECUTE (query attributes) */
+	struct {
+		uint32_t id;
+		uint16_t params;
+		uint8_t used;
+	} stmts[4];
+	uint8_t stmt_next;
+	uint8_t guess;	      /* mid-session without a greeting: which */
+	uint8_t guess_locked; /* ... result-set capabilities are tried,
+				 and whether a result set confirmed them */
+	uint64_t skip_run[2]; /* bytes skipped since each side was last in
+				 step */
 };
 
 enum cap_list { CAP_L_NONE, CAP_L_EMBRYO, CAP_L_OPEN, CAP_L_CLOSING };
@@ -125,6 +141,11 @@ size_t cap_engine_keep(const struct cap_engine *e);
 
 /* ---- the passive MySQL decoder (mysql.c) ---- */
 
+struct mysql_qattrs;
+/* Copies q's attributes (named_only: those with a name) into c (attrs.c). */
+void cap_attrs_fill(struct cap_cmd *c, const struct mysql_qattrs *q,
+		    int named_only);
+
 /* Starts a flow's session: at the greeting, or out of step (mid-stream). */
 void cap_my_init(struct cap_flow *f, int mid_stream);
 /* In-order stream bytes of direction dir; seg_start: p is where a
@@ -134,6 +155,44 @@ void cap_my_data(struct cap_engine *e, struct cap_flow *f, int dir,
 /* n bytes of direction dir that the capture missed. */
 void cap_my_gap(struct cap_engine *e, struct cap_flow *f, int dir, uint64_t n,
 		int64_t ts_us);
+/* Plain MySQL frames of direction dir (what cap_my_data() reads, or what
+ * the inflater made of compressed packets). */
+void cap_my_plain(struct cap_engine *e, struct cap_flow *f, int dir,
+		  const uint8_t *p, size_t n, int64_t ts_us, int seg_start);
+/* The first anomaly of kind k is recorded and returned; later ones are
+ * counted (NULL). */
+struct cap_anomaly_rec *cap_my_anomaly(struct cap_flow *f, enum cap_anomaly k,
+				       int dir, int64_t ts);
+
+/* ---- getting in step mid-session (midstream.c) ---- */
+
+/* Does a segment starting at p (n bytes) start with the server's greeting,
+ * the client's login, or a command with a length it can have? */
+int cap_mid_greeting(const uint8_t *p, size_t n);
+int cap_mid_login(const uint8_t *p, size_t n);
+int cap_mid_command(const uint8_t *p, size_t n);
+/* When both ports are server ports: do a mid-session flow's first bytes
+ * come from the server (a greeting, or a frame that is neither a command
+ * nor a login and carries a sequence id past 0, as responses do)? */
+int cap_mid_sender_is_server(const uint8_t *p, size_t n);
+/* MySQL 8's CLIENT_OPTIONAL_RESULTSET_METADATA, which is how the codec is
+ * told of MariaDB's cache metadata too. */
+#define CAP_OPTIONAL_METADATA 0x02000000u
+/* The result-set capabilities a text result set's packet shows. */
+void cap_mid_guess_text(uint32_t *caps, struct mysql_rs *rs, const uint8_t *p,
+			size_t n);
+
+/* ---- the compressed protocol (inflate.c) ---- */
+
+/* Both directions are compressed from their next byte on. Returns 0, or
+ * -1 when an inflater could not be had (the session is then not decoded
+ * further). */
+int cap_cz_start(struct cap_flow *f, enum mysql_comp_algo algo);
+/* Compressed stream bytes of direction dir. */
+void cap_cz_data(struct cap_engine *e, struct cap_flow *f, int dir,
+		 const uint8_t *p, size_t n, int64_t ts_us);
+void cap_cz_free(struct cap_flow *f);
+
 /* The connection is over: settles the command outstanding. */
 void cap_my_end(struct cap_engine *e, struct cap_flow *f);
 void cap_my_free(struct cap_flow *f);

@@ -141,13 +141,15 @@ enum cap_anomaly {
 	CAP_AN_SEQ,	/* a sequence id out of order */
 	CAP_AN_LENGTH,	/* a frame length that cannot be */
 	CAP_AN_GARBAGE, /* bytes that do not parse as what must come */
+	CAP_AN_INFLATE, /* a compressed packet that does not inflate */
 	CAP_AN__COUNT
 };
 
-#define CAP_TEXT_MAX 120
-#define CAP_NAME_MAX 64
-#define CAP_MSG_MAX  192
-#define CAP_ARG_MAX  256
+#define CAP_TEXT_MAX  120
+#define CAP_NAME_MAX  64
+#define CAP_MSG_MAX   192
+#define CAP_ARG_MAX   256
+#define CAP_ATTRS_MAX 192
 
 struct cap_anomaly_rec {
 	unsigned count;
@@ -157,6 +159,9 @@ struct cap_anomaly_rec {
 	uint32_t length;	     /* CAP_AN_LENGTH: claimed length */
 	uint32_t length_seen;	     /* ... and bytes before the peer
 					answered */
+	uint64_t offset;	     /* CAP_AN_INFLATE: the compressed
+					packet's header, bytes into that
+					direction's compressed stream */
 	char text[CAP_TEXT_MAX + 1]; /* printable bytes (escaped) */
 	uint32_t text_len;	     /* printable bytes in the run */
 	uint8_t state;		     /* enum cap_my_state at the time */
@@ -186,6 +191,9 @@ struct cap_session {
 	int64_t auth_us;  /* the server's OK or ERR to it */
 	enum cap_login login;
 	int tls, compressed;
+	uint64_t skipped[2];	/* bytes passed over out of step, by sender
+				   (mid-session start, gaps, bad frames) */
+	uint8_t compress_algo;	/* enum mysql_comp_algo agreed */
 	struct cap_err err;	/* refusal, login failure or the
 				   server's error outside a command;
 				   code 0: none */
@@ -270,7 +278,17 @@ struct cap_cmd {
 	uint16_t warnings;
 	struct cap_err err;
 	uint64_t resp_bytes; /* response payload bytes */
+	/* query attributes (COM_QUERY) or named parameters (COM_STMT_EXECUTE)
+	 * with CLIENT_QUERY_ATTRIBUTES: escaped name, NUL, escaped value, NUL,
+	 * ... for nattrs pairs (cut at a whole pair); attrs_total were sent */
+	char attrs[CAP_ATTRS_MAX];
+	uint16_t nattrs, attrs_total;
 };
+
+/* The i-th query attribute of c (its name; *value its value, NULL for
+ * SQL NULL), or NULL past nattrs. Both borrowed from c. */
+const char *cap_attr_at(const struct cap_cmd *c, unsigned i,
+			const char **value);
 
 /* Timeline events of a traced connection (--conn). */
 enum cap_ev_kind {
@@ -301,7 +319,8 @@ enum cap_ev_kind {
 	CAP_EV_SERVER_ERR, /* an ERR outside a command */
 	CAP_EV_ANOMALY,	   /* i: enum cap_anomaly */
 	CAP_EV_BINLOG,	   /* i: events, j: heartbeats so far */
-	CAP_EV_COMPRESSED
+	CAP_EV_COMPRESSED, /* i: enum mysql_comp_algo */
+	CAP_EV_RESYNC	   /* i: bytes skipped before it in that direction */
 };
 
 struct cap_event {

@@ -832,6 +832,13 @@ static struct cap_flow *flow_of(struct cap_engine *e, const struct cap_pkt *p,
 		return NULL;
 	if (p->flags & CAP_TH_RST)
 		return NULL;
+	if (server_port(e, p->dst.port) && server_port(e, p->src.port) &&
+	    cap_mid_sender_is_server(p->payload, p->caplen)) {
+		/* both ports are server ports: the first bytes say who is
+		 * the server */
+		*dir = CAP_S2C;
+		return new_flow(e, p, 0, h);
+	}
 	if (server_port(e, p->dst.port)) {
 		*dir = CAP_C2S;
 		return new_flow(e, p, 1, h);

@@ -20,6 +20,7 @@
 
 #include "capture/cap_int.h"
 #include "mysql/commands.h"
+#include "mysql/qattr.h"
 #include "mysql/wire.h"
 #include "util/escape.h"
 
@@ -82,6 +83,7 @@ void cap_my_init(struct cap_flow *f, int mid_stream)
 
 void cap_my_free(struct cap_flow *f)
 {
+	cap_cz_free(f);
 	free(f->half[0].fr.buf);
 	free(f->half[1].fr.buf);
 	f->half[0].fr.buf = f->half[1].fr.buf = NULL;
@@ -100,6 +102,12 @@ static struct cap_anomaly_rec *anomaly(struct cap_flow *f, enum cap_anomaly k,
 	a->at_us = ts;
 	a->state = (uint8_t)f->rec.my.state;
 	return a;
+}
+
+struct cap_anomaly_rec *cap_my_anomaly(struct cap_flow *f, enum cap_anomaly k,
+				       int dir, int64_t ts)
+{
+	return anomaly(f, k, dir, ts);
 }
 
 /* A string the codec copied from the wire (NUL-terminated within max),
@@ -386,7 +394,10 @@ static void login(struct cap_engine *e, struct cap_flow *f,
 	}
 	my->client_caps = v.caps;
 	f->dec.caps = my->greeting_us ? my->server_caps & v.caps : v.caps;
-	f->dec.mariadb_caps &= v.mariadb_caps;
+	/* without the greeting, what the client asked for is the best guess */
+	f->dec.mariadb_caps = my->greeting_us
+				      ? f->dec.mariadb_caps & v.mariadb_caps
+				      : v.mariadb_caps;
 	if (f->dec.mariadb_caps & MARIADB_CACHE_METADATA)
 		f->dec.caps |= OPTIONAL_METADATA;
 	my->login_us = fm->t0;
@@ -408,8 +419,40 @@ static void login(struct cap_engine *e, struct cap_flow *f,
 	cap_emit(e, f, CAP_EV_LOGIN, CAP_C2S, fm->t0, 0, 0, NULL);
 }
 
+/* The parameter count of a statement prepared in this capture, or -1. */
+static long stmt_params(const struct cap_mydec *d, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(d->stmts) / sizeof(d->stmts[0]); i++)
+		if (d->stmts[i].used && d->stmts[i].id == id)
+			return d->stmts[i].params;
+	return -1;
+}
+
+/* Query attributes ahead of the statement text: both sides set the flag,
+ * or, when the capture missed the login, the payload starts with a
+ * parameter_count and a parameter_set_count of 1 (what no statement text
+ * starts with). Returns where the text starts (1 without attributes). */
+static size_t query_attrs(struct cap_mydec *d, int mid, struct cap_cmd *c,
+			  const uint8_t *p, size_t n)
+{
+	struct mysql_qattrs q;
+
+	if (!(d->caps & MYSQL_CLIENT_QUERY_ATTRIBUTES) &&
+	    !(mid && n >= 3 && p[1] < 0xfb && p[2] == 1))
+		return 1;
+	if (mysql_query_attrs_parse(p, n, &q) != MYSQL_OK)
+		return 1;
+	if (!(d->caps & MYSQL_CLIENT_QUERY_ATTRIBUTES))
+		d->caps |= MYSQL_CLIENT_QUERY_ATTRIBUTES; /* seen: in use */
+	cap_attrs_fill(c, &q, 0);
+	return q.end;
+}
+
 /* The command's argument in readable form. */
-static void command_arg(struct cap_cmd *c, const uint8_t *p, size_t n)
+static void command_arg(struct cap_mydec *d, int mid, struct cap_cmd *c,
+			const uint8_t *p, size_t n)
 {
 	const uint8_t *a = p + 1;
 	size_t k = n - 1, i;
@@ -422,6 +465,18 @@ static void command_arg(struct cap_cmd *c, const uint8_t *p, size_t n)
 			snprintf(c->arg, sizeof(c->arg), "%u", le32_at(a));
 		return;
 	case MYSQL_COM_STMT_EXECUTE:
+		if (mysql_stmt_cmd_parse(p, n, &sc) == MYSQL_OK) {
+			struct mysql_qattrs q;
+
+			snprintf(c->arg, sizeof(c->arg), "statement %u",
+				 sc.stmt_id);
+			if ((d->caps & MYSQL_CLIENT_QUERY_ATTRIBUTES) &&
+			    mysql_execute_params_parse(
+				    p, n, stmt_params(d, sc.stmt_id), 1, &q) ==
+				    MYSQL_OK)
+				cap_attrs_fill(c, &q, 1);
+		}
+		return;
 	case MYSQL_COM_STMT_CLOSE:
 	case MYSQL_COM_STMT_SEND_LONG_DATA:
 	case MYSQL_COM_STMT_RESET:
@@ -456,6 +511,10 @@ static void command_arg(struct cap_cmd *c, const uint8_t *p, size_t n)
 		cd_escape(c->arg, sizeof(c->arg), a, i);
 		return;
 	case MYSQL_COM_QUERY:
+		i = query_attrs(d, mid, c, p, n);
+		c->arg_len -= (uint32_t)(i - 1);
+		cd_escape(c->arg, sizeof(c->arg), p + i, n - i);
+		return;
 	case MYSQL_COM_INIT_DB:
 	case MYSQL_COM_STMT_PREPARE:
 		cd_escape(c->arg, sizeof(c->arg), a, k);
@@ -487,7 +546,7 @@ static void start_cmd(struct cap_engine *e, struct cap_flow *f,
 	c->cmd = fm->p[0];
 	c->start_us = fm->t0;
 	c->arg_len = fm->len - 1;
-	command_arg(c, fm->p, fm->have);
+	command_arg(d, !my->login_us, c, fm->p, fm->have);
 	d->expect = (uint8_t)(fm->seq + 1);
 	d->server_resync = f->half[CAP_S2C].fr.lost;
 	d->cmd_active = 1;
@@ -644,12 +703,15 @@ static void auth_reply(struct cap_engine *e, struct cap_flow *f,
 		my->last_cmd_end_us = fm->t1;
 		set_state(f, CAP_MY_READY);
 		cap_emit(e, f, CAP_EV_AUTH_OK, CAP_S2C, fm->t0, 0, 0, NULL);
-		if (d->caps & MYSQL_CLIENT_COMPRESS) {
+		if (mysql_comp_algo(d->caps) != MYSQL_COMP_NONE) {
 			my->compressed = 1;
-			set_state(f, CAP_MY_COMPRESSED);
-			all_off(f);
-			cap_emit(e, f, CAP_EV_COMPRESSED, CAP_S2C, fm->t1, 0, 0,
-				 NULL);
+			my->compress_algo = (uint8_t)mysql_comp_algo(d->caps);
+			cap_emit(e, f, CAP_EV_COMPRESSED, CAP_S2C, fm->t1,
+				 my->compress_algo, 0, NULL);
+			if (cap_cz_start(f, mysql_comp_algo(d->caps))) {
+				set_state(f, CAP_MY_COMPRESSED);
+				all_off(f);
+			}
 		}
 		return;
 	case MYSQL_REPLY_ERR:
@@ -744,6 +806,12 @@ static int generic(struct cap_mydec *d, const struct frm *fm,
 			if (mysql_prepare_ok_parse(fm->p, fm->have, &po))
 				return MYSQL_BAD;
 			d->g_left = mysql_prepare_ok_packets(&po, d->caps);
+			d->stmts[d->stmt_next].id = po.stmt_id;
+			d->stmts[d->stmt_next].params = po.params;
+			d->stmts[d->stmt_next].used = 1;
+			d->stmt_next = (uint8_t)((d->stmt_next + 1) %
+						 (sizeof(d->stmts) /
+						  sizeof(d->stmts[0])));
 			c->insert_id = po.stmt_id; /* the statement id */
 			c->results = 1;
 			d->gs = CAP_GS_COLS;
@@ -850,6 +918,9 @@ static void response(struct cap_engine *e, struct cap_flow *f,
 		/* Rows are counted by their framing, their cells not read
 		 * (they are the application's data, and by far the most
 		 * packets); the codec reads everything else. */
+		if (f->rec.mid_stream && !f->rec.my.greeting_us &&
+		    !d->guess_locked)
+			cap_mid_guess_text(&d->caps, &d->rs, fm->p, fm->have);
 		if (d->rs.state == MYSQL_RS_ROWS &&
 		    mysql_reply_kind(fm->p, fm->have, MYSQL_PHASE_ROWS,
 				     d->caps) == MYSQL_REPLY_DATA) {
@@ -863,6 +934,8 @@ static void response(struct cap_engine *e, struct cap_flow *f,
 			goto bad;
 		c->rows += d->rs.rows;
 		c->results = d->rs.results;
+		if (d->rs.columns)
+			d->guess_locked = 1; /* a result set parsed whole */
 		if (d->rs.is_err) {
 			copy_err(&c->err, &d->rs.err, fm->t0);
 			res = CAP_RES_ERR;
@@ -911,10 +984,16 @@ bad:
 	 * for: its end is unknown, so the server side waits for the next
 	 * command. A guess of the capabilities is corrected once. */
 	bad_server(e, f, fm);
-	if (f->rec.mid_stream && !f->rec.my.greeting_us &&
-	    !(d->caps & 0x80000000u)) {
-		d->caps ^= MYSQL_CLIENT_DEPRECATE_EOF;
-		d->caps |= 0x80000000u; /* corrected once */
+	if (f->rec.mid_stream && !f->rec.my.greeting_us && !d->guess_locked) {
+		/* the next of the four ways a result set can end and carry
+		 * its metadata (CLIENT_DEPRECATE_EOF; MariaDB's cache
+		 * metadata or MySQL's optional metadata) */
+		static const uint32_t alt[4] = {
+			0, MYSQL_CLIENT_DEPRECATE_EOF, OPTIONAL_METADATA,
+			MYSQL_CLIENT_DEPRECATE_EOF | OPTIONAL_METADATA};
+
+		d->guess = (uint8_t)((d->guess + 1) % 4);
+		d->caps = (d->caps & ~alt[3]) | alt[d->guess];
 	}
 	f->half[CAP_S2C].fr.lost = 1;
 	f->half[CAP_S2C].fr.hdr_have = 0;
@@ -1073,6 +1152,28 @@ static int resync(struct cap_engine *e, struct cap_flow *f, int dir,
 	len = le24_at(p);
 	if (len == 0)
 		return 0;
+	/* a capture that starts at the greeting or the login */
+	if (st == CAP_MY_UNKNOWN && !d->ncmd && !f->rec.my.login_us) {
+		if (dir == CAP_S2C && !f->rec.my.greeting_us &&
+		    cap_mid_greeting(p, n)) {
+			set_state(f, CAP_MY_GREETING);
+			d->expect = 0;
+			/* the client says nothing before the greeting */
+			if (f->half[CAP_C2S].fr.lost) {
+				f->half[CAP_C2S].fr.lost = 0;
+				f->half[CAP_C2S].fr.hdr_have = 0;
+			}
+			return 1;
+		}
+		if (dir == CAP_C2S && cap_mid_login(p, n)) {
+			set_state(f, CAP_MY_LOGIN);
+			d->expect = 1;
+			/* the server waits for the login between packets */
+			f->half[CAP_S2C].fr.lost = 0;
+			f->half[CAP_S2C].fr.hdr_have = 0;
+			return 1;
+		}
+	}
 	if (dir == CAP_S2C) {
 		if (!d->server_resync || !d->cmd_active || p[3] != d->expect)
 			return 0;
@@ -1082,10 +1183,7 @@ static int resync(struct cap_engine *e, struct cap_flow *f, int dir,
 	if (st != CAP_MY_READY && st != CAP_MY_RESPONSE &&
 	    st != CAP_MY_UNKNOWN && st != CAP_MY_QUIT && st != CAP_MY_BINLOG)
 		return 0;
-	if (p[3] != 0 || !mysql_command_name(p[4]) || p[4] == 0)
-		return 0;
-	if (len + MYSQL_HEADER_LEN > n && p[4] != MYSQL_COM_QUERY &&
-	    p[4] != MYSQL_COM_STMT_PREPARE && p[4] != MYSQL_COM_STMT_EXECUTE)
+	if (!cap_mid_command(p, n))
 		return 0;
 	finish(e, f, CAP_RES_UNKNOWN, 0);
 	if (st == CAP_MY_UNKNOWN || st == CAP_MY_RESPONSE)
@@ -1120,22 +1218,36 @@ static size_t after_newline(const uint8_t *p, size_t n)
 	return nl ? (size_t)(nl - p) + 1 : n;
 }
 
-void cap_my_data(struct cap_engine *e, struct cap_flow *f, int dir,
-		 const uint8_t *p, size_t n, int64_t ts_us, int seg_start)
+/* Reads frames from p; returns the bytes taken, which is fewer than n only
+ * when stop_cz is set and a frame (the login's OK) turned compression on:
+ * the rest is compressed. */
+static size_t plain(struct cap_engine *e, struct cap_flow *f, int dir,
+		    const uint8_t *p, size_t n, int64_t ts_us, int seg_start,
+		    int stop_cz)
 {
-	struct cap_framer *fr = &f->half[dir].fr;
+	struct cap_half *h = &f->half[dir];
+	struct cap_framer *fr = &h->fr;
 	size_t keep = cap_engine_keep(e);
+	const uint8_t *p0 = p;
+	size_t n0 = n;
 
 	if (fr->off)
-		return;
+		return n0;
 	if (fr->lost) {
-		if (!seg_start || !resync(e, f, dir, p, n))
-			return;
+		if (!seg_start || !resync(e, f, dir, p, n)) {
+			f->rec.my.skipped[dir] += n;
+			f->dec.skip_run[dir] += n;
+			return n0;
+		}
 		fr->lost = 0;
 		fr->hdr_have = 0;
 		fr->cont = 0;
+		if (f->dec.skip_run[dir])
+			cap_emit(e, f, CAP_EV_RESYNC, dir, ts_us,
+				 (int64_t)f->dec.skip_run[dir], 0, NULL);
+		f->dec.skip_run[dir] = 0;
 	}
-	while (n > 0 && !fr->lost && !fr->off) {
+	while (n > 0 && !fr->lost && !fr->off && !(stop_cz && h->cz)) {
 		uint32_t need, take;
 
 		if (fr->hdr_have < MYSQL_HEADER_LEN) {
@@ -1148,7 +1260,7 @@ void cap_my_data(struct cap_engine *e, struct cap_flow *f, int dir,
 			p += k;
 			n -= k;
 			if (fr->hdr_have < MYSQL_HEADER_LEN)
-				return;
+				return n0;
 			fr->len = le24_at(fr->hdr);
 			fr->seq = fr->hdr[3];
 			fr->got = fr->kept = 0;
@@ -1159,12 +1271,20 @@ void cap_my_data(struct cap_engine *e, struct cap_flow *f, int dir,
 				 * in the same segment. */
 				size_t k2;
 
+				if (fr->lost) {
+					f->rec.my.skipped[dir] +=
+						MYSQL_HEADER_LEN + n;
+					f->dec.skip_run[dir] +=
+						MYSQL_HEADER_LEN + n;
+				}
 				if (!fr->lost || dir != CAP_C2S)
-					return;
+					return n0;
 				k2 = after_newline(p, n);
 				if (k2 >= n ||
 				    !resync(e, f, dir, p + k2, n - k2))
-					return;
+					return n0;
+				f->rec.my.skipped[dir] -= n - k2;
+				f->dec.skip_run[dir] = 0;
 				fr->lost = 0;
 				p += k2;
 				n -= k2;
@@ -1224,6 +1344,35 @@ void cap_my_data(struct cap_engine *e, struct cap_flow *f, int dir,
 		if (fr->got == fr->len)
 			frame_done(e, f, dir, ts_us);
 	}
+	if (fr->lost && n) {
+		/* the rest of the segment after a frame that put it out of
+		 * step */
+		f->rec.my.skipped[dir] += n;
+		f->dec.skip_run[dir] += n;
+	}
+	return stop_cz && h->cz ? (size_t)(p - p0) : n0;
+}
+
+void cap_my_plain(struct cap_engine *e, struct cap_flow *f, int dir,
+		  const uint8_t *p, size_t n, int64_t ts_us, int seg_start)
+{
+	(void)plain(e, f, dir, p, n, ts_us, seg_start, 0);
+}
+
+void cap_my_data(struct cap_engine *e, struct cap_flow *f, int dir,
+		 const uint8_t *p, size_t n, int64_t ts_us, int seg_start)
+{
+	struct cap_half *h = &f->half[dir];
+	size_t used;
+
+	if (h->cz) {
+		if (!h->fr.off)
+			cap_cz_data(e, f, dir, p, n, ts_us);
+		return;
+	}
+	used = plain(e, f, dir, p, n, ts_us, seg_start, 1);
+	if (used < n && h->cz && !h->fr.off)
+		cap_cz_data(e, f, dir, p + used, n - used, ts_us);
 }
 
 void cap_my_gap(struct cap_engine *e, struct cap_flow *f, int dir, uint64_t n,

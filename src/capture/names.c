@@ -40,7 +40,7 @@ const char *cap_result_name(enum cap_result r)
 const char *cap_anomaly_name(enum cap_anomaly a)
 {
 	static const char *const names[] = {"text_in_stream", "sequence",
-					    "length", "malformed"};
+					    "length", "malformed", "inflate"};
 
 	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
 }

@@ -12,6 +12,7 @@
 
 #include "analysis/analysis.h"
 #include "capture/capture.h"
+#include "mysql/compress.h"
 
 #define US		 1e6
 #define SLOW_GREETING_US (1000 * 1000) /* a greeting this late is news */
@@ -759,15 +760,38 @@ static void session_rules(const struct cap_conn *c, struct cd_findings *out,
 		cd_finding_num(f, "max_response_s", sec(my->max_resp_us));
 	}
 	if (my->compressed) {
-		f = add(out, "CD8020", CD_SEV_INFO, oom);
+		const struct cap_anomaly_rec *a = &my->an[CAP_AN_INFLATE];
+		const char *algo =
+			my->compress_algo == MYSQL_COMP_ZSTD ? "zstd" : "zlib";
+
+		f = add(out, "CD8020", a->count ? CD_SEV_WARNING : CD_SEV_INFO,
+			oom);
 		if (!f)
 			return;
-		snprintf(f->summary, sizeof(f->summary),
-			 "connection #%llu: compressed protocol after login: "
-			 "commands were not decoded",
-			 (unsigned long long)c->id);
-		snprintf(f->evidence, sizeof(f->evidence),
-			 "both sides set CLIENT_COMPRESS");
+		if (a->count) {
+			snprintf(
+				f->summary, sizeof(f->summary),
+				"connection #%llu: compressed protocol (%s): a "
+				"packet from the %s does not inflate",
+				(unsigned long long)c->id, algo, who(a->dir));
+			snprintf(f->evidence, sizeof(f->evidence),
+				 "the compressed packet at byte %llu of that "
+				 "direction's compressed stream, at +%.3f s; "
+				 "commands after it were not decoded",
+				 (unsigned long long)a->offset,
+				 sec(a->at_us - c->first_us));
+			cd_finding_num(f, "offset", (double)a->offset);
+		} else {
+			snprintf(f->summary, sizeof(f->summary),
+				 "connection #%llu: compressed protocol (%s) "
+				 "after login, decoded",
+				 (unsigned long long)c->id, algo);
+			snprintf(f->evidence, sizeof(f->evidence),
+				 "both sides set %s",
+				 my->compress_algo == MYSQL_COMP_ZSTD
+					 ? "CLIENT_ZSTD_COMPRESSION_ALGORITHM"
+					 : "CLIENT_COMPRESS");
+		}
 	}
 }
 

@@ -589,9 +589,10 @@ static const struct cd_finding_def catalogue[] = {
 	 "Look at the slow query log and locks for those commands, and at "
 	 "retransmissions on the same connection."},
 	{"CD8020", "pcap-compressed", CD_LAYER_PROTOCOL,
-	 "a session used the compressed protocol: commands not decoded",
-	 "Capture without compression (the client's --compress off) to see "
-	 "the commands."},
+	 "a session used the compressed protocol",
+	 "Nothing to change when it decoded. A packet that does not inflate "
+	 "is a damaged stream or a capture cut inside it: capture again with "
+	 "tcpdump -s 0, or without the client's --compress."},
 };
 
 const struct cd_finding_def *cd_catalogue(size_t *n)

@@ -3,6 +3,7 @@
  * schema in docs/pcap.md). */
 #include <string.h>
 
+#include "mysql/compress.h"
 #include "report/pcap.h"
 
 /* ---- JSON helpers: keys are literals (JSON_KEY) ---- */
@@ -132,6 +133,21 @@ static void json_command(struct rpt_pcap *r, const struct cap_conn *c,
 	JKEY_STR(j, "command", cap_command_name(cmd->cmd, cb, sizeof(cb)));
 	JKEY_STR(j, "argument", cmd->arg);
 	JKEY_INT(j, "argument_bytes", cmd->arg_len);
+	if (cmd->attrs_total) {
+		const char *name, *value;
+		unsigned i;
+
+		JSON_KEY(j, "attributes");
+		json_arr(j);
+		for (i = 0; (name = cap_attr_at(cmd, i, &value)) != NULL; i++) {
+			json_obj(j);
+			JKEY_STR(j, "name", name);
+			JKEY_STR(j, "value", value);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		JKEY_INT(j, "attributes_sent", cmd->attrs_total);
+	}
 	JKEY_STR(j, "result", cap_result_name(cmd->result));
 	JKEY_BOOL(j, "success",
 		  cmd->result == CAP_RES_OK || cmd->result == CAP_RES_ROWS ||
@@ -164,7 +180,7 @@ static const char *event_token(enum cap_ev_kind k)
 		"auth_switch",	  "auth_more",	  "auth_ok",
 		"auth_error",	  "command",	  "response",
 		"server_error",	  "anomaly",	  "binlog",
-		"compressed",
+		"compressed",	  "resync",
 	};
 
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
@@ -215,6 +231,8 @@ static void anomalies_json(struct json *j, const struct cap_conn *c)
 		} else if (k == CAP_AN_LENGTH) {
 			JKEY_INT(j, "length", a->length);
 			JKEY_INT(j, "length_seen", a->length_seen);
+		} else if (k == CAP_AN_INFLATE) {
+			JKEY_INT(j, "offset", (int64_t)a->offset);
 		}
 		json_obj_end(j);
 	}
@@ -261,6 +279,12 @@ static void mysql_json(struct json *j, const struct cap_conn *c)
 		json_null(j);
 	JKEY_BOOL(j, "tls", my->tls);
 	JKEY_BOOL(j, "compressed", my->compressed);
+	JKEY_PAIR(j, "skipped_bytes", my->skipped[CAP_C2S],
+		  my->skipped[CAP_S2C]);
+	JKEY_STR(j, "compression",
+		 my->compress_algo == MYSQL_COMP_ZSTD	? "zstd"
+		 : my->compress_algo == MYSQL_COMP_ZLIB ? "zlib"
+							: NULL);
 	JSON_KEY(j, "error");
 	jerr(j, &my->err);
 	JKEY_INT(j, "commands", (int64_t)my->commands);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mysql/compress.h"
 #include "report/pcap.h"
 
 static const char *col(const struct rpt_pcap *r, enum rpt_color k)
@@ -192,12 +193,26 @@ void rpt_pcap_event_text(const struct cap_event *e, char *buf, size_t len)
 		snprintf(buf, len, "ERR %u (%s): %s", my->err.code,
 			 my->err.sqlstate, my->err.message);
 		return;
-	case CAP_EV_COMMAND:
-		snprintf(buf, len, "%s%s%.160s%s",
-			 cap_command_name(cmd->cmd, cb, sizeof(cb)),
-			 cmd->arg[0] ? " \"" : "", cmd->arg,
-			 cmd->arg[0] ? "\"" : "");
+	case CAP_EV_COMMAND: {
+		int w = snprintf(buf, len, "%s%s%.160s%s",
+				 cap_command_name(cmd->cmd, cb, sizeof(cb)),
+				 cmd->arg[0] ? " \"" : "", cmd->arg,
+				 cmd->arg[0] ? "\"" : "");
+		const char *name, *value;
+		unsigned i;
+
+		for (i = 0; w > 0 && (size_t)w < len &&
+			    (name = cap_attr_at(cmd, i, &value)) != NULL;
+		     i++)
+			w += snprintf(buf + w, len - (size_t)w, "%s%s=%s%s%s",
+				      i ? ", " : " attributes: ", name,
+				      value ? "\"" : "", value ? value : "NULL",
+				      value ? "\"" : "");
+		if (cmd->attrs_total > cmd->nattrs && w > 0 && (size_t)w < len)
+			snprintf(buf + w, len - (size_t)w, " (%u more)",
+				 (unsigned)(cmd->attrs_total - cmd->nattrs));
 		return;
+	}
 	case CAP_EV_RESPONSE:
 		switch (cmd->result) {
 		case CAP_RES_OK:
@@ -253,6 +268,13 @@ void rpt_pcap_event_text(const struct cap_event *e, char *buf, size_t len)
 				 "byte(s) of it came)",
 				 a->length, a->length_seen);
 			return;
+		case CAP_AN_INFLATE:
+			snprintf(buf, len,
+				 "compressed packet at byte %llu of the "
+				 "compressed stream does not inflate: not "
+				 "decoded further",
+				 (unsigned long long)a->offset);
+			return;
 		default:
 			snprintf(buf, len, "malformed packet");
 			return;
@@ -261,10 +283,13 @@ void rpt_pcap_event_text(const struct cap_event *e, char *buf, size_t len)
 		snprintf(buf, len, "binlog: %lld event(s), %lld heartbeat(s)",
 			 (long long)e->i, (long long)e->j);
 		return;
+	case CAP_EV_RESYNC:
+		snprintf(buf, len, "in step again after %lld byte(s) skipped",
+			 (long long)e->i);
+		return;
 	case CAP_EV_COMPRESSED:
-		snprintf(buf, len,
-			 "compressed protocol from here: not "
-			 "decoded");
+		snprintf(buf, len, "compressed protocol (%s) from here",
+			 e->i == MYSQL_COMP_ZSTD ? "zstd" : "zlib");
 		return;
 	}
 	buf[0] = '\0';
@@ -349,7 +374,9 @@ static const char *session_brief(const struct cap_conn *c, char *buf,
 		snprintf(buf, len, "%.20s%s%.16s %s%s", who,
 			 my->schema[0] ? "@" : "", my->schema,
 			 cap_login_name(my->login),
-			 my->compressed ? " zlib" : "");
+			 !my->compressed			? ""
+			 : my->compress_algo == MYSQL_COMP_ZSTD ? " zstd"
+								: " zlib");
 	return buf;
 }
 

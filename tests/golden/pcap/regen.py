@@ -4,6 +4,8 @@ expected outputs (run as root, from anywhere):
 
     python3 tests/golden/pcap/regen.py [--conndoctor PATH] [--outputs-only]
     python3 tests/golden/pcap/regen.py --seeds
+    python3 tests/golden/pcap/regen.py --only compressed
+    python3 tests/golden/pcap/regen.py --synthetic
 
 
 It starts a throwaway MariaDB (tests/harness), records each scenario with
@@ -32,6 +34,7 @@ import harness  # noqa: E402
 from harness.mariadb import MariaDB  # noqa: E402
 import myclient  # noqa: E402
 import pcapfile  # noqa: E402
+import synth  # noqa: E402
 
 MAX_CAPTURE = 200 * 1024
 
@@ -149,6 +152,16 @@ def sc_binlog(db):
     c.close()
 
 
+def sc_compressed(db):
+    """The mariadb client with --compress (zlib): short statements go in
+    stored packets (under the 50-byte threshold), longer ones and the
+    2,000-row result deflated; a result spans compressed packets."""
+    cli(db, "SELECT 1;", "USE cdtest;",
+        "SELECT 'a fairly long string literal so that the client compresses it' AS s;",
+        "SELECT seq, REPEAT('x', 40) FROM cdtest.seq_1_to_2000;", "SELEC 1;",
+        extra=("--skip-ssl", "--compress", "--force"))
+
+
 SCENARIOS = [
     ("normal", sc_normal),
     ("login_failed", sc_login_failed),
@@ -158,6 +171,7 @@ SCENARIOS = [
     ("wait_timeout", sc_wait_timeout),
     ("text_in_stream", sc_text_in_stream),
     ("binlog", sc_binlog),
+    ("compressed", sc_compressed),
 ]
 
 # Extra golden runs beyond text and JSON of every capture: a timeline.
@@ -172,7 +186,7 @@ def make_certs(d):
     return key, cert
 
 
-def make_captures():
+def make_captures(only=None):
     tmp = tempfile.mkdtemp(prefix="cd-golden-")
     try:
         key, cert = make_certs(tmp)
@@ -183,6 +197,8 @@ def make_captures():
                    f"GRANT ALL ON cdtest.* TO '{db.user}'@'%'; "
                    f"GRANT REPLICATION SLAVE ON *.* TO '{db.user}'@'%';")
             for name, fn in SCENARIOS:
+                if only and name not in only:
+                    continue
                 path = os.path.join(HERE, f"{name}.pcap")
                 p = tcpdump_start(path, db.port)
                 try:
@@ -198,12 +214,25 @@ def make_captures():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_cases(port):
+def write_cases(port, only=None):
+    """cases.txt for every scenario; with only, the other scenarios' rows
+    (and their captures' ports) stay as they were."""
+    old = {r[0]: r for r in read_cases()} if only else {}
     rows = []
     for name, _ in SCENARIOS:
+        if only and name not in only:
+            for key in (name, f"{name}-json"):
+                if key in old:
+                    r = old[key]
+                    rows.append((r[0], r[1], r[2], shlex.join(r[3])))
+            continue
         rows.append((name, f"{name}.pcap", f"{name}.txt", f"--port {port}"))
         rows.append((f"{name}-json", f"{name}.pcap", f"{name}.json", f"--port {port} --json"))
     for name, conn in TIMELINES:
+        if only and name not in only and f"{name}-conn{conn}" in old:
+            r = old[f"{name}-conn{conn}"]
+            rows.append((r[0], r[1], r[2], shlex.join(r[3])))
+            continue
         rows.append((f"{name}-conn{conn}", f"{name}.pcap", f"{name}-conn{conn}.txt",
                      f"--port {port} --conn {conn}"))
     with open(os.path.join(HERE, "cases.txt"), "w") as f:
@@ -220,6 +249,36 @@ def read_cases():
                 name, cap, exp, opts = line.split(None, 3)
                 rows.append((name, cap, exp, shlex.split(opts)))
     return rows
+
+
+SYNTH_TIMELINES = {"qattr": 1, "zstd": 1, "mid_stmt_reset": 1, "mid_rows": 1}
+
+
+def write_synthetic():
+    """Remakes synth.py's captures (no root, no server) and their rows."""
+    rows = read_cases()
+    ports = {r[0]: int(r[3][r[3].index("--port") + 1]) for r in rows}
+    made = synth.make_all(HERE, ports)
+    names = {n for n, _ in made}
+    keep = [r for r in rows if r[1][:-len(".pcap")] not in names]
+    out = [(r[0], r[1], r[2], shlex.join(r[3])) for r in keep]
+    for name, port in made:
+        out.append((name, f"{name}.pcap", f"{name}.txt", f"--port {port}"))
+        out.append((f"{name}-json", f"{name}.pcap", f"{name}.json", f"--port {port} --json"))
+        if name in SYNTH_TIMELINES:
+            conn = SYNTH_TIMELINES[name]
+            out.append((f"{name}-conn{conn}", f"{name}.pcap", f"{name}-conn{conn}.txt",
+                        f"--port {port} --conn {conn}"))
+    # both ports are server ports: roles come from the traffic (the first
+    # segment is the end of a server's reply)
+    out.append(("mid_stmt_reset-ports", "mid_stmt_reset.pcap", "mid_stmt_reset-ports.txt",
+                f"--port {synth.SERVER_PORT} --port {synth.CLIENT_PORT + 2}"))
+    with open(os.path.join(HERE, "cases.txt"), "w") as f:
+        f.write("# name capture expected options (written by regen.py)\n")
+        for r in out:
+            f.write(f"{r[0]:<24} {r[1]:<20} {r[2]:<26} {r[3]}\n")
+    for name, _ in made:
+        print(f"{name}.pcap: {os.path.getsize(os.path.join(HERE, name + '.pcap'))} bytes")
 
 
 def write_outputs(conndoctor):
@@ -298,6 +357,21 @@ def write_seeds():
             fl = (flags & 0x0f) & ~0x02
             out += bytes([d | fl << 1, 0, len(payload) & 0xff, (len(payload) >> 8) & 7]) + payload
         put("fuzz_cap_flow", f"{name}.bin", bytes(out))
+    # segment lists of captures that start mid-session, and the compressed
+    # ones (fuzz_cap_midstream has no handshake of its own)
+    ports = {r[0]: int(r[3][r[3].index("--port") + 1]) for r in read_cases()}
+    for name in ("mid_stmt_reset", "mid_errors", "mid_greeting", "mid_login", "zstd",
+                 "compressed", "qattr"):
+        c = pcapfile.read(os.path.join(HERE, f"{name}.pcap"))
+        out = bytearray()
+        for _, _, _, frame in c.records:
+            sport, flags, payload = tcp_parts(frame)
+            if not payload and not flags & 0x05:
+                continue
+            d = 1 if sport == ports[name] else 0
+            fl = (flags & 0x0f) & ~0x02
+            out += bytes([d | fl << 1, 0, len(payload) & 0xff, (len(payload) >> 8) & 7]) + payload
+        put("fuzz_cap_midstream", f"{name}.bin", bytes(out[:16384]))
     print(f"seeds written under {os.path.normpath(CORPUS)}")
 
 
@@ -306,14 +380,22 @@ def main():
     ap.add_argument("--conndoctor", default=harness.conndoctor_path())
     ap.add_argument("--outputs-only", action="store_true")
     ap.add_argument("--seeds", action="store_true")
+    ap.add_argument("--synthetic", action="store_true",
+                    help="remake only synth.py's captures (written from the protocol pages, "
+                         "or cut from the others to start mid-session)")
+    ap.add_argument("--only", help="remake only these captures (comma-separated scenario names)")
     a = ap.parse_args()
     if a.seeds:
         write_seeds()
         return
-    if not a.outputs_only:
+    if a.synthetic:
+        write_synthetic()
+    elif not a.outputs_only:
         if os.geteuid() != 0:
             sys.exit("regen.py: tcpdump on lo needs root")
-        write_cases(make_captures())
+        only = set(a.only.split(",")) if a.only else None
+        write_cases(make_captures(only), only)
+        write_synthetic()
     write_outputs(a.conndoctor)
 
 

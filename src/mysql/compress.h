@@ -1,0 +1,54 @@
+/* compress.h - the compressed protocol's packet header (MySQL "Compressed
+ * Packet Header" page of "Compression"; MariaDB "0 - packet" page):
+ * 3-byte compressed payload length, 1-byte compressed sequence id, 3-byte
+ * length before compression (0: the payload is stored as it is, under the
+ * sender's threshold). The payload is a zlib stream (CLIENT_COMPRESS) or
+ * a zstd frame (CLIENT_ZSTD_COMPRESSION_ALGORITHM) holding ordinary MySQL
+ * packets, which may span compressed packets.
+ */
+#ifndef CONNDOCTOR_MYSQL_COMPRESS_H
+#define CONNDOCTOR_MYSQL_COMPRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mysql/mysql.h"
+
+#define MYSQL_CLIENT_ZSTD_COMPRESSION_ALGORITHM 0x04000000u
+#define MYSQL_COMP_HEADER_LEN			7
+
+enum mysql_comp_algo { MYSQL_COMP_NONE, MYSQL_COMP_ZLIB, MYSQL_COMP_ZSTD };
+
+struct mysql_comp_header {
+	uint32_t comp_len; /* payload bytes on the wire */
+	uint8_t seq;	   /* compressed sequence id */
+	uint32_t raw_len;  /* bytes once inflated; 0: stored as is */
+};
+
+/* Reads the 7 bytes at p. MYSQL_NEED_MORE under 7 bytes. */
+int mysql_comp_header_parse(const uint8_t *p, size_t len,
+			    struct mysql_comp_header *h);
+
+/* The algorithm both sides agreed on from the agreed capabilities:
+ * CLIENT_COMPRESS is zlib, CLIENT_ZSTD_COMPRESSION_ALGORITHM zstd. */
+enum mysql_comp_algo mysql_comp_algo(uint32_t caps);
+
+/* One direction's decompressor: fed the stream's bytes in any cuts, it
+ * hands each inflated byte range to out(). Resumable at any byte; never
+ * holds more than its zlib or zstd state (the zstd window is capped at
+ * 16 MiB). Caller-owned: mysql_inflater_init()/_free(). */
+struct mysql_inflater;
+typedef void (*mysql_inflate_out)(void *ud, const uint8_t *p, size_t n,
+				  int packet_start);
+
+struct mysql_inflater *mysql_inflater_new(enum mysql_comp_algo algo);
+void mysql_inflater_free(struct mysql_inflater *z);
+
+/* Feeds n stream bytes. Returns MYSQL_OK, or MYSQL_BAD once a packet does
+ * not inflate (corrupt data, a length over its header's, a header that
+ * cannot be): the inflater then takes nothing more, and *bad_off is the
+ * offset in the stream (from the first byte fed) of that packet's header. */
+int mysql_inflater_feed(struct mysql_inflater *z, const uint8_t *p, size_t n,
+			mysql_inflate_out out, void *ud, uint64_t *bad_off);
+
+#endif /* CONNDOCTOR_MYSQL_COMPRESS_H */
