@@ -450,11 +450,11 @@ static void on_signals(struct watch_daemon *d)
 	}
 }
 
-static void render(void *ctx, FILE *out)
+static int render(void *ctx, char **body, size_t *len, size_t *cap)
 {
 	struct watch_daemon *d = ctx;
 
-	watch_state_render(out, &d->st, cd_now_ns());
+	return watch_state_render_buf(&d->st, cd_now_ns(), body, len, cap);
 }
 
 /* Milliseconds epoll_wait may sleep. */

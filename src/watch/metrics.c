@@ -1,6 +1,10 @@
 /* metrics.c - what watch has measured, per target and transport, and its
  * rendering as Prometheus series (names per prometheus.io's naming
- * practices: conndoctor_ prefix, base units, _total counters). */
+ * practices: conndoctor_ prefix, base units, _total counters). At a
+ * thousand targets /metrics is some 100,000 lines, so it renders into one
+ * growing buffer, each series' label prefix built once and copied per
+ * line, counts formatted as integers without printf. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,7 +33,9 @@ int watch_state_init(struct watch_state *s, const struct watch_config *cfg,
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
-	s->nedges = watch_buckets_of(f, s->edges, RPT_PROM_EDGES_MAX);
+	for (p = 0; p < CD_PH__COUNT; p++)
+		s->nedges[p] = watch_buckets_of(f, (int)p, s->edges[p],
+						RPT_PROM_EDGES_MAX);
 	s->series =
 		calloc(cfg->ntargets ? cfg->ntargets : 1, sizeof(*s->series));
 	s->findings =
@@ -45,7 +51,7 @@ int watch_state_init(struct watch_state *s, const struct watch_config *cfg,
 		for (tr = 0; tr < 2; tr++)
 			for (p = 0; p < CD_PH__COUNT; p++)
 				rpt_prom_hist_init(&s->series[i][tr].phase[p],
-						   s->edges, s->nedges);
+						   s->edges[p], s->nedges[p]);
 	return 0;
 }
 
@@ -100,7 +106,7 @@ void watch_state_rebase(struct watch_state *s)
 	for (i = 0; i < s->cfg->ntargets; i++)
 		for (tr = 0; tr < 2; tr++)
 			for (p = 0; p < CD_PH__COUNT; p++)
-				s->series[i][tr].phase[p].edges = s->edges;
+				s->series[i][tr].phase[p].edges = s->edges[p];
 }
 
 void watch_state_carry(struct watch_state *s, size_t ti,
@@ -112,7 +118,7 @@ void watch_state_carry(struct watch_state *s, size_t ti,
 		s->series[ti][tr] = old->series[oi][tr];
 		/* The histograms read this state's edges from now on. */
 		for (p = 0; p < CD_PH__COUNT; p++)
-			s->series[ti][tr].phase[p].edges = s->edges;
+			s->series[ti][tr].phase[p].edges = s->edges[p];
 	}
 	s->findings[ti] = old->findings[oi];
 }
@@ -146,172 +152,448 @@ size_t watch_target_labels(const struct watch_target *t,
 	return n;
 }
 
-static void render_attempts(FILE *out, const struct watch_state *s)
+/* The answer being rendered: one buffer, grown by doubling. */
+struct sb {
+	char *p;
+	size_t len, cap;
+	int failed; /* out of memory: the rest is dropped */
+};
+
+static int sb_reserve(struct sb *b, size_t n)
 {
-	struct rpt_prom_label l[LABELS_MAX + 1];
+	size_t cap;
+	char *np;
+
+	if (b->cap - b->len >= n)
+		return 0;
+	if (b->failed)
+		return -1;
+	for (cap = b->cap ? b->cap : 4096; cap - b->len < n; cap *= 2)
+		;
+	np = realloc(b->p, cap);
+	if (!np) {
+		b->failed = 1;
+		return -1;
+	}
+	b->p = np;
+	b->cap = cap;
+	return 0;
+}
+
+static void sb_put(struct sb *b, const char *s, size_t n)
+{
+	if (sb_reserve(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void sb_str(struct sb *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+/* A label value: \\, \" and \n escaped. */
+static void sb_esc(struct sb *b, const char *v)
+{
+	const char *p, *run = v;
+
+	for (p = v; *p; p++)
+		if (*p == '\\' || *p == '"' || *p == '\n') {
+			sb_put(b, run, (size_t)(p - run));
+			sb_put(b,
+			       *p == '\\'  ? "\\\\"
+			       : *p == '"' ? "\\\""
+					   : "\\n",
+			       2);
+			run = p + 1;
+		}
+	sb_put(b, run, (size_t)(p - run));
+}
+
+static void sb_u64(struct sb *b, uint64_t v)
+{
+	char t[20];
+	size_t i = sizeof(t);
+
+	do
+		t[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	sb_put(b, t + i, sizeof(t) - i);
+}
+
+/* A sample value: integers as such, others as rpt_prom_format does. */
+static void sb_num(struct sb *b, double v)
+{
+	char num[32];
+
+	if (v >= 0 && v < 9007199254740992.0 && v == floor(v)) {
+		sb_u64(b, (uint64_t)v);
+		return;
+	}
+	rpt_prom_format(v, num, sizeof(num));
+	sb_str(b, num);
+}
+
+/* Seconds summed from nanoseconds, to the nanosecond: "12.5", "0.000301". */
+static void sb_seconds(struct sb *b, double v)
+{
+	uint64_t ns, frac;
+	char t[10];
+	int i, end = 9;
+
+	if (!(v >= 0 && v < 1e9)) {
+		sb_num(b, v);
+		return;
+	}
+	ns = (uint64_t)llround(v * 1e9);
+	sb_u64(b, ns / 1000000000);
+	frac = ns % 1000000000;
+	if (!frac)
+		return;
+	t[0] = '.';
+	for (i = 9; i >= 1; i--, frac /= 10)
+		t[i] = (char)('0' + frac % 10);
+	while (t[end] == '0')
+		end--;
+	sb_put(b, t, (size_t)end + 1);
+}
+
+static void sb_family(struct sb *b, const char *name, const char *type,
+		      const char *help)
+{
+	const char *p;
+
+	sb_str(b, "# HELP ");
+	sb_str(b, name);
+	sb_put(b, " ", 1);
+	for (p = help; *p; p++) {
+		if (*p == '\\')
+			sb_put(b, "\\\\", 2);
+		else if (*p == '\n')
+			sb_put(b, "\\n", 2);
+		else
+			sb_put(b, p, 1);
+	}
+	sb_str(b, "\n# TYPE ");
+	sb_str(b, name);
+	sb_put(b, " ", 1);
+	sb_str(b, type);
+	sb_put(b, "\n", 1);
+}
+
+/* Appends `k="v"` (escaped), a comma before it when comma is set. */
+static void sb_pair(struct sb *b, int comma, const char *k, const char *v)
+{
+	if (comma)
+		sb_put(b, ",", 1);
+	sb_str(b, k);
+	sb_put(b, "=\"", 2);
+	sb_esc(b, v);
+	sb_put(b, "\"", 1);
+}
+
+/* Appends k="v" to a label prefix, after a comma unless it is the first. */
+static void sb_label(struct sb *b, const char *k, const char *v)
+{
+	sb_pair(b, b->len != 0, k, v);
+}
+
+/* The labels of target i (over tr when tr >= 0), without braces, into pre
+ * (emptied first). */
+static void series_prefix(struct sb *pre, const struct watch_state *s, size_t i,
+			  int tr)
+{
+	struct rpt_prom_label l[LABELS_MAX];
+	size_t n, k;
+
+	pre->len = 0;
+	n = watch_target_labels(&s->cfg->targets[i], l, tr);
+	for (k = 0; k < n; k++)
+		sb_label(pre, l[k].key, l[k].value);
+}
+
+/* Starts the line name{pre,k="v"} and leaves room for the value. */
+static void line(struct sb *b, const char *name, const struct sb *pre,
+		 const char *k, const char *v)
+{
+	sb_str(b, name);
+	if (pre->len || k) {
+		sb_put(b, "{", 1);
+		sb_put(b, pre->p, pre->len);
+		if (k)
+			sb_pair(b, pre->len != 0, k, v);
+		sb_put(b, "}", 1);
+	}
+	sb_put(b, " ", 1);
+}
+
+static void render_attempts(struct sb *b, struct sb *pre,
+			    const struct watch_state *s)
+{
+	static const char name[] = "conndoctor_attempts_total";
 	char code[8];
-	size_t i, n;
+	size_t i, base;
 	unsigned c;
 	int tr, o;
 
-	rpt_prom_family(out, "conndoctor_attempts_total", "counter",
-			"Connection attempts (login, query, COM_QUIT) by "
-			"outcome class, the tokens of conndoctor probe; with "
-			"a code label when the server sent a MySQL error.");
+	sb_family(b, name, "counter",
+		  "Connection attempts (login, query, COM_QUIT) by "
+		  "outcome class, the tokens of conndoctor probe; with "
+		  "a code label when the server sent a MySQL error.");
 	for (i = 0; i < s->cfg->ntargets; i++)
 		for (tr = 0; tr < 2; tr++) {
 			const struct watch_series *se = &s->series[i][tr];
 
 			if (!uses_any(s, i, tr))
 				continue;
-			n = watch_target_labels(&s->cfg->targets[i], l, tr);
-			for (o = 0; o < CD_OUTCOME__COUNT; o++)
-				rpt_prom_sample(
-					out, "conndoctor_attempts_total", l, n,
-					"outcome",
-					cd_outcome_name((enum cd_outcome)o),
-					(double)se->attempts[o]);
+			series_prefix(pre, s, i, tr);
+			for (o = 0; o < CD_OUTCOME__COUNT; o++) {
+				line(b, name, pre, "outcome",
+				     cd_outcome_name((enum cd_outcome)o));
+				sb_u64(b, se->attempts[o]);
+				sb_put(b, "\n", 1);
+			}
+			base = pre->len;
 			for (c = 0; c < se->ncodes; c++) {
-				l[n].key = "outcome";
-				l[n].value =
-					cd_outcome_name(se->codes[c].outcome);
+				pre->len = base;
+				sb_label(pre, "outcome",
+					 cd_outcome_name(se->codes[c].outcome));
 				snprintf(code, sizeof(code), "%u",
 					 (unsigned)se->codes[c].code);
-				rpt_prom_sample(out,
-						"conndoctor_attempts_total", l,
-						n + 1, "code", code,
-						(double)se->codes[c].n);
+				line(b, name, pre, "code", code);
+				sb_u64(b, se->codes[c].n);
+				sb_put(b, "\n", 1);
 			}
 		}
 }
 
-static void render_skipped(FILE *out, const struct watch_state *s)
+static void render_skipped(struct sb *b, struct sb *pre,
+			   const struct watch_state *s)
 {
-	struct rpt_prom_label l[LABELS_MAX];
-	size_t i, n;
+	static const char name[] = "conndoctor_attempts_skipped_total";
+	size_t i;
 	int tr;
 
-	rpt_prom_family(out, "conndoctor_attempts_skipped_total", "counter",
-			"Rounds in which an attempt was due while the last one "
-			"to the same address was still in flight.");
+	sb_family(b, name, "counter",
+		  "Rounds in which an attempt was due while the last one "
+		  "to the same address was still in flight.");
 	for (i = 0; i < s->cfg->ntargets; i++)
 		for (tr = 0; tr < 2; tr++) {
 			if (!uses_any(s, i, tr))
 				continue;
-			n = watch_target_labels(&s->cfg->targets[i], l, tr);
-			rpt_prom_sample(
-				out, "conndoctor_attempts_skipped_total", l, n,
-				NULL, NULL, (double)s->series[i][tr].skipped);
+			series_prefix(pre, s, i, tr);
+			line(b, name, pre, NULL, NULL);
+			sb_u64(b, s->series[i][tr].skipped);
+			sb_put(b, "\n", 1);
 		}
 }
 
-static void render_findings(FILE *out, const struct watch_state *s)
+static void render_findings(struct sb *b, struct sb *pre,
+			    const struct watch_state *s)
 {
-	struct rpt_prom_label l[LABELS_MAX + 1];
-	size_t i, n;
+	static const char name[] = "conndoctor_finding";
+	size_t i, base;
 	unsigned f;
 
-	rpt_prom_family(out, "conndoctor_finding", "gauge",
-			"1 for each finding of the target's last evaluation "
-			"(the probe rules over its recent attempts); "
-			"conndoctor explain CODE documents it.");
+	sb_family(b, name, "gauge",
+		  "1 for each finding of the target's last evaluation "
+		  "(the probe rules over its recent attempts); "
+		  "conndoctor explain CODE documents it.");
 	for (i = 0; i < s->cfg->ntargets; i++) {
 		const struct watch_targetfind *tf = &s->findings[i];
 
-		n = watch_target_labels(&s->cfg->targets[i], l, -1);
+		if (!tf->n)
+			continue;
+		series_prefix(pre, s, i, -1);
+		base = pre->len;
 		for (f = 0; f < tf->n; f++) {
 			int sev = tf->v[f].severity;
 
-			l[n].key = "code";
-			l[n].value = tf->v[f].code;
-			rpt_prom_sample(
-				out, "conndoctor_finding", l, n + 1, "severity",
-				cd_severity_name((enum cd_severity)sev), 1);
+			pre->len = base;
+			sb_label(pre, "code", tf->v[f].code);
+			line(b, name, pre, "severity",
+			     cd_severity_name((enum cd_severity)sev));
+			sb_put(b, "1\n", 2);
 		}
 	}
 }
 
-static void render_up(FILE *out, const struct watch_state *s)
+static void render_up(struct sb *b, struct sb *pre, const struct watch_state *s)
 {
-	struct rpt_prom_label l[LABELS_MAX];
-	size_t i, n;
+	static const char name[] = "conndoctor_up";
+	size_t i;
 	int tr;
 
-	rpt_prom_family(out, "conndoctor_up", "gauge",
-			"1 when the last attempt logged in and ran its query, "
-			"0 when it failed; absent before the first attempt.");
+	sb_family(b, name, "gauge",
+		  "1 when the last attempt logged in and ran its query, "
+		  "0 when it failed; absent before the first attempt.");
 	for (i = 0; i < s->cfg->ntargets; i++)
 		for (tr = 0; tr < 2; tr++) {
 			const struct watch_series *se = &s->series[i][tr];
 
 			if (!uses_any(s, i, tr) || !se->have_last)
 				continue;
-			n = watch_target_labels(&s->cfg->targets[i], l, tr);
-			rpt_prom_sample(out, "conndoctor_up", l, n, NULL, NULL,
-					se->last == CD_OK);
+			series_prefix(pre, s, i, tr);
+			line(b, name, pre, NULL, NULL);
+			sb_put(b, se->last == CD_OK ? "1\n" : "0\n", 2);
 		}
 }
 
-static void render_phases(FILE *out, const struct watch_state *s)
+/* The le values of each phase's edges, formatted once per render. */
+struct le_text {
+	char v[RPT_PROM_EDGES_MAX][32];
+	size_t len[RPT_PROM_EDGES_MAX];
+};
+
+static void render_phases(struct sb *b, struct sb *pre,
+			  const struct watch_state *s)
 {
-	struct rpt_prom_label l[LABELS_MAX + 1];
-	size_t i, n;
+	static const char name[] = "conndoctor_phase_duration_seconds";
+	struct le_text *le;
+	struct sb bucket = {0};
+	size_t i, base, e;
 	int tr, p;
 
-	rpt_prom_family(out, "conndoctor_phase_duration_seconds", "histogram",
-			"Duration of each phase reached by an attempt (a "
-			"failed phase: until it failed); bucket edges on the "
-			"host's SYN retransmission schedule and resolver "
-			"ladder.");
+	sb_family(b, name, "histogram",
+		  "Duration of each phase reached by an attempt (a "
+		  "failed phase: until it failed); bucket edges on the "
+		  "host's SYN retransmission schedule (connect) and "
+		  "resolver ladder (resolve, greeting).");
+	le = calloc(CD_PH__COUNT, sizeof(*le));
+	if (!le) {
+		b->failed = 1;
+		return;
+	}
+	for (p = 0; p < CD_PH__COUNT; p++)
+		for (e = 0; e < s->nedges[p]; e++) {
+			rpt_prom_format(s->edges[p][e], le[p].v[e],
+					sizeof(le[p].v[e]));
+			le[p].len[e] = strlen(le[p].v[e]);
+		}
 	for (i = 0; i < s->cfg->ntargets; i++)
 		for (tr = 0; tr < 2; tr++) {
 			if (!uses_any(s, i, tr))
 				continue;
-			n = watch_target_labels(&s->cfg->targets[i], l, tr);
+			series_prefix(pre, s, i, tr);
+			base = pre->len;
 			for (p = 0; p < CD_PH__COUNT; p++) {
+				const struct rpt_prom_hist *h =
+					&s->series[i][tr].phase[p];
+				uint64_t cum = 0;
+
 				if (p == CD_PH_IDLE)
 					continue; /* watch holds no idle */
-				l[n].key = "phase";
-				l[n].value = cd_phase_name((enum cd_phase)p);
-				rpt_prom_histogram(
-					out,
-					"conndoctor_phase_duration_seconds", l,
-					n + 1, &s->series[i][tr].phase[p]);
+				pre->len = base;
+				sb_label(pre, "phase",
+					 cd_phase_name((enum cd_phase)p));
+				/* name_bucket{labels,le=" once per phase. */
+				bucket.len = 0;
+				sb_str(&bucket, name);
+				sb_str(&bucket, "_bucket{");
+				sb_put(&bucket, pre->p, pre->len);
+				sb_str(&bucket, ",le=\"");
+				if (bucket.failed) {
+					b->failed = 1;
+					break;
+				}
+				for (e = 0; e <= h->nedges; e++) {
+					if (sb_reserve(b, bucket.len + 64))
+						break;
+					sb_put(b, bucket.p, bucket.len);
+					if (e < h->nedges)
+						sb_put(b, le[p].v[e],
+						       le[p].len[e]);
+					else
+						sb_put(b, "+Inf", 4);
+					sb_put(b, "\"} ", 3);
+					cum += h->counts[e];
+					sb_u64(b, cum);
+					sb_put(b, "\n", 1);
+				}
+				sb_str(b, name);
+				line(b, "_sum", pre, NULL, NULL);
+				sb_seconds(b, h->sum);
+				sb_put(b, "\n", 1);
+				sb_str(b, name);
+				line(b, "_count", pre, NULL, NULL);
+				sb_u64(b, h->count);
+				sb_put(b, "\n", 1);
 			}
 		}
+	free(bucket.p);
+	free(le);
+}
+
+/* A series without labels but k="v" (k may be NULL). */
+static void global(struct sb *b, const char *name, const char *k, const char *v,
+		   double value)
+{
+	static const struct sb none;
+
+	line(b, name, &none, k, v);
+	sb_num(b, value);
+	sb_put(b, "\n", 1);
+}
+
+int watch_state_render_buf(const struct watch_state *s, int64_t scrape_start_ns,
+			   char **body, size_t *len, size_t *cap)
+{
+	struct sb b = {*body, 0, *body ? *cap : 0, 0}, pre = {0};
+	size_t lines = 0;
+	int p;
+
+	/* Room for the histograms' lines at once, most of the answer. */
+	for (p = 0; p < CD_PH__COUNT; p++)
+		lines += s->nedges[p] + 3;
+	sb_reserve(&b, s->cfg->ntargets * lines * 128 + 65536);
+	render_attempts(&b, &pre, s);
+	render_skipped(&b, &pre, s);
+	render_up(&b, &pre, s);
+	render_phases(&b, &pre, s);
+	render_findings(&b, &pre, s);
+	free(pre.p);
+	sb_family(&b, "conndoctor_config_reloads_total", "counter",
+		  "SIGHUP reloads by result: applied, or refused (the "
+		  "running config stayed).");
+	global(&b, "conndoctor_config_reloads_total", "result", "applied",
+	       (double)s->reloads);
+	global(&b, "conndoctor_config_reloads_total", "result", "refused",
+	       (double)s->reload_failures);
+	sb_family(&b, "conndoctor_config_last_reload_successful", "gauge",
+		  "0 when the last SIGHUP reload was refused, else 1.");
+	global(&b, "conndoctor_config_last_reload_successful", NULL, NULL,
+	       s->reload_failures && !s->reload_ok ? 0 : 1);
+	sb_family(&b, "conndoctor_probe_cpu_seconds_total", "counter",
+		  "CPU time (user + system) this process spent probing.");
+	global(&b, "conndoctor_probe_cpu_seconds_total", NULL, NULL,
+	       (double)s->probe_cpu_us / 1e6);
+	sb_family(&b, "conndoctor_build_info", "gauge",
+		  "Always 1; the version of conndoctor serving.");
+	global(&b, "conndoctor_build_info", "version", CD_VERSION, 1);
+	sb_family(&b, "conndoctor_scrape_duration_seconds", "gauge",
+		  "Time spent rendering this response up to this line.");
+	global(&b, "conndoctor_scrape_duration_seconds", NULL, NULL,
+	       (double)(now_ns() - scrape_start_ns) / 1e9);
+	if (b.failed) {
+		free(b.p);
+		*body = NULL;
+		return -1;
+	}
+	*body = b.p;
+	*len = b.len;
+	*cap = b.cap;
+	return 0;
 }
 
 void watch_state_render(FILE *out, const struct watch_state *s,
 			int64_t scrape_start_ns)
 {
-	render_attempts(out, s);
-	render_skipped(out, s);
-	render_up(out, s);
-	render_phases(out, s);
-	render_findings(out, s);
-	rpt_prom_family(out, "conndoctor_config_reloads_total", "counter",
-			"SIGHUP reloads by result: applied, or refused (the "
-			"running config stayed).");
-	rpt_prom_sample(out, "conndoctor_config_reloads_total", NULL, 0,
-			"result", "applied", (double)s->reloads);
-	rpt_prom_sample(out, "conndoctor_config_reloads_total", NULL, 0,
-			"result", "refused", (double)s->reload_failures);
-	rpt_prom_family(out, "conndoctor_config_last_reload_successful",
-			"gauge",
-			"0 when the last SIGHUP reload was refused, else 1.");
-	rpt_prom_sample(out, "conndoctor_config_last_reload_successful", NULL,
-			0, NULL, NULL,
-			s->reload_failures && !s->reload_ok ? 0 : 1);
-	rpt_prom_family(out, "conndoctor_probe_cpu_seconds_total", "counter",
-			"CPU time (user + system) this process spent probing.");
-	rpt_prom_sample(out, "conndoctor_probe_cpu_seconds_total", NULL, 0,
-			NULL, NULL, (double)s->probe_cpu_us / 1e6);
-	rpt_prom_family(out, "conndoctor_build_info", "gauge",
-			"Always 1; the version of conndoctor serving.");
-	rpt_prom_sample(out, "conndoctor_build_info", NULL, 0, "version",
-			CD_VERSION, 1);
-	rpt_prom_family(out, "conndoctor_scrape_duration_seconds", "gauge",
-			"Time spent rendering this response up to this line.");
-	rpt_prom_sample(out, "conndoctor_scrape_duration_seconds", NULL, 0,
-			NULL, NULL, (double)(now_ns() - scrape_start_ns) / 1e9);
+	char *body = NULL;
+	size_t len, cap = 0;
+
+	if (watch_state_render_buf(s, scrape_start_ns, &body, &len, &cap))
+		return;
+	fwrite(body, 1, len, out);
+	free(body);
 }

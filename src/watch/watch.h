@@ -88,15 +88,18 @@ int watch_config_finish(struct watch_config *c, char *err, size_t errlen);
  * Returns 0 or -1. */
 int watch_parse_seconds(const char *v, double *out);
 
-/* Histogram bucket edges (seconds, ascending, unique) for phase
- * durations: fine ones below 100 ms, then for each mechanism time T (every
- * SYN retransmission of the host's schedule, every rung k x timeout of its
- * resolver's ladder) the pair T and T + max(10% of T, 0.1 s), so that the
- * bucket (T, T+] holds exactly the attempts that waited for that timer.
+/* Histogram bucket edges (seconds, ascending, unique) for the durations
+ * of phase (enum cd_phase): fine ones below 100 ms and 1 s for every
+ * phase; then for each mechanism time T of the phase (connect: every SYN
+ * retransmission of the host's schedule; resolve and greeting: every rung
+ * k x timeout of its resolver's ladder) the pair T and T + max(10% of T,
+ * 0.1 s), so that the bucket (T, T+] holds exactly the attempts that waited
+ * for that timer; the other phases get coarse edges (2.5, 5, 10 s).
  * facts from chk_host_facts_read() or cd_host_facts_init(). Returns the
  * number of edges written to out (at most max). */
 struct cd_host_facts;
-size_t watch_buckets_of(const struct cd_host_facts *f, double *out, size_t max);
+size_t watch_buckets_of(const struct cd_host_facts *f, int phase, double *out,
+			size_t max);
 
 /* ---- metrics (metrics.c) ---- */
 
@@ -130,9 +133,9 @@ struct watch_series {
 };
 
 struct watch_state {
-	const struct watch_config *cfg; /* borrowed */
-	double edges[RPT_PROM_EDGES_MAX];
-	size_t nedges;
+	const struct watch_config *cfg;			/* borrowed */
+	double edges[CD_PH__COUNT][RPT_PROM_EDGES_MAX]; /* per phase */
+	size_t nedges[CD_PH__COUNT];
 	struct watch_series (*series)[2]; /* [target][CD_TCP/CD_SOCKET] */
 	struct watch_targetfind {
 		struct watch_finding v[WATCH_FINDINGS_MAX];
@@ -171,6 +174,13 @@ size_t watch_target_labels(const struct watch_target *t,
  * scrape began (monotonic) for conndoctor_scrape_duration_seconds. */
 void watch_state_render(FILE *out, const struct watch_state *s,
 			int64_t scrape_start_ns);
+/* The same into a malloc'd buffer, the way /metrics serves it: one
+ * buffer, label prefixes built once per series. *body (NULL, or a
+ * malloc'd buffer of *cap bytes to render into again) comes back with the
+ * text, *len its length, *cap its size. Returns 0, or -1 (memory: *body
+ * freed and NULL). */
+int watch_state_render_buf(const struct watch_state *s, int64_t scrape_start_ns,
+			   char **body, size_t *len, size_t *cap);
 
 /* ---- HTTP (http.c) ---- */
 
@@ -210,8 +220,11 @@ int watch_daemon_run(struct watch_config *cfg, const struct watch_opts *o);
 
 struct watch_http;
 struct watch_http_req; /* a /probe request waiting for its attempts */
-/* Renders the /metrics body into out; ctx as given to watch_http_start. */
-typedef void (*watch_render_fn)(void *ctx, FILE *out);
+/* Renders the /metrics body as watch_state_render_buf() does (*body
+ * NULL or a buffer of *cap bytes to reuse); ctx as given to
+ * watch_http_start. Returns 0 or -1. */
+typedef int (*watch_render_fn)(void *ctx, char **body, size_t *len,
+			       size_t *cap);
 /* Begins /probe?target=&module= for req: 0 when started (the answer
  * comes through watch_http_answer()), or an HTTP status with msg. */
 typedef int (*watch_probe_fn)(void *ctx, struct watch_http_req *req,

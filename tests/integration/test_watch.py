@@ -77,6 +77,7 @@ class Watch:
         """Scrape until pred(metrics) holds; returns the metrics."""
         deadline = time.monotonic() + timeout
         last = None
+        why = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"watch exited {self.proc.returncode}: {self.stderr()}")
@@ -87,8 +88,12 @@ class Watch:
                     return last
             except (urllib.error.URLError, ConnectionError):
                 pass
+            except AssertionError as e:
+                # A series that appears with its first attempt (one with
+                # a code label) is absent from a scrape that came first.
+                why = e
             time.sleep(0.2)
-        raise AssertionError(f"condition not reached; last scrape: {last}")
+        raise AssertionError(f"condition not reached ({why}); last scrape: {last}")
 
     def stderr(self):
         self.err.seek(0)

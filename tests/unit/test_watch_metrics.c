@@ -117,11 +117,18 @@ static void render_counts(void **state)
 			       "conndoctor_phase_duration_seconds_bucket{"
 			       "target=\"db1\",env=\"p\\\"q\",transport="
 			       "\"tcp\",phase=\"connect\",le=\"1.1\"} ") == 3);
-	/* The greeting timeout counted at 10 s: in (7.7, 10]. */
+	/* The greeting timeout counted at 10 s: in (5.5, 10], the
+	 * resolver's rungs (greeting has no SYN edges such as 7.7). */
 	assert_true(line_value(text,
 			       "conndoctor_phase_duration_seconds_bucket{"
 			       "target=\"db1\",env=\"p\\\"q\",transport="
-			       "\"tcp\",phase=\"greeting\",le=\"7.7\"} ") == 2);
+			       "\"tcp\",phase=\"greeting\",le=\"5.5\"} ") == 2);
+	assert_null(strstr(text, "phase=\"greeting\",le=\"7.7\""));
+	assert_non_null(strstr(text, "phase=\"connect\",le=\"7.7\""));
+	/* The sum to the nanosecond: 0.0002 + 1.02 + 0.0003 s. */
+	assert_true(line_value(text, "conndoctor_phase_duration_seconds_sum{"
+				     "target=\"db1\",env=\"p\\\"q\",transport="
+				     "\"tcp\",phase=\"connect\"} ") == 1.0205);
 	assert_true(line_value(text,
 			       "conndoctor_phase_duration_seconds_bucket{"
 			       "target=\"db1\",env=\"p\\\"q\",transport="
@@ -216,7 +223,7 @@ static void codes_findings_carry(void **state)
 	watch_state_carry(&st2, 0, &st, 0);
 	watch_state_free(&st);
 	assert_ptr_equal(st2.series[0][0].phase[CD_PH_CONNECT].edges,
-			 st2.edges);
+			 st2.edges[CD_PH_CONNECT]);
 	text = render_text(&st2);
 	assert_true(line_value(text,
 			       "conndoctor_attempts_total" DB1

@@ -152,17 +152,43 @@ static void buckets_classic(void **state)
 	struct cd_host_facts f;
 	double e[RPT_PROM_EDGES_MAX];
 	size_t n;
-	const double want[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-			       0.1,    0.25,  0.5,    1,     1.1,  3,	  3.3,
-			       5,      5.5,   7,      7.7,   10,   11,	  15,
-			       16.5,   31,    34.1,   63,    69.3};
+	/* Connect: the SYN schedule 1, 3, 7, 15, 31, 63 s. */
+	const double connect[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+				  0.05,	  0.1,	 0.25,	 0.5,	1,    1.1,
+				  3,	  3.3,	 7,	 7.7,	15,   16.5,
+				  31,	  34.1,	 63,	 69.3};
+	/* Resolve and greeting: the resolver's 5 s x 2 attempts. */
+	const double resolve[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+				  0.025,  0.05,	 0.1,	 0.25,	0.5,
+				  1,	  5,	 5.5,	 10,	11};
+	/* The others: fine and coarse. */
+	const double other[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+				0.1,	0.25,  0.5,    1,     2.5,  5,	   10};
 
 	(void)state;
 	cd_host_facts_init(&f);
 	f.syn_retries = 6;
 	f.syn_linear_timeouts = 0;
-	n = watch_buckets_of(&f, e, RPT_PROM_EDGES_MAX);
-	assert_edges(e, n, want, sizeof(want) / sizeof(want[0]));
+	n = watch_buckets_of(&f, CD_PH_CONNECT, e, RPT_PROM_EDGES_MAX);
+	assert_edges(e, n, connect, sizeof(connect) / sizeof(connect[0]));
+	n = watch_buckets_of(&f, CD_PH_RESOLVE, e, RPT_PROM_EDGES_MAX);
+	assert_edges(e, n, resolve, sizeof(resolve) / sizeof(resolve[0]));
+	n = watch_buckets_of(&f, CD_PH_GREETING, e, RPT_PROM_EDGES_MAX);
+	assert_edges(e, n, resolve, sizeof(resolve) / sizeof(resolve[0]));
+	n = watch_buckets_of(&f, CD_PH_AUTH, e, RPT_PROM_EDGES_MAX);
+	assert_edges(e, n, other, sizeof(other) / sizeof(other[0]));
+	n = watch_buckets_of(&f, CD_PH_QUERY, e, RPT_PROM_EDGES_MAX);
+	assert_edges(e, n, other, sizeof(other) / sizeof(other[0]));
+}
+
+static int has_edge(const double *e, size_t n, double want)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if (e[j] > want - 1e-9 && e[j] < want + 1e-9)
+			return 1;
+	return 0;
 }
 
 static void buckets_linear_and_resolver(void **state)
@@ -190,9 +216,9 @@ static void buckets_linear_and_resolver(void **state)
 	assert_float_equal(s.syn_at_s[2], 2, 1e-9);
 	assert_float_equal(s.syn_at_s[3], 3, 1e-9);
 	assert_float_equal(s.syn_at_s[4], 4, 1e-9);
-	n = watch_buckets_of(&f, e, RPT_PROM_EDGES_MAX);
-	/* Ascending and unique; each SYN time and each rung is an edge
-	 * with its "past" edge beside it. */
+	n = watch_buckets_of(&f, CD_PH_CONNECT, e, RPT_PROM_EDGES_MAX);
+	/* Ascending and unique; each SYN time is a connect edge with its
+	 * "past" edge beside it. */
 	for (i = 1; i < n; i++)
 		assert_true(e[i] > e[i - 1]);
 	for (i = 1; i < s.nsyn; i++) {
@@ -201,18 +227,21 @@ static void buckets_linear_and_resolver(void **state)
 			s.syn_at_s[i] +
 			(s.syn_at_s[i] * 0.1 < 0.1 ? 0.1 : s.syn_at_s[i] * 0.1);
 	}
-	want[nw++] = 6.6; /* the 6 s rung's pair (3 and 3.3 are SYN edges) */
-	for (i = 0; i < nw; i++) {
-		size_t j;
-
-		for (j = 0; j < n; j++)
-			if (e[j] > want[i] - 1e-9 && e[j] < want[i] + 1e-9)
-				break;
-		assert_true(j < n);
-	}
+	for (i = 0; i < nw; i++)
+		assert_true(has_edge(e, n, want[i]));
+	/* No resolver rung among connect's edges, ... */
+	assert_false(has_edge(e, n, 6.6));
+	/* ... but both rungs (3, 6) with their pairs among resolve's, and
+	 * no SYN edge there. */
+	n = watch_buckets_of(&f, CD_PH_RESOLVE, e, RPT_PROM_EDGES_MAX);
+	for (i = 1; i < n; i++)
+		assert_true(e[i] > e[i - 1]);
+	assert_true(has_edge(e, n, 3) && has_edge(e, n, 3.3));
+	assert_true(has_edge(e, n, 6) && has_edge(e, n, 6.6));
+	assert_false(has_edge(e, n, 2) || has_edge(e, n, 4));
 	assert_float_equal(e[0], 0.0005, 0);
 	/* Capped at max. */
-	assert_int_equal(watch_buckets_of(&f, e, 5), 5);
+	assert_int_equal(watch_buckets_of(&f, CD_PH_CONNECT, e, 5), 5);
 	assert_float_equal(e[4], 0.01, 1e-12);
 }
 
