@@ -26,6 +26,7 @@ static const char *const outcome_names[CD_OUTCOME__COUNT] = {
 	[CD_QUERY_ERROR] = "query_error",
 	[CD_GONE_AWAY] = "gone_away",
 	[CD_PROTOCOL_ERROR] = "protocol_error",
+	[CD_LOCAL_ERROR] = "local_error",
 };
 
 static const char *const phase_names[CD_PH__COUNT] = {
@@ -210,6 +211,10 @@ void cd_attempt_client_error(const struct cd_attempt *a, const char *host,
 				 "ERROR 2013 (HY000): Lost connection to %s "
 				 "during query",
 				 srv);
+		return;
+	case CD_LOCAL_ERROR:
+		/* CR_UNKNOWN_ERROR: the client library's own failure. */
+		snprintf(out, outlen, "ERROR 2000 (HY000): %s", a->message);
 		return;
 	case CD_PROTOCOL_ERROR:
 	default:

@@ -46,6 +46,8 @@ enum cd_outcome {
 	CD_QUERY_ERROR, /* the server answered the query with an ERR */
 	CD_GONE_AWAY,
 	CD_PROTOCOL_ERROR,
+	CD_LOCAL_ERROR, /* the probe itself failed (an epoll change the
+			   kernel refused), not the path or the server */
 	CD_OUTCOME__COUNT
 };
 

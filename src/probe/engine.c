@@ -370,7 +370,12 @@ static void start_connect(struct conn *c, const struct sockaddr *sa,
 	ev.events = EPOLLOUT;
 	ev.data.u64 = ((uint64_t)c->gen << 32) | c->slot;
 	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		eng_finish(c, CD_CONNECT_FAILED, errno);
+		int err = errno;
+
+		/* The probe failed, not the path to the server. */
+		snprintf(c->at.message, sizeof(c->at.message), "epoll_ctl: %s",
+			 strerror(err));
+		eng_finish(c, CD_LOCAL_ERROR, err);
 		return;
 	}
 	c->events = EPOLLOUT;

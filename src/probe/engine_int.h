@@ -74,8 +74,11 @@ void eng_set_state(struct conn *c, enum conn_state s, int line);
 #define SET_STATE(c, s) eng_set_state((c), (s), __LINE__)
 /* Arms the connection's single timer seconds from now (0: disarm). */
 void eng_timer(struct conn *c, double seconds);
-/* Sets the epoll interest (EPOLLIN / EPOLLOUT); 0 removes it. */
-int eng_want(struct conn *c, uint32_t events);
+/* Sets the epoll interest (EPOLLIN / EPOLLOUT); 0 removes it. Returns 0,
+ * or -1 with errno when epoll_ctl refused (the interest is unchanged): the
+ * caller ends the attempt as CD_LOCAL_ERROR (client.c's want()). */
+__attribute__((warn_unused_result)) int eng_want(struct conn *c,
+						 uint32_t events);
 /* Ends the attempt with outcome o in the current phase. */
 void eng_finish(struct conn *c, enum cd_outcome o, int err);
 const struct probe_config *eng_cfg(const struct conn *c);
