@@ -52,6 +52,14 @@ struct cd_summary {
 int cd_summarize(const struct cd_attempt *a, size_t n, int target,
 		 struct cd_summary *s);
 
+/* Summarises a probe result: from its records while it kept them all (as
+ * cd_summarize()), else from its tally, which counted every attempt:
+ * counts, min, max and mean exact, percentiles from the tally's
+ * histograms (within 1.6%). The same contract as cd_summarize(). */
+struct probe_result;
+int cd_summarize_result(const struct probe_result *r, int target,
+			struct cd_summary *s);
+
 /* A log-scale histogram of durations for the terminal. */
 #define CD_HIST_BUCKETS 16
 struct cd_hist {
@@ -60,6 +68,10 @@ struct cd_hist {
 	unsigned nbuckets;
 };
 void cd_hist_of(const int64_t *v, size_t n, struct cd_hist *h);
+/* The same from a tally's streaming histogram (tally.h), each of its
+ * buckets counted at its lower bound (its buckets are 1/32 as wide). */
+struct probe_hist;
+void cd_hist_of_tally(const struct probe_hist *ph, struct cd_hist *h);
 
 /* ---- the SYN retransmission schedule ---- */
 

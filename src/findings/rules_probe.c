@@ -914,7 +914,7 @@ int cd_rules_probe(const struct cd_probe_input *in, struct cd_findings *out)
 	struct cd_summary s;
 	int rc;
 
-	if (cd_summarize(in->res->attempts, in->res->nattempts, -1, &s))
+	if (cd_summarize_result(in->res, -1, &s))
 		return -1;
 	if (s.total == 0)
 		return 0;

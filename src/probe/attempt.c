@@ -47,6 +47,13 @@ const char *cd_phase_name(enum cd_phase p)
 	return (unsigned)p < CD_PH__COUNT ? phase_names[p] : "?";
 }
 
+int cd_phase_done(const struct cd_attempt *a, int p)
+{
+	if (a->phase_ns[p] < 0)
+		return 0;
+	return a->outcome == CD_OK || (int)a->failed_phase != p;
+}
+
 int cd_outcome_unreached(enum cd_outcome o)
 {
 	switch (o) {
