@@ -7,6 +7,8 @@
  * "COM_CHANGE_USER" pages). */
 #include "probe/engine_int.h"
 
+#include "util/vec.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -682,16 +684,24 @@ static int resize_rbuf(struct conn *c, size_t ncap)
 	size_t *total = eng_rbuf_extra(c);
 	size_t old = c->rcap > CONN_RBUF_MIN ? c->rcap - CONN_RBUF_MIN : 0;
 	size_t add = ncap > CONN_RBUF_MIN ? ncap - CONN_RBUF_MIN : 0;
+	size_t cap = c->rcap;
 	uint8_t *n;
 
 	if (add > old && *total - old + add > CONN_RBUF_TOTAL)
 		return -1;
-	n = realloc(c->rbuf, ncap);
-	if (!n)
-		return -1;
+	if (ncap > c->rcap) {
+		/* ncap is a doubling of rcap or the maximum: exactly that */
+		n = cd_vec_grow(c->rbuf, 1, ncap, &cap, CONN_RBUF_MAX,
+				CONN_RBUF_MIN);
+		if (!n)
+			return -1;
+	} else {
+		n = cd_vec_shrink(c->rbuf, 1, ncap, &cap);
+	}
+	add = cap > CONN_RBUF_MIN ? cap - CONN_RBUF_MIN : 0;
 	*total = *total - old + add;
 	c->rbuf = n;
-	c->rcap = ncap;
+	c->rcap = cap;
 	return 0;
 }
 
@@ -702,7 +712,7 @@ static int resize_rbuf(struct conn *c, size_t ncap)
 static int grow_rbuf(struct conn *c)
 {
 	size_t ncap = c->rcap ? c->rcap * 2 : CONN_RBUF_MIN;
-	size_t max = CONN_REPLY_MAX + 16;
+	size_t max = CONN_RBUF_MAX;
 
 	if (c->rcap >= max) {
 		set_message(c,

@@ -31,6 +31,8 @@ enum conn_state {
  * probe's result set, an ERR): a longer one ends the attempt as a protocol
  * error. The handshake machine caps the login's packets lower. */
 #define CONN_REPLY_MAX (1u << 20)
+/* The largest read buffer: one such packet and its frame header. */
+#define CONN_RBUF_MAX (CONN_REPLY_MAX + 16)
 /* What all connections' read buffers may hold beyond CONN_RBUF_MIN each,
  * together: a hostile server cannot pin CONN_REPLY_MAX times -c. */
 #define CONN_RBUF_TOTAL (64u << 20)

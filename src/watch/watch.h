@@ -55,6 +55,7 @@ struct watch_config {
 	struct watch_target defaults; /* [watch] */
 	struct watch_target *targets;
 	size_t ntargets;
+	size_t targets_cap; /* allocated (util/vec.h) */
 };
 
 void watch_config_init(struct watch_config *c);
