@@ -9,20 +9,7 @@
 #include <stdint.h>
 
 #include "probe/attempt.h"
-
-/* What the collectors read about this host; -1 where unknown. */
-struct cd_host_facts {
-	int syn_retries;	 /* net.ipv4.tcp_syn_retries */
-	int syn_linear_timeouts; /* net.ipv4.tcp_syn_linear_timeouts (6.7+) */
-	int synack_retries;	 /* net.ipv4.tcp_synack_retries */
-	double rto_init_s;	 /* initial RTO, 1 s unless a route says */
-	int hz;			 /* the kernel's CONFIG_HZ (timer ticks/s) */
-	int resolv_timeout_s;	 /* resolv.conf options timeout (default 5) */
-	int resolv_attempts;	 /* resolv.conf options attempts (default 2) */
-	int resolv_nameservers;	 /* nameserver lines */
-};
-
-void cd_host_facts_init(struct cd_host_facts *f);
+#include "probe/hostfacts.h"
 
 /* ---- statistics ---- */
 

@@ -48,18 +48,6 @@ void cd_stats_of(int64_t *v, size_t n, struct cd_stats *s)
 	s->mean = sum / (double)n;
 }
 
-void cd_host_facts_init(struct cd_host_facts *f)
-{
-	f->syn_retries = -1;
-	f->syn_linear_timeouts = -1;
-	f->synack_retries = -1;
-	f->rto_init_s = 1.0;
-	f->hz = -1;
-	f->resolv_timeout_s = 5;
-	f->resolv_attempts = 2;
-	f->resolv_nameservers = -1;
-}
-
 int cd_summarize(const struct cd_attempt *a, size_t n, int target,
 		 struct cd_summary *s)
 {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/facts.h"
 #include "check/owner.h"
+#include "probe/hostfacts.h"
 #include "check/slices.h"
 #include "cli/cli.h"
 #include "findings/diagnosis.h"

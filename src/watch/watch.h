@@ -94,7 +94,7 @@ int watch_parse_seconds(const char *v, double *out);
  * SYN retransmission of the host's schedule, every rung k x timeout of its
  * resolver's ladder) the pair T and T + max(10% of T, 0.1 s), so that the
  * bucket (T, T+] holds exactly the attempts that waited for that timer.
- * facts from chk_host_facts_read() or cd_host_facts_init(). Returns the
+ * facts from probe_host_facts_read() or cd_host_facts_init(). Returns the
  * number of edges written to out (at most max). */
 struct cd_host_facts;
 size_t watch_buckets_of(const struct cd_host_facts *f, double *out, size_t max);
