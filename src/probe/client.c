@@ -242,7 +242,8 @@ static void send_reuse(struct conn *c)
 	int err;
 
 	SET_STATE(c, C_REUSE);
-	eng_want(c, EPOLLIN);
+	if (want(c, EPOLLIN) < 0)
+		return;
 	if (cfg->reuse_mode == PROBE_REUSE_CHANGE_USER) {
 		if (mysql_hs_change_user(&c->hs, &c->hs_cfg) != MYSQL_HS_READ) {
 			set_message(c, "%s", c->hs.reason);
@@ -254,6 +255,8 @@ static void send_reuse(struct conn *c)
 		c->qseq = 1;
 		err = conn_send(c, reset, sizeof(reset));
 	}
+	if (err == CONN_ENDED)
+		return;
 	if (err) {
 		send_failed(c, err);
 		return;

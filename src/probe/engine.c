@@ -942,7 +942,9 @@ void probe_engine_abort(struct probe_engine *pe)
 		if (c->state == C_FREE)
 			continue;
 		client_quit_now(c);
-		conn_release(e, c);
+		/* A refused epoll change in it ended the attempt already. */
+		if (c->state != C_FREE)
+			conn_release(e, c);
 	}
 }
 
