@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = malloc(size + 1), src[8][16];
-	struct chk_resolv r;
+	struct cd_resolv_conf r;
 	struct in6_addr a;
 	size_t n;
 
@@ -18,12 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	chk_resolv_conf_parse(text, text, &r);
-	CHECK(r.nns <= CHK_MAXNS);
+	cd_resolv_conf_parse(text, text, &r);
+	CHECK(r.nns <= CD_RESOLV_MAXNS);
 	CHECK(r.timeout_s >= 1 && r.timeout_s <= 30);
 	CHECK(r.attempts >= 1 && r.attempts <= 5);
 	for (n = 0; n < r.nns; n++)
-		CHECK(strlen(r.ns[n]) < CHK_NS_STR);
+		CHECK(strlen(r.ns[n]) < CD_RESOLV_NS_STR);
 	n = chk_nsswitch_hosts(text, src, 8);
 	CHECK(n <= 8);
 	inet_pton(AF_INET6, "::ffff:10.1.2.3", &a);

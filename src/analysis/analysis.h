@@ -9,20 +9,7 @@
 #include <stdint.h>
 
 #include "probe/attempt.h"
-
-/* What the collectors read about this host; -1 where unknown. */
-struct cd_host_facts {
-	int syn_retries;	 /* net.ipv4.tcp_syn_retries */
-	int syn_linear_timeouts; /* net.ipv4.tcp_syn_linear_timeouts (6.7+) */
-	int synack_retries;	 /* net.ipv4.tcp_synack_retries */
-	double rto_init_s;	 /* initial RTO, 1 s unless a route says */
-	int hz;			 /* the kernel's CONFIG_HZ (timer ticks/s) */
-	int resolv_timeout_s;	 /* resolv.conf options timeout (default 5) */
-	int resolv_attempts;	 /* resolv.conf options attempts (default 2) */
-	int resolv_nameservers;	 /* nameserver lines */
-};
-
-void cd_host_facts_init(struct cd_host_facts *f);
+#include "probe/hostfacts.h"
 
 /* ---- statistics ---- */
 
@@ -52,6 +39,14 @@ struct cd_summary {
 int cd_summarize(const struct cd_attempt *a, size_t n, int target,
 		 struct cd_summary *s);
 
+/* Summarises a probe result: from its records while it kept them all (as
+ * cd_summarize()), else from its tally, which counted every attempt:
+ * counts, min, max and mean exact, percentiles from the tally's
+ * histograms (within 1.6%). The same contract as cd_summarize(). */
+struct probe_result;
+int cd_summarize_result(const struct probe_result *r, int target,
+			struct cd_summary *s);
+
 /* A log-scale histogram of durations for the terminal. */
 #define CD_HIST_BUCKETS 16
 struct cd_hist {
@@ -60,6 +55,10 @@ struct cd_hist {
 	unsigned nbuckets;
 };
 void cd_hist_of(const int64_t *v, size_t n, struct cd_hist *h);
+/* The same from a tally's streaming histogram (tally.h), each of its
+ * buckets counted at its lower bound (its buckets are 1/32 as wide). */
+struct probe_hist;
+void cd_hist_of_tally(const struct probe_hist *ph, struct cd_hist *h);
 
 /* ---- the SYN retransmission schedule ---- */
 

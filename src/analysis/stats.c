@@ -2,6 +2,8 @@
  * summary, and the terminal histogram's buckets. */
 #include "analysis/analysis.h"
 
+#include "probe/probe.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,26 +48,6 @@ void cd_stats_of(int64_t *v, size_t n, struct cd_stats *s)
 	s->mean = sum / (double)n;
 }
 
-void cd_host_facts_init(struct cd_host_facts *f)
-{
-	f->syn_retries = -1;
-	f->syn_linear_timeouts = -1;
-	f->synack_retries = -1;
-	f->rto_init_s = 1.0;
-	f->hz = -1;
-	f->resolv_timeout_s = 5;
-	f->resolv_attempts = 2;
-	f->resolv_nameservers = -1;
-}
-
-/* Did attempt a get through phase p (rather than fail in it)? */
-static int phase_done(const struct cd_attempt *a, int p)
-{
-	if (a->phase_ns[p] < 0)
-		return 0;
-	return a->outcome == CD_OK || (int)a->failed_phase != p;
-}
-
 int cd_summarize(const struct cd_attempt *a, size_t n, int target,
 		 struct cd_summary *s)
 {
@@ -95,7 +77,7 @@ int cd_summarize(const struct cd_attempt *a, size_t n, int target,
 	for (p = 0; p < CD_PH__COUNT; p++) {
 		for (i = 0, k = 0; i < n; i++)
 			if ((target < 0 || a[i].target == target) &&
-			    phase_done(&a[i], p))
+			    cd_phase_done(&a[i], p))
 				scratch[k++] = a[i].phase_ns[p];
 		cd_stats_of(scratch, k, &s->phase[p]);
 	}
@@ -108,23 +90,12 @@ int cd_summarize(const struct cd_attempt *a, size_t n, int target,
 	return 0;
 }
 
-void cd_hist_of(const int64_t *v, size_t n, struct cd_hist *h)
+/* Buckets double from a power-of-two-ish floor to cover [lo, hi]. */
+static void hist_edges(struct cd_hist *h, int64_t lo, int64_t hi)
 {
-	int64_t lo = INT64_MAX, hi = 0, edge;
-	size_t i;
+	int64_t edge = 1000; /* 1 us */
 	unsigned b;
 
-	memset(h, 0, sizeof(*h));
-	for (i = 0; i < n; i++) {
-		if (v[i] < lo)
-			lo = v[i];
-		if (v[i] > hi)
-			hi = v[i];
-	}
-	if (n == 0)
-		return;
-	/* Buckets double from a power-of-two-ish floor to cover [lo, hi]. */
-	edge = 1000; /* 1 us */
 	while (edge * 2 <= lo)
 		edge *= 2;
 	for (b = 0; b < CD_HIST_BUCKETS; b++) {
@@ -135,11 +106,94 @@ void cd_hist_of(const int64_t *v, size_t n, struct cd_hist *h)
 		edge *= 2;
 	}
 	h->lower_ns[0] = lo < h->lower_ns[0] ? lo : h->lower_ns[0];
+}
+
+static void hist_put(struct cd_hist *h, int64_t v, size_t count)
+{
+	unsigned b;
+
+	for (b = h->nbuckets; b-- > 0;)
+		if (v >= h->lower_ns[b] || b == 0) {
+			h->count[b] += count;
+			return;
+		}
+}
+
+void cd_hist_of(const int64_t *v, size_t n, struct cd_hist *h)
+{
+	int64_t lo = INT64_MAX, hi = 0;
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
 	for (i = 0; i < n; i++) {
-		for (b = h->nbuckets; b-- > 0;)
-			if (v[i] >= h->lower_ns[b] || b == 0) {
-				h->count[b]++;
-				break;
-			}
+		if (v[i] < lo)
+			lo = v[i];
+		if (v[i] > hi)
+			hi = v[i];
 	}
+	if (n == 0)
+		return;
+	hist_edges(h, lo, hi);
+	for (i = 0; i < n; i++)
+		hist_put(h, v[i], 1);
+}
+
+void cd_hist_of_tally(const struct probe_hist *ph, struct cd_hist *h)
+{
+	int64_t lo, hi;
+	unsigned i;
+
+	memset(h, 0, sizeof(*h));
+	if (ph->n == 0)
+		return;
+	hist_edges(h, ph->min, ph->max);
+	for (i = 0; i < PROBE_HIST_BUCKETS; i++) {
+		if (!ph->count[i])
+			continue;
+		probe_hist_bucket(i, &lo, &hi);
+		hist_put(h, lo < ph->min ? ph->min : lo, (size_t)ph->count[i]);
+	}
+}
+
+static void stats_of_hist(const struct probe_hist *h, struct cd_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (h->n == 0)
+		return;
+	s->n = (size_t)h->n;
+	s->min = h->min;
+	s->max = h->max;
+	s->p50 = probe_hist_percentile(h, 50);
+	s->p90 = probe_hist_percentile(h, 90);
+	s->p99 = probe_hist_percentile(h, 99);
+	s->mean = h->sum / (double)h->n;
+}
+
+int cd_summarize_result(const struct probe_result *r, int target,
+			struct cd_summary *s)
+{
+	const struct probe_tally *t = &r->tally;
+	int p;
+
+	if (probe_result_dropped(r) == 0)
+		return cd_summarize(r->attempts, r->nattempts, target, s);
+	memset(s, 0, sizeof(*s));
+	if (target >= 0) {
+		/* Per target the tally counts; the times are the run's. */
+		if (target < PROBE_MAX_TARGETS) {
+			s->total = (size_t)t->target_total[target];
+			s->ok = (size_t)t->target_ok[target];
+		}
+		return 0;
+	}
+	s->total = (size_t)t->total;
+	s->ok = (size_t)t->by_class[CD_OK];
+	for (p = 0; p < CD_OUTCOME__COUNT; p++)
+		s->by_class[p] = (size_t)t->by_class[p];
+	for (p = 0; p < CD_PH__COUNT; p++)
+		stats_of_hist(&t->phase[p], &s->phase[p]);
+	stats_of_hist(&t->total_ok, &s->total_ok);
+	s->first_start_ns = t->first_start_ns;
+	s->last_end_ns = t->last_end_ns;
+	return 0;
 }

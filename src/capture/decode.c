@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "util/bytes.h"
 
 /* Link types libpcap may hand out under more than one number. */
 #ifndef DLT_LINUX_SLL2
@@ -40,7 +41,8 @@
 #define VLAN_TAGS_MAX	4
 #define IPPROTO_TCP_	6
 
-/* A bounds-checked cursor over the frame (big-endian readers). */
+/* A cursor over the frame: each header is measured with have() before
+ * its fields are read, big-endian, through util/bytes.h's getters. */
 struct cur {
 	const uint8_t *p;
 	size_t len, off;
@@ -58,12 +60,12 @@ static uint8_t at8(const struct cur *c, size_t i)
 
 static uint16_t at16(const struct cur *c, size_t i)
 {
-	return (uint16_t)(at8(c, i) << 8 | at8(c, i + 1));
+	return cd_be16_at(c->p + c->off + i);
 }
 
 static uint32_t at32(const struct cur *c, size_t i)
 {
-	return (uint32_t)at16(c, i) << 16 | at16(c, i + 2);
+	return cd_be32_at(c->p + c->off + i);
 }
 
 /* Link layer: leaves c at the network header; *ethertype says which. */
@@ -237,7 +239,7 @@ static void tcp_options(const uint8_t *o, size_t len, struct cap_pkt *out)
 		if (olen < 2 || olen > len - i)
 			return;
 		if (kind == 2 && olen == 4)
-			out->mss = (uint16_t)(o[i + 2] << 8 | o[i + 3]);
+			out->mss = cd_be16_at(o + i + 2);
 		else if (kind == 3 && olen == 3)
 			out->wscale = o[i + 2];
 		i += olen;

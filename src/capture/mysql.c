@@ -23,6 +23,7 @@
 #include "mysql/qattr.h"
 #include "mysql/wire.h"
 #include "util/escape.h"
+#include "util/vec.h"
 
 #define AUTH_FRAME_MAX (1u << 20) /* no handshake packet is this long */
 #define TEXT_MIN       8	  /* printable bytes that make "text" */
@@ -1323,14 +1324,18 @@ static size_t plain(struct cap_engine *e, struct cap_flow *f, int dir,
 			if (k > take)
 				k = take;
 			if (fr->buf_cap < want) {
-				uint8_t *nb = realloc(fr->buf, want);
+				size_t cap = fr->buf_cap;
+				uint8_t *nb = cd_vec_grow(
+					fr->buf, 1, want, &cap,
+					keep < UINT32_MAX ? keep : UINT32_MAX,
+					0);
 
 				if (!nb) {
 					fr->damaged = 1;
 					k = 0;
 				} else {
 					fr->buf = nb;
-					fr->buf_cap = want;
+					fr->buf_cap = (uint32_t)cap;
 				}
 			}
 			if (k) {

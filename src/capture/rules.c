@@ -13,6 +13,7 @@
 #include "analysis/analysis.h"
 #include "capture/capture.h"
 #include "mysql/compress.h"
+#include "util/vec.h"
 
 #define US		 1e6
 #define SLOW_GREETING_US (1000 * 1000) /* a greeting this late is news */
@@ -840,16 +841,16 @@ int cap_agg_add(struct cap_agg *a, const struct cap_conn *c,
 				break;
 			}
 		if (!r) {
-			if (a->n == a->cap) {
-				size_t ncap = a->cap ? a->cap * 2 : 16;
-				struct cap_agg_row *nv =
-					realloc(a->v, ncap * sizeof(*nv));
+			size_t ncodes;
+			struct cap_agg_row *nv;
 
-				if (!nv)
-					return -1;
-				a->v = nv;
-				a->cap = ncap;
-			}
+			/* One row per code: never more than the catalogue. */
+			cd_catalogue(&ncodes);
+			nv = cd_vec_grow(a->v, sizeof(*nv), a->n + 1, &a->cap,
+					 ncodes, 16);
+			if (!nv)
+				return -1;
+			a->v = nv;
 			r = &a->v[a->n++];
 			memset(r, 0, sizeof(*r));
 			r->first = *f;

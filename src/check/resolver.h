@@ -10,24 +10,7 @@
 #include <stdint.h>
 
 #include "check/check.h"
-
-#define CHK_MAXNS  3 /* glibc's MAXNS */
-#define CHK_NS_STR 48
-
-struct chk_resolv {
-	unsigned nns;			/* nameservers used (<= 3) */
-	char ns[CHK_MAXNS][CHK_NS_STR]; /* their addresses, as text */
-	unsigned nns_ignored;		/* nameserver lines beyond 3 */
-	int timeout_s, attempts, ndots; /* with glibc's defaults */
-	int rotate;
-	unsigned nsearch; /* search domains */
-	int found;	  /* the file was read */
-};
-
-/* Parses resolv.conf text (NUL-terminated); RES_OPTIONS-style words may
- * follow in res_options (NULL: none). */
-void chk_resolv_conf_parse(const char *text, const char *res_options,
-			   struct chk_resolv *r);
+#include "util/resolvconf.h"
 
 /* The sources of nsswitch.conf's hosts line in order ("files", "dns",
  * ...); returns how many (<= max), 0 when there is no hosts line. */
@@ -69,7 +52,7 @@ struct chk_lookup {
 
 /* A PTR query sent to one nameserver on its own. */
 struct chk_ns_probe {
-	char ns[CHK_NS_STR];
+	char ns[CD_RESOLV_NS_STR];
 	double rtt_s;	/* -1: no answer before the deadline */
 	int rcode;	/* -1: no answer */
 	int send_errno; /* the query could not be sent */
@@ -83,7 +66,7 @@ struct chk_lookups *chk_lookups_start(struct chk_lookup *l, size_t n);
 void chk_lookups_finish(struct chk_lookups *h, double bound_s);
 /* Sends a PTR query for ask to each nameserver on its own and waits at
  * most bound_s for all answers. */
-void chk_probe_nameservers(const struct chk_resolv *r,
+void chk_probe_nameservers(const struct cd_resolv_conf *r,
 			   const struct in6_addr *ask, struct chk_ns_probe *out,
 			   double bound_s);
 

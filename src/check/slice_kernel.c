@@ -9,7 +9,7 @@
 
 #include "analysis/analysis.h"
 #include "check/census.h"
-#include "check/facts.h"
+#include "probe/hostfacts.h"
 #include "check/fields.h"
 #include "check/kernel.h"
 #include "check/slices.h"
@@ -70,7 +70,7 @@ void chk_kernel_read(const char *procroot, struct chk_kernel *k)
 	}
 	if (chk_port_range_read(procroot, &k->port_lo, &k->port_hi) < 0)
 		k->port_lo = k->port_hi = -1;
-	k->hz = chk_kernel_hz(procroot);
+	k->hz = probe_kernel_hz(procroot);
 }
 
 double chk_retries2_timeout(int retries2)

@@ -24,7 +24,7 @@
 
 /* What the rules look at. */
 struct resolver_view {
-	struct chk_resolv conf;
+	struct cd_resolv_conf conf;
 	char nss[8][16];
 	size_t nnss;
 	int nss_found;
@@ -33,7 +33,7 @@ struct resolver_view {
 	struct chk_lookup lookups[MAX_CLIENTS];
 	size_t nlookups;
 	int in_hosts[MAX_CLIENTS];
-	struct chk_ns_probe probes[CHK_MAXNS];
+	struct chk_ns_probe probes[CD_RESOLV_MAXNS];
 	int measured;
 	double bound_s;
 };
@@ -125,7 +125,7 @@ static void addr_text(const struct in6_addr *a, char *out, size_t len)
 		inet_ntop(AF_INET6, a, out, (socklen_t)len);
 }
 
-static double dead_cost(const struct chk_resolv *r)
+static double dead_cost(const struct cd_resolv_conf *r)
 {
 	return chk_resolv_dead_lookup_s(r->timeout_s, r->attempts, (int)r->nns);
 }
@@ -133,7 +133,7 @@ static double dead_cost(const struct chk_resolv *r)
 static int rules(const struct resolver_view *v, struct chk_facts *facts,
 		 struct cd_findings *out)
 {
-	const struct chk_resolv *r = &v->conf;
+	const struct cd_resolv_conf *r = &v->conf;
 	struct cd_finding *f;
 	char a[INET6_ADDRSTRLEN];
 	size_t i;
@@ -300,7 +300,7 @@ int chk_slice_resolver(const struct chk_ctx *ctx, struct chk_facts *facts,
 		return -1;
 	text = read_text(ctx->etcroot, "resolv.conf");
 	if (text) {
-		chk_resolv_conf_parse(text, getenv("RES_OPTIONS"), &v->conf);
+		cd_resolv_conf_parse(text, getenv("RES_OPTIONS"), &v->conf);
 		free(text);
 	}
 	text = read_text(ctx->etcroot, "nsswitch.conf");

@@ -15,8 +15,8 @@
 #include <arpa/inet.h>
 
 #include "check/census.h"
-#include "check/facts.h"
 #include "check/fds.h"
+#include "probe/hostfacts.h"
 #include "check/fields.h"
 #include "check/hostsaccess.h"
 #include "check/resolver.h"
@@ -868,7 +868,7 @@ static void resolver_of(const char *etc, struct chk_wrappers_view *v,
 	if (text) {
 		n = fread(text, 1, 65536, f);
 		text[n] = '\0';
-		chk_resolv_parse(&hf, text, NULL);
+		probe_resolv_facts(&hf, text, NULL);
 		free(text);
 	}
 	if (f)

@@ -158,8 +158,8 @@ int cli_probe_configure(struct cli_opts *o, struct probe_config *cfg,
 int cli_probe_exit_status(const struct probe_result *r,
 			  const struct cd_findings *f);
 /* Measures the configured probe by the options' plan (probe_measure():
- * a batch, or a ramp's levels, and the second look at silent targets),
- * reads the host facts and applies the rules. Returns 0, or an exit status
+ * the host facts, a batch or a ramp's levels, and the second look at
+ * silent targets), then applies the rules. Returns 0, or an exit status
  * with err set. facts receives the host facts the rules used. */
 struct cd_host_facts;
 int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,

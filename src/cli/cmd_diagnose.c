@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/facts.h"
 #include "check/owner.h"
+#include "probe/hostfacts.h"
 #include "check/slices.h"
 #include "cli/cli.h"
 #include "findings/diagnosis.h"
@@ -103,9 +103,9 @@ static void text_report(FILE *out, const struct cd_diagnosis *d,
 		fprintf(out, "  advice:    %s\n", d->root->def->advice);
 	} else {
 		fprintf(out,
-			"%sNO ROOT CAUSE%s  every attempt behaved (%zu "
+			"%sNO ROOT CAUSE%s  every attempt behaved (%llu "
 			"attempts)\n",
-			bold, reset, rp->res->nattempts);
+			bold, reset, (unsigned long long)rp->res->tally.total);
 		if (d->risk)
 			finding_line(out,
 				     "  but this host has a risk: ", d->risk);

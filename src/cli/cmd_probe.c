@@ -1,7 +1,7 @@
 /* cmd_probe.c - `conndoctor probe`: turns options into an engine
- * configuration and a plan, has the engine measure (probe/run.c: the
- * batches or a ramp's levels, the second look), reads the host facts,
- * applies the rules, renders, and sets the exit status. */
+ * configuration and a plan, has the engine measure (probe/run.c: the host
+ * facts, the batches or a ramp's levels, the second look), applies the
+ * rules, renders, and sets the exit status. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check/facts.h"
 #include "cli/cli.h"
 #include "findings/findings.h"
 #include "probe/run.h"
@@ -168,8 +167,6 @@ int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	chk_host_facts_read(facts, "/proc", "/etc/resolv.conf",
-			    getenv("RES_OPTIONS"));
 	/* The status line on stderr while the probe runs; erased before
 	 * anything else is printed. */
 	rpt_progress_init(&prog, stderr,
@@ -183,7 +180,7 @@ int cli_probe_measure(const struct cli_opts *o, struct probe_config *cfg,
 		cfg->tick = probe_tick;
 		cfg->tick_ud = &prog;
 	}
-	rc = probe_measure(cfg, &plan, res, err, errlen);
+	rc = probe_measure(cfg, &plan, res, facts, err, errlen);
 	rpt_progress_clear(&prog);
 	cfg->tick = NULL; /* prog ends here */
 	cfg->tick_ud = NULL;

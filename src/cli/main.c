@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check/facts.h"
 #include "cli/cli.h"
 #include "findings/findings.h"
 #include "report/report.h"

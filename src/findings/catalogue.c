@@ -20,6 +20,12 @@ static const struct cd_finding_def catalogue[] = {
 	 "child's warnings) corrupts the MySQL stream (\"Got packets out of "
 	 "order\", then \"server has gone away\"). Reopen 0-2 on /dev/null "
 	 "instead of closing them, and redirect children's output."},
+	{"CD1003", "probe-local-error", CD_LAYER_CLIENT,
+	 "the probe failed on this host, not at the server",
+	 "The measurement is incomplete: the kernel refused an epoll change "
+	 "(errno in the evidence: ENOMEM or ENOSPC, "
+	 "fs.epoll.max_user_watches). "
+	 "Free memory or raise the limit, lower -c, and probe again."},
 	{"CD2001", "client-dns-failure", CD_LAYER_DNS,
 	 "the client cannot resolve the server's name",
 	 "Check the name, /etc/hosts and the resolvers in /etc/resolv.conf; "

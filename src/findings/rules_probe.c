@@ -74,6 +74,9 @@ static const struct class_rule class_rules[] = {
 	{CD_LOCAL_PORTS_EXHAUSTED, "CD3004",
 	 "found no free local port (EADDRNOTAVAIL)", 0},
 	{CD_FD_EXHAUSTED, "CD1001", "could not create a socket (EMFILE)", 0},
+	{CD_LOCAL_ERROR, "CD1003",
+	 "failed inside the probe itself (epoll), not on the way to the server",
+	 0},
 	{CD_AUTH_FAILED, "CD6004", "were rejected at login", 0},
 	{CD_AUTH_TIMEOUT, "CD6010", "got no answer to the login", 0},
 	{CD_CLOSED_DURING_LOGIN, "CD6011",
@@ -911,7 +914,7 @@ int cd_rules_probe(const struct cd_probe_input *in, struct cd_findings *out)
 	struct cd_summary s;
 	int rc;
 
-	if (cd_summarize(in->res->attempts, in->res->nattempts, -1, &s))
+	if (cd_summarize_result(in->res, -1, &s))
 		return -1;
 	if (s.total == 0)
 		return 0;

@@ -26,6 +26,7 @@ static const char *const outcome_names[CD_OUTCOME__COUNT] = {
 	[CD_QUERY_ERROR] = "query_error",
 	[CD_GONE_AWAY] = "gone_away",
 	[CD_PROTOCOL_ERROR] = "protocol_error",
+	[CD_LOCAL_ERROR] = "local_error",
 };
 
 static const char *const phase_names[CD_PH__COUNT] = {
@@ -44,6 +45,13 @@ const char *cd_outcome_name(enum cd_outcome o)
 const char *cd_phase_name(enum cd_phase p)
 {
 	return (unsigned)p < CD_PH__COUNT ? phase_names[p] : "?";
+}
+
+int cd_phase_done(const struct cd_attempt *a, int p)
+{
+	if (a->phase_ns[p] < 0)
+		return 0;
+	return a->outcome == CD_OK || (int)a->failed_phase != p;
 }
 
 int cd_outcome_unreached(enum cd_outcome o)
@@ -210,6 +218,10 @@ void cd_attempt_client_error(const struct cd_attempt *a, const char *host,
 				 "ERROR 2013 (HY000): Lost connection to %s "
 				 "during query",
 				 srv);
+		return;
+	case CD_LOCAL_ERROR:
+		/* CR_UNKNOWN_ERROR: the client library's own failure. */
+		snprintf(out, outlen, "ERROR 2000 (HY000): %s", a->message);
 		return;
 	case CD_PROTOCOL_ERROR:
 	default:

@@ -46,6 +46,8 @@ enum cd_outcome {
 	CD_QUERY_ERROR, /* the server answered the query with an ERR */
 	CD_GONE_AWAY,
 	CD_PROTOCOL_ERROR,
+	CD_LOCAL_ERROR, /* the probe itself failed (an epoll change the
+			   kernel refused), not the path or the server */
 	CD_OUTCOME__COUNT
 };
 
@@ -101,6 +103,8 @@ struct cd_attempt {
 const char *cd_outcome_name(enum cd_outcome o);
 /* Phase token ("greeting"). */
 const char *cd_phase_name(enum cd_phase p);
+/* 1 when attempt a got through phase p (rather than failed in it). */
+int cd_phase_done(const struct cd_attempt *a, int p);
 /* 1 when the outcome means the server was never reached at the MySQL
  * level (nothing answered: refused, timeouts before a greeting, ...). */
 int cd_outcome_unreached(enum cd_outcome o);

@@ -7,6 +7,8 @@
  * "COM_CHANGE_USER" pages). */
 #include "probe/engine_int.h"
 
+#include "util/vec.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -92,8 +94,28 @@ static int gone_code(unsigned code, const char *sqlstate)
 
 /* ---- I/O ---- */
 
+/* conn_send()'s answer when the attempt already ended (want() failed). */
+#define CONN_ENDED (-1)
+
+/* Sets the epoll interest. When the kernel refuses the change, the probe
+ * itself failed, not the server: the attempt ends now as local_error
+ * (otherwise the old interest stays and the attempt would wait out its
+ * timer and be blamed on the server, e.g. as greeting_timeout). Returns 0,
+ * or -1 when the attempt has ended and c must not be touched. */
+static int want(struct conn *c, uint32_t events)
+{
+	int err;
+
+	if (eng_want(c, events) == 0)
+		return 0;
+	err = errno;
+	set_message(c, "epoll_ctl: %s", strerror(err));
+	eng_finish(c, CD_LOCAL_ERROR, err);
+	return -1;
+}
+
 /* Sends buf (which must stay valid until sent: wbuf or the shared command).
- * Returns 0 (sent or pending) or an errno. */
+ * Returns 0 (sent or pending), an errno, or CONN_ENDED. */
 static int conn_send(struct conn *c, const uint8_t *buf, size_t len)
 {
 	ssize_t n;
@@ -110,8 +132,7 @@ static int conn_send(struct conn *c, const uint8_t *buf, size_t len)
 		case SSL_ERROR_WANT_READ:
 			c->wptr = buf;
 			c->wleft = len;
-			eng_want(c, EPOLLIN | EPOLLOUT);
-			return 0;
+			return want(c, EPOLLIN | EPOLLOUT) < 0 ? CONN_ENDED : 0;
 		default:
 			return errno ? errno : EPROTO;
 		}
@@ -128,11 +149,11 @@ static int conn_send(struct conn *c, const uint8_t *buf, size_t len)
 	}
 	c->wptr = buf + n;
 	c->wleft = len - (size_t)n;
-	eng_want(c, EPOLLIN | EPOLLOUT);
-	return 0;
+	return want(c, EPOLLIN | EPOLLOUT) < 0 ? CONN_ENDED : 0;
 }
 
-/* Sends the handshake machine's pending output. Returns 0 or an errno. */
+/* Sends the handshake machine's pending output. Returns 0, an errno or
+ * CONN_ENDED. */
 static int send_hs_output(struct conn *c)
 {
 	size_t len;
@@ -177,8 +198,11 @@ static void send_quit(struct conn *c)
 	int err;
 
 	SET_STATE(c, C_CLOSING);
-	eng_want(c, EPOLLIN);
+	if (want(c, EPOLLIN) < 0)
+		return;
 	err = conn_send(c, quit, sizeof(quit));
+	if (err == CONN_ENDED)
+		return;
 	if (err) {
 		eng_finish(c, CD_OK, 0); /* already closed: nothing to wait */
 		return;
@@ -195,9 +219,12 @@ static void send_command(struct conn *c)
 	mysql_rs_init(&c->rs, c->hs.caps);
 	c->qseq = 1; /* the command went as 0 */
 	SET_STATE(c, C_QUERY);
-	eng_want(c, EPOLLIN);
+	if (want(c, EPOLLIN) < 0)
+		return;
 	eng_command(c, &pkt, &len);
 	err = conn_send(c, pkt, len);
+	if (err == CONN_ENDED)
+		return;
 	if (err) {
 		send_failed(c, err);
 		return;
@@ -215,7 +242,8 @@ static void send_reuse(struct conn *c)
 	int err;
 
 	SET_STATE(c, C_REUSE);
-	eng_want(c, EPOLLIN);
+	if (want(c, EPOLLIN) < 0)
+		return;
 	if (cfg->reuse_mode == PROBE_REUSE_CHANGE_USER) {
 		if (mysql_hs_change_user(&c->hs, &c->hs_cfg) != MYSQL_HS_READ) {
 			set_message(c, "%s", c->hs.reason);
@@ -227,6 +255,8 @@ static void send_reuse(struct conn *c)
 		c->qseq = 1;
 		err = conn_send(c, reset, sizeof(reset));
 	}
+	if (err == CONN_ENDED)
+		return;
 	if (err) {
 		send_failed(c, err);
 		return;
@@ -268,7 +298,8 @@ static void logged_in(struct conn *c)
 	}
 	if (cfg->idle_s > 0) {
 		SET_STATE(c, C_IDLE);
-		eng_want(c, EPOLLIN | EPOLLRDHUP);
+		if (want(c, EPOLLIN | EPOLLRDHUP) < 0)
+			return;
 		eng_timer(c, cfg->idle_s);
 		return;
 	}
@@ -281,8 +312,11 @@ static void start_auth(struct conn *c)
 	int err;
 
 	SET_STATE(c, C_AUTH);
-	eng_want(c, EPOLLIN);
+	if (want(c, EPOLLIN) < 0)
+		return;
 	err = send_hs_output(c);
+	if (err == CONN_ENDED)
+		return;
 	if (err) {
 		send_failed(c, err);
 		return;
@@ -348,10 +382,10 @@ static void tls_step(struct conn *c)
 	}
 	switch (SSL_get_error(c->ssl, r)) {
 	case SSL_ERROR_WANT_READ:
-		eng_want(c, EPOLLIN);
+		(void)want(c, EPOLLIN); /* on failure it ended the attempt */
 		return;
 	case SSL_ERROR_WANT_WRITE:
-		eng_want(c, EPOLLIN | EPOLLOUT);
+		(void)want(c, EPOLLIN | EPOLLOUT);
 		return;
 	default:
 		e = ERR_get_error();
@@ -430,6 +464,8 @@ static int handshake(struct conn *c, const uint8_t *in, size_t len,
 			return 1;
 		}
 		err = send_hs_output(c);
+		if (err == CONN_ENDED)
+			return 0;
 		if (err) {
 			send_failed(c, err);
 			return 0;
@@ -442,6 +478,8 @@ static int handshake(struct conn *c, const uint8_t *in, size_t len,
 		SET_STATE(c, C_TLS);
 		eng_timer(c, eng_cfg(c)->timeout_s[CD_PH_TLS]);
 		err = send_hs_output(c);
+		if (err == CONN_ENDED)
+			return 0;
 		if (err)
 			send_failed(c, err);
 		else if (!c->wleft)
@@ -625,7 +663,7 @@ static void on_closed(struct conn *c, int err)
 		c->server_eof = 1;
 		c->at.idle_cut_ns = eng_now(c) - c->t_phase;
 		c->at.sys_errno = err;
-		eng_want(c, 0);
+		(void)want(c, 0); /* on failure it ended the attempt */
 		return;
 	case C_QUERY:
 	case C_REUSE:
@@ -649,16 +687,24 @@ static int resize_rbuf(struct conn *c, size_t ncap)
 	size_t *total = eng_rbuf_extra(c);
 	size_t old = c->rcap > CONN_RBUF_MIN ? c->rcap - CONN_RBUF_MIN : 0;
 	size_t add = ncap > CONN_RBUF_MIN ? ncap - CONN_RBUF_MIN : 0;
+	size_t cap = c->rcap;
 	uint8_t *n;
 
 	if (add > old && *total - old + add > CONN_RBUF_TOTAL)
 		return -1;
-	n = realloc(c->rbuf, ncap);
-	if (!n)
-		return -1;
+	if (ncap > c->rcap) {
+		/* ncap is a doubling of rcap or the maximum: exactly that */
+		n = cd_vec_grow(c->rbuf, 1, ncap, &cap, CONN_RBUF_MAX,
+				CONN_RBUF_MIN);
+		if (!n)
+			return -1;
+	} else {
+		n = cd_vec_shrink(c->rbuf, 1, ncap, &cap);
+	}
+	add = cap > CONN_RBUF_MIN ? cap - CONN_RBUF_MIN : 0;
 	*total = *total - old + add;
 	c->rbuf = n;
-	c->rcap = ncap;
+	c->rcap = cap;
 	return 0;
 }
 
@@ -669,7 +715,7 @@ static int resize_rbuf(struct conn *c, size_t ncap)
 static int grow_rbuf(struct conn *c)
 {
 	size_t ncap = c->rcap ? c->rcap * 2 : CONN_RBUF_MIN;
-	size_t max = CONN_REPLY_MAX + 16;
+	size_t max = CONN_RBUF_MAX;
 
 	if (c->rcap >= max) {
 		set_message(c,
@@ -760,6 +806,8 @@ void client_writable(struct conn *c)
 	if (left) {
 		c->wleft = 0;
 		err = conn_send(c, p, left);
+		if (err == CONN_ENDED)
+			return;
 		if (err) {
 			send_failed(c, err);
 			return;
@@ -774,7 +822,8 @@ void client_writable(struct conn *c)
 			start_tls(c);
 		return;
 	}
-	eng_want(c, c->state == C_IDLE ? EPOLLIN | EPOLLRDHUP : EPOLLIN);
+	if (want(c, c->state == C_IDLE ? EPOLLIN | EPOLLRDHUP : EPOLLIN) < 0)
+		return;
 	/* Bytes that came while the handshake's packet was going out. */
 	if (c->rlen && in_handshake(c))
 		process(c);
@@ -822,7 +871,8 @@ void client_connected(struct conn *c)
 	probe_hs_config(cfg, c->target->transport, &c->hs_cfg);
 	mysql_hs_init(&c->hs, &c->hs_cfg);
 	SET_STATE(c, C_GREETING);
-	eng_want(c, EPOLLIN);
+	if (want(c, EPOLLIN) < 0)
+		return;
 	eng_timer(c, cfg->timeout_s[CD_PH_GREETING]);
 }
 

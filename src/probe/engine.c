@@ -18,7 +18,6 @@
 
 #include "probe/resolver.h"
 #include "util/clock.h"
-#include "util/vec.h"
 
 #define RESOLVER_SLOT UINT32_MAX
 #define MAX_EVENTS    256
@@ -252,21 +251,10 @@ int eng_want(struct conn *c, uint32_t events)
 	return 0;
 }
 
-/* Attempts one result may hold (a bound on a runaway ramp). */
-#define ATTEMPTS_MAX (1u << 24)
-
 static void attempt_store(struct engine *e, const struct cd_attempt *a)
 {
-	struct probe_result *r = e->res;
-
-	struct cd_attempt *n =
-		cd_vec_grow(r->attempts, sizeof(*n), r->nattempts + 1, &r->cap,
-			    ATTEMPTS_MAX, 1024);
-
-	if (!n)
-		return; /* out of memory: the attempt is lost, counted */
-	r->attempts = n;
-	r->attempts[r->nattempts++] = *a;
+	/* Out of memory: the attempt is counted in the tally, not kept. */
+	(void)probe_result_add(e->res, a);
 }
 
 static void conn_release(struct engine *e, struct conn *c)
@@ -370,7 +358,12 @@ static void start_connect(struct conn *c, const struct sockaddr *sa,
 	ev.events = EPOLLOUT;
 	ev.data.u64 = ((uint64_t)c->gen << 32) | c->slot;
 	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		eng_finish(c, CD_CONNECT_FAILED, errno);
+		int err = errno;
+
+		/* The probe failed, not the path to the server. */
+		snprintf(c->at.message, sizeof(c->at.message), "epoll_ctl: %s",
+			 strerror(err));
+		eng_finish(c, CD_LOCAL_ERROR, err);
 		return;
 	}
 	c->events = EPOLLOUT;
@@ -781,6 +774,7 @@ int probe_run(const struct probe_config *cfg, uint16_t level, uint16_t repeat,
 	}
 	if (interrupted)
 		res->interrupted = 1;
+	probe_result_order(res);
 	res->wall_ns += cd_now_ns() - e.t0;
 	res->cpu_us += cpu_us() - cpu0;
 	rc = 0;
@@ -953,7 +947,9 @@ void probe_engine_abort(struct probe_engine *pe)
 		if (c->state == C_FREE)
 			continue;
 		client_quit_now(c);
-		conn_release(e, c);
+		/* A refused epoll change in it ended the attempt already. */
+		if (c->state != C_FREE)
+			conn_release(e, c);
 	}
 }
 

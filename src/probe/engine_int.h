@@ -31,6 +31,8 @@ enum conn_state {
  * probe's result set, an ERR): a longer one ends the attempt as a protocol
  * error. The handshake machine caps the login's packets lower. */
 #define CONN_REPLY_MAX (1u << 20)
+/* The largest read buffer: one such packet and its frame header. */
+#define CONN_RBUF_MAX (CONN_REPLY_MAX + 16)
 /* What all connections' read buffers may hold beyond CONN_RBUF_MIN each,
  * together: a hostile server cannot pin CONN_REPLY_MAX times -c. */
 #define CONN_RBUF_TOTAL (64u << 20)
@@ -74,8 +76,11 @@ void eng_set_state(struct conn *c, enum conn_state s, int line);
 #define SET_STATE(c, s) eng_set_state((c), (s), __LINE__)
 /* Arms the connection's single timer seconds from now (0: disarm). */
 void eng_timer(struct conn *c, double seconds);
-/* Sets the epoll interest (EPOLLIN / EPOLLOUT); 0 removes it. */
-int eng_want(struct conn *c, uint32_t events);
+/* Sets the epoll interest (EPOLLIN / EPOLLOUT); 0 removes it. Returns 0,
+ * or -1 with errno when epoll_ctl refused (the interest is unchanged): the
+ * caller ends the attempt as CD_LOCAL_ERROR (client.c's want()). */
+__attribute__((warn_unused_result)) int eng_want(struct conn *c,
+						 uint32_t events);
 /* Ends the attempt with outcome o in the current phase. */
 void eng_finish(struct conn *c, enum cd_outcome o, int err);
 const struct probe_config *eng_cfg(const struct conn *c);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "probe/attempt.h"
+#include "probe/tally.h"
 
 enum probe_ssl_mode {
 	PROBE_SSL_DISABLED,
@@ -32,8 +33,6 @@ struct probe_target {
 	socklen_t addrlen;
 	char label[CD_ADDR_MAX + 8]; /* "127.0.0.1:3306" or the path */
 };
-
-#define PROBE_MAX_TARGETS 16
 
 struct probe_result;
 
@@ -80,11 +79,25 @@ struct probe_config {
 
 #define PROBE_TICK_MS 100
 
-/* What one run produced: a growable array of attempts (owned). */
+/* The records a result keeps, however long the run (issue 15, defect 8):
+ * every failed attempt up to PROBE_KEEP_FAILURES, and a uniform sample
+ * (reservoir) of PROBE_KEEP_OK ok ones. The tally counts them all. */
+#define PROBE_KEEP_FAILURES 10000u
+#define PROBE_KEEP_OK	    10000u
+
+/* What one run produced: the kept attempt records (owned; in completion
+ * order) and the tally of every attempt. */
 struct probe_result {
 	struct cd_attempt *attempts;
 	size_t nattempts;
 	size_t cap;
+	struct probe_tally tally; /* every attempt, kept or not */
+	uint64_t ok_seen;	  /* ok attempts offered to the sample */
+	size_t kept_ok, kept_failed;
+	uint32_t *ok_idx; /* which records are ok (the reservoir; owned) */
+	size_t ok_cap;
+	uint64_t dropped_ok, dropped_failed; /* counted, not kept */
+	uint64_t rng;			     /* the reservoir's xorshift */
 	int64_t base_ns;   /* monotonic time attempts' start_ns count from */
 	uint32_t next_seq; /* sequence number of the next attempt */
 	int64_t wall_ns;   /* the batches' summed duration */
@@ -98,6 +111,14 @@ struct probe_result {
 void probe_config_init(struct probe_config *cfg);
 void probe_result_init(struct probe_result *r);
 void probe_result_free(struct probe_result *r);
+
+/* Counts attempt a in r's tally and keeps its record by the rule above.
+ * Returns 0, or -1 when out of memory (the attempt is counted, not kept). */
+int probe_result_add(struct probe_result *r, const struct cd_attempt *a);
+/* Attempts counted and not kept as records. */
+uint64_t probe_result_dropped(const struct probe_result *r);
+/* After sampling replaced records: back to completion order. */
+void probe_result_order(struct probe_result *r);
 
 /* Resolves cfg->host to targets (every address, or only `family` when not
  * AF_UNSPEC) and appends them. Returns 0 or -1 with errbuf set. */

@@ -1,9 +1,10 @@
-/* run.c - a whole measurement on the engine (run.h): the ramp loop over
- * probe_run() batches and the second look that rewrites the outcome of
- * silent targets that turn out not to be MySQL servers. */
+/* run.c - a whole measurement on the engine (run.h): the host facts, the
+ * ramp loop over probe_run() batches and the second look that rewrites
+ * the outcome of silent targets that turn out not to be MySQL servers. */
 #include "probe/run.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 
 void probe_plan_init(struct probe_plan *p)
@@ -14,6 +15,9 @@ void probe_plan_init(struct probe_plan *p)
 	p->level_count = 0;
 	p->second_look = 1;
 	p->second_look_s = 3.0;
+	p->procroot = "/proc";
+	p->resolv_conf = "/etc/resolv.conf";
+	p->res_options = getenv("RES_OPTIONS");
 }
 
 void probe_raise_nofile(unsigned want)
@@ -91,11 +95,15 @@ uint64_t probe_plan_total(const struct probe_config *cfg,
 }
 
 int probe_measure(struct probe_config *cfg, const struct probe_plan *plan,
-		  struct probe_result *res, char *err, size_t errlen)
+		  struct probe_result *res, struct cd_host_facts *facts,
+		  char *err, size_t errlen)
 {
 	unsigned rep, level;
 	int rc = 0;
 
+	if (facts)
+		probe_host_facts_read(facts, plan->procroot, plan->resolv_conf,
+				      plan->res_options);
 	probe_raise_nofile(plan->ramp ? plan->ramp_to : cfg->concurrency);
 	if (plan->ramp) {
 		for (rep = 0; rep < plan->repeat && !res->interrupted && !rc;

@@ -37,6 +37,7 @@ void probe_result_init(struct probe_result *r)
 void probe_result_free(struct probe_result *r)
 {
 	free(r->attempts);
+	free(r->ok_idx);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -183,8 +183,8 @@ int rpt_probe_html(FILE *out, const struct rpt_probe *p)
 {
 	char what[96];
 
-	snprintf(what, sizeof(what), "every one of %zu attempts behaved",
-		 p->res->nattempts);
+	snprintf(what, sizeof(what), "every one of %llu attempts behaved",
+		 (unsigned long long)p->res->tally.total);
 	rpt_html_head(out, "conndoctor probe");
 	rpt_html_root_from(out, p->findings, what, 0);
 	rpt_html_findings(out, "findings", "All findings (most severe first)",
@@ -260,8 +260,8 @@ int rpt_diagnose_html(FILE *out, const struct cd_diagnosis *d,
 		fprintf(out,
 			"<section id=\"root-cause\" class=\"healthy\">\n"
 			"<h2>No root cause: every attempt behaved</h2>\n"
-			"<p>%zu attempts.</p>\n",
-			rp->res->nattempts);
+			"<p>%llu attempts.</p>\n",
+			(unsigned long long)rp->res->tally.total);
 		if (d->risk)
 			role_finding(out, "but this host has a risk", d->risk);
 	}

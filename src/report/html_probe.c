@@ -71,7 +71,7 @@ static void overview(FILE *out, const struct rpt_probe *p,
 	for (t = 0; t < p->cfg->ntargets; t++) {
 		struct cd_summary ts;
 
-		if (cd_summarize(r->attempts, r->nattempts, (int)t, &ts))
+		if (cd_summarize_result(r, (int)t, &ts))
 			continue;
 		fprintf(out, "<tr><td>%s</td><td class=\"mono\">",
 			p->cfg->targets[t].transport == CD_TCP ? "tcp"
@@ -527,7 +527,7 @@ void rpt_probe_html_body(FILE *out, const struct rpt_probe *p)
 {
 	struct cd_summary s;
 
-	if (cd_summarize(p->res->attempts, p->res->nattempts, -1, &s)) {
+	if (cd_summarize_result(p->res, -1, &s)) {
 		fputs("<p class=\"note\">out of memory: no statistics</p>\n",
 		      out);
 		return;

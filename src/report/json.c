@@ -103,6 +103,32 @@ static void attempt_json(struct json *j, const struct rpt_probe *p,
 	json_obj_end(j);
 }
 
+/* Which attempts "attempts" holds: all of them, or (a long run) every
+ * failure up to a cap and a uniform sample of the ok ones. */
+static void records_json(struct json *jp, const struct probe_result *r)
+{
+	json_obj(jp);
+	json_key(jp, "kept");
+	json_int(jp, (int64_t)r->nattempts);
+	json_key(jp, "dropped");
+	json_int(jp, (int64_t)probe_result_dropped(r));
+	json_key(jp, "complete");
+	json_bool(jp, probe_result_dropped(r) == 0);
+	json_key(jp, "failures_kept");
+	json_int(jp, (int64_t)r->kept_failed);
+	json_key(jp, "failures_dropped");
+	json_int(jp, (int64_t)r->dropped_failed);
+	json_key(jp, "failures_max");
+	json_int(jp, PROBE_KEEP_FAILURES);
+	json_key(jp, "ok_kept");
+	json_int(jp, (int64_t)r->kept_ok);
+	json_key(jp, "ok_sample_max");
+	json_int(jp, PROBE_KEEP_OK);
+	json_key(jp, "percentiles");
+	json_str(jp, probe_result_dropped(r) ? "histogram" : "exact");
+	json_obj_end(jp);
+}
+
 void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 {
 	const struct probe_result *r = p->res;
@@ -111,7 +137,7 @@ void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 	int ph, o;
 	size_t i;
 
-	if (cd_summarize(r->attempts, r->nattempts, -1, &s))
+	if (cd_summarize_result(r, -1, &s))
 		return;
 	json_obj(jp);
 	json_key(jp, "conndoctor");
@@ -178,7 +204,7 @@ void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 	for (t = 0; t < p->cfg->ntargets; t++) {
 		struct cd_summary ts;
 
-		if (cd_summarize(r->attempts, r->nattempts, (int)t, &ts))
+		if (cd_summarize_result(r, (int)t, &ts))
 			continue;
 		json_obj(jp);
 		json_key(jp, "label");
@@ -263,6 +289,8 @@ void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 	json_key(jp, "findings");
 	rpt_findings_json(jp, p->findings);
 
+	json_key(jp, "records");
+	records_json(jp, r);
 	json_key(jp, "attempts");
 	json_arr(jp);
 	for (i = 0; i < r->nattempts; i++)

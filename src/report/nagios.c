@@ -144,8 +144,12 @@ int rpt_probe_nagios(FILE *out, const struct rpt_probe *p,
 	char text[TEXT_MAX], tail[128];
 	size_t len = 0;
 
-	if (cd_summarize(p->res->attempts, p->res->nattempts, -1, &s))
+	if (cd_summarize_result(p->res, -1, &s))
 		return rpt_nagios_error(out, 3, "out of memory");
+	/* Attempts the probe itself lost (local_error): the check could not
+	 * measure, whatever the rest says. */
+	if (s.by_class[CD_LOCAL_ERROR])
+		st = RPT_NAGIOS_UNKNOWN;
 	text[0] = '\0';
 	if (w && w->severity > CD_SEV_INFO) {
 		text_put(text, sizeof(text), &len, w->def->code);

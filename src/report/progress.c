@@ -172,10 +172,9 @@ void rpt_progress_probe(struct rpt_progress *p, const struct probe_result *res,
 
 	if (!p->on)
 		return;
-	for (; p->seen < res->nattempts; p->seen++)
-		if ((unsigned)res->attempts[p->seen].outcome <
-		    CD_OUTCOME__COUNT)
-			p->by[res->attempts[p->seen].outcome]++;
+	/* From the tally: it counts every attempt, the records only those
+	 * kept (a long --duration run keeps a sample). */
+	memcpy(p->by, res->tally.by_class, sizeof(p->by));
 	if (!due(p, &elapsed_s))
 		return;
 	draw(p, rpt_progress_probe_line(line, sizeof(line), p, in_flight, level,

@@ -24,7 +24,6 @@ struct rpt_progress {
 	uint64_t total;	   /* attempts planned, 0: unknown */
 	double duration_s; /* --duration bound, 0: none */
 	int ramp;	   /* show the concurrency level */
-	size_t seen;	   /* attempts of the result counted so far */
 	uint64_t by[CD_OUTCOME__COUNT];
 };
 

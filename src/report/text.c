@@ -145,17 +145,24 @@ static void phases_text(FILE *out, const struct cd_summary *s)
 
 static void histogram_text(FILE *out, const struct probe_result *r)
 {
-	int64_t *v = malloc((r->nattempts + 1) * sizeof(*v));
 	struct cd_hist h;
 	size_t i, n = 0, peak = 0;
 	unsigned b;
 
-	if (!v)
-		return;
-	for (i = 0; i < r->nattempts; i++)
-		v[n++] = r->attempts[i].total_ns;
-	cd_hist_of(v, n, &h);
-	free(v);
+	if (probe_result_dropped(r)) {
+		/* Not every record was kept: the tally counted them all. */
+		cd_hist_of_tally(&r->tally.total_all, &h);
+		n = (size_t)r->tally.total_all.n;
+	} else {
+		int64_t *v = malloc((r->nattempts + 1) * sizeof(*v));
+
+		if (!v)
+			return;
+		for (i = 0; i < r->nattempts; i++)
+			v[n++] = r->attempts[i].total_ns;
+		cd_hist_of(v, n, &h);
+		free(v);
+	}
 	if (n < 2)
 		return;
 	for (b = 0; b < h.nbuckets; b++)
@@ -220,7 +227,7 @@ void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 	char esc[4 * (CD_ADDR_MAX + 8)];
 	unsigned t;
 
-	if (cd_summarize(r->attempts, r->nattempts, -1, &s))
+	if (cd_summarize_result(r, -1, &s))
 		return;
 	fprintf(out,
 		"%sconndoctor probe%s: %zu attempts, concurrency %u, "
@@ -234,10 +241,18 @@ void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 	fputc('\n', out);
 	if (r->interrupted)
 		fprintf(out, "interrupted: attempts in flight were dropped\n");
+	if (probe_result_dropped(r))
+		fprintf(out,
+			"records: %zu of %zu attempts kept (every failure up "
+			"to %u, a uniform sample of %u ok ones); counts are "
+			"of all attempts, percentiles from a histogram "
+			"(within 1.6%%)\n",
+			r->nattempts, s.total, PROBE_KEEP_FAILURES,
+			PROBE_KEEP_OK);
 	for (t = 0; t < p->cfg->ntargets; t++) {
 		struct cd_summary ts;
 
-		if (cd_summarize(r->attempts, r->nattempts, (int)t, &ts))
+		if (cd_summarize_result(r, (int)t, &ts))
 			continue;
 		fprintf(out, "  %-6s %-40s %5zu ok of %zu\n",
 			p->cfg->targets[t].transport == CD_TCP ? "tcp"

@@ -38,6 +38,19 @@ void *cd_vec_grow(void *arr, size_t size, size_t need, size_t *cap, size_t max,
 	return nv;
 }
 
+void *cd_vec_shrink(void *arr, size_t size, size_t keep, size_t *cap)
+{
+	void *nv;
+
+	if (!arr || keep == 0 || keep >= *cap || size == 0)
+		return arr;
+	nv = realloc(arr, keep * size); /* smaller than before: no overflow */
+	if (!nv)
+		return arr;
+	*cap = keep;
+	return nv;
+}
+
 void cd_vec_init(struct cd_vec *v, size_t size, size_t max)
 {
 	memset(v, 0, sizeof(*v));

@@ -16,6 +16,11 @@
 void *cd_vec_grow(void *arr, size_t size, size_t need, size_t *cap, size_t max,
 		  size_t first);
 
+/* Gives back the room of arr beyond keep elements (keep > 0, keep <
+ * *cap): returns the moved array with *cap = keep, or arr unchanged when
+ * the allocator cannot (the room stays; nothing is lost). */
+void *cd_vec_shrink(void *arr, size_t size, size_t keep, size_t *cap);
+
 /* An array the vec owns. */
 struct cd_vec {
 	void *data;  /* the elements (owned; NULL before the first push) */

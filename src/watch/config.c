@@ -16,6 +16,7 @@
 
 #include "util/optfile.h"
 #include "util/fileio.h"
+#include "util/vec.h"
 #include "watch/watch.h"
 
 #define PASSWORD_MAX 1024
@@ -431,9 +432,8 @@ int watch_config_add(struct watch_config *c, const struct watch_target *t)
 {
 	struct watch_target *nt;
 
-	if (c->ntargets >= WATCH_TARGETS_MAX)
-		return -1;
-	nt = realloc(c->targets, (c->ntargets + 1) * sizeof(*nt));
+	nt = cd_vec_grow(c->targets, sizeof(*nt), c->ntargets + 1,
+			 &c->targets_cap, WATCH_TARGETS_MAX, 8);
 	if (!nt)
 		return -1;
 	c->targets = nt;

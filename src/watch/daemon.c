@@ -549,8 +549,8 @@ int watch_daemon_run(struct watch_config *cfg, const struct watch_opts *o)
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGHUP);
 	d.sfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC);
-	chk_host_facts_read(&d.facts, "/proc", "/etc/resolv.conf",
-			    getenv("RES_OPTIONS"));
+	probe_host_facts_read(&d.facts, "/proc", "/etc/resolv.conf",
+			      getenv("RES_OPTIONS"));
 	srand48((long)getpid() ^ (long)time(NULL));
 	if (install(&d, cfg, NULL, NULL, &kept) < 0) {
 		fprintf(stderr, "conndoctor watch: out of memory\n");

@@ -3,7 +3,7 @@
 #ifndef CONNDOCTOR_WATCH_DAEMON_INT_H
 #define CONNDOCTOR_WATCH_DAEMON_INT_H
 
-#include "check/facts.h"
+#include "probe/hostfacts.h"
 #include "watch/watch.h"
 
 /* Attempts kept per target for the findings' rules. */

@@ -55,6 +55,7 @@ struct watch_config {
 	struct watch_target defaults; /* [watch] */
 	struct watch_target *targets;
 	size_t ntargets;
+	size_t targets_cap; /* allocated (util/vec.h) */
 };
 
 void watch_config_init(struct watch_config *c);
@@ -95,7 +96,7 @@ int watch_parse_seconds(const char *v, double *out);
  * k x timeout of its resolver's ladder) the pair T and T + max(10% of T,
  * 0.1 s), so that the bucket (T, T+] holds exactly the attempts that waited
  * for that timer; the other phases get coarse edges (2.5, 5, 10 s).
- * facts from chk_host_facts_read() or cd_host_facts_init(). Returns the
+ * facts from probe_host_facts_read() or cd_host_facts_init(). Returns the
  * number of edges written to out (at most max). */
 struct cd_host_facts;
 size_t watch_buckets_of(const struct cd_host_facts *f, int phase, double *out,

@@ -10,7 +10,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "check/facts.h"
+#include "probe/hostfacts.h"
 #include "check/kernel.h"
 #include "check/resolver.h"
 
@@ -131,26 +131,26 @@ static void kernel_hz(void **state)
 	static const char f[] = "\nCONFIG_HZ=300"; /* ends at the buffer */
 
 	(void)state;
-	assert_int_equal(chk_kernel_hz_parse(a, sizeof(a) - 1), 250);
-	assert_int_equal(chk_kernel_hz_parse(b, sizeof(b) - 1), 1000);
-	assert_int_equal(chk_kernel_hz_parse(c, sizeof(c) - 1), -1);
-	assert_int_equal(chk_kernel_hz_parse(d, sizeof(d) - 1), -1);
-	assert_int_equal(chk_kernel_hz_parse(e, sizeof(e) - 1), -1);
-	assert_int_equal(chk_kernel_hz_parse(f, sizeof(f) - 1), 300);
-	assert_int_equal(chk_kernel_hz_parse(f, 5), -1);
+	assert_int_equal(probe_kernel_hz_parse(a, sizeof(a) - 1), 250);
+	assert_int_equal(probe_kernel_hz_parse(b, sizeof(b) - 1), 1000);
+	assert_int_equal(probe_kernel_hz_parse(c, sizeof(c) - 1), -1);
+	assert_int_equal(probe_kernel_hz_parse(d, sizeof(d) - 1), -1);
+	assert_int_equal(probe_kernel_hz_parse(e, sizeof(e) - 1), -1);
+	assert_int_equal(probe_kernel_hz_parse(f, sizeof(f) - 1), 300);
+	assert_int_equal(probe_kernel_hz_parse(f, 5), -1);
 }
 
 static void resolv_conf(void **state)
 {
-	struct chk_resolv r;
+	struct cd_resolv_conf r;
 
 	(void)state;
-	chk_resolv_conf_parse("nameserver 10.0.0.1\n"
-			      "nameserver 2001:db8::1 # v6\n"
-			      "nameserver 10.0.0.3\nnameserver 10.0.0.4\n"
-			      "search a.example b.example\n"
-			      "options rotate timeout:1 attempts:9 ndots:3\n",
-			      "timeout:2", &r);
+	cd_resolv_conf_parse("nameserver 10.0.0.1\n"
+			     "nameserver 2001:db8::1 # v6\n"
+			     "nameserver 10.0.0.3\nnameserver 10.0.0.4\n"
+			     "search a.example b.example\n"
+			     "options rotate timeout:1 attempts:9 ndots:3\n",
+			     "timeout:2", &r);
 	assert_int_equal(r.nns, 3);
 	assert_int_equal(r.nns_ignored, 1);
 	assert_string_equal(r.ns[1], "2001:db8::1");
@@ -160,7 +160,7 @@ static void resolv_conf(void **state)
 	assert_true(r.rotate);
 	assert_int_equal(r.nsearch, 2);
 
-	chk_resolv_conf_parse("", NULL, &r);
+	cd_resolv_conf_parse("", NULL, &r);
 	assert_int_equal(r.nns, 0);
 	assert_int_equal(r.timeout_s, 5);
 	assert_int_equal(r.attempts, 2);

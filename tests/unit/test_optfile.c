@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "check/facts.h"
+#include "probe/hostfacts.h"
 #include "util/optfile.h"
 
 struct seen {
@@ -143,26 +143,26 @@ static void resolv(void **state)
 
 	(void)state;
 	cd_host_facts_init(&f);
-	chk_resolv_parse(&f,
-			 "# comment\nnameserver 10.0.0.1\n"
-			 "nameserver 10.0.0.2\nsearch example.com\n"
-			 "options rotate timeout:2 attempts:3 ndots:1\n",
-			 NULL);
+	probe_resolv_facts(&f,
+			   "# comment\nnameserver 10.0.0.1\n"
+			   "nameserver 10.0.0.2\nsearch example.com\n"
+			   "options rotate timeout:2 attempts:3 ndots:1\n",
+			   NULL);
 	assert_int_equal(f.resolv_nameservers, 2);
 	assert_int_equal(f.resolv_timeout_s, 2);
 	assert_int_equal(f.resolv_attempts, 3);
 
 	cd_host_facts_init(&f);
-	chk_resolv_parse(&f,
-			 "nameserver 1.1.1.1\nnameserver 2.2.2.2\n"
-			 "nameserver 3.3.3.3\nnameserver 4.4.4.4\n"
-			 "options timeout:99 attempts:x\n",
-			 NULL);
+	probe_resolv_facts(&f,
+			   "nameserver 1.1.1.1\nnameserver 2.2.2.2\n"
+			   "nameserver 3.3.3.3\nnameserver 4.4.4.4\n"
+			   "options timeout:99 attempts:x\n",
+			   NULL);
 	assert_int_equal(f.resolv_nameservers, 3); /* glibc's MAXNS */
 	assert_int_equal(f.resolv_timeout_s, 30);  /* glibc's cap */
 	assert_int_equal(f.resolv_attempts, 2);	   /* malformed: default */
 
-	chk_resolv_parse(&f, "options attempts:4\n", "attempts:1");
+	probe_resolv_facts(&f, "options attempts:4\n", "attempts:1");
 	assert_int_equal(f.resolv_attempts, 1); /* RES_OPTIONS wins */
 }
 

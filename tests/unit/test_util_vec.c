@@ -1,6 +1,7 @@
 /* test_util_vec.c - the growable array: pushes up to the maximum, the
  * refusal one past it, growth keeping the elements, append, free, and
- * cd_vec_grow() on a caller's own (pointer, count, capacity). */
+ * cd_vec_grow() on a caller's own (pointer, count, capacity), and
+ * cd_vec_shrink() giving room back. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -130,6 +131,30 @@ static void grow_a_callers_array(void **state)
 	free(arr);
 }
 
+/* A buffer grown for a large packet gives its room back and keeps its
+ * first bytes; a shrink that is not one leaves it as it is. */
+static void shrink_keeps_the_front(void **state)
+{
+	size_t cap = 0, i;
+	uint8_t *b = cd_vec_grow(NULL, 1, 5000, &cap, 1u << 20, 2048);
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(cap, 8192);
+	for (i = 0; i < cap; i++)
+		b[i] = (uint8_t)i;
+	b = cd_vec_shrink(b, 1, 2048, &cap);
+	assert_int_equal(cap, 2048);
+	for (i = 0; i < cap; i++)
+		assert_int_equal(b[i], (uint8_t)i);
+	assert_ptr_equal(cd_vec_shrink(b, 1, 4096, &cap), b);
+	assert_int_equal(cap, 2048);
+	assert_ptr_equal(cd_vec_shrink(b, 1, 0, &cap), b);
+	assert_int_equal(cap, 2048);
+	assert_null(cd_vec_shrink(NULL, 1, 16, &cap));
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +162,7 @@ int main(void)
 		cmocka_unit_test(growth_doubles),
 		cmocka_unit_test(append_bytes),
 		cmocka_unit_test(grow_a_callers_array),
+		cmocka_unit_test(shrink_keeps_the_front),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,17 +1,29 @@
-/* facts.c - reads kernel TCP sysctls from /proc/sys/net/ipv4, the
+/* hostfacts.c - reads kernel TCP sysctls from /proc/sys/net/ipv4, the
  * kernel's CONFIG_HZ (its timer granularity) from its config, and the
- * resolver's timeout/attempts/nameservers from resolv.conf (resolv.conf(5)),
- * as this process's network namespace sees them. */
-#include "check/facts.h"
-
-#include "check/resolver.h"
-#include "util/fileio.h"
+ * resolver's timeout/attempts/nameservers from resolv.conf (resolv.conf(5),
+ * util/resolvconf.c), as this process's network namespace sees them. */
+#include "probe/hostfacts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <zlib.h>
+
+#include "util/fileio.h"
+#include "util/resolvconf.h"
+
+void cd_host_facts_init(struct cd_host_facts *f)
+{
+	f->syn_retries = -1;
+	f->syn_linear_timeouts = -1;
+	f->synack_retries = -1;
+	f->rto_init_s = 1.0;
+	f->hz = -1;
+	f->resolv_timeout_s = 5;
+	f->resolv_attempts = 2;
+	f->resolv_nameservers = -1;
+}
 
 #define RESOLV_MAX  (64 * 1024)
 #define KCONFIG_MAX (1024 * 1024) /* a kernel config is ~250 KiB */
@@ -28,7 +40,7 @@ static int read_sysctl(const char *procroot, const char *name)
 	return (int)v;
 }
 
-int chk_kernel_hz_parse(const char *text, size_t len)
+int probe_kernel_hz_parse(const char *text, size_t len)
 {
 	static const char key[] = "\nCONFIG_HZ=";
 	const char *p, *end = text + len;
@@ -73,7 +85,7 @@ static char *read_gz(const char *path, size_t *len)
 	return buf;
 }
 
-int chk_kernel_hz(const char *procroot)
+int probe_kernel_hz(const char *procroot)
 {
 	char path[512];
 	struct utsname u;
@@ -89,24 +101,24 @@ int chk_kernel_hz(const char *procroot)
 	}
 	if (!text)
 		return -1;
-	hz = chk_kernel_hz_parse(text, len);
+	hz = probe_kernel_hz_parse(text, len);
 	free(text);
 	return hz;
 }
 
-void chk_resolv_parse(struct cd_host_facts *f, const char *text,
-		      const char *res_options)
+void probe_resolv_facts(struct cd_host_facts *f, const char *text,
+			const char *res_options)
 {
-	struct chk_resolv r;
+	struct cd_resolv_conf r;
 
-	chk_resolv_conf_parse(text, res_options, &r);
+	cd_resolv_conf_parse(text, res_options, &r);
 	f->resolv_timeout_s = r.timeout_s;
 	f->resolv_attempts = r.attempts;
 	f->resolv_nameservers = (int)r.nns;
 }
 
-void chk_host_facts_read(struct cd_host_facts *f, const char *procroot,
-			 const char *resolv_conf, const char *res_options)
+void probe_host_facts_read(struct cd_host_facts *f, const char *procroot,
+			   const char *resolv_conf, const char *res_options)
 {
 	char *text;
 
@@ -115,10 +127,10 @@ void chk_host_facts_read(struct cd_host_facts *f, const char *procroot,
 	f->syn_linear_timeouts =
 		read_sysctl(procroot, "tcp_syn_linear_timeouts");
 	f->synack_retries = read_sysctl(procroot, "tcp_synack_retries");
-	f->hz = chk_kernel_hz(procroot);
+	f->hz = probe_kernel_hz(procroot);
 	text = cd_read_text(resolv_conf, RESOLV_MAX, NULL);
 	if (text) {
-		chk_resolv_parse(f, text, res_options);
+		probe_resolv_facts(f, text, res_options);
 		free(text);
 	}
 }
