@@ -430,6 +430,48 @@ int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
 	return 0;
 }
 
+int chk_audit_stmt_time_rule(const struct srv_audit *a, struct cd_findings *out)
+{
+	const char *mst = srv_var(a, "max_statement_time");
+	const char *met = srv_var(a, "max_execution_time");
+	double mst_s = mst ? strtod(mst, NULL) : 0;
+	long long met_ms = met ? strtoll(met, NULL, 10) : 0;
+	struct cd_finding *f;
+
+	/* MariaDB: max_statement_time in seconds (a fraction), 0 = none;
+	 * MySQL: max_execution_time in ms, read-only SELECTs only. The
+	 * server kills a statement past it: ERR 1969, or 3024. */
+	if (!(mst_s > 0) && met_ms <= 0)
+		return 0;
+	f = cd_finding_add(out, "CD6050", CD_SEV_INFO);
+	if (!f)
+		return -1;
+	if (mst_s > 0) {
+		snprintf(f->summary, sizeof(f->summary),
+			 "the server kills statements that run longer than "
+			 "max_statement_time=%g s",
+			 mst_s);
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "SHOW GLOBAL VARIABLES: max_statement_time=%s (the "
+			 "global default; an account's MAX_STATEMENT_TIME or "
+			 "a SET SESSION can differ)",
+			 mst);
+		cd_finding_num(f, "max_statement_time_s", mst_s);
+	} else {
+		snprintf(f->summary, sizeof(f->summary),
+			 "the server kills read-only SELECTs that run longer "
+			 "than max_execution_time=%lld ms",
+			 met_ms);
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "SHOW GLOBAL VARIABLES: max_execution_time=%lld (the "
+			 "global default; SET SESSION or a MAX_EXECUTION_TIME "
+			 "hint can differ)",
+			 met_ms);
+		cd_finding_num(f, "max_execution_time_ms", (double)met_ms);
+	}
+	return 0;
+}
+
 int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out)

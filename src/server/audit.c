@@ -26,6 +26,8 @@ static const char *const var_names[] = {
 	"net_write_timeout",
 	"max_allowed_packet",
 	"net_buffer_length",
+	"max_statement_time",
+	"max_execution_time",
 	"max_connections",
 	"max_user_connections",
 	"max_connect_errors",
