@@ -12,9 +12,9 @@ shared 2-core lab machine under load MariaDB's timer thread has been seen to
 fire 2 s late (typically it is 0.50-0.52 s).
 
 The same limit set for the account only (ALTER USER ... WITH
-MAX_STATEMENT_TIME) kills the statement the same way, but the global value
-the audit reads is 0: the symptom stands alone, unexplained, never joined
-with a limit the audit did not see."""
+MAX_STATEMENT_TIME) kills the statement the same way while the global value
+is 0: the audit, logged in as the same account, reads the limit from its own
+session and names it as the account's (CD6050 with the global beside it)."""
 import unittest
 
 import harness
@@ -98,7 +98,7 @@ class StatementTime(unittest.TestCase):
         self.assertIsNone(doc["root_cause"])
         self.assertEqual(rc, 0)
 
-    def test_account_limit_is_not_the_global_one(self):
+    def test_account_limit_read_from_the_audits_session(self):
         users = [f"'{USER}'@'{h}'" for h in ("%", "localhost")]
         self.db.sql("".join(f"ALTER USER {u} WITH MAX_STATEMENT_TIME 0.5;" for u in users))
         try:
@@ -107,10 +107,17 @@ class StatementTime(unittest.TestCase):
             self.db.sql("".join(f"ALTER USER {u} WITH MAX_STATEMENT_TIME 0;" for u in users))
         self.assertEqual(self.db.variable("max_statement_time"), "0.000000")
         self.assert_killed(doc)
-        self.assertIsNone(finding(doc["check"]["findings"], "CD6050"))
         root = doc["root_cause"]
         self.assertEqual(root["symptom"]["code"], "CD6049")
-        self.assertFalse(root["explained"], root)
+        self.assertTrue(root["explained"], root)
+        self.assertEqual([c["code"] for c in root["causes"]], ["CD6050"])
+        cause = finding(doc["check"]["findings"], "CD6050")
+        self.assertEqual(cause["data"], {"max_statement_time_s": 0.5,
+                                         "global_max_statement_time_s": 0})
+        self.assertIn("kills this account's statements that run longer than "
+                      "max_statement_time=0.5 s", cause["summary"])
+        self.assertIn("max_statement_time=0.000000; the audit's own session (the probe's "
+                      "account): 0.500000", cause["evidence"])
         self.assertEqual(rc, 1)
 
 
