@@ -430,6 +430,67 @@ int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
 	return 0;
 }
 
+/* A limit's value: the audit session's own when read (the same account
+ * as the probe's, so an account's limit shows there), else the global. */
+static const char *stmt_limit(const struct srv_audit *a, const char *name)
+{
+	const char *v = srv_session_var(a, name);
+
+	return v ? v : srv_var(a, name);
+}
+
+int chk_audit_stmt_time_rule(const struct srv_audit *a, struct cd_findings *out)
+{
+	const char *mst = stmt_limit(a, "max_statement_time");
+	const char *met = stmt_limit(a, "max_execution_time");
+	const char *gmst = srv_var(a, "max_statement_time");
+	const char *gmet = srv_var(a, "max_execution_time");
+	double mst_s = mst ? strtod(mst, NULL) : 0;
+	long long met_ms = met ? strtoll(met, NULL, 10) : 0;
+	int mariadb = mst_s > 0;
+	const char *g = mariadb ? gmst : gmet, *v = mariadb ? mst : met;
+	int own = !g || strcmp(g, v); /* the account's or session's own */
+	struct cd_finding *f;
+
+	/* MariaDB: max_statement_time in seconds (a fraction), 0 = none;
+	 * MySQL: max_execution_time in ms, read-only SELECTs only. The
+	 * server kills a statement past it: ERR 1969, or 3024. */
+	if (!mariadb && met_ms <= 0)
+		return 0;
+	f = cd_finding_add(out, "CD6050", CD_SEV_INFO);
+	if (!f)
+		return -1;
+	if (mariadb)
+		snprintf(f->summary, sizeof(f->summary),
+			 "the server kills %sstatements that run longer "
+			 "than max_statement_time=%g s",
+			 own ? "this account's " : "", mst_s);
+	else
+		snprintf(f->summary, sizeof(f->summary),
+			 "the server kills %sread-only SELECTs that run "
+			 "longer than max_execution_time=%lld ms",
+			 own ? "this account's " : "", met_ms);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "SHOW GLOBAL VARIABLES: %s=%s; the audit's own session (the "
+		 "probe's account): %s%s",
+		 mariadb ? "max_statement_time" : "max_execution_time",
+		 g ? g : "not read", v,
+		 own ? " (the account's MAX_STATEMENT_TIME or a session "
+		       "setting, not the global default)"
+		     : "");
+	if (mariadb)
+		cd_finding_num(f, "max_statement_time_s", mst_s);
+	else
+		cd_finding_num(f, "max_execution_time_ms", (double)met_ms);
+	if (own && g)
+		cd_finding_num(f,
+			       mariadb ? "global_max_statement_time_s"
+				       : "global_max_execution_time_ms",
+			       mariadb ? strtod(g, NULL)
+				       : (double)strtoll(g, NULL, 10));
+	return 0;
+}
+
 int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out)

@@ -26,6 +26,13 @@ int chk_audit_packet_rule(const struct srv_audit *a, double packet_bytes,
 int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
 			struct cd_findings *out);
 
+/* CD6050 (info): the statement time limit in force for the audit's
+ * account (its session's value, else the global), max_statement_time
+ * (MariaDB, s) or max_execution_time (MySQL, ms), when one is set.
+ * Returns 0, or -1 when out of memory. */
+int chk_audit_stmt_time_rule(const struct srv_audit *a,
+			     struct cd_findings *out);
+
 /* Facts: where the log came from (source: its path, or "journal"), what
  * was read, each class with its count and when it started, the busiest
  * hosts. */

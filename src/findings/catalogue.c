@@ -521,6 +521,20 @@ static const struct cd_finding_def catalogue[] = {
 	 "pool_recycle) below wait_timeout and validate connections before "
 	 "use, or raise wait_timeout (interactive_timeout for interactive "
 	 "clients)."},
+	{"CD6049", "statement-time-limit", CD_LAYER_SERVER,
+	 "the server killed the probe's statement at its time limit",
+	 "The statement runs longer than the server lets it "
+	 "(max_statement_time on MariaDB, max_execution_time on MySQL, "
+	 "global, per user or per session): make it faster (indexes, "
+	 "smaller batches) or raise the limit for that account or session; "
+	 "the session itself stays usable."},
+	{"CD6050", "server-statement-time-limit", CD_LAYER_SERVER,
+	 "the server limits how long a statement may run",
+	 "Statements that run longer than max_statement_time (MariaDB, "
+	 "seconds) or max_execution_time (MySQL, milliseconds, SELECT only) "
+	 "are killed with ERROR 1969 or 3024: raise the global limit, set it "
+	 "per account or per session for the long jobs, or speed the "
+	 "statement up."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

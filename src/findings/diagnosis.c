@@ -44,6 +44,8 @@ static const struct {
 	  NULL}},
 	{"CD6013", /* a packet over the server's limit (1153) */
 	 {"CD6046", "CD6031", NULL}},
+	{"CD6049", /* a statement killed at the time limit (1969, 3024) */
+	 {"CD6050", NULL}},
 	{"CD8003", /* a MySQL server broke the protocol after its greeting */
 	 {"CD1002", "CD6022", NULL}},
 };

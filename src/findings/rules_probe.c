@@ -95,6 +95,15 @@ static const struct class_rule class_rules[] = {
 	{CD_TLS_FAILED, "CD8002", "failed the TLS handshake", 0},
 };
 
+/* ERR codes of a statement the server killed at its time limit:
+ * MariaDB's max_statement_time (1969 ER_STATEMENT_TIMEOUT, SQLSTATE 70100)
+ * and MySQL's max_execution_time (3024 ER_QUERY_TIMEOUT, HY000). The
+ * session survives them: the outcome stays query_error. */
+static int stmt_time_code(unsigned code)
+{
+	return code == 1969 || code == 3024;
+}
+
 /* Whether class rule cr counts attempt a: a protocol_error is "not MySQL"
  * (CD8001) only before a greeting; after one it is a MySQL server that
  * broke the protocol (CD8003), and a sequence id out of order is named by
@@ -103,6 +112,8 @@ static int counted(const struct cd_attempt *a, const struct class_rule *cr)
 {
 	if (a->outcome != cr->outcome)
 		return 0;
+	if (cr->outcome == CD_QUERY_ERROR)
+		return !stmt_time_code(a->mysql_code); /* CD6049's */
 	if (cr->outcome != CD_PROTOCOL_ERROR)
 		return 1;
 	if (a->seq_fault)
@@ -240,6 +251,52 @@ static double command_packet_bytes(const struct probe_config *cfg)
 	if (cfg->ping)
 		return 1;
 	return 1 + (double)strlen(cfg->query ? cfg->query : "SELECT 1");
+}
+
+/* The probe's statement killed by the server's statement time limit: how
+ * many, the error, and how long each ran before the ERR (the limit in
+ * force for the session, plus the server's check granularity). */
+static int rule_statement_time(const struct cd_probe_input *in,
+			       const struct cd_summary *s,
+			       struct cd_findings *out)
+{
+	const struct probe_result *r = in->res;
+	const struct cd_attempt *first = NULL;
+	double ran[CD_EV_VALUES];
+	size_t i, hit = 0, nran = 0;
+	struct cd_finding *f;
+
+	for (i = 0; i < r->nattempts; i++) {
+		const struct cd_attempt *a = &r->attempts[i];
+
+		if (a->outcome != CD_QUERY_ERROR ||
+		    !stmt_time_code(a->mysql_code))
+			continue;
+		if (!hit++)
+			first = a;
+		if (a->phase_ns[CD_PH_QUERY] >= 0 && nran < CD_EV_VALUES)
+			ran[nran++] = secs(a->phase_ns[CD_PH_QUERY]);
+	}
+	if (!hit)
+		return 0;
+	f = cd_finding_add(out, "CD6049", CD_SEV_WARNING);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%zu of %zu probe statements were killed by the server's "
+		 "statement time limit after %.2f s: ERROR %u (%s)",
+		 hit, s->total, nran ? ran[0] : 0.0, first->mysql_code,
+		 first->sqlstate);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "attempt %u: the server answered ERR %u (SQLSTATE %s) \"%s\" "
+		 "%.3f s into the query; the session stayed open",
+		 first->seq, first->mysql_code, first->sqlstate, first->message,
+		 secs(first->phase_ns[CD_PH_QUERY]));
+	cd_finding_num(f, "mysql_code", first->mysql_code);
+	cd_finding_list(f, "query_s", ran, nran);
+	cd_finding_num(f, "attempts", (double)s->total);
+	cd_finding_num(f, "failures", (double)hit);
+	return 0;
 }
 
 /* ERR 1153 (08S01) to the probe's statement: the server read a packet
@@ -925,6 +982,8 @@ int cd_rules_probe(const struct cd_probe_input *in, struct cd_findings *out)
 		rc = rule_server_refused(in, &s, out);
 	if (!rc)
 		rc = rule_gone_away(in, &s, out);
+	if (!rc)
+		rc = rule_statement_time(in, &s, out);
 	if (!rc)
 		rc = rule_syn_ladder(in, &s, out);
 	if (!rc)

@@ -26,6 +26,8 @@ static const char *const var_names[] = {
 	"net_write_timeout",
 	"max_allowed_packet",
 	"net_buffer_length",
+	"max_statement_time",
+	"max_execution_time",
 	"max_connections",
 	"max_user_connections",
 	"max_connect_errors",
@@ -295,6 +297,29 @@ static void collect_replication(struct srv_session *s, struct srv_audit *a)
 	srv_result_free(&r);
 }
 
+/* The statement time limits of the audit's own session, which include the
+ * account's (MariaDB's GRANT ... WITH MAX_STATEMENT_TIME). Not read: none. */
+static void collect_session_limits(struct srv_session *s, struct srv_audit *a)
+{
+	struct srv_result r;
+	char err[256] = "";
+	size_t i;
+
+	if (srv_query(s,
+		      "SHOW SESSION VARIABLES WHERE Variable_name IN "
+		      "('max_statement_time','max_execution_time')",
+		      &r, err, sizeof(err)))
+		return;
+	for (i = 0; i < r.nrows && a->nsvars < N(a->svars); i++) {
+		copy(a->svars[a->nsvars].name, sizeof(a->svars[0].name),
+		     srv_cell(&r, i, 0));
+		copy(a->svars[a->nsvars].value, sizeof(a->svars[0].value),
+		     srv_cell(&r, i, 1));
+		a->nsvars++;
+	}
+	srv_result_free(&r);
+}
+
 int srv_audit_collect(struct srv_session *s, double interval_s,
 		      struct srv_audit *a, char *err, size_t errlen)
 {
@@ -326,6 +351,7 @@ int srv_audit_collect(struct srv_session *s, double interval_s,
 	collect_host_cache(s, a);
 	collect_processlist(s, a);
 	collect_replication(s, a);
+	collect_session_limits(s, a);
 	return 0;
 }
 
@@ -344,6 +370,11 @@ static const char *kv(const struct srv_kv *v, size_t n, const char *name)
 const char *srv_var(const struct srv_audit *a, const char *name)
 {
 	return kv(a->vars, a->nvars, name);
+}
+
+const char *srv_session_var(const struct srv_audit *a, const char *name)
+{
+	return kv(a->svars, a->nsvars, name);
 }
 
 long long srv_counter(const struct srv_audit *a, const char *name)

@@ -75,6 +75,11 @@ struct srv_audit {
 	int is_replica;
 	struct srv_link links[SRV_MAX_LINKS];
 	size_t nlinks;
+	/* The audit session's own statement time limits (SHOW SESSION
+	 * VARIABLES): the account's MAX_STATEMENT_TIME shows here, not in
+	 * the global value, when the audit logs in as the probe's user. */
+	struct srv_kv svars[2];
+	size_t nsvars;
 	/* From the host: the kernel's somaxconn, -1 unknown. */
 	int somaxconn;
 	/* What a query could not read (host cache, processlist, ...). */
@@ -88,6 +93,9 @@ extern const char *const srv_counter_names[SRV_NCOUNTERS];
 
 /* Looks a variable or counter up; NULL when absent. */
 const char *srv_var(const struct srv_audit *a, const char *name);
+/* A session variable of the audit's own session (max_statement_time,
+ * max_execution_time), or NULL when not read. */
+const char *srv_session_var(const struct srv_audit *a, const char *name);
 /* A counter's value in the second sample (or the only one), -1 absent. */
 long long srv_counter(const struct srv_audit *a, const char *name);
 /* Its increase per second between the samples; -1 without two samples. */

@@ -78,6 +78,7 @@ static void joins(void **state)
 		{"CD6006", "CD6046"}, {"CD6011", "CD6033"},
 		{"CD6011", "CD6032"}, {"CD6011", "CD6030"},
 		{"CD8003", "CD1002"}, {"CD8003", "CD6022"},
+		{"CD6049", "CD6050"},
 	};
 	struct cd_findings m, h;
 	struct cd_diagnosis d;

@@ -297,6 +297,45 @@ static void packet_too_large(void **state)
 	assert_null(run("CD6009"));
 }
 
+/* ERR 1969 (max_statement_time) and 3024 (max_execution_time) are CD6049
+ * with how long each statement ran, never the plain query error CD6009;
+ * another query error beside them still is CD6009. */
+static void statement_time_limit(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+
+	(void)state;
+	a = failed(CD_QUERY_ERROR, CD_PH_QUERY, 0, 0);
+	a->phase_ns[CD_PH_QUERY] = 510 * MS;
+	a->mysql_code = 1969;
+	strcpy(a->sqlstate, "70100");
+	strcpy(a->message, "Query execution was interrupted "
+			   "(max_statement_time exceeded)");
+	a = failed(CD_QUERY_ERROR, CD_PH_QUERY, 0, 0);
+	a->phase_ns[CD_PH_QUERY] = 1020 * MS;
+	a->mysql_code = 3024;
+	strcpy(a->sqlstate, "HY000");
+	ok_attempt();
+	f = run("CD6049");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_WARNING);
+	assert_float_equal(ev(f, "mysql_code", 0), 1969, 1e-9);
+	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
+	assert_float_equal(ev(f, "query_s", 0), 0.51, 1e-9);
+	assert_float_equal(ev(f, "query_s", 1), 1.02, 1e-9);
+	assert_non_null(strstr(f->summary, "2 of 3 probe statements were "
+					   "killed by the server's statement "
+					   "time limit after 0.51 s: ERROR "
+					   "1969 (70100)"));
+	assert_null(run("CD6009"));
+	a = failed(CD_QUERY_ERROR, CD_PH_QUERY, MS, 0);
+	a->mysql_code = 1064;
+	f = run("CD6009");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+}
+
 static void server_refusals(void **state)
 {
 	struct cd_attempt *a;
@@ -530,6 +569,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(partial_greeting, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(greeting_prefix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(statement_time_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(ramp_threshold, setup,
 						teardown),

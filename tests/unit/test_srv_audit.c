@@ -247,6 +247,49 @@ static void idle_over_wait_timeout(void **state)
 	assert_true(ev(&out.v[0], "idle_s") == 3);
 }
 
+/* CD6050: a global statement time limit, MariaDB's in seconds (a
+ * fraction) or MySQL's in ms; none set (0) is nothing. */
+static void statement_time_limit(void **state)
+{
+	(void)state;
+	set(a.vars, &a.nvars, "max_statement_time", "0.000000");
+	assert_int_equal(chk_audit_stmt_time_rule(&a, &out), 0);
+	assert_int_equal(out.n, 0);
+	strcpy(a.vars[a.nvars - 1].value, "0.500000");
+	assert_int_equal(chk_audit_stmt_time_rule(&a, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].def->code, "CD6050");
+	assert_int_equal(out.v[0].severity, CD_SEV_INFO);
+	assert_true(ev(&out.v[0], "max_statement_time_s") == 0.5);
+	assert_non_null(strstr(out.v[0].summary, "max_statement_time=0.5 s"));
+}
+
+/* An account's own limit shows in the audit's session (same account),
+ * not in the global value: the session's wins, the global is evidence. */
+static void account_statement_time(void **state)
+{
+	(void)state;
+	set(a.vars, &a.nvars, "max_statement_time", "0.000000");
+	set(a.svars, &a.nsvars, "max_statement_time", "0.500000");
+	assert_int_equal(chk_audit_stmt_time_rule(&a, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_true(ev(&out.v[0], "max_statement_time_s") == 0.5);
+	assert_true(ev(&out.v[0], "global_max_statement_time_s") == 0);
+	assert_non_null(strstr(out.v[0].summary,
+			       "kills this account's statements that run "
+			       "longer than max_statement_time=0.5 s"));
+}
+
+static void execution_time_limit(void **state)
+{
+	(void)state;
+	set(a.vars, &a.nvars, "max_execution_time", "1500");
+	assert_int_equal(chk_audit_stmt_time_rule(&a, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_true(ev(&out.v[0], "max_execution_time_ms") == 1500);
+	assert_non_null(strstr(out.v[0].summary, "max_execution_time=1500 ms"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +302,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(replication, setup, teardown),
 		cmocka_unit_test_setup_teardown(packet_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(idle_over_wait_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(statement_time_limit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(account_statement_time, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(execution_time_limit, setup,
 						teardown),
 	};
 
