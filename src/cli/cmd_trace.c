@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "report/progress.h"
 #include "trace/trace.h"
 #include "trace/trace_report.h"
 #include "util/clock.h"
@@ -25,17 +27,22 @@ struct trace_who {
 	const char *comm; /* borrowed from argv */
 };
 
+/* How the summary is written: --json, and the status line's switches. */
+struct trace_out {
+	int json, progress, quiet;
+};
+
 static void on_signal(int sig)
 {
 	(void)sig;
 	trace_stop = 1;
 }
 
-/* Parses argv by the option table into cfg, duration and json; 0, -1
+/* Parses argv by the option table into cfg, duration and o; 0, -1
  * after --help, or CD_EXIT_USAGE with err set. */
 static int trace_parse(int argc, char **argv, struct trace_config *cfg,
-		       struct trace_who *who, double *duration_s, int *json,
-		       char *err, size_t errlen)
+		       struct trace_who *who, double *duration_s,
+		       struct trace_out *o, char *err, size_t errlen)
 {
 	struct cli_args a;
 	size_t k;
@@ -82,7 +89,13 @@ static int trace_parse(int argc, char **argv, struct trace_config *cfg,
 			*duration_s = t->v.d;
 			break;
 		case CLI_O_JSON:
-			*json = 1;
+			o->json = 1;
+			break;
+		case CLI_O_PROGRESS:
+			o->progress = 1;
+			break;
+		case CLI_O_QUIET:
+			o->quiet = 1;
 			break;
 		default:
 			break;
@@ -132,6 +145,26 @@ static struct trace_resolver *resolve_open(const struct trace_config *cfg,
 	return rt;
 }
 
+/* Redraws the status line from the counters so far. */
+static void progress(struct rpt_progress *p, struct tracer *t,
+		     double duration_s)
+{
+	uint64_t c[TRACE_COUNTER__COUNT];
+	struct rpt_trace_counts k;
+
+	if (trace_count(t, c))
+		return;
+	k.connections = c[TRACE_CONNECTED] + c[TRACE_ACCEPTED];
+	k.failed = c[TRACE_FAILED];
+	k.retransmits = c[TRACE_SYN_RETRANS] + c[TRACE_DATA_RETRANS] +
+			c[TRACE_SYNACK_RETRANS_EMPTY] +
+			c[TRACE_SYNACK_RETRANS_FULL] +
+			c[TRACE_SYNACK_RETRANS_OTHER];
+	k.resets = c[TRACE_RST_SENT] + c[TRACE_RST_RECEIVED];
+	k.drops = c[TRACE_DROPS];
+	rpt_progress_trace(p, &k, duration_s);
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_config cfg = {0};
@@ -145,10 +178,12 @@ int cmd_trace(int argc, char **argv)
 	double duration_s = TRACE_DEFAULT_S;
 	int64_t end_ns, now;
 	char err[256];
-	int json = 0, rc;
+	struct trace_out out = {0};
+	struct rpt_progress prog;
+	int rc;
 	size_t i;
 
-	rc = trace_parse(argc, argv, &cfg, &who, &duration_s, &json, err,
+	rc = trace_parse(argc, argv, &cfg, &who, &duration_s, &out, err,
 			 sizeof(err));
 	if (rc == -1)
 		return CD_EXIT_OK;
@@ -184,6 +219,10 @@ int cmd_trace(int argc, char **argv)
 			rt ? "partly traced" : "not traced", why);
 	fputc('\n', stderr);
 	fflush(stderr);
+	/* The status line starts after the ready line, on its own. */
+	rpt_progress_init(&prog, stderr,
+			  rpt_progress_wanted(out.progress, out.quiet, out.json,
+					      isatty(STDERR_FILENO)));
 	end_ns = cd_now_ns() + cd_s_to_ns(duration_s);
 	while (!trace_stop) {
 		now = cd_now_ns();
@@ -194,7 +233,10 @@ int cmd_trace(int argc, char **argv)
 		trace_poll(t);
 		if (rt)
 			trace_resolve_poll(rt);
+		if (prog.on)
+			progress(&prog, t, duration_s);
 	}
+	rpt_progress_clear(&prog);
 	rc = trace_read(t, &res);
 	trace_close(t);
 	if (!rc && rt && trace_resolve_read(rt, &rres))
@@ -208,7 +250,7 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "conndoctor trace: cannot read the maps\n");
 		return CD_EXIT_UNAVAILABLE;
 	}
-	if (json)
+	if (out.json)
 		trace_report_json(stdout, &res);
 	else
 		trace_report_text(stdout, &res);

@@ -346,12 +346,12 @@ static const struct cli_optdef table[] = {
 	{CLI_O_VERBOSE, "verbose", 'v', CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING,
 	 0, NULL, "--verbose", CLI_SEC_OUTPUT, "one line per attempt"},
 	{CLI_O_PROGRESS, "progress", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,
-	 PROBING | PCAP, 0, NULL, NULL, CLI_SEC_OUTPUT,
+	 PROBING | PCAP | TRACE, 0, NULL, NULL, CLI_SEC_OUTPUT,
 	 "keep a status line on stderr even when it is not a terminal or "
 	 "with --json (by default: only on a terminal, never with --json, "
 	 "--nagios or --quiet)"},
 	{CLI_O_QUIET, "quiet", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,
-	 PROBING | PCAP, 0, NULL, NULL, CLI_SEC_OUTPUT,
+	 PROBING | PCAP | TRACE, 0, NULL, NULL, CLI_SEC_OUTPUT,
 	 "no status line on stderr (what is done, in flight and left)"},
 	{CLI_O_COLOR, "color", 0, CLI_ARG_OPTIONAL, "WHEN", 0, 0, color_choice,
 	 ALL, 0, NULL, NULL, CLI_SEC_OUTPUT,

@@ -129,6 +129,25 @@ char *rpt_progress_bytes_line(char *buf, size_t len, uint64_t done,
 	return buf;
 }
 
+char *rpt_progress_trace_line(char *buf, size_t len,
+			      const struct rpt_trace_counts *c,
+			      double duration_s, double elapsed_s)
+{
+	size_t used = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	add(buf, len, &used, "trace: %.1f of %.1f s | %llu connections",
+	    elapsed_s, duration_s, (unsigned long long)c->connections);
+	add(buf, len, &used, ", %llu failed, %llu retransmits",
+	    (unsigned long long)c->failed, (unsigned long long)c->retransmits);
+	add(buf, len, &used, ", %llu resets, %llu drops",
+	    (unsigned long long)c->resets, (unsigned long long)c->drops);
+	left(buf, len, &used, 0, 0, elapsed_s, duration_s);
+	return buf;
+}
+
 /* The terminal's width; no limit off a terminal (--progress on a pipe). */
 static size_t width(FILE *out)
 {
@@ -190,6 +209,18 @@ void rpt_progress_bytes(struct rpt_progress *p, uint64_t done, uint64_t size,
 	if (!due(p, &elapsed_s))
 		return;
 	draw(p, rpt_progress_bytes_line(line, sizeof(line), done, size, open,
+					elapsed_s));
+}
+
+void rpt_progress_trace(struct rpt_progress *p,
+			const struct rpt_trace_counts *c, double duration_s)
+{
+	char line[LINE_MAX_];
+	double elapsed_s;
+
+	if (!due(p, &elapsed_s))
+		return;
+	draw(p, rpt_progress_trace_line(line, sizeof(line), c, duration_s,
 					elapsed_s));
 }
 

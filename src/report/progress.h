@@ -1,7 +1,8 @@
 /* progress.h - the status line of long work (probe, diagnose, pcap): one
  * line on stderr, redrawn in place at most 10 times a second and erased
  * before the report; fed by the engines' hooks (probe_config.tick,
- * cap_source_set_tick()). The lines themselves are pure functions. */
+ * cap_source_set_tick(), trace's poll loop). The lines themselves are pure
+ * functions. */
 #ifndef CONNDOCTOR_REPORT_PROGRESS_H
 #define CONNDOCTOR_REPORT_PROGRESS_H
 
@@ -46,6 +47,21 @@ char *rpt_progress_probe_line(char *buf, size_t len,
 char *rpt_progress_bytes_line(char *buf, size_t len, uint64_t done,
 			      uint64_t size, uint64_t open, double elapsed_s);
 
+/* What trace has counted so far, for its line. */
+struct rpt_trace_counts {
+	uint64_t connections; /* connected + accepted */
+	uint64_t failed;      /* ended before ESTABLISHED */
+	uint64_t retransmits; /* SYN, SYN-ACK and data */
+	uint64_t resets;      /* sent and received */
+	uint64_t drops;
+};
+
+/* trace's line: "trace: 12.3 of 30.0 s | 120 connections, 3 failed, 2
+ * retransmits, 1 reset, 5 drops | ~18 s left". */
+char *rpt_progress_trace_line(char *buf, size_t len,
+			      const struct rpt_trace_counts *c,
+			      double duration_s, double elapsed_s);
+
 /* The probe engine's hook: counts the attempts res gained and redraws
  * when the last redraw is RPT_PROGRESS_EVERY_NS old. */
 void rpt_progress_probe(struct rpt_progress *p, const struct probe_result *res,
@@ -53,6 +69,9 @@ void rpt_progress_probe(struct rpt_progress *p, const struct probe_result *res,
 /* The capture's hook: bytes read of size, flows open. */
 void rpt_progress_bytes(struct rpt_progress *p, uint64_t done, uint64_t size,
 			uint64_t open);
+/* trace's poll: what it counted so far, out of duration_s. */
+void rpt_progress_trace(struct rpt_progress *p,
+			const struct rpt_trace_counts *c, double duration_s);
 /* Erases the line, if one is shown (before anything else is written to
  * the terminal). The next hook call draws it again. */
 void rpt_progress_clear(struct rpt_progress *p);

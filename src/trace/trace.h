@@ -302,6 +302,9 @@ int trace_attach(struct tracer *t, char *err, size_t errlen);
 int trace_poll(struct tracer *t);
 /* Everything counted so far into r (cleared first). 0 or TRACE_ERR_NOMEM. */
 int trace_read(struct tracer *t, struct trace_result *r);
+/* The per-port counters summed over the ports, cheaply (for a progress
+ * line); 0 or -1. */
+int trace_count(struct tracer *t, uint64_t c[TRACE_COUNTER__COUNT]);
 /* Detaches and frees; t may be NULL. */
 void trace_close(struct tracer *t);
 

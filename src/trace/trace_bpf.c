@@ -464,6 +464,28 @@ static int read_reqs(struct tracer *t, struct trace_result *r)
 	return 0;
 }
 
+int trace_count(struct tracer *t, uint64_t c[TRACE_COUNTER__COUNT])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int cfd = bpf_map__fd(t->skel->maps.counters);
+	__u64 vals[256];
+	uint64_t sum;
+	__u32 key;
+	size_t p;
+	int k;
+
+	memset(c, 0, TRACE_COUNTER__COUNT * sizeof(*c));
+	if (ncpu <= 0 || ncpu > 256) /* a bigger machine: no line, no harm */
+		return -1;
+	for (p = 0; p < t->cfg.nports; p++)
+		for (k = 0; k < TR_C__COUNT; k++) {
+			key = (__u32)(p * TR_C__COUNT + (size_t)k);
+			if (!percpu_sum(cfd, &key, vals, ncpu, &sum))
+				c[k] += sum;
+		}
+	return 0;
+}
+
 int trace_read(struct tracer *t, struct trace_result *r)
 {
 	int ncpu = libbpf_num_possible_cpus();

@@ -2,7 +2,8 @@
 pseudo-terminal a probe redraws one line on stderr ("\r", the status text,
 "\033[K"), at most 10 times a second, and erases it before its report; on a
 pipe, with --json or with --quiet there is none, and --progress forces it.
-Ctrl-C still prints the report of what was measured. No MariaDB needed: a
+Ctrl-C still prints the report of what was measured; `trace` keeps one
+too (its time and what it counted). No MariaDB needed: a
 closed port answers every attempt with a refusal, and --rate stretches the
 run to a few seconds."""
 import os
@@ -104,6 +105,30 @@ class Progress(unittest.TestCase):
         self.assertIn("CD3002", report)
         self.assertIn("interrupted", report)
         self.assertFalse(REDRAW.search(report), report)
+
+    def test_trace_redraws_its_counts(self):
+        """trace's line: its time out of --duration and what it counted,
+        on a terminal only."""
+        if os.geteuid() != 0:
+            harness.skip("trace needs root")
+        argv = [harness.conndoctor_path(), "trace", "--port", str(self.port),
+                "--duration", "1.5"]
+        rc, out = run_on_pty(argv, env=dict(os.environ, NO_COLOR="1"))
+        if rc == 69:
+            harness.skip("eBPF unavailable: " + out.strip().splitlines()[-1])
+        self.assertEqual(rc, 0, out)
+        lines = re.findall(r"\r(trace: (\d+\.\d) of 1\.5 s \| \d+ connections[^\r\033]*)\033\[K",
+                           out)
+        self.assertGreaterEqual(len(lines), 3, out)
+        self.assertTrue(all("left" in t for t, _ in lines), lines)
+        seconds = [float(s) for _, s in lines]
+        self.assertEqual(seconds, sorted(seconds))
+        report = out[out.rindex(ERASE):]
+        self.assertIn("conndoctor trace: ", report)
+        self.assertNotIn("connections, ", report)
+        rc, _, err = on_pipe(argv)
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("\r", err)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,27 @@ static void test_bytes_line(void **state)
 		"pcap: 2.5 MB, 1.2 MB/s, 3 connections open");
 }
 
+static void test_trace_line(void **state)
+{
+	struct rpt_trace_counts c = {.connections = 120,
+				     .failed = 3,
+				     .retransmits = 2,
+				     .resets = 1,
+				     .drops = 5};
+	char buf[256];
+
+	(void)state;
+	/* The time left comes from --duration. */
+	assert_string_equal(
+		rpt_progress_trace_line(buf, sizeof(buf), &c, 30, 12.3),
+		"trace: 12.3 of 30.0 s | 120 connections, 3 "
+		"failed, 2 retransmits, 1 resets, 5 drops, ~18 s "
+		"left");
+	/* A short buffer is cut, never overrun. */
+	assert_string_equal(rpt_progress_trace_line(buf, 8, &c, 30, 12.3),
+			    "trace: ");
+}
+
 static void test_counts_from_the_tally(void **state)
 {
 	struct rpt_progress p;
@@ -154,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_probe_line_cut_to_buffer),
 		cmocka_unit_test(test_bytes_line),
 		cmocka_unit_test(test_counts_from_the_tally),
+		cmocka_unit_test(test_trace_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
