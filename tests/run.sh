@@ -3,7 +3,8 @@
 # (unit, fuzz corpus replay, integration against a real MariaDB, lab in
 # network namespaces), then an ASan+UBSan build running the unit, fuzz and
 # integration tests again, then a fuzz smoke run (tests/fuzz_smoke.sh), then
-# every build type with gcc and clang, then the Debian package (built,
+# every build type with gcc and clang, then a build without eBPF (its unit
+# and trace tests), then the Debian package (built,
 # linted, installed and run), then the clang-format and clang-tidy checks.
 # Exits non-zero on any failure. Tests that need root or namespaces skip
 # with a reason.
@@ -31,6 +32,12 @@ bash "$top/tests/fuzz_smoke.sh" "$build-fuzz" || status=1
 
 echo "== every build type with gcc and clang"
 bash "$top/tests/build_types.sh" || status=1
+
+echo "== without eBPF (CD_BPF=OFF, as without libbpf): unit tests, trace and diagnose --trace say so ($build-nobpf)"
+cmake -S "$top" -B "$build-nobpf" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCD_WERROR=ON -DCD_BPF=OFF >/dev/null
+cmake --build "$build-nobpf" -j"$jobs"
+ctest --test-dir "$build-nobpf" -L unit --output-on-failure || status=1
+ctest --test-dir "$build-nobpf" -R 'trace|progress' --output-on-failure || status=1
 
 echo "== Debian package: build, lintian, install, run"
 bash "$top/tests/package.sh" || status=1
