@@ -1036,8 +1036,9 @@ static enum pick pick_server(const struct chk_ctx *ctx,
 		goto out;
 	chk_fact_add(facts, FW(NO_LISTENER), NULL, CHK_STR(names),
 		     CHK_UINT(count));
+	/* names is cut to what the reason's 256 bytes leave room for. */
 	snprintf(v->why_unknown, sizeof(v->why_unknown),
-		 "nothing on this host listens on %s: the server is "
+		 "nothing on this host listens on %.120s: the server is "
 		 "elsewhere, and whether it uses libwrap cannot be judged "
 		 "from here",
 		 names);
