@@ -11,6 +11,7 @@
 
 #include "analysis/analysis.h"
 #include "findings/findings.h"
+#include "util/vec.h"
 #include "watch/watch.h"
 
 /* Labels of a series: target, the target's own labels, then transport. */
@@ -159,30 +160,32 @@ struct sb {
 	int failed; /* out of memory: the rest is dropped */
 };
 
+/* A /metrics answer larger than this is not rendered (1,000 targets take
+ * about 15 MB). */
+#define SB_MAX (256u << 20)
+
 static int sb_reserve(struct sb *b, size_t n)
 {
-	size_t cap;
 	char *np;
 
 	if (b->cap - b->len >= n)
 		return 0;
 	if (b->failed)
 		return -1;
-	for (cap = b->cap ? b->cap : 4096; cap - b->len < n; cap *= 2)
-		;
-	np = realloc(b->p, cap);
+	np = n <= SB_MAX - b->len
+		     ? cd_vec_grow(b->p, 1, b->len + n, &b->cap, SB_MAX, 4096)
+		     : NULL;
 	if (!np) {
 		b->failed = 1;
 		return -1;
 	}
 	b->p = np;
-	b->cap = cap;
 	return 0;
 }
 
 static void sb_put(struct sb *b, const char *s, size_t n)
 {
-	if (sb_reserve(b, n))
+	if (!n || sb_reserve(b, n))
 		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
