@@ -291,6 +291,13 @@ def _names_lab_address(arg):
     return False
 
 
+def sanitized():
+    """True when conndoctor is an ASan build, whose shadow memory and
+    quarantine make RSS no measure of the engine's."""
+    with open(conndoctor_path(), "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def run_conndoctor(args, ns=None, timeout=60, input=None, env=None):
     """Run conndoctor (inside lab namespace `ns` if given); returns (rc, stdout, stderr).
 

@@ -209,13 +209,6 @@ def text_summary(out):
             "evicted": tuple(int(x) for x in e.groups()) if e else None}
 
 
-def sanitized():
-    """True when conndoctor is an ASan build, whose shadow memory and
-    quarantine make RSS no measure of the engine's."""
-    with open(conndoctor_path(), "rb") as f:
-        return b"__asan_init" in f.read()
-
-
 class FlowTable(unittest.TestCase):
     """200,000 flows that never close stay within --max-flows."""
 
@@ -234,7 +227,7 @@ class FlowTable(unittest.TestCase):
         self.assertIn(rc, (0, 1, 2), err[-2000:])
         s = text_summary(out)
         bound = KIB_PER_FLOW * max_flows + BASE_KIB
-        if not sanitized():
+        if not harness.sanitized():
             self.assertLess(rss_kib, bound, f"peak RSS {rss_kib} KiB over {bound} KiB")
         self.assertEqual(s["connections"], FLOWS)
         self.assertEqual(s["held"], max_flows)

@@ -90,7 +90,8 @@ class Records(unittest.TestCase):
         self.check_records(doc, n, n)
         self.assertEqual(doc["summary"]["outcomes"], {"refused": n})
         self.assertEqual(rc, 69)  # nothing reached the server
-        self.assertLess(rss, RSS_BOUND_KIB, f"peak RSS {rss} KiB for {n} attempts")
+        if not harness.sanitized():  # ASan's shadow memory is no measure
+            self.assertLess(rss, RSS_BOUND_KIB, f"peak RSS {rss} KiB for {n} attempts")
 
     def test_ok_attempts_are_sampled(self):
         n = 40000
@@ -112,7 +113,8 @@ class Records(unittest.TestCase):
         seqs = sorted(a["seq"] for a in doc["attempts"] if a["outcome"] == "ok")
         self.assertLess(seqs[0], n // 5)
         self.assertGreater(seqs[-1], n - n // 5)
-        self.assertLess(rss, RSS_BOUND_KIB, f"peak RSS {rss} KiB for {n} attempts")
+        if not harness.sanitized():  # ASan's shadow memory is no measure
+            self.assertLess(rss, RSS_BOUND_KIB, f"peak RSS {rss} KiB for {n} attempts")
 
     def test_the_text_report_says_so(self):
         n = 25000
