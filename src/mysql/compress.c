@@ -35,7 +35,15 @@ struct mysql_inflater {
 	z_stream zs;
 	int zs_init;
 	ZSTD_DStream *zd;
+	uint8_t magic[4]; /* a zstd payload's first bytes, until checked */
+	uint8_t magic_have;
 };
+
+/* The one frame format MySQL sends (RFC 8878: 0xFD2FB528, little endian).
+ * libzstd would also take its legacy formats and skippable frames, whose
+ * streaming decoders give other verdicts on the same bytes cut
+ * differently; a MySQL peer sends neither. */
+static const uint8_t zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
 
 int mysql_comp_header_parse(const uint8_t *p, size_t len,
 			    struct mysql_comp_header *h)
@@ -103,6 +111,7 @@ static int packet_start(struct mysql_inflater *z)
 	z->got = z->out = 0;
 	z->fresh = 1;
 	z->stream_end = 0;
+	z->magic_have = 0;
 	if (!z->h.raw_len)
 		return MYSQL_OK;
 	if (z->h.comp_len == 0)
@@ -112,6 +121,38 @@ static int packet_start(struct mysql_inflater *z)
 	return ZSTD_isError(ZSTD_DCtx_reset(z->zd, ZSTD_reset_session_only))
 		       ? MYSQL_BAD
 		       : MYSQL_OK;
+}
+
+/* Inflates n bytes of a zstd frame (after its magic was checked). */
+static int zstd_some(struct mysql_inflater *z, const uint8_t *p, size_t n,
+		     mysql_inflate_out out, void *ud)
+{
+	uint8_t buf[CHUNK];
+	ZSTD_inBuffer in = {p, n, 0};
+
+	if (z->stream_end)
+		return n ? MYSQL_BAD : MYSQL_OK; /* a second frame */
+	for (;;) {
+		ZSTD_outBuffer o = {buf, sizeof(buf), 0};
+		size_t rc = ZSTD_decompressStream(z->zd, &o, &in);
+
+		if (ZSTD_isError(rc))
+			return MYSQL_BAD;
+		if (rc == 0)
+			z->stream_end = 1;
+		if (o.pos > z->h.raw_len - z->out)
+			return MYSQL_BAD;
+		z->out += (uint32_t)o.pos;
+		if (o.pos) {
+			out(ud, buf, o.pos, z->fresh);
+			z->fresh = 0;
+		}
+		if (z->stream_end)
+			return in.pos < in.size ? MYSQL_BAD : MYSQL_OK;
+		if (in.pos == in.size && o.pos < o.size)
+			break;
+	}
+	return MYSQL_OK;
 }
 
 /* Inflates n payload bytes; MYSQL_BAD when they do not inflate or make
@@ -151,33 +192,23 @@ static int inflate_some(struct mysql_inflater *z, const uint8_t *p, size_t n,
 		}
 		/* bytes after the stream's end: not zlib's */
 		return z->zs.avail_in ? MYSQL_BAD : MYSQL_OK;
-	} else {
-		ZSTD_inBuffer in = {p, n, 0};
-
-		if (z->stream_end)
-			return n ? MYSQL_BAD : MYSQL_OK; /* a second frame */
-		for (;;) {
-			ZSTD_outBuffer o = {buf, sizeof(buf), 0};
-			size_t rc = ZSTD_decompressStream(z->zd, &o, &in);
-
-			if (ZSTD_isError(rc))
-				return MYSQL_BAD;
-			if (rc == 0)
-				z->stream_end = 1;
-			if (o.pos > z->h.raw_len - z->out)
-				return MYSQL_BAD;
-			z->out += (uint32_t)o.pos;
-			if (o.pos) {
-				out(ud, buf, o.pos, z->fresh);
-				z->fresh = 0;
-			}
-			if (z->stream_end)
-				return in.pos < in.size ? MYSQL_BAD : MYSQL_OK;
-			if (in.pos == in.size && o.pos < o.size)
-				break;
-		}
-		return MYSQL_OK;
 	}
+	if (z->magic_have < sizeof(zstd_magic)) {
+		size_t k = sizeof(zstd_magic) - z->magic_have;
+
+		if (k > n)
+			k = n;
+		memcpy(z->magic + z->magic_have, p, k);
+		z->magic_have = (uint8_t)(z->magic_have + k);
+		p += k;
+		n -= k;
+		if (z->magic_have < sizeof(zstd_magic))
+			return MYSQL_OK;
+		if (memcmp(z->magic, zstd_magic, sizeof(zstd_magic)) ||
+		    zstd_some(z, z->magic, sizeof(zstd_magic), out, ud))
+			return MYSQL_BAD;
+	}
+	return zstd_some(z, p, n, out, ud);
 }
 
 int mysql_inflater_feed(struct mysql_inflater *z, const uint8_t *p, size_t n,
