@@ -449,7 +449,7 @@ int chk_audit_stmt_time_rule(const struct srv_audit *a, struct cd_findings *out)
 	long long met_ms = met ? strtoll(met, NULL, 10) : 0;
 	int mariadb = mst_s > 0;
 	const char *g = mariadb ? gmst : gmet, *v = mariadb ? mst : met;
-	int own = !g || strcmp(g, v); /* the account's or session's own */
+	int own = !g || !v || strcmp(g, v); /* the account's or session's */
 	struct cd_finding *f;
 
 	/* MariaDB: max_statement_time in seconds (a fraction), 0 = none;

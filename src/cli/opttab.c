@@ -480,8 +480,8 @@ static const char *const section_titles[CLI_SEC__COUNT] = {
 	"Audit of this host and the server",
 	"Capture",
 	"Tracing",
-	"Watching (the quick form's target: -h HOST or -S SOCKET, with -u "
-	"USER)",
+	("Watching (the quick form's target: -h HOST or -S SOCKET, with -u "
+	 "USER)"),
 	"Output",
 };
 
