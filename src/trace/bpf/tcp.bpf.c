@@ -138,6 +138,13 @@ static __always_inline void read_tuple(const struct sock_common *skc,
 	}
 }
 
+/* The states whose time is kept: only entering or leaving one of them
+ * needs the clock, which costs as much as the rest of an event. */
+static __always_inline int timed_state(int st)
+{
+	return st == ST_SYN_SENT || st == ST_SYN_RECV || st == ST_ESTABLISHED;
+}
+
 static __always_inline void leave_state(struct tr_conn *c, __u64 now)
 {
 	__u64 d = now - c->t_state;
@@ -192,7 +199,7 @@ static __always_inline void conn_end(__u64 key, struct tr_conn *c, int oldstate,
 		} else {
 			e->kind = TR_EV_CONN_END;
 			e->pad = 0;
-			e->ts = now;
+			e->ts = now ? now : bpf_ktime_get_ns();
 			__builtin_memcpy(&e->c, c, sizeof(*c));
 			bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 		}
@@ -205,7 +212,7 @@ int BPF_PROG(cd_set_state, const struct sock *sk, int oldstate, int newstate)
 {
 	const struct sock_common *skc = &sk->__sk_common;
 	__u64 key = (__u64)(unsigned long)sk;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = 0;
 	struct tr_conn *c, fresh = {};
 	int idx;
 
@@ -230,6 +237,7 @@ int BPF_PROG(cd_set_state, const struct sock *sk, int oldstate, int newstate)
 		}
 		if (idx < 0)
 			return 0;
+		now = bpf_ktime_get_ns();
 		fresh.port_idx = (__u8)idx;
 		fresh.t_start = now;
 		fresh.t_state = now;
@@ -239,7 +247,10 @@ int BPF_PROG(cd_set_state, const struct sock *sk, int oldstate, int newstate)
 			count_global(TR_G_CONNS_FULL);
 		return 0;
 	}
-	leave_state(c, now);
+	if (timed_state(c->state) || timed_state(newstate)) {
+		now = bpf_ktime_get_ns();
+		leave_state(c, now);
+	}
 	/* A client's local port is bound after SYN_SENT: read the tuple
 	 * again when the connection is established or still lacks it. */
 	if (newstate == ST_ESTABLISHED || !c->t.lport)
