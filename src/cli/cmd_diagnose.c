@@ -58,6 +58,15 @@ struct diag_trace {
 	struct trace_resolve_result rres;
 };
 
+/* The kernel's evidence, or why there is none. */
+static void trace_section(FILE *out, const struct diag_trace *dt)
+{
+	if (dt->ok)
+		trace_report_text(out, &dt->res);
+	else
+		evidence_line(out, "not traced: ", dt->why);
+}
+
 static void text_report(FILE *out, const struct cd_diagnosis *d,
 			const struct rpt_probe *rp,
 			const struct cd_findings *host,
@@ -120,10 +129,25 @@ static void text_report(FILE *out, const struct cd_diagnosis *d,
 	if (!dt->asked)
 		return;
 	fputs("\n== the kernel, during the probe (--trace)\n", out);
-	if (dt->ok)
-		trace_report_text(out, &dt->res);
-	else
-		evidence_line(out, "not traced: ", dt->why);
+	trace_section(out, dt);
+}
+
+/* The same section as a string, for the HTML report; NULL when out of
+ * memory. */
+static char *trace_text(const struct diag_trace *dt)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	trace_section(f, dt);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 static void json_finding_ref(struct json *j, const struct cd_finding *f)
@@ -345,8 +369,13 @@ int cmd_diagnose(int argc, char **argv)
 	if (fflush(stdout) != 0)
 		rc = nagios ? RPT_NAGIOS_UNKNOWN : CD_EXIT_UNAVAILABLE;
 	if (html) {
+		char *trace = dt.asked ? trace_text(&dt) : NULL;
 		int hrc = rpt_diagnose_html(html, &d, &rp, &host, &facts,
-					    sock_why);
+					    sock_why, trace);
+
+		if (dt.asked && !trace)
+			hrc = -1;
+		free(trace);
 
 		hrc = cli_html_close("diagnose", html, o.html, hrc);
 		html = NULL;

@@ -222,10 +222,28 @@ static void facts_table(FILE *out, const struct chk_facts *facts)
 	fputs("</table></div>\n", out);
 }
 
+/* Text for a <pre>: each line escaped, the line ends kept. */
+static void pre_lines(FILE *out, const char *text)
+{
+	char line[1024];
+
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		size_t k = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+
+		memcpy(line, text, k);
+		line[k] = '\0';
+		cd_fputs_html(line, out);
+		fputc('\n', out);
+		text += n + (text[n] == '\n');
+	}
+}
+
 int rpt_diagnose_html(FILE *out, const struct cd_diagnosis *d,
 		      const struct rpt_probe *rp,
 		      const struct cd_findings *host,
-		      const struct chk_facts *facts, const char *sock_why)
+		      const struct chk_facts *facts, const char *sock_why,
+		      const char *trace)
 {
 	unsigned i;
 
@@ -288,5 +306,12 @@ int rpt_diagnose_html(FILE *out, const struct cd_diagnosis *d,
 	rpt_html_findings(out, "host-findings", "This host and the server",
 			  host, 0);
 	facts_table(out, facts);
+	if (trace) {
+		fputs("<section id=\"trace\">\n<h2>The kernel, during the "
+		      "probe (--trace)</h2>\n<pre>",
+		      out);
+		pre_lines(out, trace);
+		fputs("</pre>\n</section>\n", out);
+	}
 	return rpt_html_tail(out);
 }

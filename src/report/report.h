@@ -129,12 +129,15 @@ int rpt_nagios_error(FILE *out, int exit_status, const char *reason);
 int rpt_probe_html(FILE *out, const struct rpt_probe *p);
 struct cd_diagnosis;
 /* diagnose's: the root cause (symptom, causes, fix) first, then the
- * probe's sections, the audit's findings and facts. sock_why: why the
- * socket was or was not probed ("" or NULL: nothing to say). */
+ * probe's sections, the audit's findings and facts, then the kernel's
+ * evidence. sock_why: why the socket was or was not probed ("" or NULL:
+ * nothing to say). trace: what --trace recorded, as the text report
+ * renders it (NULL when --trace was not asked). */
 int rpt_diagnose_html(FILE *out, const struct cd_diagnosis *d,
 		      const struct rpt_probe *rp,
 		      const struct cd_findings *host,
-		      const struct chk_facts *facts, const char *sock_why);
+		      const struct chk_facts *facts, const char *sock_why,
+		      const char *trace);
 
 /* The same documents as objects inside a larger one (diagnose). */
 void rpt_probe_json_obj(struct json *j, const struct rpt_probe *p);

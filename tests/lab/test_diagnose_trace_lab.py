@@ -16,6 +16,9 @@ the namespace's own address, so the tracer sees both ends:
 
 Skips with a reason where eBPF is unavailable."""
 import json
+import os
+import re
+import tempfile
 import unittest
 
 import harness
@@ -30,6 +33,10 @@ SERVER_DNS_SIDE, DNS = "10.213.70.5", "10.213.70.6"
 def diagnose(lab, ns, argv):
     rc, out, err = run_conndoctor(["diagnose", *argv, "--no-dns", "--json", "--trace"],
                                   ns=ns, timeout=180)
+    return parse(rc, out, err)
+
+
+def parse(rc, out, err):
     try:
         return rc, json.loads(out)
     except ValueError:
@@ -60,8 +67,17 @@ class DiagnoseTrace(unittest.TestCase):
         with Lab() as lab:
             s, o = lab.ns("s"), lab.ns("o")
             lab.link(s, o, SERVER, PEER)
-            rc, doc = diagnose(lab, s, ["--no-defaults", "-h", SERVER, "-P", "3306", "-u", "x",
-                                        "-n", "3", "-c", "1"])
+            with tempfile.TemporaryDirectory() as tmp:
+                html_path = os.path.join(tmp, "report.html")
+                rc, doc = diagnose(lab, s, ["--no-defaults", "-h", SERVER, "-P", "3306",
+                                            "-u", "x", "-n", "3", "-c", "1",
+                                            "--html", html_path])
+                with open(html_path, encoding="utf-8") as f:
+                    html = f.read()
+        # The HTML report carries the kernel's evidence too, the same counts.
+        section = re.search(r'<section id="trace">(.*?)</section>', html, re.S)
+        self.assertIsNotNone(section, "no trace section in the HTML report")
+        self.assertRegex(section.group(1), r"\nport 3306\n(.*\n)*  resets sent / received +3 / ")
         root = doc["root_cause"]
         self.assertEqual(root["symptom"]["code"], "CD3002")
         self.assertTrue(root["explained"])
