@@ -222,20 +222,28 @@ static void facts_table(FILE *out, const struct chk_facts *facts)
 	fputs("</table></div>\n", out);
 }
 
-/* Text for a <pre>: each line escaped, the line ends kept. */
+/* Text for a <pre>: escaped a piece at a time, the line ends kept. */
 static void pre_lines(FILE *out, const char *text)
 {
-	char line[1024];
+	char piece[1024];
 
 	while (*text) {
 		size_t n = strcspn(text, "\n");
-		size_t k = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
 
-		memcpy(line, text, k);
-		line[k] = '\0';
-		cd_fputs_html(line, out);
-		fputc('\n', out);
-		text += n + (text[n] == '\n');
+		while (n) {
+			size_t k =
+				n < sizeof(piece) - 1 ? n : sizeof(piece) - 1;
+
+			memcpy(piece, text, k);
+			piece[k] = '\0';
+			cd_fputs_html(piece, out);
+			text += k;
+			n -= k;
+		}
+		if (*text == '\n') {
+			fputc('\n', out);
+			text++;
+		}
 	}
 }
 
