@@ -154,7 +154,8 @@ void watch_replica_parse_pkt(struct watch_replica_parse *p, int row,
 }
 
 /* The primary's addresses as the census keeps them (IPv4 mapped into
- * IPv6). A name is looked up here, on the loop (once per poll). */
+ * IPv6). A name is looked up here, on the loop (watch_replica_done keeps
+ * the answer while Master_Host stays the same). */
 static size_t primary_addrs(const char *host, struct in6_addr *out, size_t max)
 {
 	struct addrinfo hints, *res, *ai;
@@ -185,20 +186,25 @@ static size_t primary_addrs(const char *host, struct in6_addr *out, size_t max)
 /* The replica's connection to its primary: an ESTABLISHED client socket
  * of this namespace to Master_Host:Master_Port; of several (other clients
  * of the primary on this host), the one that received the most. */
-static void find_link(struct watch_replica_link *lk,
-		      const struct watch_replica_status *st)
+static void find_link(struct watch_link *l)
 {
-	struct in6_addr dst[8];
+	struct watch_replica_link *lk = &l->link;
+	const struct in6_addr *dst = l->addrs;
 	struct chk_census c;
 	const struct chk_sock *best = NULL;
-	uint16_t port = (uint16_t)st->master_port;
+	uint16_t port = (uint16_t)l->st.master_port;
 	char err[160];
 	size_t n, i, k;
 
 	memset(lk, 0, sizeof(*lk));
 	if (!port)
 		return;
-	n = primary_addrs(st->master_host, dst, 8);
+	if (!l->naddrs || strcmp(l->addrs_of, l->st.master_host)) {
+		l->naddrs = primary_addrs(l->st.master_host, l->addrs, 8);
+		snprintf(l->addrs_of, sizeof(l->addrs_of), "%s",
+			 l->st.master_host);
+	}
+	n = l->naddrs;
 	if (!n)
 		return;
 	memset(&c, 0, sizeof(c));
@@ -240,7 +246,7 @@ void watch_replica_done(struct watch_link *l, const struct cd_attempt *a,
 	l->rep_have = p->have_row;
 	l->st = p->st;
 	if (l->rep_have)
-		find_link(&l->link, &l->st);
+		find_link(l);
 	else
 		memset(&l->link, 0, sizeof(l->link));
 	/* Half a period of margin: a heartbeat comes a period after the

@@ -5,6 +5,7 @@
 #ifndef CONNDOCTOR_WATCH_LINKS_H
 #define CONNDOCTOR_WATCH_LINKS_H
 
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -60,6 +61,9 @@ struct watch_link {
 	uint64_t rep_fails; /* status queries not answered */
 	struct watch_replica_status st;
 	struct watch_replica_link link;
+	char addrs_of[256];	  /* the Master_Host addrs[] were found for */
+	struct in6_addr addrs[8]; /* its addresses, IPv4 mapped */
+	size_t naddrs;
 	int stalled; /* IO running, link silent past 1.5 heartbeats */
 };
 

@@ -6,12 +6,15 @@ the server's timeout, the session is reopened after each cut, and one held
 less than wait_timeout survives its check."""
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 import unittest
 
+from harness import need_binary
 from harness.mariadb import MariaDB
+from harness.prometheus import Prometheus
 from harness.mysqlpeer import MysqlPeer, close, err, greeting, ok, read, reset, send, sleep
 
 from test_watch import Watch, scrape, series, value
@@ -49,6 +52,11 @@ class WatchIdle(unittest.TestCase):
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def start(self, body):
+        w = Watch(["--config", self.write_config(body)])
+        self.addCleanup(w.stop)
+        return w
+
+    def write_config(self, body):
         path = os.path.join(self.dir, "watch.cnf")
         write(path, f"""[watch]
 user = {self.db.user}
@@ -57,9 +65,7 @@ interval = 2s
 timeout = 1s
 idle-survival = on
 """ + body, 0o644)
-        w = Watch(["--config", path])
-        self.addCleanup(w.stop)
-        return w
+        return path
 
     def test_wait_timeout_cut_and_survivor(self):
         self.assertEqual(int(self.db.variable("wait_timeout")), WAIT_TIMEOUT)
@@ -116,6 +122,46 @@ idle-check = 1s
             p = subprocess.run([promtool, "check", "metrics"], input=text,
                                capture_output=True, text=True)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_prometheus_alert_reload_and_stop(self):
+        # Through a real Prometheus with the mixin's rules: the cut is
+        # counted and ConnDoctorIdleConnectionsCut fires for it; a reload
+        # keeps the unchanged target's counts; a stop does not wait for
+        # the idle session (it is quit at once, not after its 2 s grace).
+        need_binary("prometheus")
+        target = f"""
+[target cut]
+host = 127.0.0.1
+port = {self.db.port}
+idle-check = 60s
+"""
+        w = self.start(target)
+        with Prometheus([f"127.0.0.1:{w.port}"]) as prom:
+            v = prom.wait_for('ALERTS{alertname="ConnDoctorIdleConnectionsCut",'
+                              'alertstate="firing",target="cut"}', timeout=40)
+            labels = dict(next(iter(v)))
+            self.assertEqual(labels["severity"], "warning")
+            self.assertEqual(labels["transport"], "tcp")
+            if self.db.variable("version").startswith("10."):
+                self.assertEqual(labels["how"], "rst")
+            idle = prom.vector('conndoctor_idle_cut_idle_seconds{target="cut"}')
+            self.assertEqual(len(idle), 1)
+            self.assertGreaterEqual(next(iter(idle.values())), WAIT_TIMEOUT - 0.05)
+            self.assertLessEqual(next(iter(idle.values())), WAIT_TIMEOUT + TOLERANCE_S)
+        before = sum(cuts(w.wait_for(lambda m: True), "cut").values())
+        self.assertGreaterEqual(before, 1)
+        self.write_config(target + f"""
+[target more]
+host = 127.0.0.1
+port = {self.db.port}
+""")
+        w.proc.send_signal(signal.SIGHUP)
+        m = w.wait_for(lambda m: value(m, "conndoctor_config_reloads_total",
+                                       result="applied") == 1, timeout=20)
+        self.assertGreaterEqual(sum(cuts(m, "cut").values()), before)
+        t0 = time.monotonic()
+        self.assertEqual(w.stop(), 0)
+        self.assertLess(time.monotonic() - t0, 1.5)
 
     def test_who_cut_rst_error_silence(self):
         login = [send(greeting()), read(), send(ok())]
