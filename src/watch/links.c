@@ -238,7 +238,6 @@ void watch_replica_done(struct watch_link *l, const struct cd_attempt *a,
 	l->rep_polled = 1;
 	l->rep_ok = a->outcome == CD_OK;
 	if (!l->rep_ok) {
-		l->rep_fails++;
 		l->rep_have = 0;
 		l->stalled = 0;
 		return;

@@ -55,10 +55,9 @@ struct watch_link {
 	double last_idle_s;   /* how long the last cut session was idle */
 	double last_cut_unix; /* when it was cut, Unix time */
 	/* replica */
-	int rep_polled;	    /* a status query has ended */
-	int rep_ok;	    /* the last one was answered */
-	int rep_have;	    /* ... with a row: a replica */
-	uint64_t rep_fails; /* status queries not answered */
+	int rep_polled; /* a status query has ended */
+	int rep_ok;	/* the last one was answered */
+	int rep_have;	/* ... with a row: a replica */
 	struct watch_replica_status st;
 	struct watch_replica_link link;
 	char addrs_of[256];	  /* the Master_Host addrs[] were found for */

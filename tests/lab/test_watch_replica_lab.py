@@ -5,8 +5,8 @@ replica's namespace with `replica = on`. Healthy, the link receives a
 heartbeat every period and nothing is flagged; after `conntrack -F` the
 primary's packets are dropped while Slave_IO_Running stays Yes, and watch
 reports the link stalled (CD7002, receive idle past 1.5 periods) at most
-1.5 heartbeat periods and a poll interval after the flush (2.6 to 3.5 s
-in three runs), far before slave_net_timeout (60 s), and a Prometheus
+1.5 heartbeat periods and a poll interval after the flush (2.1 to 3.5 s
+in four runs), far before slave_net_timeout (60 s), and a Prometheus
 scraping it with the mixin's rules fires ConnDoctorReplicaLinkStalled; a stateless accept rule lets the data in again and the finding
 clears."""
 import os
