@@ -634,6 +634,7 @@ out:
 	runners_free(d.rs, d.cfg ? d.cfg->ntargets : 0);
 	free(d.heap);
 	free(d.linked);
+	watch_links_free(&d);
 	if (d.cfg) {
 		watch_state_free(&d.st);
 		watch_config_free(d.cfg);

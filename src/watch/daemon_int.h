@@ -68,6 +68,10 @@ struct watch_daemon {
 	struct watch_probe_req *reqs; /* /probe requests in flight */
 	size_t *linked; /* runners with idle-survival or replica */
 	size_t nlinked;
+	struct chk_ruleset
+		*fw; /* the host's, for replica links (links_run.c) */
+	int fw_loose;
+	int64_t fw_next_ns; /* when to read it again */
 };
 
 /* /probe (probe_ep.c). */
@@ -101,6 +105,8 @@ void watch_links_done(struct watch_daemon *d, struct watch_ticket *tk,
 int64_t watch_links_next_ns(const struct watch_daemon *d);
 /* Ends the idle sessions now (COM_QUIT): a reload or stop begins. */
 void watch_links_abort(struct watch_daemon *d);
+/* Frees what the links kept (the firewall's rules). */
+void watch_links_free(struct watch_daemon *d);
 /* Re-evaluates target r's findings (links_run.c adds a stalled link). */
 void watch_evaluate(struct watch_daemon *d, struct watch_runner *r);
 

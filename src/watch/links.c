@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "check/census.h"
+#include "check/firewall.h"
 #include "mysql/mysql.h"
 #include "watch/links.h"
 #include "watch/watch.h"
@@ -186,7 +187,31 @@ static size_t primary_addrs(const char *host, struct in6_addr *out, size_t max)
 /* The replica's connection to its primary: an ESTABLISHED client socket
  * of this namespace to Master_Host:Master_Port; of several (other clients
  * of the primary on this host), the one that received the most. */
-static void find_link(struct watch_link *l)
+/* Whether the primary's packets to census socket s are accepted only as
+ * ESTABLISHED: after a conntrack flush a mid-stream one is NEW (or INVALID
+ * with nf_conntrack_tcp_loose=0) and dropped. 1, 0, or -1 unknown. */
+static int stateful_only(const struct chk_census *c, size_t s,
+			 const struct watch_fw *fw)
+{
+	struct chk_fw_view v;
+	int est, after;
+
+	if (!fw || !fw->rs)
+		return -1;
+	memset(&v, 0, sizeof(v));
+	v.rs = fw->rs;
+	v.census = c;
+	v.tcp_loose = fw->tcp_loose;
+	est = chk_fw_sock_verdict(&v, s, 1, CHK_CT_ESTABLISHED, NULL);
+	after = chk_fw_sock_verdict(
+		&v, s, 1, fw->tcp_loose == 0 ? CHK_CT_INVALID : CHK_CT_NEW,
+		NULL);
+	if (est < 0 || after < 0)
+		return -1;
+	return est == 1 && after == 0;
+}
+
+static void find_link(struct watch_link *l, const struct watch_fw *fw)
 {
 	struct watch_replica_link *lk = &l->link;
 	const struct in6_addr *dst = l->addrs;
@@ -222,6 +247,8 @@ static void find_link(struct watch_link *l)
 				best = s;
 		}
 	if (best) {
+		lk->stateful_only =
+			stateful_only(&c, (size_t)(best - c.tcp), fw);
 		lk->found = 1;
 		lk->recv_idle_s = best->last_data_recv_ms / 1e3;
 		lk->bytes_received = best->bytes_received;
@@ -233,7 +260,8 @@ static void find_link(struct watch_link *l)
 }
 
 void watch_replica_done(struct watch_link *l, const struct cd_attempt *a,
-			const struct watch_replica_parse *p)
+			const struct watch_replica_parse *p,
+			const struct watch_fw *fw)
 {
 	l->rep_polled = 1;
 	l->rep_ok = a->outcome == CD_OK;
@@ -245,7 +273,7 @@ void watch_replica_done(struct watch_link *l, const struct cd_attempt *a,
 	l->rep_have = p->have_row;
 	l->st = p->st;
 	if (l->rep_have)
-		find_link(l);
+		find_link(l, fw);
 	else
 		memset(&l->link, 0, sizeof(l->link));
 	/* Half a period of margin: a heartbeat comes a period after the
@@ -287,6 +315,7 @@ enum fam {
 	F_LINK_BYTES,
 	F_LINK_RETRANS,
 	F_LINK_KEEPALIVE,
+	F_LINK_STATEFUL,
 	F__COUNT
 };
 
@@ -343,6 +372,11 @@ static const struct {
 	{"conndoctor_replica_link_keepalive_seconds", "gauge",
 	 "Time until the connection's keepalive timer fires (absent "
 	 "without one).",
+	 0},
+	{"conndoctor_replica_link_stateful_only", "gauge",
+	 "1 when this host's firewall accepts the primary's packets on the "
+	 "connection only as ESTABLISHED, so a conntrack flush cuts it "
+	 "silently (absent when the rules cannot be read).",
 	 0},
 };
 
@@ -436,13 +470,15 @@ static void sample(FILE *out, enum fam f, const struct watch_target *t,
 	default:
 		break;
 	}
-	if (!l->link.found || (f == F_LINK_KEEPALIVE && !l->link.keepalive))
+	if (!l->link.found || (f == F_LINK_KEEPALIVE && !l->link.keepalive) ||
+	    (f == F_LINK_STATEFUL && l->link.stateful_only < 0))
 		return;
 	rpt_prom_sample(out, fams[f].name, lb, n, NULL, NULL,
-			f == F_LINK_IDLE      ? l->link.recv_idle_s
-			: f == F_LINK_BYTES   ? (double)l->link.bytes_received
-			: f == F_LINK_RETRANS ? (double)l->link.total_retrans
-					      : l->link.keepalive_s);
+			f == F_LINK_IDLE	? l->link.recv_idle_s
+			: f == F_LINK_BYTES	? (double)l->link.bytes_received
+			: f == F_LINK_RETRANS	? (double)l->link.total_retrans
+			: f == F_LINK_KEEPALIVE ? l->link.keepalive_s
+						: l->link.stateful_only);
 }
 
 void watch_links_render(FILE *out, const struct watch_state *s)

@@ -40,6 +40,8 @@ struct watch_replica_link {
 	uint32_t total_retrans;	 /* tcpi_total_retrans */
 	int keepalive;		 /* a keepalive timer is armed */
 	double keepalive_s;	 /* ... firing in this long */
+	int stateful_only; /* the host's firewall takes the primary's packets
+			      only as ESTABLISHED: 1, 0, -1 unknown */
 };
 
 /* What watch keeps per target of both (in struct watch_state, carried
@@ -84,10 +86,20 @@ void watch_replica_parse_init(struct watch_replica_parse *p);
 /* Feeds one packet (probe_config.result_pkt's row and payload). */
 void watch_replica_parse_pkt(struct watch_replica_parse *p, int row,
 			     const uint8_t *pkt, size_t len);
+/* The host's firewall as the replica links are judged against (read
+ * again every WATCH_FW_EVERY_S). */
+#define WATCH_FW_EVERY_S 60
+struct chk_ruleset;
+struct watch_fw {
+	const struct chk_ruleset *rs; /* NULL: no ruleset readable */
+	int tcp_loose;		      /* nf_conntrack_tcp_loose, -1 unknown */
+};
+
 /* Stores a status query's end: its attempt, the parse, and the link
- * looked up through sock_diag. */
+ * looked up through sock_diag, judged against fw. */
 void watch_replica_done(struct watch_link *l, const struct cd_attempt *a,
-			const struct watch_replica_parse *p);
+			const struct watch_replica_parse *p,
+			const struct watch_fw *fw);
 
 /* The replica's query (MariaDB: the heartbeat period and count are only
  * in the ALL form). */

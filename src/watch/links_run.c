@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/conntrack.h"
+#include "check/firewall.h"
 #include "util/clock.h"
 #include "watch/daemon_int.h"
 
@@ -110,6 +112,37 @@ void watch_links_round(struct watch_daemon *d, size_t ti)
 		r->rep_busy = 0; /* no free slot: the next round */
 }
 
+/* The host's rulesets and nf_conntrack_tcp_loose, read again when
+ * WATCH_FW_EVERY_S have passed: iptables-save and nft run as subprocesses
+ * on the loop (bounded in time), so not each round. */
+static void read_fw(struct watch_daemon *d)
+{
+	struct chk_ct_info ct;
+	int64_t now = cd_now_ns();
+
+	if (now < d->fw_next_ns)
+		return;
+	d->fw_next_ns = now + (int64_t)WATCH_FW_EVERY_S * 1000000000;
+	watch_links_free(d);
+	d->fw = malloc(sizeof(*d->fw));
+	if (d->fw && chk_fw_ruleset_read(d->fw, "/proc") != 1) {
+		free(d->fw);
+		d->fw = NULL;
+	}
+	chk_ct_info_init(&ct);
+	chk_ct_sysctl_read(&ct, "/proc");
+	d->fw_loose = (int)ct.tcp_loose;
+	chk_ct_info_free(&ct);
+}
+
+void watch_links_free(struct watch_daemon *d)
+{
+	if (d->fw)
+		chk_ruleset_free(d->fw);
+	free(d->fw);
+	d->fw = NULL;
+}
+
 void watch_links_done(struct watch_daemon *d, struct watch_ticket *tk,
 		      const struct cd_attempt *a)
 {
@@ -130,7 +163,16 @@ void watch_links_done(struct watch_daemon *d, struct watch_ticket *tk,
 		return;
 	}
 	r->rep_busy = 0;
-	watch_replica_done(l, a, &r->rp);
+	if (a->outcome == CD_OK && r->rp.have_row) {
+		struct watch_fw fw;
+
+		read_fw(d);
+		fw.rs = d->fw;
+		fw.tcp_loose = d->fw_loose;
+		watch_replica_done(l, a, &r->rp, &fw);
+	} else {
+		watch_replica_done(l, a, &r->rp, NULL);
+	}
 	watch_evaluate(d, r);
 }
 

@@ -1,14 +1,17 @@
 """Lab, field report 004 seen by `conndoctor watch`: a primary and a replica
 MariaDB in two namespaces, replication with MASTER_HEARTBEAT_PERIOD = 2 s,
 recipe 7's ESTABLISHED-only firewall on the replica's side, watch in the
-replica's namespace with `replica = on`. Healthy, the link receives a
-heartbeat every period and nothing is flagged; after `conntrack -F` the
-primary's packets are dropped while Slave_IO_Running stays Yes, and watch
-reports the link stalled (CD7002, receive idle past 1.5 periods) at most
-1.5 heartbeat periods and a poll interval after the flush (2.1 to 3.5 s
-in four runs), far before slave_net_timeout (60 s), and a Prometheus
-scraping it with the mixin's rules fires ConnDoctorReplicaLinkStalled; a stateless accept rule lets the data in again and the finding
-clears."""
+replica's namespace with `replica = on`. Healthy, watch already names the
+trap (conndoctor_replica_link_stateful_only 1: the primary's packets are
+accepted only as ESTABLISHED), the link receives a heartbeat every period
+and nothing is flagged; after `conntrack -F` the primary's packets are
+dropped while Slave_IO_Running stays Yes, and watch reports the link
+stalled (CD7002, receive idle past 1.5 periods) at most 1.5 heartbeat
+periods and a poll interval after the flush (2.1 to 3.5 s in five runs),
+far before slave_net_timeout (60 s), and a Prometheus scraping it with the
+mixin's rules fires ConnDoctorReplicaLinkStalled; a stateless accept rule
+lets the data in again, the finding clears, and once the rules are read
+again the trap is gone."""
 import os
 import tempfile
 import time
@@ -137,6 +140,9 @@ replica = on
                 self.assertEqual(state[f'conndoctor_replica_primary_info{{target="replica",'
                                        f'primary="{PRIMARY}:3306"}}'], 1)
                 self.assertGreater(state[SAMPLE_LINE.format("replica_link_received_bytes_total")], 0)
+                # The trap is visible before anything happens: the
+                # primary's packets are let in only as ESTABLISHED.
+                self.assertEqual(state[SAMPLE_LINE.format("replica_link_stateful_only")], 1)
                 idle_max = 0
                 for _ in range(12):  # three heartbeat periods
                     m = scrape()
@@ -190,6 +196,9 @@ replica = on
                     "SELECT COUNT(*) FROM information_schema.SCHEMATA "
                     "WHERE SCHEMA_NAME = 'after_flush'")[0][0], "1")
                 self.assertTrue(wait_until(lambda: alert(prom) == [], 30), alert(prom))
+                # The rules are read again within a minute: no trap now.
+                self.assertTrue(wait_until(lambda: refresh(m, scrape()) and m.get(
+                    SAMPLE_LINE.format("replica_link_stateful_only")) == 0, 75), shown(m))
             watch.terminate()
             watch.wait(10)
 
