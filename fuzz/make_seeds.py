@@ -73,6 +73,33 @@ def seq_stream(payloads, first=1):
                     for i, p in enumerate(payloads))
 
 
+def lenenc(b):
+    return bytes([len(b)]) + b
+
+
+def coldef(name):
+    """A ColumnDefinition41 of a VARCHAR column named name."""
+    return (b"".join(lenenc(x) for x in (b"def", b"", b"", b"", name, name))
+            + b"\x0c\x21\x00\x00\x01\x00\x00\xfd\x00\x00\x00\x00\x00")
+
+
+def row(cells):
+    return b"".join(b"\xfb" if c is None else lenenc(c) for c in cells)
+
+
+# SHOW ALL SLAVES STATUS as MariaDB 10.11 names its columns (the ones
+# watch reads and two it does not), two connections.
+SLAVE_COLS = [b"Connection_name", b"Slave_IO_State", b"Master_Host",
+              b"Master_Port", b"Slave_IO_Running", b"Slave_SQL_Running",
+              b"Seconds_Behind_Master", b"Slave_received_heartbeats",
+              b"Slave_heartbeat_period"]
+SLAVE_ROWS = [
+    row([b"", b"Waiting for master to send event", b"10.0.0.5", b"3307",
+         b"Yes", b"Yes", b"0", b"42", b"2.000"]),
+    row([b"two", b"Connecting to master", b"db1", b"3306", b"Connecting",
+         b"No", None, b"0", b"30.000"])]
+
+
 SEEDS = {
     "fuzz_mysql_frame": {
         "rs-eof-stream": stream("rs_eof"),
@@ -163,6 +190,19 @@ SEEDS = {
             [b"\xfb/tmp/data.csv", b"\x00\x03\x00\x02\x00\x00\x00"]),
         "no-metadata": b"\x05" + seq_stream(
             [b"\x02\x00", b"\x01\x31\xfb",
+             b"\xfe\x00\x00\x02\x00\x00\x00"]),
+    },
+    # first byte: 1 DEPRECATE_EOF
+    "fuzz_watch_replica": {
+        "two-rows-eof": b"\x00" + seq_stream(
+            [bytes([len(SLAVE_COLS)])] + [coldef(c) for c in SLAVE_COLS]
+            + [b"\xfe\x00\x00\x02\x00"] + SLAVE_ROWS
+            + [b"\xfe\x00\x00\x02\x00"]),
+        "two-rows-deprecate-eof": b"\x01" + seq_stream(
+            [bytes([len(SLAVE_COLS)])] + [coldef(c) for c in SLAVE_COLS]
+            + SLAVE_ROWS + [b"\xfe\x00\x00\x02\x00\x00\x00"]),
+        "no-row": b"\x01" + seq_stream(
+            [b"\x01", coldef(b"Master_Host"),
              b"\xfe\x00\x00\x02\x00\x00\x00"]),
     },
     # written from MySQL's "Compression" pages: the first byte picks zlib

@@ -11,8 +11,10 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <linux/tcp.h>
 #include <linux/unix_diag.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +105,21 @@ static void put_addr(struct in6_addr *a, uint8_t family, const uint8_t *w)
 	}
 }
 
+/* The fields of struct tcp_info (linux/tcp.h) a shorter one from an older
+ * kernel still holds; the rest stay 0 with have_info unset. */
+static void take_tcp_info(struct chk_sock *s, const uint8_t *d, size_t n)
+{
+	if (n < offsetof(struct tcp_info, tcpi_bytes_received) + 8)
+		return;
+	s->have_info = 1;
+	s->last_data_recv_ms =
+		cd_h32_at(d + offsetof(struct tcp_info, tcpi_last_data_recv));
+	s->total_retrans =
+		cd_h32_at(d + offsetof(struct tcp_info, tcpi_total_retrans));
+	memcpy(&s->bytes_received,
+	       d + offsetof(struct tcp_info, tcpi_bytes_received), 8);
+}
+
 static enum chk_diag_rc parse_inet(struct chk_diag_parse *p, const uint8_t *m,
 				   size_t len)
 {
@@ -115,15 +132,15 @@ static enum chk_diag_rc parse_inet(struct chk_diag_parse *p, const uint8_t *m,
 
 	if (len < INET_MSG_LEN)
 		return CHK_DIAG_INVALID;
-	/* Attributes are not needed, but their lengths must hold. */
+	memset(&s, 0, sizeof(s));
+	/* Only tcp_info is read; every attribute's length must hold. */
 	rem = len - INET_MSG_LEN;
-	do
-		r = next_attr(&ap, &rem, &type, &data, &dlen);
-	while (r == 1);
+	while ((r = next_attr(&ap, &rem, &type, &data, &dlen)) == 1)
+		if (type == INET_DIAG_INFO)
+			take_tcp_info(&s, data, dlen);
 	if (r < 0)
 		return CHK_DIAG_INVALID;
 
-	memset(&s, 0, sizeof(s));
 	s.family = m[0];
 	s.state = m[1];
 	s.timer = m[2];
@@ -542,9 +559,10 @@ static int dump(int fd, const uint8_t *req, size_t reqlen, uint8_t *buf,
 }
 
 /* One inet_diag dump of one family (bc may be empty). */
-static int dump_inet(int fd, uint8_t family, uint32_t states, const uint8_t *bc,
-		     size_t bclen, uint32_t seq, uint8_t *buf,
-		     struct chk_diag_parse *p, char *err, size_t errlen)
+static int dump_inet(int fd, uint8_t family, uint32_t states, uint8_t ext,
+		     const uint8_t *bc, size_t bclen, uint32_t seq,
+		     uint8_t *buf, struct chk_diag_parse *p, char *err,
+		     size_t errlen)
 {
 	uint8_t req[NLH_LEN + sizeof(struct inet_diag_req_v2) + NLA_HDR +
 		    BC_MAX];
@@ -555,6 +573,7 @@ static int dump_inet(int fd, uint8_t family, uint32_t states, const uint8_t *bc,
 	r.sdiag_family = family;
 	r.sdiag_protocol = IPPROTO_TCP;
 	r.idiag_states = states;
+	r.idiag_ext = ext;
 	r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
 	r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
 	memcpy(req + NLH_LEN, &r, sizeof(r));
@@ -601,6 +620,7 @@ struct tcp_dump {
 	size_t nports;
 	int use_bc;	     /* 0: no bytecode, filter here */
 	uint32_t states;     /* idiag_states: which TCP states to dump */
+	uint8_t ext;	     /* idiag_ext: the attributes asked for */
 	struct chk_census c; /* this dump's sockets (owned) */
 	int rc, nl_errno;
 	char err[160];
@@ -627,8 +647,8 @@ static void run_dump(struct tcp_dump *t)
 	p.ports = t->ports;
 	p.nports = t->nports;
 	p.c = &t->c;
-	t->rc = dump_inet(fd, t->family, t->states, bc, bclen, 1, buf, &p,
-			  t->err, sizeof(t->err));
+	t->rc = dump_inet(fd, t->family, t->states, t->ext, bc, bclen, 1, buf,
+			  &p, t->err, sizeof(t->err));
 	t->nl_errno = p.nl_errno;
 	/* No IPv6 in this kernel: nothing to count there. */
 	if (t->rc && t->family == AF_INET6 && p.nl_errno == ENOENT)
@@ -718,7 +738,8 @@ static int merge_dump(struct chk_census *c, struct tcp_dump *t)
 /* Reads the TCP census into c: the IPv4 and IPv6 dumps, side by side when
  * threads is 2 (0: decide). */
 static int read_tcp(struct chk_census *c, const uint16_t *ports, size_t nports,
-		    uint32_t states, int threads, char *err, size_t errlen)
+		    uint32_t states, uint8_t ext, int threads, char *err,
+		    size_t errlen)
 {
 	static const uint8_t families[] = {AF_INET, AF_INET6};
 	struct tcp_dump d[2];
@@ -736,6 +757,7 @@ again:
 		d[k].nports = nports;
 		d[k].use_bc = use_bc;
 		d[k].states = states;
+		d[k].ext = ext;
 	}
 	started =
 		threads > 1 && !pthread_create(&tid, NULL, dump_thread, &d[1]);
@@ -782,7 +804,23 @@ int chk_listeners_read(struct chk_census *c, const uint16_t *ports,
 	c->ntcp = c->nunix = 0;
 	if (nports > CHK_MAX_PORTS)
 		nports = CHK_MAX_PORTS;
-	if (read_tcp(c, ports, nports, LISTEN_STATES, 1, err, errlen)) {
+	if (read_tcp(c, ports, nports, LISTEN_STATES, 0, 1, err, errlen)) {
+		c->ntcp = 0;
+		return -1;
+	}
+	c->tcp_ok = 1;
+	return 0;
+}
+
+int chk_census_read_info(struct chk_census *c, const uint16_t *ports,
+			 size_t nports, char *err, size_t errlen)
+{
+	c->tcp_ok = c->unix_ok = c->kernel_filter = 0;
+	c->ntcp = c->nunix = 0;
+	if (nports > CHK_MAX_PORTS)
+		nports = CHK_MAX_PORTS;
+	if (read_tcp(c, ports, nports, 1u << CHK_TCP_ESTABLISHED,
+		     1u << (INET_DIAG_INFO - 1), 1, err, errlen)) {
 		c->ntcp = 0;
 		return -1;
 	}
@@ -802,7 +840,7 @@ int chk_census_read_threads(struct chk_census *c, const uint16_t *ports,
 	c->ntcp = c->nunix = 0;
 	if (nports > CHK_MAX_PORTS)
 		nports = CHK_MAX_PORTS;
-	if (read_tcp(c, ports, nports, ALL_STATES, threads, err, errlen)) {
+	if (read_tcp(c, ports, nports, ALL_STATES, 0, threads, err, errlen)) {
 		c->ntcp = 0;
 		rc = -1;
 	} else {

@@ -60,6 +60,12 @@ int chk_census_read_threads(struct chk_census *c, const uint16_t *ports,
 int chk_listeners_read(struct chk_census *c, const uint16_t *ports,
 		       size_t nports, char *err, size_t errlen);
 
+/* The ESTABLISHED TCP sockets with sport or dport in ports, each with its
+ * tcp_info (INET_DIAG_INFO: bytes received, time since data was last
+ * received, retransmissions), into c, one thread. 0, or -1 with err. */
+int chk_census_read_info(struct chk_census *c, const uint16_t *ports,
+			 size_t nports, char *err, size_t errlen);
+
 /* Frees what a parse owns (icons), not the census. */
 void chk_diag_parse_free(struct chk_diag_parse *p);
 

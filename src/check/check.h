@@ -48,6 +48,11 @@ struct chk_sock {
 	uint32_t uid;
 	uint32_t inode;	 /* 0 for TIME_WAIT and request sockets */
 	int server_side; /* sport is a MySQL port (we are the server) */
+	/* From INET_DIAG_INFO (tcp_info), chk_census_read_info() only. */
+	int have_info;
+	uint32_t last_data_recv_ms; /* since data was last received */
+	uint32_t total_retrans;	    /* segments retransmitted, all told */
+	uint64_t bytes_received;    /* payload bytes received */
 };
 
 /* One Unix stream socket of mysqld's socket path (listener and peers). */

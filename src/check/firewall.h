@@ -261,6 +261,13 @@ struct chk_fw_view {
 	int tcp_loose; /* nf_conntrack_tcp_loose: 1, 0, -1 unknown (1) */
 };
 
+/* Reads the host's rulesets as the firewall slice does (iptables-save,
+ * ip6tables-save, the legacy tools, nft; each a subprocess bounded in
+ * time) into rs (initialised here; free it with chk_ruleset_free() after
+ * a 1). Returns 1 when some ruleset was read, 0 when none could be (no
+ * tool, no rights), -1 when out of memory. */
+int chk_fw_ruleset_read(struct chk_ruleset *rs, const char *procroot);
+
 /* CD4001 (return path held only by conntrack state), CD4002 (a MySQL
  * listener's new connections dropped) and CD4006 (two firewalls at once).
  * Pure. Returns 0, or -1 when out of memory. */

@@ -530,6 +530,43 @@ static void conntrack_facts(const struct fwstate *st, struct chk_facts *facts)
 			     CHK_BOOL(ct->table.nerrors));
 }
 
+/* Every ruleset the host has into st->rs: iptables-save and
+ * ip6tables-save, the legacy tools beside nf_tables when their tables
+ * exist, and nft's native tables. */
+static int read_rules(struct fwstate *st, const char *procroot,
+		      struct chk_facts *facts)
+{
+	if (read_ipt(st, facts, "iptables-save", AF_INET, 0) ||
+	    read_ipt(st, facts, "ip6tables-save", AF_INET6, 0))
+		return -1;
+	if (st->ipt_nft && legacy_loaded(procroot, "ip_tables_names") &&
+	    read_ipt(st, facts, "iptables-legacy-save", AF_INET, 1))
+		return -1;
+	if (st->ipt_nft && legacy_loaded(procroot, "ip6_tables_names") &&
+	    read_ipt(st, facts, "ip6tables-legacy-save", AF_INET6, 1))
+		return -1;
+	return read_nft(st, facts);
+}
+
+int chk_fw_ruleset_read(struct chk_ruleset *rs, const char *procroot)
+{
+	struct chk_facts facts;
+	struct fwstate st;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	chk_ruleset_init(&st.rs);
+	chk_facts_init(&facts); /* what was read: not wanted here */
+	rc = read_rules(&st, procroot, &facts);
+	chk_facts_free(&facts);
+	if (rc || !st.any_read) {
+		chk_ruleset_free(&st.rs);
+		return rc ? -1 : 0;
+	}
+	*rs = st.rs;
+	return 1;
+}
+
 int chk_slice_firewall(const struct chk_ctx *ctx, struct chk_facts *facts,
 		       struct cd_findings *out)
 {
@@ -541,17 +578,7 @@ int chk_slice_firewall(const struct chk_ctx *ctx, struct chk_facts *facts,
 	memset(&st, 0, sizeof(st));
 	chk_ruleset_init(&st.rs);
 	chk_ct_info_init(&st.ct);
-	if (read_ipt(&st, facts, "iptables-save", AF_INET, 0) ||
-	    read_ipt(&st, facts, "ip6tables-save", AF_INET6, 0))
-		goto out;
-	/* Legacy x_tables filter beside nf_tables when its tables exist. */
-	if (st.ipt_nft && legacy_loaded(ctx->procroot, "ip_tables_names") &&
-	    read_ipt(&st, facts, "iptables-legacy-save", AF_INET, 1))
-		goto out;
-	if (st.ipt_nft && legacy_loaded(ctx->procroot, "ip6_tables_names") &&
-	    read_ipt(&st, facts, "ip6tables-legacy-save", AF_INET6, 1))
-		goto out;
-	if (read_nft(&st, facts))
+	if (read_rules(&st, ctx->procroot, facts))
 		goto out;
 	chk_ct_sysctl_read(&st.ct, ctx->procroot);
 	if (st.rs.uses_ct && st.ct.loaded && c && c->tcp_ok &&

@@ -295,8 +295,8 @@ static const struct cli_optdef table[] = {
 	 "exporter-toolkit format: tls_server_config, basic_auth_users)"},
 	{CLI_O_MAX_IN_FLIGHT, "max-in-flight", 0, CLI_ARG_UINT, "N", 1, 65536,
 	 NULL, WATCH, 0, NULL, NULL, CLI_SEC_WATCH,
-	 "attempts in flight at most (default: one per address and socket, "
-	 "at most 256)"},
+	 "attempts in flight at most (default: one per address, socket, "
+	 "idle session and replica poll, at most 256)"},
 	{CLI_O_HOST, "host", 'h', CLI_ARG_STRING, "NAME", 0, 0, NULL, WATCH, 0,
 	 NULL, NULL, CLI_SEC_WATCH,
 	 "quick form: probe this host over TCP (never the socket); the target "

@@ -499,7 +499,17 @@ static int handshake(struct conn *c, const uint8_t *in, size_t len,
 
 static void on_query(struct conn *c, const uint8_t *p, size_t len)
 {
+	void (*hook)(void *, int, const uint8_t *, size_t) =
+		eng_cfg(c)->result_pkt;
+	enum mysql_rs_state st = c->rs.state;
+	uint64_t cols = c->rs.col_seen, rows = c->rs.rows;
 	int r = mysql_rs_feed(&c->rs, p, len);
+
+	if (hook && r != MYSQL_BAD && st == MYSQL_RS_COLUMNS &&
+	    c->rs.col_seen == cols + 1)
+		hook(c->udata, 0, p, len);
+	else if (hook && r != MYSQL_BAD && c->rs.rows == rows + 1)
+		hook(c->udata, 1, p, len);
 
 	if (r == MYSQL_NEED_MORE)
 		return;
@@ -663,6 +673,15 @@ static void on_closed(struct conn *c, int err)
 		c->server_eof = 1;
 		c->at.idle_cut_ns = eng_now(c) - c->t_phase;
 		c->at.sys_errno = err;
+		if (eng_cfg(c)->idle_end_on_cut) {
+			if (!c->at.message[0])
+				set_message(c,
+					    "the server %s the idle "
+					    "connection",
+					    err ? "reset" : "closed");
+			eng_finish(c, CD_GONE_AWAY, err);
+			return;
+		}
 		(void)want(c, 0); /* on failure it ended the attempt */
 		return;
 	case C_QUERY:

@@ -936,7 +936,7 @@ uint64_t probe_engine_cpu_us(const struct probe_engine *pe)
 	return pe->cpu_us;
 }
 
-void probe_engine_abort(struct probe_engine *pe)
+static void abort_some(struct probe_engine *pe, const struct probe_job *j)
 {
 	struct engine *e = &pe->e;
 	uint32_t i;
@@ -944,13 +944,23 @@ void probe_engine_abort(struct probe_engine *pe)
 	for (i = 0; i < e->nslab; i++) {
 		struct conn *c = &e->slab[i];
 
-		if (c->state == C_FREE)
+		if (c->state == C_FREE || (j && c->job != j))
 			continue;
 		client_quit_now(c);
 		/* A refused epoll change in it ended the attempt already. */
 		if (c->state != C_FREE)
 			conn_release(e, c);
 	}
+}
+
+void probe_engine_abort(struct probe_engine *pe)
+{
+	abort_some(pe, NULL);
+}
+
+void probe_engine_abort_job(struct probe_engine *pe, const struct probe_job *j)
+{
+	abort_some(pe, j);
 }
 
 void probe_engine_free(struct probe_engine *pe)

@@ -63,6 +63,9 @@ struct probe_config {
 	double rate;	      /* starts per second, 0: as fast as allowed */
 	double duration_s;    /* stop starting after this, 0: none */
 	double idle_s;	      /* held idle after login before the query */
+	int idle_end_on_cut;  /* a cut while idle ends the attempt now, as
+				 gone_away with idle_cut_ns set (watch's idle
+				 sessions), not at the idle period's end */
 	unsigned reuse;	      /* queries per connection (--reuse), 0: one */
 	enum probe_reuse reuse_mode;
 
@@ -75,6 +78,11 @@ struct probe_config {
 	void (*tick)(void *ud, const struct probe_result *res,
 		     unsigned in_flight, unsigned level);
 	void *tick_ud;
+
+	/* Called with each column definition (row 0) and each text row
+	 * (row 1) of the query's result, the payload borrowed for the call;
+	 * udata is the attempt's (probe_engine_start()). NULL: none. */
+	void (*result_pkt)(void *udata, int row, const uint8_t *p, size_t len);
 };
 
 #define PROBE_TICK_MS 100
@@ -211,6 +219,8 @@ uint64_t probe_engine_cpu_us(const struct probe_engine *e);
 /* Ends every attempt in flight now without reporting it: logged-in ones
  * get a COM_QUIT first, the others are closed. */
 void probe_engine_abort(struct probe_engine *e);
+/* The same for the attempts of job j only. */
+void probe_engine_abort_job(struct probe_engine *e, const struct probe_job *j);
 /* Aborts what is in flight and frees e. NULL is fine. */
 void probe_engine_free(struct probe_engine *e);
 

@@ -38,13 +38,15 @@ enum key {
 	K_IDLE_SURVIVAL,
 	K_REPLICA,
 	K_SOCKET_BESIDE,
+	K_IDLE_CHECK,
 	K__COUNT
 };
 
 static const char *const key_names[K__COUNT] = {
-	"host",		 "port",	  "socket",  "user",	     "password",
-	"password-file", "ssl-mode",	  "ssl-ca",  "interval",     "timeout",
-	"query",	 "idle-survival", "replica", "socket-beside"};
+	"host",	    "port",	     "socket",	  "user",
+	"password", "password-file", "ssl-mode",  "ssl-ca",
+	"interval", "timeout",	     "query",	  "idle-survival",
+	"replica",  "socket-beside", "idle-check"};
 
 /* Label names the exporter uses itself, or Prometheus reserves. */
 static const char *const reserved_labels[] = {"target", "transport", "outcome",
@@ -53,6 +55,8 @@ static const char *const reserved_labels[] = {"target", "transport", "outcome",
 
 #define DEFAULT_INTERVAL_S 30.0
 #define DEFAULT_TIMEOUT_S  10.0
+/* How long an idle session is held before it is checked and reopened. */
+#define DEFAULT_IDLE_CHECK_S 3600.0
 
 void watch_config_init(struct watch_config *c)
 {
@@ -353,8 +357,11 @@ static int set_key(struct watch_target *t, enum key k, const char *v, char *err,
 		return 0;
 	case K_INTERVAL:
 	case K_TIMEOUT:
+	case K_IDLE_CHECK:
 		if (watch_parse_seconds(v, k == K_INTERVAL ? &t->interval_s
-							   : &t->timeout_s)) {
+					   : k == K_TIMEOUT
+						   ? &t->timeout_s
+						   : &t->idle_check_s)) {
 			cd_errf(err, errlen,
 				"%s: '%s' is not a duration (e.g. 10, 10s, "
 				"500ms, 2m; at most a day)",
@@ -580,6 +587,10 @@ static int inherit(struct watch_target *t, const struct watch_target *d)
 							  : DEFAULT_TIMEOUT_S;
 	if (!(t->isset & 1u << K_IDLE_SURVIVAL))
 		t->idle_survival = d->idle_survival;
+	if (!(t->isset & 1u << K_IDLE_CHECK))
+		t->idle_check_s = d->isset & 1u << K_IDLE_CHECK
+					  ? d->idle_check_s
+					  : DEFAULT_IDLE_CHECK_S;
 	if (!(t->isset & 1u << K_REPLICA))
 		t->replica = d->replica;
 	if (!(t->isset & 1u << K_SOCKET_BESIDE)) {

@@ -110,6 +110,8 @@ int watch_runner_ready(struct watch_runner *r, const struct watch_target *t,
 	}
 	if (!r->job && probe_job_new(&r->job, &r->pc, err, errlen) < 0)
 		return -1;
+	if (watch_links_jobs(r, t, err, errlen) < 0)
+		return -1;
 	r->ready = 1;
 	return 0;
 }
@@ -192,6 +194,7 @@ static void start_due(struct watch_daemon *d)
 				else
 					r->todo |= 1u << k;
 			}
+			watch_links_round(d, ti);
 			if (!r->todo) {
 				runner_reschedule(d, r, t->interval_s);
 				continue;
@@ -203,6 +206,7 @@ static void start_due(struct watch_daemon *d)
 			r->ticket[k].r = r;
 			r->ticket[k].req = NULL;
 			r->ticket[k].k = k;
+			r->ticket[k].kind = WATCH_TK_ROUND;
 			if (probe_engine_start(d->eng, r->job, k,
 					       &r->ticket[k]) < 0)
 				return; /* no free slot: wait for one */
@@ -226,8 +230,9 @@ static void window_add(struct watch_runner *r, const struct cd_attempt *a)
 		r->wlen++;
 }
 
-/* Evaluates the probe rules over the target's window. */
-static void evaluate(struct watch_daemon *d, struct watch_runner *r)
+/* Evaluates the probe rules over the target's window, and adds CD7002
+ * while its replica link is stalled (links.c). */
+void watch_evaluate(struct watch_daemon *d, struct watch_runner *r)
 {
 	struct probe_result res;
 	struct cd_findings f;
@@ -259,6 +264,12 @@ static void evaluate(struct watch_daemon *d, struct watch_runner *r)
 				 f.v[i].def->code);
 			w->severity = f.v[i].severity;
 		}
+		if (d->st.links[r - d->rs].stalled &&
+		    tf->n < WATCH_FINDINGS_MAX) {
+			snprintf(tf->v[tf->n].code, sizeof(tf->v[0].code),
+				 "CD7002");
+			tf->v[tf->n++].severity = CD_SEV_CRITICAL;
+		}
 	}
 	cd_findings_free(&f);
 	probe_result_free(&res);
@@ -275,11 +286,15 @@ static void on_attempt(void *ctx, void *udata, const struct cd_attempt *a)
 		watch_probe_req_done(d, tk, a);
 		return;
 	}
+	if (tk->kind != WATCH_TK_ROUND) {
+		watch_links_done(d, tk, a);
+		return;
+	}
 	r->busy &= ~(1u << tk->k);
 	watch_state_record(&d->st, (size_t)(r - d->rs), tr, a);
 	window_add(r, a);
 	if (!r->busy && !r->todo)
-		evaluate(d, r);
+		watch_evaluate(d, r);
 }
 
 /* ---- building and swapping configurations ---- */
@@ -290,8 +305,11 @@ static void runners_free(struct watch_runner *rs, size_t n)
 
 	if (!rs)
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		probe_job_free(rs[i].job);
+		probe_job_free(rs[i].ijob);
+		probe_job_free(rs[i].rjob);
+	}
 	free(rs);
 }
 
@@ -312,7 +330,8 @@ static int same_target(const struct watch_target *a,
 	    !same_str(a->password, b->password) || a->ssl_mode != b->ssl_mode ||
 	    !same_str(a->ssl_ca, b->ssl_ca) || a->interval_s != b->interval_s ||
 	    a->timeout_s != b->timeout_s || !same_str(a->query, b->query) ||
-	    a->idle_survival != b->idle_survival || a->replica != b->replica ||
+	    a->idle_survival != b->idle_survival ||
+	    a->idle_check_s != b->idle_check_s || a->replica != b->replica ||
 	    a->socket_beside != b->socket_beside ||
 	    !same_str(a->beside_path, b->beside_path) ||
 	    a->nlabels != b->nlabels)
@@ -375,6 +394,9 @@ static int install(struct watch_daemon *d, struct watch_config *cfg,
 	for (i = d->hlen / 2 + 1; i-- > 0;)
 		if (i < d->hlen)
 			heap_fix(d, i);
+	if (watch_links_index(d) < 0)
+		fprintf(stderr, "conndoctor watch: out of memory: no idle "
+				"sessions or replica polls\n");
 	return 0;
 }
 
@@ -463,8 +485,13 @@ static int wait_ms(struct watch_daemon *d)
 	int64_t now = cd_now_ns(), next = now + 60 * (int64_t)1000000000;
 	int ms, t;
 
-	if (d->hlen && !d->draining && probe_engine_active(d->eng) < d->slots)
+	if (d->hlen && !d->draining && probe_engine_active(d->eng) < d->slots) {
+		int64_t idle = watch_links_next_ns(d);
+
 		next = d->rs[d->heap[0]].next_ns;
+		if (idle < next)
+			next = idle;
+	}
 	if (d->stopping && d->stop_deadline < next)
 		next = d->stop_deadline;
 	ms = next > now ? (int)((next - now + 999999) / 1000000) : 0;
@@ -484,6 +511,8 @@ static int loop(struct watch_daemon *d)
 
 	for (;;) {
 		d->draining = d->stopping || d->reload_pending;
+		if (d->draining) /* idle sessions would hold it up */
+			watch_links_abort(d);
 		if (d->draining && probe_engine_active(d->eng) == 0) {
 			if (d->stopping)
 				return 0;
@@ -497,6 +526,7 @@ static int loop(struct watch_daemon *d)
 			return 0;
 		}
 		start_due(d);
+		watch_links_start(d);
 		n = epoll_wait(d->ep, evs, 8, wait_ms(d));
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "conndoctor watch: epoll_wait: %s\n",
@@ -560,7 +590,9 @@ int watch_daemon_run(struct watch_config *cfg, const struct watch_opts *o)
 	}
 	for (i = 0; i < cfg->ntargets; i++)
 		total += (cfg->targets[i].host ? 2 : 0) +
-			 (cfg->targets[i].socket ? 1 : 0);
+			 (cfg->targets[i].socket ? 1 : 0) +
+			 (cfg->targets[i].idle_survival ? 1 : 0) +
+			 (cfg->targets[i].replica ? 1 : 0);
 	d.slots = o->max_in_flight;
 	if (d.slots == 0)
 		d.slots = total < WATCH_INFLIGHT_DEFAULT
@@ -601,6 +633,8 @@ out:
 		close(d.sfd);
 	runners_free(d.rs, d.cfg ? d.cfg->ntargets : 0);
 	free(d.heap);
+	free(d.linked);
+	watch_links_free(&d);
 	if (d.cfg) {
 		watch_state_free(&d.st);
 		watch_config_free(d.cfg);

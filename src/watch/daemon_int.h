@@ -4,6 +4,7 @@
 #define CONNDOCTOR_WATCH_DAEMON_INT_H
 
 #include "probe/hostfacts.h"
+#include "watch/links.h"
 #include "watch/watch.h"
 
 /* Attempts kept per target for the findings' rules. */
@@ -16,11 +17,15 @@
 struct watch_runner;
 struct watch_probe_req;
 
+/* What an attempt in flight is for. */
+enum watch_ticket_kind { WATCH_TK_ROUND, WATCH_TK_IDLE, WATCH_TK_REPLICA };
+
 /* What an attempt in flight belongs to (the engine's udata). */
 struct watch_ticket {
 	struct watch_runner *r;
 	struct watch_probe_req *req; /* NULL: the schedule's */
 	unsigned k;		     /* index into r->pc.targets */
+	enum watch_ticket_kind kind;
 };
 
 /* One configured target's scheduling and engine configuration. */
@@ -36,6 +41,14 @@ struct watch_runner {
 	struct watch_ticket ticket[PROBE_MAX_TARGETS];
 	struct cd_attempt window[WATCH_WINDOW]; /* ring of recent attempts */
 	size_t wlen, wnext;
+	/* idle-survival and replica (links_run.c): their own jobs over the
+	 * target's first address or socket */
+	struct probe_config ipc, rpc;
+	struct probe_job *ijob, *rjob;
+	int idle_busy, rep_busy;
+	int64_t idle_next_ns; /* when the idle session is (re)opened */
+	struct watch_ticket lticket[2]; /* [0] idle, [1] replica */
+	struct watch_replica_parse rp;
 };
 
 struct watch_daemon {
@@ -53,6 +66,12 @@ struct watch_daemon {
 	int stopping, reload_pending, draining;
 	int64_t stop_deadline;
 	struct watch_probe_req *reqs; /* /probe requests in flight */
+	size_t *linked; /* runners with idle-survival or replica */
+	size_t nlinked;
+	struct chk_ruleset
+		*fw; /* the host's, for replica links (links_run.c) */
+	int fw_loose;
+	int64_t fw_next_ns; /* when to read it again */
 };
 
 /* /probe (probe_ep.c). */
@@ -67,5 +86,28 @@ void watch_probe_reqs_fail(struct watch_daemon *d);
 /* Readies r for t (addresses, socket, job); 0 or -1 with err. */
 int watch_runner_ready(struct watch_runner *r, const struct watch_target *t,
 		       char *err, size_t errlen);
+
+/* Idle sessions and replica polls (links_run.c). */
+/* Builds r's idle and replica jobs once r->pc has its targets; 0 or -1. */
+int watch_links_jobs(struct watch_runner *r, const struct watch_target *t,
+		     char *err, size_t errlen);
+/* Lists the runners that have them (after a config is installed); 0 or
+ * -1 (memory). */
+int watch_links_index(struct watch_daemon *d);
+/* Opens the idle sessions that are due, as far as slots allow. */
+void watch_links_start(struct watch_daemon *d);
+/* A round of target ti begins: its replica's status is queried. */
+void watch_links_round(struct watch_daemon *d, size_t ti);
+/* An idle session or replica poll ended (tk->kind says which). */
+void watch_links_done(struct watch_daemon *d, struct watch_ticket *tk,
+		      const struct cd_attempt *a);
+/* Monotonic ns when an idle session is next due, INT64_MAX: none. */
+int64_t watch_links_next_ns(const struct watch_daemon *d);
+/* Ends the idle sessions now (COM_QUIT): a reload or stop begins. */
+void watch_links_abort(struct watch_daemon *d);
+/* Frees what the links kept (the firewall's rules). */
+void watch_links_free(struct watch_daemon *d);
+/* Re-evaluates target r's findings (links_run.c adds a stalled link). */
+void watch_evaluate(struct watch_daemon *d, struct watch_runner *r);
 
 #endif /* CONNDOCTOR_WATCH_DAEMON_INT_H */

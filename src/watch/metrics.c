@@ -12,6 +12,7 @@
 #include "analysis/analysis.h"
 #include "findings/findings.h"
 #include "util/vec.h"
+#include "watch/links.h"
 #include "watch/watch.h"
 
 /* Labels of a series: target, the target's own labels, then transport. */
@@ -41,13 +42,18 @@ int watch_state_init(struct watch_state *s, const struct watch_config *cfg,
 		calloc(cfg->ntargets ? cfg->ntargets : 1, sizeof(*s->series));
 	s->findings =
 		calloc(cfg->ntargets ? cfg->ntargets : 1, sizeof(*s->findings));
-	if (!s->series || !s->findings) {
+	s->links = calloc(cfg->ntargets ? cfg->ntargets : 1, sizeof(*s->links));
+	if (!s->series || !s->findings || !s->links) {
 		free(s->series);
 		free(s->findings);
+		free(s->links);
 		s->series = NULL;
 		s->findings = NULL;
+		s->links = NULL;
 		return -1;
 	}
+	for (i = 0; i < cfg->ntargets; i++)
+		s->links[i].idle_tr = -1;
 	for (i = 0; i < cfg->ntargets; i++)
 		for (tr = 0; tr < 2; tr++)
 			for (p = 0; p < CD_PH__COUNT; p++)
@@ -60,6 +66,7 @@ void watch_state_free(struct watch_state *s)
 {
 	free(s->series);
 	free(s->findings);
+	free(s->links);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -122,6 +129,7 @@ void watch_state_carry(struct watch_state *s, size_t ti,
 			s->series[ti][tr].phase[p].edges = s->edges[p];
 	}
 	s->findings[ti] = old->findings[oi];
+	s->links[ti] = old->links[oi];
 }
 
 /* Whether target i has series over tr: configured, or a socket found
@@ -529,6 +537,29 @@ static void render_phases(struct sb *b, struct sb *pre,
 }
 
 /* A series without labels but k="v" (k may be NULL). */
+/* The idle sessions' and replicas' series (links.c), when a target has
+ * them: few lines, written through a stream. */
+static void render_links(struct sb *b, const struct watch_state *s)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	if (!watch_links_any(s))
+		return;
+	f = open_memstream(&text, &n);
+	if (!f) {
+		b->failed = 1;
+		return;
+	}
+	watch_links_render(f, s);
+	if (fclose(f) == 0)
+		sb_put(b, text, n);
+	else
+		b->failed = 1;
+	free(text);
+}
+
 static void global(struct sb *b, const char *name, const char *k, const char *v,
 		   double value)
 {
@@ -555,6 +586,7 @@ int watch_state_render_buf(const struct watch_state *s, int64_t scrape_start_ns,
 	render_up(&b, &pre, s);
 	render_phases(&b, &pre, s);
 	render_findings(&b, &pre, s);
+	render_links(&b, s);
 	free(pre.p);
 	sb_family(&b, "conndoctor_config_reloads_total", "counter",
 		  "SIGHUP reloads by result: applied, or refused (the "

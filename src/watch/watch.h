@@ -39,6 +39,7 @@ struct watch_target {
 	double timeout_s; /* bound on each phase of an attempt */
 	char *query;	  /* NULL: SELECT 1 */
 	int idle_survival;
+	double idle_check_s; /* an idle session is checked and reopened after */
 	int replica;
 	int socket_beside; /* probe the local server's own socket too */
 	char *beside_path; /* that socket's path, NULL: the default one */
@@ -133,6 +134,7 @@ struct watch_series {
 	enum cd_outcome last; /* the last attempt's outcome */
 };
 
+struct watch_link;
 struct watch_state {
 	const struct watch_config *cfg;			/* borrowed */
 	double edges[CD_PH__COUNT][RPT_PROM_EDGES_MAX]; /* per phase */
@@ -142,9 +144,11 @@ struct watch_state {
 		struct watch_finding v[WATCH_FINDINGS_MAX];
 		unsigned n;
 		int evaluated;
-	} * findings;		  /* [target]: the last evaluation's */
-	uint64_t probe_cpu_us;	  /* CPU spent in the probe engine */
-	uint64_t reloads;	  /* SIGHUP reloads applied */
+	} * findings; /* [target]: the last evaluation's */
+	struct watch_link
+		*links;	       /* [target]: idle session, replica (links.h) */
+	uint64_t probe_cpu_us; /* CPU spent in the probe engine */
+	uint64_t reloads;      /* SIGHUP reloads applied */
 	uint64_t reload_failures; /* SIGHUP reloads refused */
 	int reload_ok;		  /* the last reload (if any) was applied */
 };
@@ -163,7 +167,7 @@ void watch_state_skipped(struct watch_state *s, size_t ti,
 			 enum cd_transport tr);
 /* Points the histograms at s's own edges again after s was copied. */
 void watch_state_rebase(struct watch_state *s);
-/* Copies target oi's series and findings of old into target ti of s (a
+/* Copies target oi's series, findings and links of old into target ti of s (a
  * reload that left the target as it was). */
 void watch_state_carry(struct watch_state *s, size_t ti,
 		       const struct watch_state *old, size_t oi);

@@ -72,6 +72,7 @@ static void full_config(void **state)
 		 "interval = 15s\n"
 		 "timeout = 5\n"
 		 "label.env = prod\n"
+		 "idle-check = 10m\n"
 		 "label.team = \"db \\\"core\\\"\"\n"
 		 "\n"
 		 "[target db1]\n"
@@ -82,6 +83,7 @@ static void full_config(void **state)
 		 "ssl_ca = /etc/ca.pem\n"
 		 "query = SELECT 2\n"
 		 "idle-survival = on\n"
+		 "idle_check = 90s\n"
 		 "replica = yes\n"
 		 "label.env = staging\n"
 		 "label.rack_id = r7\n"
@@ -106,10 +108,11 @@ static void full_config(void **state)
 	assert_string_equal(a->ssl_ca, "/etc/ca.pem");
 	assert_string_equal(a->query, "SELECT 2");
 	assert_int_equal(a->idle_survival, 1);
+	assert_true(a->idle_check_s == 90.0);
 	assert_int_equal(a->replica, 1);
 	assert_true(a->interval_s == 15.0);
 	assert_true(a->timeout_s == 5.0);
-	assert_int_equal(a->line, 10);
+	assert_int_equal(a->line, 11);
 	/* Own labels first, [watch]'s added where not overridden; the key
 	 * keeps its underscore. */
 	assert_int_equal(a->nlabels, 3);
@@ -128,6 +131,7 @@ static void full_config(void **state)
 	assert_true(b->interval_s == 0.5);
 	assert_true(b->timeout_s == 0.1);
 	assert_int_equal(b->idle_survival, 0);
+	assert_true(b->idle_check_s == 600.0); /* [watch]'s */
 	assert_int_equal(b->nlabels, 2);
 	assert_string_equal(b->labels[0].value, "prod");
 	watch_config_free(&c);
@@ -144,6 +148,7 @@ static void defaults_when_unset(void **state)
 	assert_string_equal(c.listen, WATCH_DEFAULT_LISTEN);
 	assert_true(c.targets[0].interval_s == 30.0);
 	assert_true(c.targets[0].timeout_s == 10.0);
+	assert_true(c.targets[0].idle_check_s == 3600.0);
 	assert_null(c.targets[0].password);
 	assert_null(c.targets[0].query);
 	watch_config_free(&c);
@@ -180,6 +185,9 @@ static void refusals(void **state)
 	refused("[target a]\nssl-mode=maybe\n",
 		":2: ssl-mode: 'maybe' is not one of DISABLED, PREFERRED, "
 		"REQUIRED, VERIFY_CA, VERIFY_IDENTITY");
+	refused("[target a]\nidle-check=2d\n",
+		":2: idle-check: '2d' is not a duration (e.g. 10, 10s, 500ms, "
+		"2m; at most a day)");
 	refused("[target a]\nreplica=perhaps\n",
 		":2: replica: 'perhaps' is not on or off");
 	refused("[target a]\nhost\n", ":2: host needs a value");
