@@ -436,6 +436,82 @@ static void login_never_judged(void **state)
 	assert_float_equal(ev(f, "mysql_code", 0), 1045, 1e-9);
 }
 
+/* The server's ERRs at login, classed and named by code: only 1045 and
+ * 1698 are CD6004; the rest get the finding of what was refused. */
+static void login_errs_by_code(void **state)
+{
+	static const struct {
+		unsigned code;
+		enum cd_outcome outcome;
+		const char *finding;
+	} vec[] = {
+		{1045, CD_AUTH_FAILED, "CD6004"},
+		{1698, CD_AUTH_FAILED, "CD6004"},
+		{1251, CD_AUTH_PLUGIN_UNSUPPORTED, "CD6012"},
+		{1040, CD_SERVER_REFUSED, "CD6001"},
+		{1203, CD_SERVER_REFUSED, "CD6001"},
+		{1226, CD_SERVER_REFUSED, "CD6001"},
+		{1129, CD_SERVER_REFUSED, "CD6002"},
+		{1130, CD_SERVER_REFUSED, "CD6003"},
+		{1044, CD_LOGIN_REFUSED, "CD6014"},
+		{1049, CD_LOGIN_REFUSED, "CD6014"},
+		{4151, CD_LOGIN_REFUSED, "CD6015"},
+		{3118, CD_LOGIN_REFUSED, "CD6015"},
+		{4150, CD_LOGIN_REFUSED, "CD6015"},
+		{1862, CD_LOGIN_REFUSED, "CD6016"},
+		{1820, CD_LOGIN_REFUSED, "CD6016"},
+		{3159, CD_LOGIN_REFUSED, "CD6017"},
+		{1105, CD_LOGIN_REFUSED, "CD6018"},
+	};
+	const struct cd_finding *f;
+	struct cd_attempt *a;
+	size_t i;
+
+	(void)state;
+	/* in place of a greeting, any code is a refusal */
+	assert_int_equal(probe_err_outcome(1, 1045), CD_SERVER_REFUSED);
+	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		fx.res.nattempts = 0;
+		ok_attempt();
+		a = failed(probe_err_outcome(0, vec[i].code), CD_PH_AUTH,
+			   3 * MS, 0);
+		assert_int_equal(a->outcome, vec[i].outcome);
+		a->mysql_code = (uint16_t)vec[i].code;
+		strcpy(a->message, "the server's words");
+		f = run(vec[i].finding);
+		assert_non_null(f);
+		assert_float_equal(ev(f, "mysql_code", 0), vec[i].code, 1e-9);
+		assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+		if (strcmp(vec[i].finding, "CD6004"))
+			assert_null(run("CD6004"));
+		assert_int_equal(fx.out.n, 1); /* one finding, no other */
+	}
+	/* MariaDB's sandbox: logged in, the query gets 1820 */
+	fx.res.nattempts = 0;
+	a = failed(CD_QUERY_ERROR, CD_PH_QUERY, 3 * MS, 0);
+	a->mysql_code = 1820;
+	f = run("CD6016");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "mysql_code", 0), 1820, 1e-9);
+	assert_null(run("CD6009"));
+	/* two kinds in one run: each its own finding and count */
+	fx.res.nattempts = 0;
+	a = failed(CD_LOGIN_REFUSED, CD_PH_AUTH, 3 * MS, 0);
+	a->mysql_code = 1049;
+	a = failed(CD_LOGIN_REFUSED, CD_PH_AUTH, 3 * MS, 0);
+	a->mysql_code = 4151;
+	a = failed(CD_LOGIN_REFUSED, CD_PH_AUTH, 3 * MS, 0);
+	a->mysql_code = 4151;
+	f = run("CD6015");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
+	assert_non_null(strstr(f->evidence, "a locked or blocked account"));
+	f = run("CD6014");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	assert_null(run("CD6018"));
+}
+
 /* Protocol errors before a greeting are CD8001, after it CD8003. */
 static void protocol_error_phases(void **state)
 {
@@ -563,6 +639,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sequence_out_of_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(login_never_judged, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(login_errs_by_code, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(protocol_error_phases, setup,
 						teardown),
