@@ -110,37 +110,3 @@ def report(p, old, new):
                     d[off:off + 2] = new.to_bytes(2, "big")
         recs.append((sec, usec, orig, bytes(d)))
     return Pcap(p.endian, p.header, p.linktype, recs)
-
-
-def wait_quiet(path, quiet=0.5, limit=5.0):
-    """Waits (bounded) until a capture file being written stops growing:
-    tcpdump -U writes each packet as it comes, so the traffic is all in
-    once the size holds for `quiet` seconds."""
-    import os
-    import time
-    deadline = time.monotonic() + limit
-    last, since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        try:
-            size = os.path.getsize(path)
-        except OSError:
-            size = -1
-        if size != last:
-            last, since = size, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return size
-        time.sleep(0.05)
-    return last
-
-
-def stop_tcpdump(proc, path):
-    """Lets tcpdump write what it has, then stops it (SIGINT) and reaps."""
-    import signal
-    import subprocess
-    wait_quiet(path)
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)

@@ -32,27 +32,13 @@ sys.path.insert(0, os.path.join(HERE, "..", ".."))  # tests/, for harness
 sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
+from harness.capture import tcpdump_lo  # noqa: E402
 from harness.mariadb import MariaDB  # noqa: E402
 import myclient  # noqa: E402
 import pcapfile  # noqa: E402
 import synth  # noqa: E402
 
 MAX_CAPTURE = 200 * 1024
-
-
-def tcpdump_start(path, port):
-    argv = ["tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", "-n", "-w", path, f"tcp port {port}"]
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                         preexec_fn=harness.preexec_die_with_parent())
-    line = p.stderr.readline()  # "tcpdump: listening on lo, ..."
-    if "listening" not in line:
-        harness.end_process(p)
-        raise RuntimeError(f"tcpdump did not start: {line!r}")
-    return p
-
-
-def tcpdump_stop(p, path):
-    pcapfile.stop_tcpdump(p, path)
 
 
 def cli(db, *sql, extra=("--skip-ssl",), check=False, cnf=None):
@@ -201,11 +187,8 @@ def make_captures(only=None):
                 if only and name not in only:
                     continue
                 path = os.path.join(HERE, f"{name}.pcap")
-                p = tcpdump_start(path, db.port)
-                try:
+                with tcpdump_lo(path, db.port):
                     fn(db)
-                finally:
-                    tcpdump_stop(p, path)
                 size = os.path.getsize(path)
                 print(f"{name}.pcap: {size} bytes")
                 if size > MAX_CAPTURE:
