@@ -10,27 +10,17 @@ localhost, so only another address gets it."""
 import json
 import unittest
 
+import harness
 from harness import run_conndoctor
 from harness.mariadb import MariaDB, sql_literal
+from test_probe import finding, probe_json  # noqa: E402
 
 PW = "pw-" + "x" * 8
 
 
 def probe(cnf, *args):
-    rc, out, err = run_conndoctor(["probe", "--json", "-n", "2", f"--defaults-file={cnf}",
-                                   *args], timeout=60)
-    try:
-        doc = json.loads(out)
-    except ValueError:
-        raise AssertionError(f"not JSON (rc={rc}): {out[:400]!r} stderr={err!r}")
+    rc, doc, _ = probe_json("-n", "2", f"--defaults-file={cnf}", *args, timeout=60)
     return rc, doc
-
-
-def finding(doc, code):
-    for f in doc["findings"]:
-        if f["code"] == code:
-            return f
-    raise AssertionError(f"no {code} in {[f['code'] for f in doc['findings']]}")
 
 
 def audit_why(cnf):
@@ -113,4 +103,4 @@ class LoginErrors(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    harness.run_tests(globals())

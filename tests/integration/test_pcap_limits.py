@@ -12,12 +12,16 @@ import selectors
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
 import harness
 from harness import conndoctor_path
+
+sys.path.insert(0, os.path.join(harness.REPO_ROOT, "tests", "golden", "pcap"))
+from pcapfile import pcapng_epb, pcapng_idb, pcapng_shb  # noqa: E402
 
 CLIENT = bytes([10, 0, 0, 1])
 SERVER = bytes([10, 0, 0, 2])
@@ -35,38 +39,6 @@ def ipv4_tcp(src, dst, sport, dport, seq, flags, payload=b""):
 SYN = 0x02
 ACK = 0x10
 PSH = 0x08
-
-
-# ---- pcapng (draft-ietf-opsawg-pcapng), little-endian ----
-
-def _block(btype, body):
-    body += b"\x00" * (-len(body) % 4)
-    n = 12 + len(body)
-    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
-
-
-def _option(code, value):
-    return struct.pack("<HH", code, len(value)) + value + b"\x00" * (-len(value) % 4)
-
-
-def pcapng_shb():
-    return _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
-
-
-def pcapng_idb(tsresol=None, tsoffset=None):
-    opts = b""
-    if tsresol is not None:
-        opts += _option(9, bytes([tsresol]))
-    if tsoffset is not None:
-        opts += _option(14, struct.pack("<q", tsoffset))
-    if opts:
-        opts += _option(0, b"")
-    return _block(1, struct.pack("<HHI", 1, 0, 65535) + opts)
-
-
-def pcapng_epb(iface, ts, frame):
-    return _block(6, struct.pack("<IIIII", iface, ts >> 32, ts & 0xFFFFFFFF,
-                                 len(frame), len(frame)) + frame)
 
 
 def run_pcap(args, timeout=300):

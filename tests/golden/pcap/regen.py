@@ -21,7 +21,6 @@ import argparse
 import os
 import shlex
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -292,31 +291,14 @@ def tcp_parts(frame):
 
 
 def pcapng(records, tsresol=None, tsoffset=None):
-    """Ethernet records (classic pcap tuples) as a pcapng file: a section
-    header, one interface (with if_tsresol 10^-tsresol and if_tsoffset
-    seconds when given), an Enhanced Packet Block each
-    (draft-ietf-opsawg-pcapng)."""
-    def block(btype, body):
-        body += b"\x00" * (-len(body) % 4)
-        return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
-
-    def option(code, value):
-        return struct.pack("<HH", code, len(value)) + value + b"\x00" * (-len(value) % 4)
-
-    opts = b""
-    if tsresol is not None:
-        opts += option(9, bytes([tsresol]))
-    if tsoffset is not None:
-        opts += option(14, struct.pack("<q", tsoffset))
-    if opts:
-        opts += option(0, b"")
-    out = [block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)),
-           block(1, struct.pack("<HHI", pcapfile.LINKTYPE_ETHERNET, 0, 65535) + opts)]
+    """Ethernet records (classic pcap tuples) as a pcapng file: one
+    interface (with if_tsresol 10^-tsresol and if_tsoffset seconds when
+    given), an Enhanced Packet Block each."""
     scale = 10 ** (tsresol - 6) if tsresol is not None else 1
+    out = [pcapfile.pcapng_shb(), pcapfile.pcapng_idb(tsresol, tsoffset)]
     for sec, usec, orig, data in records:
         ts = (sec * 10**6 + usec) * scale - (tsoffset or 0) * 10**(tsresol or 6)
-        out.append(block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(data), orig)
-                         + data))
+        out.append(pcapfile.pcapng_epb(0, ts, data, orig))
     return b"".join(out)
 
 
