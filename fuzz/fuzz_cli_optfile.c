@@ -4,7 +4,6 @@
  * written to a memfd and read through its /proc/self/fd path. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "util/optfile.h"
@@ -29,14 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned n = 0;
 	int fd, rc;
 
-	fd = memfd_create("optfile", MFD_CLOEXEC);
+	fd = fuzz_memfile("optfile", data, size, path, sizeof(path));
 	if (fd < 0)
 		return 0;
-	if (size && write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	rc = cd_optfile_read(path, groups, 1, count, &n, err, sizeof(err));
 	/* Includes of arbitrary paths may point anywhere: only refusals of
 	 * the input itself must say where. */

@@ -5,7 +5,6 @@
  * once, whatever the line cap.
  */
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -72,14 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += n + (nl != NULL);
 	}
 
-	fd = memfd_create("fuzz_srv_errlog", MFD_CLOEXEC);
+	fd = fuzz_memfile("fuzz_srv_errlog", data, size, NULL, 0);
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size ||
-	    lseek(fd, 0, SEEK_SET) != 0) {
-		close(fd);
-		return 0;
-	}
 	memset(&o, 0, sizeof(o));
 	o.line_max = 64; /* some lines are over the cap */
 	o.read_block = size % 7 + 1;

@@ -5,7 +5,6 @@
  * The input is written to a memfd and read through /proc/self/fd. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -18,14 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 	int fd, rc;
 
-	fd = memfd_create("watchcfg", MFD_CLOEXEC);
+	fd = fuzz_memfile("watchcfg", data, size, path, sizeof(path));
 	if (fd < 0)
 		return 0;
-	if (size && write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	watch_config_init(&c);
 	rc = watch_config_load(&c, path, err, sizeof(err));
 	CHECK(rc == 0 || rc == -1);

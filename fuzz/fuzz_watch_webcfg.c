@@ -5,7 +5,6 @@
  * and read through /proc/self/fd. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -18,14 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned i;
 	int fd, rc;
 
-	fd = memfd_create("webcfg", MFD_CLOEXEC);
+	fd = fuzz_memfile("webcfg", data, size, path, sizeof(path));
 	if (fd < 0)
 		return 0;
-	if (size && write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	memset(&w, 0, sizeof(w));
 	err[0] = '\0';
 	rc = watch_web_load(&w, path, err, sizeof(err));

@@ -359,6 +359,7 @@ struct cap_opts {
 	int64_t embryo_idle_us; /* hand out a flow that never completed its
 				   handshake after this much silence */
 	size_t ooo_max_bytes;	/* out-of-order bytes held per direction */
+	size_t ooo_budget;	/* ... and in all flows together */
 	size_t frame_keep;	/* bytes of a MySQL frame kept for decoding;
 				   the rest of a longer frame is counted */
 	size_t max_flows;	/* flows held at most (0: no limit); past
@@ -370,6 +371,9 @@ struct cap_opts {
  * flows take about 490 MiB, well under 1 GiB with buffers in use. */
 #define CAP_MAX_FLOWS_DEFAULT 100000
 #define CAP_MAX_FLOWS_LIMIT   10000000
+/* The default --reassembly-budget (MiB) and its range. */
+#define CAP_OOO_BUDGET_MIB_DEFAULT 64
+#define CAP_OOO_BUDGET_MIB_MAX	   65536
 
 void cap_opts_init(struct cap_opts *o);
 
@@ -389,6 +393,10 @@ struct cap_totals {
 	uint64_t open_peak;   /* most flows held at once */
 	uint64_t evicted_embryonic; /* handshakes dropped: table full */
 	uint64_t evicted_open;	    /* idle connections dropped: table full */
+	uint64_t ooo_peak_bytes;    /* most out-of-order bytes held at once */
+	uint64_t ooo_budget_gaps;   /* holes given up on: budget reached */
+	uint64_t ooo_dropped;	    /* segments not held: budget reached */
+	uint64_t ooo_dropped_bytes; /* ... their captured bytes */
 	uint64_t commands;
 	int64_t first_us, last_us;
 };

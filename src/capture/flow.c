@@ -46,7 +46,8 @@ struct cap_engine {
 	const struct cap_pkt *pkt; /* the segment being processed */
 	struct cap_flow *spare;	   /* freed flows to reuse (by hnext) */
 	size_t nspare;
-	int64_t clock; /* latest timestamp: time never goes back */
+	int64_t clock;	  /* latest timestamp: time never goes back */
+	size_t ooo_bytes; /* out-of-order bytes held in all flows */
 };
 
 void cap_opts_init(struct cap_opts *o)
@@ -57,6 +58,7 @@ void cap_opts_init(struct cap_opts *o)
 	o->linger_us = 2 * 1000 * 1000;
 	o->embryo_idle_us = 180LL * 1000 * 1000;
 	o->ooo_max_bytes = 256 * 1024;
+	o->ooo_budget = (size_t)CAP_OOO_BUDGET_MIB_DEFAULT << 20;
 	o->frame_keep = 64 * 1024;
 	o->max_flows = CAP_MAX_FLOWS_DEFAULT;
 }
@@ -330,6 +332,7 @@ static void free_flow(struct cap_engine *e, struct cap_flow *f)
 
 		for (; s; s = nx) {
 			nx = s->next;
+			e->ooo_bytes -= s->caplen;
 			free(s);
 		}
 	}
@@ -373,6 +376,7 @@ static void drain(struct cap_engine *e, struct cap_flow *f, int dir)
 
 		h->ooo = s->next;
 		h->ooo_bytes -= s->caplen;
+		e->ooo_bytes -= s->caplen;
 		if (skip < s->len)
 			deliver(e, f, dir,
 				skip < s->caplen ? s->data + skip : NULL,
@@ -413,7 +417,10 @@ static void deliver(struct cap_engine *e, struct cap_flow *f, int dir,
 }
 
 /* Queues a segment ahead of a hole (sorted; duplicates dropped). Over the
- * byte cap, the hole is declared a gap instead of holding more. */
+ * direction's byte cap, or the budget of all flows, the hole is declared a
+ * gap instead of holding more; when the budget is held by other flows, the
+ * segment is dropped and counted (it becomes a gap when the peer
+ * acknowledges it). */
 static void queue(struct cap_engine *e, struct cap_flow *f, int dir,
 		  uint32_t seq, const struct cap_pkt *p, uint32_t skip)
 {
@@ -421,10 +428,15 @@ static void queue(struct cap_engine *e, struct cap_flow *f, int dir,
 	uint32_t len = p->len - skip;
 	uint32_t ncap = p->caplen > skip ? p->caplen - skip : 0;
 	struct cap_seg *s, **pp;
+	int over_budget;
 
 	f->rec.dir[dir].ooo++;
 	cap_emit(e, f, CAP_EV_OOO, dir, p->ts_us, seq - h->next, 0, NULL);
-	if (h->ooo_bytes + ncap > e->o.ooo_max_bytes && h->ooo) {
+	over_budget = e->ooo_bytes + ncap > e->o.ooo_budget;
+	if ((h->ooo_bytes + ncap > e->o.ooo_max_bytes || over_budget) &&
+	    h->ooo) {
+		if (h->ooo_bytes + ncap <= e->o.ooo_max_bytes)
+			e->t.ooo_budget_gaps++;
 		gap(e, f, dir, h->ooo->seq - h->next, p->ts_us);
 		drain(e, f, dir);
 		if ((int32_t)(seq - h->next) <= 0) {
@@ -444,6 +456,11 @@ static void queue(struct cap_engine *e, struct cap_flow *f, int dir,
 		;
 	if (*pp && (*pp)->seq == seq && (*pp)->len >= len)
 		return; /* the same segment again */
+	if (e->ooo_bytes + ncap > e->o.ooo_budget) {
+		e->t.ooo_dropped++;
+		e->t.ooo_dropped_bytes += ncap;
+		return;
+	}
 	s = malloc(sizeof(*s) + (ncap ? ncap : 1));
 	if (!s)
 		return; /* it becomes a gap when the peer acknowledges it */
@@ -456,6 +473,9 @@ static void queue(struct cap_engine *e, struct cap_flow *f, int dir,
 	s->next = *pp;
 	*pp = s;
 	h->ooo_bytes += ncap;
+	e->ooo_bytes += ncap;
+	if (e->ooo_bytes > e->t.ooo_peak_bytes)
+		e->t.ooo_peak_bytes = e->ooo_bytes;
 }
 
 /* Keeps the longest run of resends of one sequence number. */

@@ -13,6 +13,7 @@
 #include "analysis/analysis.h"
 #include "capture/capture.h"
 #include "mysql/compress.h"
+#include "mysql/mysql.h"
 #include "util/vec.h"
 
 #define US		 1e6
@@ -721,7 +722,10 @@ static void session_rules(const struct cap_conn *c, struct cd_findings *out,
 			 (unsigned long long)c->id, my->user, my->err.code,
 			 my->err.message);
 		snprintf(f->evidence, sizeof(f->evidence),
-			 "plugin %s%s%s, answered %.3f s after the login",
+			 "the code refuses %s; plugin %s%s%s, answered %.3f s "
+			 "after the login",
+			 mysql_login_err_what(
+				 mysql_login_err_kind(my->err.code)),
 			 my->client_plugin[0] ? my->client_plugin : "-",
 			 my->switch_plugin[0] ? ", switched to " : "",
 			 my->switch_plugin, sec(my->auth_us - my->login_us));

@@ -97,11 +97,15 @@ struct cap_source *cap_source_fp(FILE *fp, const char *name, char *err,
 				 size_t errlen)
 {
 	char eb[PCAP_ERRBUF_SIZE];
-	char *iobuf = malloc(FILE_BUFFER);
+	char *iobuf = NULL;
 	pcap_t *p;
 
 	/* libpcap reads a record header then its bytes, two freads per
-	 * packet: a large buffer turns them into few large reads. */
+	 * packet: a large buffer turns them into few large reads. A memory
+	 * stream (no descriptor, as fmemopen() gives) makes no read at all,
+	 * and the 1 MiB would cost more than the capture. */
+	if (fileno(fp) >= 0)
+		iobuf = malloc(FILE_BUFFER);
 	if (iobuf && setvbuf(fp, iobuf, _IOFBF, FILE_BUFFER)) {
 		free(iobuf);
 		iobuf = NULL;

@@ -256,6 +256,9 @@ static int pcap_parse(int argc, char **argv, struct cap_opts *o,
 		case CLI_O_MAX_FLOWS:
 			o->max_flows = (size_t)t->v.u;
 			break;
+		case CLI_O_REASSEMBLY_BUDGET:
+			o->ooo_budget = (size_t)t->v.u << 20;
+			break;
 		case CLI_O_PROGRESS:
 			p->progress = 1;
 			break;

@@ -264,6 +264,10 @@ static const struct cli_optdef table[] = {
 	 "connections held at once (default 100000, about 490 MiB); past it "
 	 "the least recently active handshake, else connection, is evicted "
 	 "and counted"},
+	{CLI_O_REASSEMBLY_BUDGET, "reassembly-budget", 0, CLI_ARG_UINT, "MIB",
+	 1, CAP_OOO_BUDGET_MIB_MAX, NULL, PCAP, 0, NULL, NULL, CLI_SEC_CAPTURE,
+	 "out-of-order bytes held for all connections together (default 64 "
+	 "MiB); past it holes become gaps and segments are dropped, counted"},
 
 	/* trace. */
 	{CLI_O_PORT, "port", 'P', CLI_ARG_UINT, "P", 1, 65535, NULL, TRACE,

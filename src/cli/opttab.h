@@ -137,6 +137,7 @@ enum cli_opt {
 	CLI_O_CONN,
 	CLI_O_SEGMENTS,
 	CLI_O_MAX_FLOWS,
+	CLI_O_REASSEMBLY_BUDGET,
 	/* trace */
 	CLI_O_PID,
 	CLI_O_COMM,

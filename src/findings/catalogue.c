@@ -363,7 +363,8 @@ static const struct cd_finding_def catalogue[] = {
 	{"CD6004", "access-denied", CD_LAYER_SERVER,
 	 "the server rejects the credentials",
 	 "Check the user, the password and the account's host pattern and "
-	 "auth plugin."},
+	 "auth plugin; on MariaDB also require_secure_transport and the "
+	 "account's REQUIRE SSL (a plain connection gets 1045 too)."},
 	{"CD6005", "idle-cut", CD_LAYER_SERVER,
 	 "idle connections are closed under the client",
 	 "The server's wait_timeout (or a NAT/firewall that forgets quiet "
@@ -408,6 +409,32 @@ static const struct cd_finding_def catalogue[] = {
 	 "Raise max_allowed_packet on the server ([mysqld], SET GLOBAL) and "
 	 "on the client (its own max_allowed_packet, 2020 when a reply is "
 	 "too big), or split the statement into smaller ones."},
+	{"CD6014", "database-refused", CD_LAYER_SERVER,
+	 "the login names a database the account cannot use",
+	 "1049: the database does not exist (a typo, a dropped or not yet "
+	 "restored schema); 1044: the account has no privilege on it. Fix "
+	 "the application's database name, or GRANT the account access."},
+	{"CD6015", "account-locked", CD_LAYER_SERVER, "the account is locked",
+	 "The password was right but the account is locked (ALTER USER ... "
+	 "ACCOUNT LOCK; 4151 MariaDB, 3118 MySQL) or blocked after "
+	 "max_password_errors (4150, MariaDB): ALTER USER ... ACCOUNT "
+	 "UNLOCK, or FLUSH PRIVILEGES for a blocked one, and find who locked "
+	 "it."},
+	{"CD6016", "password-expired", CD_LAYER_SERVER,
+	 "the account's password has expired",
+	 "The server accepts the password only to change it (1862 at login, "
+	 "1820 for statements): set a new one (ALTER USER ... IDENTIFIED BY), "
+	 "or review default_password_lifetime and the account's PASSWORD "
+	 "EXPIRE."},
+	{"CD6017", "tls-required", CD_LAYER_SERVER,
+	 "the server refuses connections without TLS",
+	 "require_secure_transport is ON (3159, MySQL): connect with TLS "
+	 "(--ssl-mode=REQUIRED or stricter) or over the Unix socket."},
+	{"CD6018", "login-refused", CD_LAYER_SERVER,
+	 "the server refuses the login for another reason than the "
+	 "credentials",
+	 "The ERR code and message in the evidence say why; the password "
+	 "itself was not what the server refused."},
 	{"CD6020", "errlog-handshake-aborts", CD_LAYER_SERVER,
 	 "clients end sessions before logging in",
 	 "Find the program on that host that connects and stops in the "
@@ -592,8 +619,11 @@ static const struct cd_finding_def catalogue[] = {
 	 "client's host."},
 	{"CD8016", "pcap-login-failed", CD_LAYER_PROTOCOL,
 	 "a login was rejected",
-	 "Check the user, the password, the account's host pattern and its "
-	 "auth plugin (the evidence shows the plugins used)."},
+	 "The code says what the server refused: 1045/1698 the user or "
+	 "password (check them, the account's host pattern and its auth "
+	 "plugin, shown in the evidence), 1044/1049 the database, "
+	 "4150/4151/3118 a locked account, 1820/1862 an expired password, "
+	 "3159 a connection without TLS, 1251 the client's auth protocol."},
 	{"CD8017", "pcap-gone-away", CD_LAYER_PROTOCOL,
 	 "a command got no answer before the connection ended",
 	 "The server (or something on the path) ended the session while a "

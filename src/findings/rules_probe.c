@@ -1,6 +1,7 @@
 /* rules_probe.c - the rules that read a probe's attempts (and the host
  * facts the collectors gathered) and name what went wrong. */
 #include "findings/findings.h"
+#include "mysql/mysql.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -77,7 +78,8 @@ static const struct class_rule class_rules[] = {
 	{CD_LOCAL_ERROR, "CD1003",
 	 "failed inside the probe itself (epoll), not on the way to the server",
 	 0},
-	{CD_AUTH_FAILED, "CD6004", "were rejected at login", 0},
+	{CD_AUTH_FAILED, "CD6004",
+	 "were rejected at login: the user or password", 0},
 	{CD_AUTH_TIMEOUT, "CD6010", "got no answer to the login", 0},
 	{CD_CLOSED_DURING_LOGIN, "CD6011",
 	 "were closed or reset by the server side during login, before any "
@@ -112,8 +114,9 @@ static int counted(const struct cd_attempt *a, const struct class_rule *cr)
 {
 	if (a->outcome != cr->outcome)
 		return 0;
-	if (cr->outcome == CD_QUERY_ERROR)
-		return !stmt_time_code(a->mysql_code); /* CD6049's */
+	if (cr->outcome == CD_QUERY_ERROR) /* CD6049's, CD6016's */
+		return !stmt_time_code(a->mysql_code) &&
+		       a->mysql_code != MYSQL_ER_MUST_CHANGE_PASSWORD;
 	if (cr->outcome != CD_PROTOCOL_ERROR)
 		return 1;
 	if (a->seq_fault)
@@ -190,52 +193,96 @@ static int rule_classes(const struct cd_probe_input *in,
 	return 0;
 }
 
-/* ERRs sent in place of a greeting or login, by code. */
-static int rule_server_refused(const struct cd_probe_input *in,
-			       const struct cd_summary *s,
-			       struct cd_findings *out)
+/* Findings of the server's ERRs at login, by code: the refusals sent in
+ * place of a greeting or a session (server_refused), and the logins the
+ * server refused for another reason than the credentials (login_refused).
+ * A row with code 0 takes its outcome's codes no other row names. */
+struct code_rule {
+	enum cd_outcome outcome;
+	unsigned code;		   /* 0: by kind, or the rest */
+	enum mysql_login_err kind; /* with code 0 and outcome login_refused */
+	const char *finding;
+	const char *what;
+};
+
+static const struct code_rule code_rules[] = {
+	{CD_SERVER_REFUSED, 1129, MYSQL_LOGIN_ERR_OTHER, "CD6002",
+	 "refused by the server"},
+	{CD_SERVER_REFUSED, 1130, MYSQL_LOGIN_ERR_OTHER, "CD6003",
+	 "refused by the server"},
+	{CD_SERVER_REFUSED, 0, MYSQL_LOGIN_ERR_OTHER, "CD6001",
+	 "refused by the server"},
+	{CD_LOGIN_REFUSED, 0, MYSQL_LOGIN_ERR_DATABASE, "CD6014",
+	 "refused at login for the database"},
+	{CD_LOGIN_REFUSED, 0, MYSQL_LOGIN_ERR_LOCKED, "CD6015",
+	 "refused at login: the account is locked"},
+	{CD_LOGIN_REFUSED, 0, MYSQL_LOGIN_ERR_EXPIRED, "CD6016",
+	 "refused at login: the password has expired"},
+	/* MariaDB's default (disconnect_on_expired_password=OFF): the login
+	 * goes into a sandbox where every statement gets 1820 */
+	{CD_QUERY_ERROR, MYSQL_ER_MUST_CHANGE_PASSWORD, MYSQL_LOGIN_ERR_OTHER,
+	 "CD6016", "could not run the query: the password has expired"},
+	{CD_LOGIN_REFUSED, 0, MYSQL_LOGIN_ERR_TLS_REQUIRED, "CD6017",
+	 "refused at login: the server requires TLS"},
+	{CD_LOGIN_REFUSED, 0, MYSQL_LOGIN_ERR_OTHER, "CD6018",
+	 "refused at login by the server"},
+};
+
+/* Whether rule cr takes attempt a. */
+static int code_rule_takes(const struct code_rule *cr,
+			   const struct cd_attempt *a)
 {
-	static const struct {
-		unsigned code;
-		const char *finding;
-	} map[] = {{1129, "CD6002"}, {1130, "CD6003"}, {0, "CD6001"}};
+	size_t k;
+
+	if (a->outcome != cr->outcome)
+		return 0;
+	if (cr->code)
+		return a->mysql_code == cr->code;
+	if (cr->outcome == CD_LOGIN_REFUSED)
+		return mysql_login_err_kind(a->mysql_code) == cr->kind;
+	for (k = 0; k < sizeof(code_rules) / sizeof(code_rules[0]); k++)
+		if (code_rules[k].outcome == cr->outcome &&
+		    code_rules[k].code == a->mysql_code)
+			return 0;
+	return 1;
+}
+
+static int rule_login_errs(const struct cd_probe_input *in,
+			   const struct cd_summary *s, struct cd_findings *out)
+{
 	const struct probe_result *r = in->res;
 	size_t m;
 
-	for (m = 0; m < sizeof(map) / sizeof(map[0]); m++) {
+	for (m = 0; m < sizeof(code_rules) / sizeof(code_rules[0]); m++) {
+		const struct code_rule *cr = &code_rules[m];
 		const struct cd_attempt *first = NULL;
 		struct cd_finding *f;
 		size_t i, hit = 0;
 
+		if (!s->by_class[cr->outcome])
+			continue;
 		for (i = 0; i < r->nattempts; i++) {
-			const struct cd_attempt *a = &r->attempts[i];
-			int mine;
-
-			if (a->outcome != CD_SERVER_REFUSED)
+			if (!code_rule_takes(cr, &r->attempts[i]))
 				continue;
-			mine = map[m].code ? a->mysql_code == map[m].code
-					   : a->mysql_code != 1129 &&
-						     a->mysql_code != 1130;
-			if (!mine)
-				continue;
-			hit++;
-			if (!first)
-				first = a;
+			if (!hit++)
+				first = &r->attempts[i];
 		}
 		if (!hit)
 			continue;
-		f = cd_finding_add(out, map[m].finding,
+		f = cd_finding_add(out, cr->finding,
 				   share_severity(hit, s->total));
 		if (!f)
 			return -1;
 		snprintf(f->summary, sizeof(f->summary),
-			 "%zu of %zu attempts refused by the server with "
-			 "ERROR %u: %s",
-			 hit, s->total, first->mysql_code, first->message);
+			 "%zu of %zu attempts %s with ERROR %u: %s", hit,
+			 s->total, cr->what, first->mysql_code, first->message);
 		snprintf(f->evidence, sizeof(f->evidence),
-			 "the server sent ERR %u in the %s phase, %.3f s into "
-			 "attempt %u",
-			 first->mysql_code, cd_phase_name(first->failed_phase),
+			 "the server sent ERR %u (%s) in the %s phase, %.3f s "
+			 "into attempt %u",
+			 first->mysql_code,
+			 mysql_login_err_what(
+				 mysql_login_err_kind(first->mysql_code)),
+			 cd_phase_name(first->failed_phase),
 			 secs(first->total_ns), first->seq);
 		cd_finding_num(f, "mysql_code", first->mysql_code);
 		cd_finding_num(f, "attempts", (double)s->total);
@@ -979,7 +1026,7 @@ int cd_rules_probe(const struct cd_probe_input *in, struct cd_findings *out)
 	if (!rc)
 		rc = rule_sequence(in, &s, out);
 	if (!rc)
-		rc = rule_server_refused(in, &s, out);
+		rc = rule_login_errs(in, &s, out);
 	if (!rc)
 		rc = rule_gone_away(in, &s, out);
 	if (!rc)

@@ -308,6 +308,31 @@ int mysql_eof_parse(const uint8_t *p, size_t len, struct mysql_eof *eof);
 int mysql_auth_switch_parse(const uint8_t *p, size_t len,
 			    struct mysql_auth_switch *as);
 
+/* What a server's ERR during the login (or in place of the greeting) says
+ * about it, decided by the code alone (messages are localised): only
+ * MYSQL_LOGIN_CREDENTIALS is the server rejecting the user and password. */
+enum mysql_login_err {
+	MYSQL_LOGIN_ERR_OTHER,	     /* another code: the message says why */
+	MYSQL_LOGIN_ERR_REFUSED,     /* no session for anyone, or for this
+					host or user now: 1040, 1129, 1130,
+					1152, 1203, 1226 */
+	MYSQL_LOGIN_ERR_CREDENTIALS, /* 1045, 1698 access denied */
+	MYSQL_LOGIN_ERR_PLUGIN,	     /* 1251 the client's auth protocol */
+	MYSQL_LOGIN_ERR_DATABASE,    /* 1044 denied, 1049 unknown database */
+	MYSQL_LOGIN_ERR_LOCKED,	     /* 3118, 4151 locked; 4150 blocked after
+					max_password_errors (MariaDB) */
+	MYSQL_LOGIN_ERR_EXPIRED,     /* 1820, 1862 the password expired */
+	MYSQL_LOGIN_ERR_TLS_REQUIRED /* 3159 require_secure_transport (MySQL;
+					MariaDB sends 1045) */
+};
+
+/* The ERR every statement of a session whose password expired gets. */
+#define MYSQL_ER_MUST_CHANGE_PASSWORD 1820
+
+enum mysql_login_err mysql_login_err_kind(unsigned code);
+/* A few words for the kind, for evidence lines ("a locked account"). */
+const char *mysql_login_err_what(enum mysql_login_err kind);
+
 /* Writers for tests and fixtures. */
 long mysql_ok_write(uint8_t *out, size_t cap, uint32_t caps,
 		    const struct mysql_ok *ok);

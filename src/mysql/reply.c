@@ -250,7 +250,8 @@ struct err_name {
 
 /* Server (ER_) and client library (CR_) codes, sorted by code. 4031 is
  * MySQL's (8.0.24+); MariaDB uses that number for a trigger error that no
- * connection gets. 4151 is MariaDB's locked account. */
+ * connection gets. 4150 and 4151 are MariaDB's (a blocked and a locked
+ * account), 3118 MySQL's locked account. */
 static const struct err_name err_names[] = {
 	{1040, "ER_CON_COUNT_ERROR"},
 	{1041, "ER_OUT_OF_RESOURCES"},
@@ -286,6 +287,7 @@ static const struct err_name err_names[] = {
 	{1290, "ER_OPTION_PREVENTS_STATEMENT"},
 	{1396, "ER_CANNOT_USER"},
 	{1698, "ER_ACCESS_DENIED_NO_PASSWORD_ERROR"},
+	{1820, "ER_MUST_CHANGE_PASSWORD"},
 	{1862, "ER_MUST_CHANGE_PASSWORD_LOGIN"},
 	{1927, "ER_CONNECTION_KILLED"},
 	{2000, "CR_UNKNOWN_ERROR"},
@@ -310,8 +312,10 @@ static const struct err_name err_names[] = {
 	{2055, "CR_SERVER_LOST_EXTENDED"},
 	{2059, "CR_AUTH_PLUGIN_CANNOT_LOAD"},
 	{2061, "CR_AUTH_PLUGIN_ERR"},
+	{3118, "ER_ACCOUNT_HAS_BEEN_LOCKED"},
 	{3159, "ER_SECURE_TRANSPORT_REQUIRED"},
 	{4031, "ER_CLIENT_INTERACTION_TIMEOUT"},
+	{4150, "ER_USER_IS_BLOCKED"},
 	{4151, "ER_ACCOUNT_HAS_BEEN_LOCKED"},
 };
 
@@ -323,4 +327,59 @@ const char *mysql_error_name(unsigned code)
 		if (err_names[i].code == code)
 			return err_names[i].name;
 	return NULL;
+}
+
+enum mysql_login_err mysql_login_err_kind(unsigned code)
+{
+	switch (code) {
+	case 1040: /* too many connections */
+	case 1129: /* host blocked after max_connect_errors */
+	case 1130: /* no account for this host */
+	case 1152: /* the server aborted the connection */
+	case 1203: /* max_user_connections */
+	case 1226: /* an account's resource limit */
+		return MYSQL_LOGIN_ERR_REFUSED;
+	case 1045:
+	case 1698:
+		return MYSQL_LOGIN_ERR_CREDENTIALS;
+	case 1251:
+		return MYSQL_LOGIN_ERR_PLUGIN;
+	case 1044:
+	case 1049:
+		return MYSQL_LOGIN_ERR_DATABASE;
+	case 3118:
+	case 4150:
+	case 4151:
+		return MYSQL_LOGIN_ERR_LOCKED;
+	case 1820:
+	case 1862:
+		return MYSQL_LOGIN_ERR_EXPIRED;
+	case 3159:
+		return MYSQL_LOGIN_ERR_TLS_REQUIRED;
+	default:
+		return MYSQL_LOGIN_ERR_OTHER;
+	}
+}
+
+const char *mysql_login_err_what(enum mysql_login_err kind)
+{
+	switch (kind) {
+	case MYSQL_LOGIN_ERR_REFUSED:
+		return "a connection limit, or the host";
+	case MYSQL_LOGIN_ERR_CREDENTIALS:
+		return "the user or password";
+	case MYSQL_LOGIN_ERR_PLUGIN:
+		return "the client's authentication protocol";
+	case MYSQL_LOGIN_ERR_DATABASE:
+		return "the database asked for";
+	case MYSQL_LOGIN_ERR_LOCKED:
+		return "a locked or blocked account";
+	case MYSQL_LOGIN_ERR_EXPIRED:
+		return "an expired password";
+	case MYSQL_LOGIN_ERR_TLS_REQUIRED:
+		return "a connection without TLS";
+	case MYSQL_LOGIN_ERR_OTHER:
+		break;
+	}
+	return "another reason (see the message)";
 }

@@ -21,6 +21,7 @@ static const char *const outcome_names[CD_OUTCOME__COUNT] = {
 	[CD_AUTH_TIMEOUT] = "auth_timeout",
 	[CD_CLOSED_DURING_LOGIN] = "closed_during_login",
 	[CD_AUTH_PLUGIN_UNSUPPORTED] = "auth_plugin_unsupported",
+	[CD_LOGIN_REFUSED] = "login_refused",
 	[CD_TLS_FAILED] = "tls_failed",
 	[CD_QUERY_TIMEOUT] = "query_timeout",
 	[CD_QUERY_ERROR] = "query_error",
@@ -176,15 +177,10 @@ void cd_attempt_client_error(const struct cd_attempt *a, const char *host,
 			err ? err : (mariadb ? 11 : 0));
 		return;
 	case CD_SERVER_REFUSED:
+	case CD_AUTH_FAILED:
+	case CD_LOGIN_REFUSED:
 	case CD_QUERY_ERROR:
 		server_error(a, out, outlen);
-		return;
-	case CD_AUTH_FAILED:
-		if (a->mysql_code)
-			server_error(a, out, outlen);
-		else
-			lost_at(out, outlen, mariadb,
-				"reading authorization packet", err);
 		return;
 	case CD_AUTH_TIMEOUT:
 	case CD_CLOSED_DURING_LOGIN:
@@ -192,6 +188,10 @@ void cd_attempt_client_error(const struct cd_attempt *a, const char *host,
 			err);
 		return;
 	case CD_AUTH_PLUGIN_UNSUPPORTED:
+		if (a->sqlstate[0]) { /* the server's own 1251 */
+			server_error(a, out, outlen);
+			return;
+		}
 		snprintf(out, outlen, "ERROR %u (HY000): %s",
 			 a->mysql_code ? a->mysql_code : 2059, a->message);
 		return;

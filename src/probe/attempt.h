@@ -40,7 +40,12 @@ enum cd_outcome {
 				       before the server judged the login */
 	CD_AUTH_PLUGIN_UNSUPPORTED, /* the client cannot answer the server's
 				       auth plugin (2059) or its full
-				       authentication (2061) */
+				       authentication (2061), or the server
+				       says it cannot (1251) */
+	CD_LOGIN_REFUSED,	    /* the server refused the login for another
+				       reason than the credentials: the
+				       database, a locked account, an expired
+				       password, TLS required (by ERR code) */
 	CD_TLS_FAILED,
 	CD_QUERY_TIMEOUT,
 	CD_QUERY_ERROR, /* the server answered the query with an ERR */

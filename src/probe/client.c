@@ -71,13 +71,6 @@ static int take_err(struct conn *c, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/* Codes a server sends instead of letting a client in. */
-static int refusal_code(unsigned code)
-{
-	return code == 1040 || code == 1129 || code == 1130 || code == 1203 ||
-	       code == 1226 || code == 1152;
-}
-
 /* Errors that mean the server ended the session itself: a killed
  * connection (1927), an idle one cut (4031), a shutdown (1053), the
  * network errors 1152-1161 (1153: a packet over max_allowed_packet), and
@@ -332,6 +325,22 @@ static void seq_fault(struct conn *c, uint8_t expected, uint8_t got)
 	c->at.seq_got = got;
 }
 
+enum cd_outcome probe_err_outcome(int in_greeting, unsigned code)
+{
+	if (in_greeting)
+		return CD_SERVER_REFUSED;
+	switch (mysql_login_err_kind(code)) {
+	case MYSQL_LOGIN_ERR_REFUSED:
+		return CD_SERVER_REFUSED;
+	case MYSQL_LOGIN_ERR_CREDENTIALS:
+		return CD_AUTH_FAILED;
+	case MYSQL_LOGIN_ERR_PLUGIN:
+		return CD_AUTH_PLUGIN_UNSUPPORTED;
+	default: /* the database, the account, TLS, another reason */
+		return CD_LOGIN_REFUSED;
+	}
+}
+
 enum cd_outcome probe_hs_outcome(const struct mysql_hs *hs)
 {
 	switch (hs->error) {
@@ -426,8 +435,8 @@ static void on_greeting(struct conn *c)
 		eng_finish(c, CD_OK, 0);
 }
 
-/* The server's ERR in place of a greeting or during login: a refusal or a
- * rejection when well-formed, a protocol error when not. */
+/* The server's ERR in place of a greeting or during login: classified by
+ * its code when well-formed, a protocol error when not. */
 static void on_server_err(struct conn *c)
 {
 	const struct mysql_hs *hs = &c->hs;
@@ -436,11 +445,7 @@ static void on_server_err(struct conn *c)
 		eng_finish(c, CD_PROTOCOL_ERROR, 0);
 		return;
 	}
-	eng_finish(c,
-		   hs->in_greeting || refusal_code(c->at.mysql_code)
-			   ? CD_SERVER_REFUSED
-			   : CD_AUTH_FAILED,
-		   0);
+	eng_finish(c, probe_err_outcome(hs->in_greeting, c->at.mysql_code), 0);
 }
 
 /* Feeds the bytes at in to the handshake machine and acts on its event.

@@ -159,8 +159,12 @@ struct mysql_hs_config;
 void probe_hs_config(const struct probe_config *cfg, enum cd_transport tr,
 		     struct mysql_hs_config *out);
 
+/* The outcome class of a well-formed ERR from the server, in place of the
+ * greeting or during the login, by its code (mysql_login_err_kind()). */
+enum cd_outcome probe_err_outcome(int in_greeting, unsigned code);
+
 /* The outcome class of a handshake the machine gave up on (protocol_error,
- * tls_failed, auth_failed). */
+ * tls_failed, auth_plugin_unsupported). */
 struct mysql_hs;
 enum cd_outcome probe_hs_outcome(const struct mysql_hs *hs);
 

@@ -33,6 +33,7 @@ const char *rpt_html_outcome_color(enum cd_outcome o)
 		[CD_AUTH_TIMEOUT] = "#9a6700",
 		[CD_CLOSED_DURING_LOGIN] = "#bc4c00",
 		[CD_AUTH_PLUGIN_UNSUPPORTED] = "#6639ba",
+		[CD_LOGIN_REFUSED] = "#a475f9",
 		[CD_TLS_FAILED] = "#1b7c83",
 		[CD_QUERY_TIMEOUT] = "#4d2d00",
 		[CD_QUERY_ERROR] = "#ff8182",

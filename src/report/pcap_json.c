@@ -450,6 +450,11 @@ static int json_finish(struct rpt_pcap *r, const struct cd_findings *all,
 	JKEY_INT(j, "open_peak", (int64_t)t->open_peak);
 	JKEY_INT(j, "evicted_embryonic", (int64_t)t->evicted_embryonic);
 	JKEY_INT(j, "evicted_open", (int64_t)t->evicted_open);
+	JKEY_INT(j, "out_of_order_peak_bytes", (int64_t)t->ooo_peak_bytes);
+	JKEY_INT(j, "out_of_order_budget_gaps", (int64_t)t->ooo_budget_gaps);
+	JKEY_INT(j, "out_of_order_dropped", (int64_t)t->ooo_dropped);
+	JKEY_INT(j, "out_of_order_dropped_bytes",
+		 (int64_t)t->ooo_dropped_bytes);
 	JKEY_INT(j, "commands", (int64_t)t->commands);
 	JKEY_INT(j, "kernel_drops", (int64_t)drops);
 	JKEY_STR(j, "input_error", input_error);

@@ -516,6 +516,13 @@ static int text_finish(struct rpt_pcap *r, const struct cd_findings *all,
 				(unsigned long long)t->evicted_open,
 			(unsigned long long)t->evicted_embryonic,
 			(unsigned long long)t->evicted_open);
+	if (t->ooo_budget_gaps || t->ooo_dropped)
+		fprintf(r->o.out,
+			"; --reassembly-budget reached: %llu holes given up as "
+			"gaps, %llu out-of-order segments (%llu bytes) dropped",
+			(unsigned long long)t->ooo_budget_gaps,
+			(unsigned long long)t->ooo_dropped,
+			(unsigned long long)t->ooo_dropped_bytes);
 	if (t->fragments)
 		fprintf(r->o.out, "; %llu IP fragments skipped",
 			(unsigned long long)t->fragments);

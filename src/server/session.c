@@ -210,7 +210,7 @@ static int read_more(struct srv_session *s, char *err, size_t errlen)
 		[CD_PH_CONNECT] = CD_CLOSED_BEFORE_GREETING,
 		[CD_PH_GREETING] = CD_CLOSED_BEFORE_GREETING,
 		[CD_PH_TLS] = CD_TLS_FAILED,
-		[CD_PH_AUTH] = CD_AUTH_FAILED,
+		[CD_PH_AUTH] = CD_CLOSED_DURING_LOGIN,
 		[CD_PH_QUERY] = CD_GONE_AWAY,
 	};
 	ssize_t n;
@@ -279,18 +279,19 @@ static int read_packet(struct srv_session *s, const uint8_t **payload,
 	return 0;
 }
 
-static void set_err(struct srv_session *s, char *err, size_t errlen,
-		    const uint8_t *p, size_t len)
+static int set_err(struct srv_session *s, char *err, size_t errlen,
+		   const uint8_t *p, size_t len)
 {
 	struct mysql_err e;
 
-	if (mysql_err_parse(p, len, &e) == MYSQL_OK) {
-		s->err_code = e.code;
-		snprintf(err, errlen, "ERROR %u (%s): %s", e.code,
-			 e.sqlstate[0] ? e.sqlstate : "HY000", e.message);
-	} else {
+	if (mysql_err_parse(p, len, &e) != MYSQL_OK) {
 		snprintf(err, errlen, "malformed ERR packet");
+		return -1;
 	}
+	s->err_code = e.code;
+	snprintf(err, errlen, "ERROR %u (%s): %s", e.code,
+		 e.sqlstate[0] ? e.sqlstate : "HY000", e.message);
+	return 0;
 }
 
 static int open_socket(struct srv_session *s, const struct probe_target *t,
@@ -381,7 +382,8 @@ static int send_output(struct srv_session *s, struct mysql_hs *hs, char *err,
 
 	if (!n || send_all(s, p, n) == 0)
 		return 0;
-	s->outcome = s->phase == CD_PH_TLS ? CD_TLS_FAILED : CD_AUTH_FAILED;
+	s->outcome =
+		s->phase == CD_PH_TLS ? CD_TLS_FAILED : CD_CLOSED_DURING_LOGIN;
 	snprintf(err, errlen, "cannot send to the server: %s",
 		 errno == ETIMEDOUT ? "timed out" : strerror(errno));
 	return -1;
@@ -425,9 +427,12 @@ static int handshake(struct srv_session *s, struct mysql_hs *hs,
 			consume(s, used);
 			return 0;
 		case MYSQL_HS_SERVER_ERR:
-			set_err(s, err, errlen, hs->packet, hs->packet_len);
-			s->outcome = hs->in_greeting ? CD_SERVER_REFUSED
-						     : CD_AUTH_FAILED;
+			s->outcome =
+				set_err(s, err, errlen, hs->packet,
+					hs->packet_len) < 0
+					? CD_PROTOCOL_ERROR
+					: probe_err_outcome(hs->in_greeting,
+							    s->err_code);
 			return -1;
 		default:
 			goto failed;

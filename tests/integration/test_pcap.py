@@ -19,7 +19,7 @@ import time
 import unittest
 
 import harness
-from harness import run_conndoctor
+from harness.capture import tcpdump_lo
 from harness.mariadb import MariaDB
 
 GOLDEN = os.path.join(harness.REPO_ROOT, "tests", "golden", "pcap")
@@ -370,7 +370,7 @@ class FreshCapture(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.need_root()
-        cls.tcpdump = harness.need_binary("tcpdump")
+        harness.need_binary("tcpdump")
         harness.need_conndoctor()
         cls.db = MariaDB(variables={"skip_name_resolve": 1})
         cls.db.start()
@@ -413,16 +413,8 @@ class FreshCapture(unittest.TestCase):
     def test_tcpdump_file(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "fresh.pcap")
-            p = subprocess.Popen([self.tcpdump, "-i", "lo", "-s", "0", "-U", "--immediate-mode",
-                                  "-n", "-w", path, f"tcp port {self.db.port}"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                 preexec_fn=harness.preexec_die_with_parent())
-            try:
-                self.assertIn("listening", p.stderr.readline())
+            with tcpdump_lo(path, self.db.port):
                 self.workload()
-                pcapfile.stop_tcpdump(p, path)
-            finally:
-                harness.end_process(p)
             rc, out, err = pcap(["--port", self.db.port, "--json", path])
         self.check(records(out))
         self.assertEqual(rc, 1, err)  # the failed login is a warning

@@ -8,17 +8,14 @@ tests/golden/pcap/zstd.pcap, written from the protocol pages.)"""
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 
 import harness
+from harness.capture import tcpdump_lo
 from harness.mariadb import MariaDB
-from test_pcap import GOLDEN, pcap, records  # noqa: E402
+from test_pcap import pcap, records  # noqa: E402
 from test_pcap_tshark import theirs  # noqa: E402
-
-sys.path.insert(0, GOLDEN)
-import pcapfile  # noqa: E402
 
 SQL = ["SELECT 1;",
        "SELECT seq, REPEAT('y', 30) FROM mysql.seq_1_to_3000;",
@@ -30,7 +27,7 @@ class CompressedCapture(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.need_root()
-        cls.tcpdump = harness.need_binary("tcpdump")
+        harness.need_binary("tcpdump")
         harness.need_conndoctor()
         cls.db = MariaDB(variables={"skip_name_resolve": 1})
         cls.db.start()
@@ -43,20 +40,12 @@ class CompressedCapture(unittest.TestCase):
         db = self.db
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "compressed.pcap")
-            p = subprocess.Popen([self.tcpdump, "-i", "lo", "-s", "0", "-U", "--immediate-mode",
-                                  "-n", "-w", path, f"tcp port {db.port}"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                 preexec_fn=harness.preexec_die_with_parent())
-            try:
-                self.assertIn("listening", p.stderr.readline())
+            with tcpdump_lo(path, db.port):
                 argv = db.client_argv("--protocol=TCP", "-h", "127.0.0.1", "-P", str(db.port),
                                       "--skip-ssl", "--compress", "--force")
                 r = subprocess.run(argv, input="\n".join(SQL) + "\n", capture_output=True,
                                    text=True, timeout=60)
                 self.assertIn("1146", r.stderr)
-                pcapfile.stop_tcpdump(p, path)
-            finally:
-                harness.end_process(p)
             rc, out, err = pcap(["--port", db.port, "--json", path])
             tsh = theirs(path, db.port) if shutil.which("tshark") else None
         recs = records(out)

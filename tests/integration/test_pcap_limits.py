@@ -12,12 +12,16 @@ import selectors
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
 import harness
 from harness import conndoctor_path
+
+sys.path.insert(0, os.path.join(harness.REPO_ROOT, "tests", "golden", "pcap"))
+from pcapfile import pcapng_epb, pcapng_idb, pcapng_shb  # noqa: E402
 
 CLIENT = bytes([10, 0, 0, 1])
 SERVER = bytes([10, 0, 0, 2])
@@ -35,38 +39,6 @@ def ipv4_tcp(src, dst, sport, dport, seq, flags, payload=b""):
 SYN = 0x02
 ACK = 0x10
 PSH = 0x08
-
-
-# ---- pcapng (draft-ietf-opsawg-pcapng), little-endian ----
-
-def _block(btype, body):
-    body += b"\x00" * (-len(body) % 4)
-    n = 12 + len(body)
-    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
-
-
-def _option(code, value):
-    return struct.pack("<HH", code, len(value)) + value + b"\x00" * (-len(value) % 4)
-
-
-def pcapng_shb():
-    return _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
-
-
-def pcapng_idb(tsresol=None, tsoffset=None):
-    opts = b""
-    if tsresol is not None:
-        opts += _option(9, bytes([tsresol]))
-    if tsoffset is not None:
-        opts += _option(14, struct.pack("<q", tsoffset))
-    if opts:
-        opts += _option(0, b"")
-    return _block(1, struct.pack("<HHI", 1, 0, 65535) + opts)
-
-
-def pcapng_epb(iface, ts, frame):
-    return _block(6, struct.pack("<IIIII", iface, ts >> 32, ts & 0xFFFFFFFF,
-                                 len(frame), len(frame)) + frame)
 
 
 def run_pcap(args, timeout=300):
@@ -326,6 +298,125 @@ class LiveDuration(unittest.TestCase):
         self.assertIn(rc, (0, 1, 2), err)
         self.assertGreaterEqual(elapsed, 1.0)
         self.assertLess(elapsed, 30.0)
+
+
+# ---- out-of-order data of many flows at once ----
+
+OOO_FLOWS = 100
+BUDGET_MIB = 2
+TIME = shutil.which("time", path="/usr/bin:/bin")
+
+
+def write_holes(path, seg, segs, in_order=False, t0=1_700_000_000):
+    """A classic pcap of OOO_FLOWS connections, one after the other, that
+    each lose their first data segment (seg bytes) and deliver it only
+    after every flow has sent its segs segments that follow (so they are
+    held at once, up to a budget); in_order sends the same segments in
+    order (the baseline)."""
+    out = open(path, "wb")
+    out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    tick = [0]
+
+    def add(frame):
+        tick[0] += 1
+        out.write(struct.pack("<IIII", t0 + tick[0] // 1_000_000, tick[0] % 1_000_000,
+                              len(frame), len(frame)) + frame)
+
+    def data(i, k):
+        src = bytes([10, 2, i >> 8, i & 255])
+        return ipv4_tcp(src, SERVER, 41000, 3306, 1001 + k * seg, PSH | ACK, bytes(seg))
+
+    for i in range(OOO_FLOWS):
+        src = bytes([10, 2, i >> 8, i & 255])
+        add(ipv4_tcp(src, SERVER, 41000, 3306, 1000, SYN))
+        add(ipv4_tcp(SERVER, src, 3306, 41000, 9000, SYN | ACK))
+        add(ipv4_tcp(src, SERVER, 41000, 3306, 1001, ACK))
+    for i in range(OOO_FLOWS):
+        for k in range(0 if in_order else 1, segs + 1):
+            add(data(i, k))
+    if not in_order:
+        for i in range(OOO_FLOWS):
+            add(data(i, 0))
+    out.close()
+
+
+class ReassemblyBudget(unittest.TestCase):
+    """Out-of-order data held by all flows together stays within
+    --reassembly-budget; what it could not hold is counted. Each flow holds
+    128 KiB at most, under the 256 KiB a direction may hold on its own."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="conndoctor-ooo-")
+        cls.exact = os.path.join(cls.dir, "exact.pcap")
+        cls.plain = os.path.join(cls.dir, "in-order.pcap")
+        cls.odd = os.path.join(cls.dir, "odd.pcap")
+        # 16 flows of 128 x 1024 bytes fill 2 MiB to the byte
+        write_holes(cls.exact, 1024, 128)
+        write_holes(cls.plain, 1024, 128, in_order=True)
+        # 16 flows of 131 x 1000 leave room for one segment, not two
+        write_holes(cls.odd, 1000, 131)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, True)
+
+    def run_json(self, *args):
+        """The summary, and the peak RSS in KiB as GNU time measures it
+        (None without it): a child forked from this test would carry the
+        test's own RSS into its ru_maxrss."""
+        rss_file = os.path.join(self.dir, "rss")
+        argv = [harness.conndoctor_path(), "pcap", "--json", *map(str, args)]
+        if TIME:
+            argv = [TIME, "-f", "%M", "-o", rss_file, *argv]
+        harness.trace(argv)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+        self.assertIn(r.returncode, (0, 1, 2), r.stderr[-2000:])
+        s = summary_of(r.stdout)
+        self.assertEqual(s["connections"], OOO_FLOWS)
+        if not TIME:
+            return s, None
+        with open(rss_file) as f:
+            return s, int(f.read().split()[-1])
+
+    def test_full_budget_drops_and_counts(self):
+        budget = BUDGET_MIB << 20
+        base, base_rss = self.run_json(self.plain)
+        self.assertEqual(base["out_of_order_peak_bytes"], 0)
+        # Under the default 64 MiB every flow holds its segments.
+        held = OOO_FLOWS * 128 * 1024
+        full, full_rss = self.run_json(self.exact)
+        self.assertEqual(full["out_of_order_peak_bytes"], held)
+        self.assertEqual((full["out_of_order_budget_gaps"], full["out_of_order_dropped"]), (0, 0))
+        # Within 2 MiB: 16 flows hold it all, the other 84 find it full.
+        s, rss = self.run_json("--reassembly-budget", BUDGET_MIB, self.exact)
+        self.assertEqual(s["out_of_order_peak_bytes"], budget)
+        self.assertEqual(s["out_of_order_dropped"], (OOO_FLOWS - 16) * 128)
+        self.assertEqual(s["out_of_order_dropped_bytes"], (OOO_FLOWS - 16) * 128 * 1024)
+        self.assertEqual(s["out_of_order_budget_gaps"], 0)
+        rc, text, err, _ = run_pcap(["--color", "never", "--reassembly-budget", BUDGET_MIB,
+                                     self.exact])
+        self.assertIn("--reassembly-budget reached: 0 holes given up as gaps, "
+                      f"{84 * 128} out-of-order segments ({84 * 128 * 1024} bytes) dropped", text)
+        if TIME and not harness.sanitized():
+            # what the flows hold shows in the peak RSS, and the budget caps it
+            self.assertGreater(full_rss - base_rss, held // 1024 * 3 // 4,
+                               f"full {full_rss} KiB, in order {base_rss} KiB")
+            self.assertLess(rss - base_rss, budget // 1024 + 4096,
+                            f"budget {rss} KiB, in order {base_rss} KiB")
+
+    def test_a_flow_over_the_budget_gives_up_its_hole(self):
+        s, _ = self.run_json("--reassembly-budget", BUDGET_MIB, self.odd)
+        # flows 17 to 100 each hold one segment, then give up their hole
+        self.assertEqual(s["out_of_order_budget_gaps"], OOO_FLOWS - 16)
+        self.assertEqual(s["out_of_order_dropped"], 0)
+        self.assertEqual(s["out_of_order_peak_bytes"], 16 * 131 * 1000 + 1000)
+
+    def test_option_range(self):
+        for bad in ("0", "65537", "-1", "1.5"):
+            rc, out, err, _ = run_pcap(["--reassembly-budget", bad, self.odd])
+            self.assertEqual(rc, 64, (bad, err))
+            self.assertIn("1 to 65536", err)
 
 
 if __name__ == "__main__":

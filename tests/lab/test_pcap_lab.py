@@ -9,18 +9,16 @@ model), sequence counts are exact."""
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
 import harness
 from harness import run_conndoctor
+from harness.capture import stop_tcpdump
 from harness.kernel import syn_schedule
 from harness.lab import Lab
 
 GOLDEN = os.path.join(harness.REPO_ROOT, "tests", "golden", "pcap")
-sys.path.insert(0, GOLDEN)
-import pcapfile  # noqa: E402
 
 CLIENT, SERVER = "10.213.9.1", "10.213.9.2"
 TOL = 0.3
@@ -87,7 +85,7 @@ class Capture:
             raise RuntimeError(f"tcpdump did not start: {line!r}")
 
     def stop(self):
-        pcapfile.stop_tcpdump(self.proc, self.path)
+        stop_tcpdump(self.proc, self.path)
 
     def analyse(self, *extra):
         rc, out, err = run_conndoctor(["pcap", "--json", *extra, self.path], timeout=60)

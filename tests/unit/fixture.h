@@ -1,5 +1,6 @@
 /* fixture.h - what the unit tests share: a data file read whole, a fixture
- * program CMake built, and census sockets made from address strings.
+ * program CMake built, census sockets made from address strings, and a
+ * pointer the test cannot go on without.
  * Header-only, like guard.h; include it after <cmocka.h>. */
 #ifndef CONNDOCTOR_TESTS_UNIT_FIXTURE_H
 #define CONNDOCTOR_TESTS_UNIT_FIXTURE_H
@@ -16,6 +17,19 @@
 #include "util/fileio.h"
 
 #define FIXTURE_MAX (64u << 20)
+
+/* p, which the test requires (what names it): fails the test when it is
+ * NULL. cmocka's fail() jumps back to the runner but is not declared
+ * noreturn; abort() ends that path for the compiler too, so no caller
+ * reads through a NULL it cannot have (gcc -O3 warned of exactly that). */
+static inline const void *fixture_need(const void *p, const char *what)
+{
+	if (!p) {
+		fail_msg("missing: %s", what);
+		abort();
+	}
+	return p;
+}
 
 /* $CD_TEST_DATA/SUBDIR/NAME (tests/data when unset), whole and
  * NUL-terminated; a file that cannot be read fails the test. */

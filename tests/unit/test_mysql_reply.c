@@ -555,6 +555,9 @@ static void test_error_names(void **state)
 		{1226, "ER_USER_LIMIT_REACHED"},
 		{1251, "ER_NOT_SUPPORTED_AUTH_MODE"},
 		{1396, "ER_CANNOT_USER"},
+		{1820, "ER_MUST_CHANGE_PASSWORD"},
+		{3118, "ER_ACCOUNT_HAS_BEEN_LOCKED"},
+		{4150, "ER_USER_IS_BLOCKED"},
 		{1927, "ER_CONNECTION_KILLED"},
 		{4031, "ER_CLIENT_INTERACTION_TIMEOUT"},
 		{2002, "CR_CONNECTION_ERROR"},
@@ -578,6 +581,88 @@ static void test_error_names(void **state)
 	assert_null(mysql_error_name(65535));
 }
 
+/* ERR payloads as MariaDB 10.11 and MySQL 8.0 send them during a login
+ * (perror's texts), parsed, then classified by their code alone. */
+static void test_login_err_kind(void **state)
+{
+#define ERRP(lo, hi, st, msg) "\xff" lo hi "#" st msg
+	static const struct {
+		const char *bytes;
+		size_t len;
+		enum mysql_login_err kind;
+	} vec[] = {
+#define V(b, k) {b, sizeof(b) - 1, k}
+		V(ERRP("\x15", "\x04", "28000",
+		       "Access denied for user 'u'@'localhost' (using "
+		       "password: YES)"),
+		  MYSQL_LOGIN_ERR_CREDENTIALS),
+		V(ERRP("\xa2", "\x06", "28000",
+		       "Access denied for user 'u'@'localhost'"),
+		  MYSQL_LOGIN_ERR_CREDENTIALS),
+		V(ERRP("\xe3", "\x04", "08004",
+		       "Client does not support authentication protocol "
+		       "requested by server"),
+		  MYSQL_LOGIN_ERR_PLUGIN),
+		V(ERRP("\x14", "\x04", "42000",
+		       "Access denied for user 'u'@'%' to database 'mysql'"),
+		  MYSQL_LOGIN_ERR_DATABASE),
+		V(ERRP("\x19", "\x04", "42000", "Unknown database 'nosuch'"),
+		  MYSQL_LOGIN_ERR_DATABASE),
+		V(ERRP("\x37", "\x10", "HY000",
+		       "Access denied, this account is locked"),
+		  MYSQL_LOGIN_ERR_LOCKED),
+		V(ERRP("\x2e", "\x0c", "HY000",
+		       "Access denied for user 'u'@'h'. Account is locked."),
+		  MYSQL_LOGIN_ERR_LOCKED),
+		V(ERRP("\x36", "\x10", "HY000",
+		       "User is blocked because of too many credential errors"),
+		  MYSQL_LOGIN_ERR_LOCKED),
+		V(ERRP("\x46", "\x07", "HY000",
+		       "Your password has expired. To log in you must change "
+		       "it"),
+		  MYSQL_LOGIN_ERR_EXPIRED),
+		V(ERRP("\x1c", "\x07", "HY000",
+		       "You must SET PASSWORD before executing this statement"),
+		  MYSQL_LOGIN_ERR_EXPIRED),
+		V(ERRP("\x57", "\x0c", "HY000",
+		       "Connections using insecure transport are prohibited"),
+		  MYSQL_LOGIN_ERR_TLS_REQUIRED),
+		V(ERRP("\x6a", "\x04", "HY000",
+		       "Host '10.0.0.9' is not allowed to connect"),
+		  MYSQL_LOGIN_ERR_REFUSED),
+		V(ERRP("\x69", "\x04", "HY000", "Host '10.0.0.9' is blocked"),
+		  MYSQL_LOGIN_ERR_REFUSED),
+		V("\xff\x10\x04Too many connections", MYSQL_LOGIN_ERR_REFUSED),
+		V(ERRP("\xb3", "\x04", "42000",
+		       "User u already has more than 'max_user_connections'"),
+		  MYSQL_LOGIN_ERR_REFUSED),
+		V(ERRP("\xca", "\x04", "42000",
+		       "User 'u' has exceeded the 'max_connections_per_hour' "
+		       "resource"),
+		  MYSQL_LOGIN_ERR_REFUSED),
+		/* the code decides: a 1045-like message under another code */
+		V(ERRP("\x00", "\x04", "HY000", "Access denied for user"),
+		  MYSQL_LOGIN_ERR_OTHER),
+#undef V
+	};
+	struct mysql_err err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		assert_int_equal(mysql_err_parse((const uint8_t *)vec[i].bytes,
+						 vec[i].len, &err),
+				 MYSQL_OK);
+		assert_int_equal(mysql_login_err_kind(err.code), vec[i].kind);
+		assert_non_null(mysql_login_err_what(vec[i].kind));
+	}
+	assert_string_equal(mysql_login_err_what(MYSQL_LOGIN_ERR_CREDENTIALS),
+			    "the user or password");
+	assert_int_equal(mysql_login_err_kind(0), MYSQL_LOGIN_ERR_OTHER);
+	assert_int_equal(mysql_login_err_kind(65535), MYSQL_LOGIN_ERR_OTHER);
+#undef ERRP
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -589,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_eof),
 		cmocka_unit_test(test_auth_switch),
 		cmocka_unit_test(test_error_names),
+		cmocka_unit_test(test_login_err_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

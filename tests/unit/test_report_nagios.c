@@ -103,17 +103,20 @@ static void add_finding(struct cd_findings *fs, const char *code,
 	snprintf(f->summary, sizeof(f->summary), "%s", summary);
 }
 
-/* Renders into a string (caller frees); *state_out the returned state. */
-static char *render(const struct cd_findings *extra, int *state_out)
+/* Renders into *text (the caller's pointer, which open_memstream()
+ * updates until fclose(); the caller frees it); returns the state. */
+static int render(const struct cd_findings *extra, char **text)
 {
-	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	FILE *f;
+	int st;
 
+	*text = NULL;
+	f = open_memstream(text, &len);
 	assert_non_null(f);
-	*state_out = rpt_probe_nagios(f, &fx.rp, extra);
+	st = rpt_probe_nagios(f, &fx.rp, extra);
 	fclose(f);
-	return text;
+	return st;
 }
 
 /* The line's shape: one line, the status word, one '|', and each
@@ -178,7 +181,7 @@ static void healthy_line_exact(void **state)
 	ok_attempt();
 	ok_attempt();
 	fx.rp.exit_status = 0;
-	out = render(NULL, &st);
+	st = render(NULL, &out);
 	assert_int_equal(st, 0);
 	assert_string_equal(
 		out, "CONNDOCTOR OK - 3 of 3 attempts ok | 'attempts'=3;;;0 "
@@ -204,7 +207,7 @@ static void critical_names_worst_finding_escaped(void **state)
 	add_finding(&fx.findings, "CD3002", CD_SEV_CRITICAL,
 		    "2 of 3 refused | by \"x\"\033[2J\nnext");
 	fx.rp.exit_status = 2;
-	out = render(NULL, &st);
+	st = render(NULL, &out);
 	assert_int_equal(st, 2);
 	assert_plugin_line(out, "CRITICAL");
 	perf = strchr(out, '|');
@@ -227,7 +230,7 @@ static void unreachable_without_finding(void **state)
 	(void)state;
 	refused_attempt();
 	fx.rp.exit_status = 69;
-	out = render(NULL, &st);
+	st = render(NULL, &out);
 	assert_int_equal(st, 2);
 	assert_plugin_line(out, "CRITICAL");
 	assert_non_null(strstr(out, " - no attempt reached the server; 0 of 1 "
@@ -247,7 +250,7 @@ static void warning_from_extra_findings(void **state)
 	add_finding(&fx.findings, "CD2002", CD_SEV_INFO, "an info");
 	add_finding(&fx.extra, "CD2011", CD_SEV_WARNING, "nameserver slow");
 	fx.rp.exit_status = 1;
-	out = render(&fx.extra, &st);
+	st = render(&fx.extra, &out);
 	assert_int_equal(st, 1);
 	assert_plugin_line(out, "WARNING");
 	assert_non_null(strstr(out, " - CD2011 nameserver slow; 1 of 1 "

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "findings/findings.h"
+#include "fixture.h"
 
 #define S    1000000000LL
 #define MS   1000000LL
@@ -103,6 +104,12 @@ static const struct cd_finding *run(const char *code)
 	return NULL;
 }
 
+/* The finding code, which the test requires. */
+static const struct cd_finding *found(const char *code)
+{
+	return fixture_need(run(code), code);
+}
+
 static double ev(const struct cd_finding *f, const char *key, unsigned i)
 {
 	unsigned k;
@@ -134,8 +141,7 @@ static void syn_kernel_timeout(void **state)
 	(void)state;
 	failed(CD_CONNECT_TIMEOUT, CD_PH_CONNECT, 7100 * MS, 110);
 	failed(CD_CONNECT_TIMEOUT, CD_PH_CONNECT, 7090 * MS, 110);
-	f = run("CD3001");
-	assert_non_null(f);
+	f = found("CD3001");
 	assert_int_equal(f->severity, CD_SEV_CRITICAL);
 	/* 7 s of timers, six of them (1 s, 2 s at HZ=250) 18 ms late. */
 	assert_float_equal(ev(f, "expected_give_up_s", 0), 7.108, 1e-9);
@@ -161,8 +167,7 @@ static void syn_retransmitted_success(void **state)
 	a->have_tcpi = 1;
 	a->tcpi.rtt_us = 100;
 	a->tcpi.total_retrans = 1;
-	f = run("CD3001");
-	assert_non_null(f);
+	f = found("CD3001");
 	assert_int_equal(f->severity, CD_SEV_WARNING);
 	assert_float_equal(ev(f, "retransmitted_then_ok", 0), 1, 1e-9);
 }
@@ -178,8 +183,7 @@ static void half_open(void **state)
 	a->timed_out = 1;
 	a = ok_attempt();
 	a->target = 1; /* the socket works */
-	f = run("CD3003");
-	assert_non_null(f);
+	f = found("CD3003");
 	assert_float_equal(ev(f, "established", 0), 1, 1e-9);
 	assert_float_equal(ev(f, "waited_s", 0), 10.0, 1e-9);
 	assert_float_equal(ev(f, "socket_ok", 0), 1, 1e-9);
@@ -196,8 +200,7 @@ static void resolver_serial(void **state)
 	for (i = 0; i < 3; i++)
 		ok_attempt()->phase_ns[CD_PH_GREETING] =
 			(i + 1) * 10 * S + 5 * MS;
-	f = run("CD2003");
-	assert_non_null(f);
+	f = found("CD2003");
 	assert_float_equal(ev(f, "on_ladder", 0), 3, 1e-9);
 	assert_float_equal(ev(f, "serialized", 0), 1, 1e-9);
 	assert_float_equal(ev(f, "parallel", 0), 0, 1e-9);
@@ -213,8 +216,7 @@ static void resolver_parallel(void **state)
 	fx.cfg.concurrency = 3;
 	for (i = 0; i < 3; i++)
 		ok_attempt()->phase_ns[CD_PH_GREETING] = 10 * S + i * 20 * MS;
-	f = run("CD2003");
-	assert_non_null(f);
+	f = found("CD2003");
 	assert_float_equal(ev(f, "parallel", 0), 1, 1e-9);
 	assert_non_null(strstr(f->evidence, "skip_name_resolve=OFF"));
 }
@@ -246,8 +248,7 @@ static void every_third(void **state)
 		else
 			ok_attempt();
 	}
-	f = run("CD3008");
-	assert_non_null(f);
+	f = found("CD3008");
 	assert_float_equal(ev(f, "stride", 0), 3, 1e-9);
 	assert_float_equal(ev(f, "failures", 0), 4, 1e-9);
 	assert_non_null(run("CD6007"));
@@ -263,8 +264,7 @@ static void idle_cut(void **state)
 	a = failed(CD_GONE_AWAY, CD_PH_QUERY, MS, 0);
 	a->phase_ns[CD_PH_IDLE] = 3 * S;
 	a->idle_cut_ns = 1010 * MS;
-	f = run("CD6005");
-	assert_non_null(f);
+	f = found("CD6005");
 	assert_float_equal(ev(f, "closed_after_idle_s", 0), 1.01, 1e-9);
 	assert_float_equal(ev(f, "idle_s", 0), 3, 1e-9);
 	assert_null(run("CD6006"));
@@ -285,8 +285,7 @@ static void packet_too_large(void **state)
 	strcpy(a->message,
 	       "Got a packet bigger than 'max_allowed_packet' bytes");
 	ok_attempt();
-	f = run("CD6013");
-	assert_non_null(f);
+	f = found("CD6013");
 	assert_int_equal(f->severity, CD_SEV_CRITICAL); /* 1 of 2 */
 	assert_float_equal(ev(f, "packet_bytes", 0), 20, 1e-9);
 	assert_float_equal(ev(f, "mysql_code", 0), 1153, 1e-9);
@@ -317,8 +316,7 @@ static void statement_time_limit(void **state)
 	a->mysql_code = 3024;
 	strcpy(a->sqlstate, "HY000");
 	ok_attempt();
-	f = run("CD6049");
-	assert_non_null(f);
+	f = found("CD6049");
 	assert_int_equal(f->severity, CD_SEV_WARNING);
 	assert_float_equal(ev(f, "mysql_code", 0), 1969, 1e-9);
 	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
@@ -331,8 +329,7 @@ static void statement_time_limit(void **state)
 	assert_null(run("CD6009"));
 	a = failed(CD_QUERY_ERROR, CD_PH_QUERY, MS, 0);
 	a->mysql_code = 1064;
-	f = run("CD6009");
-	assert_non_null(f);
+	f = found("CD6009");
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
 }
 
@@ -350,12 +347,10 @@ static void server_refusals(void **state)
 	strcpy(a->message, "Host '10.0.0.2' is blocked");
 	ok_attempt();
 	ok_attempt();
-	f = run("CD6001");
-	assert_non_null(f);
+	f = found("CD6001");
 	assert_float_equal(ev(f, "mysql_code", 0), 1040, 1e-9);
 	assert_int_equal(f->severity, CD_SEV_WARNING);
-	f = run("CD6002");
-	assert_non_null(f);
+	f = found("CD6002");
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
 }
 
@@ -378,8 +373,7 @@ static void sequence_out_of_order(void **state)
 	a->seq_fault = 1;
 	a->seq_expected = 1;
 	a->seq_got = 3;
-	f = run("CD8012");
-	assert_non_null(f);
+	f = found("CD8012");
 	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
 	assert_float_equal(ev(f, "expected", 0), 2, 1e-9);
 	assert_float_equal(ev(f, "got", 0), 5, 1e-9);
@@ -388,12 +382,10 @@ static void sequence_out_of_order(void **state)
 
 	a = failed(CD_PROTOCOL_ERROR, CD_PH_GREETING, MS, 0);
 	strcpy(a->message, "not a MySQL server: it sent \"SSH-2.0\"");
-	f = run("CD8001");
-	assert_non_null(f);
+	f = found("CD8001");
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
 	assert_non_null(strstr(f->evidence, "SSH-2.0"));
-	f = run("CD8012");
-	assert_non_null(f);
+	f = found("CD8012");
 	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
 }
 
@@ -412,28 +404,96 @@ static void login_never_judged(void **state)
 	a = failed(CD_PROTOCOL_ERROR, CD_PH_AUTH, 3 * MS, 0);
 	strcpy(a->message, "malformed ERR packet");
 	assert_null(run("CD6004"));
-	f = run("CD6011");
-	assert_non_null(f);
+	f = found("CD6011");
 	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
 	assert_float_equal(ev(f, "errno", 0), 104, 1e-9);
 	assert_non_null(
 		strstr(f->summary, "2 of 5 attempts were closed or reset"));
-	f = run("CD6012");
-	assert_non_null(f);
+	f = found("CD6012");
 	assert_float_equal(ev(f, "mysql_code", 0), 2059, 1e-9);
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
 	/* A MySQL server broke the protocol: not "not MySQL". */
 	assert_null(run("CD8001"));
-	f = run("CD8003");
-	assert_non_null(f);
+	f = found("CD8003");
 	assert_non_null(strstr(f->evidence, "malformed ERR packet"));
 	/* The server's ERR 1045 is the one rejection. */
 	a = failed(CD_AUTH_FAILED, CD_PH_AUTH, 2 * MS, 0);
 	a->mysql_code = 1045;
-	f = run("CD6004");
-	assert_non_null(f);
+	f = found("CD6004");
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
 	assert_float_equal(ev(f, "mysql_code", 0), 1045, 1e-9);
+}
+
+/* The server's ERRs at login, classed and named by code: only 1045 and
+ * 1698 are CD6004; the rest get the finding of what was refused. */
+static void login_errs_by_code(void **state)
+{
+	static const struct {
+		unsigned code;
+		enum cd_outcome outcome;
+		const char *finding;
+	} vec[] = {
+		{1045, CD_AUTH_FAILED, "CD6004"},
+		{1698, CD_AUTH_FAILED, "CD6004"},
+		{1251, CD_AUTH_PLUGIN_UNSUPPORTED, "CD6012"},
+		{1040, CD_SERVER_REFUSED, "CD6001"},
+		{1203, CD_SERVER_REFUSED, "CD6001"},
+		{1226, CD_SERVER_REFUSED, "CD6001"},
+		{1129, CD_SERVER_REFUSED, "CD6002"},
+		{1130, CD_SERVER_REFUSED, "CD6003"},
+		{1044, CD_LOGIN_REFUSED, "CD6014"},
+		{1049, CD_LOGIN_REFUSED, "CD6014"},
+		{4151, CD_LOGIN_REFUSED, "CD6015"},
+		{3118, CD_LOGIN_REFUSED, "CD6015"},
+		{4150, CD_LOGIN_REFUSED, "CD6015"},
+		{1862, CD_LOGIN_REFUSED, "CD6016"},
+		{1820, CD_LOGIN_REFUSED, "CD6016"},
+		{3159, CD_LOGIN_REFUSED, "CD6017"},
+		{1105, CD_LOGIN_REFUSED, "CD6018"},
+	};
+	const struct cd_finding *f;
+	struct cd_attempt *a;
+	size_t i;
+
+	(void)state;
+	/* in place of a greeting, any code is a refusal */
+	assert_int_equal(probe_err_outcome(1, 1045), CD_SERVER_REFUSED);
+	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		fx.res.nattempts = 0;
+		ok_attempt();
+		a = failed(probe_err_outcome(0, vec[i].code), CD_PH_AUTH,
+			   3 * MS, 0);
+		assert_int_equal(a->outcome, vec[i].outcome);
+		a->mysql_code = (uint16_t)vec[i].code;
+		strcpy(a->message, "the server's words");
+		f = found(vec[i].finding);
+		assert_float_equal(ev(f, "mysql_code", 0), vec[i].code, 1e-9);
+		assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+		if (strcmp(vec[i].finding, "CD6004"))
+			assert_null(run("CD6004"));
+		assert_int_equal(fx.out.n, 1); /* one finding, no other */
+	}
+	/* MariaDB's sandbox: logged in, the query gets 1820 */
+	fx.res.nattempts = 0;
+	a = failed(CD_QUERY_ERROR, CD_PH_QUERY, 3 * MS, 0);
+	a->mysql_code = 1820;
+	f = found("CD6016");
+	assert_float_equal(ev(f, "mysql_code", 0), 1820, 1e-9);
+	assert_null(run("CD6009"));
+	/* two kinds in one run: each its own finding and count */
+	fx.res.nattempts = 0;
+	a = failed(CD_LOGIN_REFUSED, CD_PH_AUTH, 3 * MS, 0);
+	a->mysql_code = 1049;
+	a = failed(CD_LOGIN_REFUSED, CD_PH_AUTH, 3 * MS, 0);
+	a->mysql_code = 4151;
+	a = failed(CD_LOGIN_REFUSED, CD_PH_AUTH, 3 * MS, 0);
+	a->mysql_code = 4151;
+	f = found("CD6015");
+	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
+	assert_non_null(strstr(f->evidence, "a locked or blocked account"));
+	f = found("CD6014");
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	assert_null(run("CD6018"));
 }
 
 /* Protocol errors before a greeting are CD8001, after it CD8003. */
@@ -445,11 +505,9 @@ static void protocol_error_phases(void **state)
 	failed(CD_PROTOCOL_ERROR, CD_PH_GREETING, 2 * MS, 0);
 	failed(CD_PROTOCOL_ERROR, CD_PH_QUERY, 2 * MS, 0);
 	failed(CD_PROTOCOL_ERROR, CD_PH_QUERY, 2 * MS, 0);
-	f = run("CD8001");
-	assert_non_null(f);
+	f = found("CD8001");
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
-	f = run("CD8003");
-	assert_non_null(f);
+	f = found("CD8003");
 	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
 }
 
@@ -467,8 +525,7 @@ static void partial_greeting(void **state)
 	a->tcp_state_at_fail = 1;
 	a->greeting_bytes = 4;
 	a->greeting_partial = 1;
-	f = run("CD3003");
-	assert_non_null(f);
+	f = found("CD3003");
 	assert_non_null(strstr(f->evidence, "0 to 4 bytes received"));
 	assert_non_null(strstr(f->evidence, "1 got the start of a MySQL "
 					    "greeting: a slow server"));
@@ -563,6 +620,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sequence_out_of_order, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(login_never_judged, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(login_errs_by_code, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(protocol_error_phases, setup,
 						teardown),

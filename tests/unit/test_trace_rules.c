@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "trace/trace_rules.h"
 
 static const struct cd_finding *find(const struct cd_findings *f,
@@ -99,8 +100,7 @@ static void test_slow_resolve(void **state)
 	cd_findings_init(&f);
 	assert_int_equal(trace_rules(&r, 3306, &f), 0);
 	assert_int_equal(f.n, 1);
-	x = find(&f, "CD2020");
-	assert_non_null(x);
+	x = fixture_need(find(&f, "CD2020"), "CD2020");
 	assert_non_null(strstr(x->summary, "4.00 s resolving 10.0.0.7"));
 	assert_non_null(strstr(x->summary, "other clients too"));
 	assert_true(ev(x, "resolve_total_s") == 4.0);
@@ -136,15 +136,13 @@ static void test_third_ack_lost_here(void **state)
 	r.ndrops = 1;
 	cd_findings_init(&f);
 	assert_int_equal(trace_rules(&r, 3306, &f), 0);
-	x = find(&f, "CD3070");
-	assert_non_null(x);
+	x = fixture_need(find(&f, "CD3070"), "CD3070");
 	assert_int_equal(x->severity, CD_SEV_CRITICAL);
 	assert_true(ev(x, "requests") == 2);
 	assert_true(ev(x, "synack_retransmits") == 3);
 	assert_true(ev(x, "netfilter_drops") == 5);
 	assert_non_null(strstr(x->summary, "firewall dropped the client"));
-	x = find(&f, "CD3072");
-	assert_non_null(x);
+	x = fixture_need(find(&f, "CD3072"), "CD3072");
 	assert_true(ev(x, "netfilter_drops") == 5);
 	assert_null(find(&f, "CD3071"));
 	/* Another port's drops are not this port's. */
@@ -167,8 +165,7 @@ static void test_overflow(void **state)
 	r.listen.overflows = 7;
 	cd_findings_init(&f);
 	assert_int_equal(trace_rules(&r, 3306, &f), 0);
-	x = find(&f, "CD3071");
-	assert_non_null(x);
+	x = fixture_need(find(&f, "CD3071"), "CD3071");
 	assert_int_equal(x->severity, CD_SEV_WARNING);
 	assert_true(ev(x, "listen_overflows") == 7);
 	cd_findings_free(&f);
@@ -182,8 +179,7 @@ static void test_overflow(void **state)
 	r.listeners.v[0].full_samples = 3;
 	cd_findings_init(&f);
 	assert_int_equal(trace_rules(&r, 3306, &f), 0);
-	x = find(&f, "CD3071");
-	assert_non_null(x);
+	x = fixture_need(find(&f, "CD3071"), "CD3071");
 	assert_int_equal(x->severity, CD_SEV_CRITICAL);
 	assert_true(ev(x, "accept_queue_max") == 2);
 	assert_true(ev(x, "accept_queue_limit") == 1);
@@ -203,8 +199,7 @@ static void test_resets(void **state)
 	r.ports[0].c[TRACE_RST_SENT] = 3;
 	cd_findings_init(&f);
 	assert_int_equal(trace_rules(&r, 3306, &f), 0);
-	x = find(&f, "CD3073");
-	assert_non_null(x);
+	x = fixture_need(find(&f, "CD3073"), "CD3073");
 	assert_true(ev(x, "resets_sent") == 3);
 	cd_findings_free(&f);
 }

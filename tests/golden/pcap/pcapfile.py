@@ -1,7 +1,9 @@
 """pcapfile.py - classic pcap files in Python for the capture tests: read
 records, write them back (whole, one file per packet, or piecewise), and
 rewrite Ethernet frames as other link types (Linux cooked v1/v2, raw IP,
-BSD loopback) so the same traffic can be decoded from each."""
+BSD loopback) so the same traffic can be decoded from each; and the
+pcapng blocks a test writes by hand (section, interface with its time
+options, enhanced packet)."""
 
 import struct
 
@@ -112,35 +114,38 @@ def report(p, old, new):
     return Pcap(p.endian, p.header, p.linktype, recs)
 
 
-def wait_quiet(path, quiet=0.5, limit=5.0):
-    """Waits (bounded) until a capture file being written stops growing:
-    tcpdump -U writes each packet as it comes, so the traffic is all in
-    once the size holds for `quiet` seconds."""
-    import os
-    import time
-    deadline = time.monotonic() + limit
-    last, since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        try:
-            size = os.path.getsize(path)
-        except OSError:
-            size = -1
-        if size != last:
-            last, since = size, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return size
-        time.sleep(0.05)
-    return last
+# ---- pcapng (draft-ietf-opsawg-pcapng), little-endian ----
+
+def _block(btype, body):
+    body += b"\x00" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
 
 
-def stop_tcpdump(proc, path):
-    """Lets tcpdump write what it has, then stops it (SIGINT) and reaps."""
-    import signal
-    import subprocess
-    wait_quiet(path)
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
+def _option(code, value):
+    return struct.pack("<HH", code, len(value)) + value + b"\x00" * (-len(value) % 4)
+
+
+def pcapng_shb():
+    """A Section Header Block (version 1.0, section length unknown)."""
+    return _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+
+
+def pcapng_idb(tsresol=None, tsoffset=None):
+    """An Ethernet Interface Description Block, with if_tsresol (the byte
+    as given: 10^-n, or 2^-n with the top bit) and if_tsoffset (seconds)
+    when given."""
+    opts = b""
+    if tsresol is not None:
+        opts += _option(9, bytes([tsresol]))
+    if tsoffset is not None:
+        opts += _option(14, struct.pack("<q", tsoffset))
+    if opts:
+        opts += _option(0, b"")
+    return _block(1, struct.pack("<HHI", LINKTYPE_ETHERNET, 0, 65535) + opts)
+
+
+def pcapng_epb(iface, ts, frame, orig=None):
+    """An Enhanced Packet Block: ts in the interface's units."""
+    return _block(6, struct.pack("<IIIII", iface, ts >> 32, ts & 0xFFFFFFFF, len(frame),
+                                 len(frame) if orig is None else orig) + frame)

@@ -31,27 +31,13 @@ sys.path.insert(0, os.path.join(HERE, "..", ".."))  # tests/, for harness
 sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
+from harness.capture import tcpdump_lo  # noqa: E402
 from harness.mariadb import MariaDB  # noqa: E402
 import myclient  # noqa: E402
 import pcapfile  # noqa: E402
 import synth  # noqa: E402
 
 MAX_CAPTURE = 200 * 1024
-
-
-def tcpdump_start(path, port):
-    argv = ["tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", "-n", "-w", path, f"tcp port {port}"]
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                         preexec_fn=harness.preexec_die_with_parent())
-    line = p.stderr.readline()  # "tcpdump: listening on lo, ..."
-    if "listening" not in line:
-        harness.end_process(p)
-        raise RuntimeError(f"tcpdump did not start: {line!r}")
-    return p
-
-
-def tcpdump_stop(p, path):
-    pcapfile.stop_tcpdump(p, path)
 
 
 def cli(db, *sql, extra=("--skip-ssl",), check=False, cnf=None):
@@ -200,11 +186,8 @@ def make_captures(only=None):
                 if only and name not in only:
                     continue
                 path = os.path.join(HERE, f"{name}.pcap")
-                p = tcpdump_start(path, db.port)
-                try:
+                with tcpdump_lo(path, db.port):
                     fn(db)
-                finally:
-                    tcpdump_stop(p, path)
                 size = os.path.getsize(path)
                 print(f"{name}.pcap: {size} bytes")
                 if size > MAX_CAPTURE:
@@ -307,6 +290,18 @@ def tcp_parts(frame):
     return int.from_bytes(tcp[0:2], "big"), tcp[13], tcp[doff:]
 
 
+def pcapng(records, tsresol=None, tsoffset=None):
+    """Ethernet records (classic pcap tuples) as a pcapng file: one
+    interface (with if_tsresol 10^-tsresol and if_tsoffset seconds when
+    given), an Enhanced Packet Block each."""
+    scale = 10 ** (tsresol - 6) if tsresol is not None else 1
+    out = [pcapfile.pcapng_shb(), pcapfile.pcapng_idb(tsresol, tsoffset)]
+    for sec, usec, orig, data in records:
+        ts = (sec * 10**6 + usec) * scale - (tsoffset or 0) * 10**(tsresol or 6)
+        out.append(pcapfile.pcapng_epb(0, ts, data, orig))
+    return b"".join(out)
+
+
 def write_seeds():
     def put(target, name, data):
         d = os.path.join(CORPUS, target)
@@ -319,25 +314,45 @@ def write_seeds():
     def golden(name):  # a golden capture moved to port 3306 (the default)
         return pcapfile.report(pcapfile.read(os.path.join(HERE, f"{name}.pcap")), port, 3306)
 
-    for name in ("normal", "login_failed", "text_in_stream", "wait_timeout", "binlog"):
-        put("fuzz_cap_pcap", f"{name}-pcap.bin", pcapfile.to_bytes(golden(name)))
+    ports = {r[0]: int(r[3][r[3].index("--port") + 1]) for r in read_cases()}
+
+    def first(name, n):  # the first n packets of a golden capture, on 3306
+        c = pcapfile.read(os.path.join(HERE, f"{name}.pcap"))
+        c = pcapfile.report(c, ports[name], 3306)
+        c.records = c.records[:n]
+        return c
+
+    # fuzz_cap_pcap runs a whole file per input, so its seeds are a few
+    # packets each (whole captures held it at tens of inputs a second):
+    # the handshake and login, a rejected login, a command and its answer
+    # in compressed frames (zlib, zstd), bytes that are not MySQL, a
+    # binlog event; cut inside a record, at a short snapshot length, with
+    # a record length that cannot be; and as pcapng with a nanosecond
+    # if_tsresol and an if_tsoffset. bad-timestamps-pcapng.bin, a
+    # regression reproducer, is left as it is.
+    hs = first("normal", 8)
+    hs_bytes = pcapfile.to_bytes(hs)
+    put("fuzz_cap_pcap", "handshake-pcap.bin", hs_bytes)
+    put("fuzz_cap_pcap", "login_failed-pcap.bin", pcapfile.to_bytes(first("login_failed", 11)))
+    put("fuzz_cap_pcap", "compressed-pcap.bin", pcapfile.to_bytes(first("compressed", 10)))
+    put("fuzz_cap_pcap", "zstd-pcap.bin", pcapfile.to_bytes(first("zstd", 8)))
+    put("fuzz_cap_pcap", "text_in_stream-pcap.bin",
+        pcapfile.to_bytes(golden("text_in_stream")))
+    put("fuzz_cap_pcap", "binlog-pcap.bin", pcapfile.to_bytes(first("binlog", 12)))
+    put("fuzz_cap_pcap", "handshake-cut-mid-record-pcap.bin", hs_bytes[:len(hs_bytes) - 40])
+    put("fuzz_cap_pcap", "handshake-snaplen-80-pcap.bin", pcapfile.cut(hs, 80))
+    bad = bytearray(hs_bytes)
+    bad[24 + 8:24 + 12] = b"\xff\xff\xff\x7f"  # first record's caplen
+    put("fuzz_cap_pcap", "bad-caplen-pcap.bin", bytes(bad))
+    put("fuzz_cap_pcap", "handshake-tsresol-tsoffset-pcapng.bin",
+        pcapng(hs.records, tsresol=9, tsoffset=-1_700_000_000))
+    put("fuzz_cap_pcap", "handshake-pcapng.bin", pcapng(hs.records))
     cap = golden("text_in_stream")
-    # the capture under the server port 3306 (the default) and other link types
+    # the link types other than Ethernet, one short session each
     for lt in (pcapfile.LINKTYPE_RAW, pcapfile.LINKTYPE_LINUX_SLL, pcapfile.LINKTYPE_LINUX_SLL2,
                pcapfile.LINKTYPE_NULL, pcapfile.LINKTYPE_LOOP):
         put("fuzz_cap_pcap", f"text_in_stream-lt{lt}-pcap.bin",
             pcapfile.to_bytes(pcapfile.relink(cap, lt), linktype=lt))
-    normal = golden("normal")
-    whole = pcapfile.to_bytes(normal)
-    put("fuzz_cap_pcap", "normal-cut-mid-record-pcap.bin", whole[:len(whole) // 2 + 3])
-    put("fuzz_cap_pcap", "normal-snaplen-80-pcap.bin", pcapfile.cut(normal, 80))
-    bad = bytearray(whole)
-    bad[24 + 8:24 + 12] = b"\xff\xff\xff\x7f"  # first record's caplen
-    put("fuzz_cap_pcap", "bad-caplen-pcap.bin", bytes(bad))
-    r = subprocess.run(["editcap", "-F", "pcapng", "-", "-"], input=whole,
-                       capture_output=True, timeout=60)
-    if r.returncode == 0:
-        put("fuzz_cap_pcap", "normal-pcapng.bin", r.stdout)
     # single frames, one per link type (the first byte picks it)
     for i, lt in enumerate((pcapfile.LINKTYPE_ETHERNET, pcapfile.LINKTYPE_LINUX_SLL,
                             pcapfile.LINKTYPE_LINUX_SLL2, pcapfile.LINKTYPE_NULL,
@@ -359,7 +374,6 @@ def write_seeds():
         put("fuzz_cap_flow", f"{name}.bin", bytes(out))
     # segment lists of captures that start mid-session, and the compressed
     # ones (fuzz_cap_midstream has no handshake of its own)
-    ports = {r[0]: int(r[3][r[3].index("--port") + 1]) for r in read_cases()}
     for name in ("mid_stmt_reset", "mid_errors", "mid_greeting", "mid_login", "zstd",
                  "compressed", "qattr"):
         c = pcapfile.read(os.path.join(HERE, f"{name}.pcap"))
