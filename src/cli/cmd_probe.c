@@ -45,6 +45,7 @@ int cli_probe_configure(struct cli_opts *o, struct probe_config *cfg,
 	cfg->ssl_ca = o->ssl_ca;
 	cfg->get_server_public_key = o->get_server_public_key;
 	cfg->enable_cleartext = o->enable_cleartext;
+	memcpy(cfg->compress, o->compress, sizeof(cfg->compress));
 	cfg->resolve_each = !o->resolve_once;
 	cfg->stop_after = o->stop_after;
 	cfg->concurrency = o->concurrency;

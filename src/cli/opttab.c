@@ -121,6 +121,16 @@ static const struct cli_optdef table[] = {
 	 NULL, 0, 0, NULL, ALL, 0, NULL, "--enable-cleartext-plugin",
 	 CLI_SEC_CONNECTION,
 	 "allow mysql_clear_password (over TLS or a socket only)"},
+	{CLI_O_COMPRESS, "compress", 'C', CLI_ARG_NONE, NULL, 0, 0, NULL,
+	 CLI_CMD_PROBE, 0, NULL, "--compress", CLI_SEC_CONNECTION,
+	 "log in with the compressed protocol (zlib) when the server offers "
+	 "it; the same as --compression-algorithms=zlib"},
+	{CLI_O_COMPRESSION_ALGORITHMS, "compression-algorithms", 0,
+	 CLI_ARG_SPEC, "LIST", 0, 0, NULL, CLI_CMD_PROBE, 0, NULL,
+	 "--compression-algorithms", CLI_SEC_CONNECTION,
+	 "compression to ask for, in order of preference: zlib, zstd, "
+	 "uncompressed (comma-separated); the first the server offers is "
+	 "used, none: the session stays uncompressed"},
 	{CLI_O_CONNECT_TIMEOUT, "connect-timeout", 0, CLI_ARG_SECONDS, "S",
 	 0.001, DAY_S, NULL, ALL, 0, NULL, "--connect-timeout",
 	 CLI_SEC_CONNECTION, "TCP connect and greeting timeout, each (10)"},

@@ -260,6 +260,7 @@ static void attempt_store(struct engine *e, const struct cd_attempt *a)
 static void conn_release(struct engine *e, struct conn *c)
 {
 	heap_remove(e, c);
+	client_release(c);
 	if (c->ssl) {
 		SSL_free(c->ssl);
 		c->ssl = NULL;
@@ -629,6 +630,7 @@ static void engine_free(struct engine *e)
 		for (i = 0; i < e->nslab; i++) {
 			struct conn *c = &e->slab[i];
 
+			client_release(c);
 			if (c->ssl)
 				SSL_free(c->ssl);
 			if (c->fd >= 0)

@@ -51,6 +51,7 @@ struct probe_config {
 	size_t server_key_pem_len;
 	int get_server_public_key;
 	int enable_cleartext; /* mysql_clear_password allowed */
+	uint8_t compress[2];  /* compression to ask for (mysql_hs_config) */
 	int resolve_each;     /* resolve per attempt (named hosts) */
 	enum probe_stop stop_after;
 
