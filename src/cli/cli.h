@@ -36,6 +36,9 @@ struct cli_opts {
 	/* --compress / --compression-algorithms: enum mysql_comp_algo values
 	 * in order of preference, 0 ending the list */
 	uint8_t compress[2];
+	/* --query-attribute NAME=VALUE, in order (owned) */
+	char *qattrs[PROBE_QATTR_MAX];
+	unsigned nqattrs;
 	double timeout_s[CD_PH__COUNT];
 	uint64_t count;
 	int count_set;

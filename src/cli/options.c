@@ -392,6 +392,21 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_QUERY:
 		set_str(&o->query, v);
 		break;
+	case CLI_O_QUERY_ATTRIBUTE:
+		if (!strchr(v, '=') || v[0] == '=')
+			return fail(err, errlen,
+				    "invalid --query-attribute '%s' "
+				    "(NAME=VALUE)",
+				    v);
+		if (o->nqattrs == PROBE_QATTR_MAX)
+			return fail(err, errlen,
+				    "at most %d --query-attribute options",
+				    PROBE_QATTR_MAX);
+		o->qattrs[o->nqattrs] = strdup(v);
+		if (!o->qattrs[o->nqattrs])
+			return fail(err, errlen, "out of memory");
+		o->nqattrs++;
+		break;
 	case CLI_O_PING:
 		o->ping = 1;
 		break;
@@ -946,6 +961,8 @@ void cli_opts_free(struct cli_opts *o)
 	free(o->socket);
 	free(o->database);
 	free(o->query);
+	for (unsigned i = 0; i < o->nqattrs; i++)
+		free(o->qattrs[i]);
 	free(o->ssl_ca);
 	free(o->server_key_path);
 	free(o->address);

@@ -188,6 +188,12 @@ static const struct cli_optdef table[] = {
 	 "(finds idle cuts)"},
 	{CLI_O_QUERY, "query", 0, CLI_ARG_STRING, "SQL", 0, 0, NULL, PROBING, 0,
 	 NULL, NULL, CLI_SEC_LOAD, "the query (default SELECT 1)"},
+	{CLI_O_QUERY_ATTRIBUTE, "query-attribute", 0, CLI_ARG_STRING,
+	 "NAME=VALUE", 0, 0, NULL, CLI_CMD_PROBE, CLI_OF_REPEAT, NULL, NULL,
+	 CLI_SEC_LOAD,
+	 "send a query attribute with the query (repeatable, at most 32) "
+	 "when the server supports them (MySQL 8.0.23+); otherwise the "
+	 "report says it does not"},
 	{CLI_O_PING, "ping", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING, 0,
 	 NULL, NULL, CLI_SEC_LOAD, "COM_PING instead of a query"},
 	{CLI_O_STOP_AFTER, "stop-after", 0, CLI_ARG_CHOICE, NULL, 0, 0,

@@ -14,6 +14,7 @@
 
 #include "mysql/compress.h"
 #include "mysql/ed25519.h"
+#include "mysql/qattr.h"
 #include "mysql/wire.h"
 
 /* Capabilities the client asks for, like libmysqlclient does. */
@@ -241,6 +242,8 @@ static enum mysql_hs_event answer_greeting(struct mysql_hs *hs)
 	if (cfg->database && (g->caps & MYSQL_CLIENT_CONNECT_WITH_DB))
 		hs->caps |= MYSQL_CLIENT_CONNECT_WITH_DB;
 	hs->caps |= compress_flag(cfg, g->caps);
+	if (cfg->query_attrs)
+		hs->caps |= g->caps & MYSQL_CLIENT_QUERY_ATTRIBUTES;
 	if (cfg->tls == MYSQL_HS_TLS_OFF ||
 	    (!(g->caps & MYSQL_CLIENT_SSL) && cfg->tls == MYSQL_HS_TLS_PREFER))
 		return write_login(hs);

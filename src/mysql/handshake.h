@@ -84,6 +84,9 @@ struct mysql_hs_config {
 	 * packet after the login's OK through it. */
 	uint8_t compress[2];
 	uint8_t zstd_level;
+	/* Ask for CLIENT_QUERY_ATTRIBUTES when the greeting offers it (the
+	 * caller then writes every COM_QUERY with the attribute block). */
+	int query_attrs;
 };
 
 enum mysql_hs_event {

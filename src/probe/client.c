@@ -1155,6 +1155,7 @@ void probe_hs_config(const struct probe_config *cfg, enum cd_transport tr,
 	out->get_server_public_key = cfg->get_server_public_key;
 	out->enable_cleartext = cfg->enable_cleartext;
 	memcpy(out->compress, cfg->compress, sizeof(out->compress));
+	out->query_attrs = cfg->nqattrs > 0;
 }
 
 SSL_CTX *probe_tls_ctx(const struct probe_config *cfg, char *errbuf,

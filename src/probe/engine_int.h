@@ -101,7 +101,7 @@ void eng_finish(struct conn *c, enum cd_outcome o, int err);
 const struct probe_config *eng_cfg(const struct conn *c);
 SSL_CTX *eng_ssl_ctx(struct conn *c);
 /* The shared, prebuilt command packet (query or ping). */
-void eng_command(const struct conn *c, const uint8_t **pkt, size_t *len);
+void eng_command(struct conn *c, const uint8_t **pkt, size_t *len);
 /* Records the server's greeting facts once per run. */
 void eng_note_server(struct conn *c, const struct mysql_greeting *g);
 int64_t eng_now(const struct conn *c);

@@ -202,6 +202,14 @@ GETTER(f_compression)
 	set_str(v, mysql_comp_algo_name((enum mysql_comp_algo)a->compress));
 }
 
+GETTER(f_qattrs_sent)
+{
+	(void)scratch, (void)len;
+	v->kind = RPT_BOOL;
+	v->present = p->cfg->nqattrs > 0;
+	v->i = a->qattrs_sent;
+}
+
 GETTER(f_rtt)
 {
 	(void)p, (void)scratch, (void)len;
@@ -265,6 +273,7 @@ static const struct rpt_field fields[] = {
 	{"conn_id", f_conn_id, 0},
 	{"tls", f_tls_used, 0},
 	{"compression", f_compression, 0},
+	{"query_attributes", f_qattrs_sent, 0},
 	{"rtt_us", f_rtt, 0},
 	{"total_retrans", f_retrans, 0},
 	{"tcp_state_at_fail", f_tcp_state, 0},

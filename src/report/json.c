@@ -3,6 +3,7 @@
 #include "report/report.h"
 
 #include "mysql/compress.h"
+#include "mysql/qattr.h"
 #include "util/json.h"
 
 static void stats_json(struct json *j, const struct cd_stats *s)
@@ -210,6 +211,13 @@ void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 	} else {
 		json_null(jp);
 	}
+	/* CLIENT_QUERY_ATTRIBUTES in the greeting (--query-attribute). */
+	json_key(jp, "query_attributes");
+	if (r->server_version[0])
+		json_bool(jp, (r->server_caps &
+			       MYSQL_CLIENT_QUERY_ATTRIBUTES) != 0);
+	else
+		json_null(jp);
 	json_obj_end(jp);
 
 	json_key(jp, "targets");

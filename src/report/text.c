@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mysql/compress.h"
+#include "mysql/qattr.h"
 #include "util/escape.h"
 
 const char *rpt_color(const struct rpt_opts *o, enum rpt_color k)
@@ -274,6 +275,15 @@ void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 	}
 	fputc('\n', out);
 	compression_line(p, out);
+	if (p->cfg->nqattrs && r->server_version[0])
+		fprintf(out, "query attributes: %s\n",
+			r->server_caps & MYSQL_CLIENT_QUERY_ATTRIBUTES
+				? "sent with every query "
+				  "(CLIENT_QUERY_ATTRIBUTES)"
+				: "the server does not support them (no "
+				  "CLIENT_QUERY_ATTRIBUTES in its greeting; "
+				  "MySQL 8.0.23+ has it): the queries went "
+				  "without them");
 	if (r->interrupted)
 		fprintf(out, "interrupted: attempts in flight were dropped\n");
 	if (probe_result_dropped(r))

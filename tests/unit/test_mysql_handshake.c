@@ -508,6 +508,33 @@ static void test_compression_negotiated(void **state)
 	}
 }
 
+/* CLIENT_QUERY_ATTRIBUTES (1 << 27, MySQL 8.0.23+): asked for only when
+ * the caller sends attributes and the greeting offers it (login byte 7
+ * 0x01 -> 0x09). */
+static void qattr_login(int want, uint32_t offer, int agreed)
+{
+	struct stream s = {.len = 0};
+	struct run r;
+
+	put_greeting(&s, SERVER_CAPS | offer, "mysql_native_password", S1);
+	put(&s, 2, ok_payload, sizeof(ok_payload));
+	run_init(&r, &s, 0);
+	r.cfg.tls = MYSQL_HS_TLS_OFF;
+	r.cfg.query_attrs = want;
+	assert_int_equal(drive(&r), MYSQL_HS_GREETING);
+	assert_int_equal(drive(&r), MYSQL_HS_LOGGED_IN);
+	assert_int_equal(r.hs.caps, AGREED_CAPS | (agreed ? 0x08000000u : 0));
+	assert_int_equal(r.out[7], agreed ? 0x09 : 0x01);
+}
+
+static void test_query_attributes_negotiated(void **state)
+{
+	(void)state;
+	qattr_login(1, 0x08000000u, 1);
+	qattr_login(1, 0, 0);		/* MariaDB 10.11 */
+	qattr_login(0, 0x08000000u, 0); /* every COM_QUERY would change */
+}
+
 static void test_seq_check(void **state)
 {
 	struct mysql_packet pk = {.seq = 1, .last_seq = 1};
@@ -548,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_tls_required_not_offered),
 		cmocka_unit_test(test_not_mysql),
 		cmocka_unit_test(test_compression_negotiated),
+		cmocka_unit_test(test_query_attributes_negotiated),
 		cmocka_unit_test(test_seq_check),
 	};
 
