@@ -67,6 +67,8 @@ struct cap_half {
 	struct cap_framer fr;
 	struct mysql_inflater *cz; /* compressed protocol: the framer reads
 				      what this inflates (inflate.c) */
+	int cz_wait; /* compression inferred mid-session: this direction
+			waits for a segment that starts a compressed packet */
 };
 
 /* How a response is read. */
@@ -175,6 +177,16 @@ int cap_mid_command(const uint8_t *p, size_t n);
  * come from the server (a greeting, or a frame that is neither a command
  * nor a login and carries a sequence id past 0, as responses do)? */
 int cap_mid_sender_is_server(const uint8_t *p, size_t n);
+/* Does a segment from dir start with a compressed packet (MySQL
+ * "Compression": the 7-byte header, then a zlib stream (0x78 and a valid
+ * FCHECK) or a zstd frame (its magic) of raw_len > 0 bytes)? The client's
+ * carries compressed sequence id 0 (a command starts the exchange). With
+ * stored, a stored packet (raw_len 0) holding a whole packet counts too: a
+ * command from the client, a reply from the server (no algorithm to tell,
+ * so never the first evidence). Returns the
+ * algorithm (MYSQL_COMP_ZLIB/ZSTD), 3 for a stored packet, 0: none. */
+#define CAP_MID_STORED 3
+int cap_mid_compressed(const uint8_t *p, size_t n, int dir, int stored);
 /* MySQL 8's CLIENT_OPTIONAL_RESULTSET_METADATA, which is how the codec is
  * told of MariaDB's cache metadata too. */
 #define CAP_OPTIONAL_METADATA 0x02000000u

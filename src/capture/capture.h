@@ -194,6 +194,7 @@ struct cap_session {
 	uint64_t skipped[2];	/* bytes passed over out of step, by sender
 				   (mid-session start, gaps, bad frames) */
 	uint8_t compress_algo;	/* enum mysql_comp_algo agreed */
+	int compress_inferred;	/* no login seen: told from the frames */
 	struct cap_err err;	/* refusal, login failure or the
 				   server's error outside a command;
 				   code 0: none */

@@ -4,6 +4,8 @@
  * client's login (sequence id 1, HandshakeResponse41 or SSLRequest), or
  * with a command (sequence id 0, a command byte this decoder knows, and a
  * length that command can have). */
+#include <string.h>
+
 #include "capture/cap_int.h"
 #include "mysql/commands.h"
 #include "mysql/wire.h"
@@ -78,6 +80,39 @@ int cap_mid_command(const uint8_t *p, size_t n)
 	default:
 		return 0;
 	}
+}
+
+int cap_mid_compressed(const uint8_t *p, size_t n, int dir, int stored)
+{
+	static const uint8_t zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+	struct mysql_comp_header h;
+	const uint8_t *b = p + MYSQL_COMP_HEADER_LEN;
+	size_t have;
+
+	if (n < MYSQL_COMP_HEADER_LEN + 2 ||
+	    mysql_comp_header_parse(p, n, &h) != MYSQL_OK || h.comp_len < 2)
+		return 0;
+	if (dir == CAP_C2S && h.seq != 0)
+		return 0;
+	have = n - MYSQL_COMP_HEADER_LEN;
+	if (have > h.comp_len)
+		have = h.comp_len;
+	if (h.raw_len == 0) {
+		/* stored: whole packets inside, a command from the client, a
+		 * reply (sequence id past 0) from the server */
+		if (!stored || have < MYSQL_HEADER_LEN + 1 ||
+		    le24_at(b) + MYSQL_HEADER_LEN > h.comp_len)
+			return 0;
+		if (dir == CAP_C2S)
+			return cap_mid_command(b, have) ? CAP_MID_STORED : 0;
+		return b[3] != 0 ? CAP_MID_STORED : 0;
+	}
+	if (b[0] == 0x78 && ((unsigned)b[0] << 8 | b[1]) % 31 == 0)
+		return MYSQL_COMP_ZLIB;
+	if (have >= sizeof(zstd_magic) &&
+	    !memcmp(b, zstd_magic, sizeof(zstd_magic)))
+		return MYSQL_COMP_ZSTD;
+	return 0;
 }
 
 int cap_mid_sender_is_server(const uint8_t *p, size_t n)

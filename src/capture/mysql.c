@@ -1364,17 +1364,62 @@ void cap_my_plain(struct cap_engine *e, struct cap_flow *f, int dir,
 	(void)plain(e, f, dir, p, n, ts_us, seg_start, 0);
 }
 
+/* A capture that starts after a compressed login: nothing said the session
+ * is compressed, but a segment starts as a compressed packet does (the
+ * frame shape, cap_mid_compressed()). Compression is on from here, told
+ * from the frames; the other direction gets in step at its own next
+ * compressed packet. Returns 1 when it took the segment. */
+static int infer_compression(struct cap_engine *e, struct cap_flow *f, int dir,
+			     const uint8_t *p, size_t n, int64_t ts_us)
+{
+	struct cap_session *my = &f->rec.my;
+	int algo, d;
+
+	if (!f->rec.mid_stream || my->greeting_us || my->login_us ||
+	    my->compressed || f->dec.ncmd || !f->half[dir].fr.lost)
+		return 0;
+	algo = cap_mid_compressed(p, n, dir, 0);
+	if (!algo || cap_cz_start(f, (enum mysql_comp_algo)algo))
+		return 0;
+	my->compressed = 1;
+	my->compress_inferred = 1;
+	my->compress_algo = (uint8_t)algo;
+	cap_emit(e, f, CAP_EV_COMPRESSED, dir, ts_us, algo, 1, NULL);
+	for (d = 0; d < 2; d++)
+		f->half[d].cz_wait = d != dir && f->half[d].fr.lost;
+	if (f->dec.skip_run[dir])
+		cap_emit(e, f, CAP_EV_RESYNC, dir, ts_us,
+			 (int64_t)f->dec.skip_run[dir], 0, NULL);
+	f->dec.skip_run[dir] = 0;
+	cap_cz_data(e, f, dir, p, n, ts_us);
+	return 1;
+}
+
 void cap_my_data(struct cap_engine *e, struct cap_flow *f, int dir,
 		 const uint8_t *p, size_t n, int64_t ts_us, int seg_start)
 {
 	struct cap_half *h = &f->half[dir];
 	size_t used;
 
+	if (h->cz && h->cz_wait) {
+		if (!seg_start || !cap_mid_compressed(p, n, dir, 1)) {
+			f->rec.my.skipped[dir] += n;
+			f->dec.skip_run[dir] += n;
+			return;
+		}
+		h->cz_wait = 0;
+		if (f->dec.skip_run[dir])
+			cap_emit(e, f, CAP_EV_RESYNC, dir, ts_us,
+				 (int64_t)f->dec.skip_run[dir], 0, NULL);
+		f->dec.skip_run[dir] = 0;
+	}
 	if (h->cz) {
 		if (!h->fr.off)
 			cap_cz_data(e, f, dir, p, n, ts_us);
 		return;
 	}
+	if (seg_start && infer_compression(e, f, dir, p, n, ts_us))
+		return;
 	used = plain(e, f, dir, p, n, ts_us, seg_start, 1);
 	if (used < n && h->cz && !h->fr.off)
 		cap_cz_data(e, f, dir, p + used, n - used, ts_us);

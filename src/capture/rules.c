@@ -789,13 +789,27 @@ static void session_rules(const struct cap_conn *c, struct cd_findings *out,
 		} else {
 			snprintf(f->summary, sizeof(f->summary),
 				 "connection #%llu: compressed protocol (%s) "
-				 "after login, decoded",
-				 (unsigned long long)c->id, algo);
-			snprintf(f->evidence, sizeof(f->evidence),
-				 "both sides set %s",
-				 my->compress_algo == MYSQL_COMP_ZSTD
-					 ? "CLIENT_ZSTD_COMPRESSION_ALGORITHM"
-					 : "CLIENT_COMPRESS");
+				 "%s, decoded",
+				 (unsigned long long)c->id, algo,
+				 my->compress_inferred
+					 ? "inferred from the frames"
+					 : "after login");
+			if (my->compress_inferred)
+				snprintf(f->evidence, sizeof(f->evidence),
+					 "the capture starts after the login: "
+					 "a segment starts with a 7-byte "
+					 "compressed header and a %s",
+					 my->compress_algo == MYSQL_COMP_ZSTD
+						 ? "zstd frame's magic"
+						 : "zlib stream's header "
+						   "(0x78)");
+			else
+				snprintf(f->evidence, sizeof(f->evidence),
+					 "both sides set %s",
+					 my->compress_algo == MYSQL_COMP_ZSTD
+						 ? "CLIENT_ZSTD_COMPRESSION_"
+						   "ALGORITHM"
+						 : "CLIENT_COMPRESS");
 		}
 	}
 }

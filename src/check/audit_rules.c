@@ -491,12 +491,40 @@ int chk_audit_stmt_time_rule(const struct srv_audit *a, struct cd_findings *out)
 	return 0;
 }
 
+/* MySQL 8's connection facts: the ones a server lacks are named (MariaDB
+ * has no admin_port or log_error_services); the mysql_native_password
+ * plugin's status; each host_cache row (the rule below judges them). */
+static void mysql8_facts(const struct srv_audit *a, struct chk_facts *f)
+{
+	size_t i;
+
+	for (i = 0; i < SRV_NMYSQL8_VARS; i++)
+		if (!srv_var(a, srv_mysql8_vars[i]))
+			chk_unreadable(f, srv_mysql8_vars[i],
+				       "not available on this server (%s %s)",
+				       a->is_mariadb ? "MariaDB" : "MySQL",
+				       a->version);
+	if (a->native_password[0])
+		chk_fact_add(f, FS(NATIVE_PASSWORD), NULL,
+			     CHK_STR(a->native_password));
+	for (i = 0; i < a->nhosts; i++) {
+		const struct srv_host_cache *h = &a->hosts[i];
+
+		chk_fact_add(f, FS(HOST_CACHE), NULL, CHK_STR(h->ip),
+			     CHK_STR(h->host), CHK_UINT(h->connect_errors),
+			     CHK_UINT(h->handshake_errors),
+			     CHK_UINT(h->nameinfo_errors),
+			     CHK_UINT(h->host_blocked));
+	}
+}
+
 int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out)
 {
 	chk_fact_add(facts, FS(VERSION), NULL, CHK_STR(a->version));
 	variable_facts(a, facts);
+	mysql8_facts(a, facts);
 	counter_facts(a, facts);
 	if (rule_name_resolve(a, out) || rule_connections(a, out) ||
 	    rule_connection_errors(a, out) || rule_host_cache(a, out) ||

@@ -422,6 +422,22 @@ const struct chk_fact_def chk_fields_server[] = {
 		 {S("master_host"), U("master_port"), S("io_running"),
 		  S("sql_running"), I("seconds_behind_s"), S("io_state"),
 		  D("heartbeat_period_s"), U("heartbeats_count")}},
+	[CHK_FS_NATIVE_PASSWORD] = {"server",
+				    "mysql_native_password",
+				    "{status} (information_schema.PLUGINS; "
+				    "not ACTIVE: accounts that use it cannot "
+				    "log in)",
+				    {S("status")}},
+	[CHK_FS_HOST_CACHE] =
+		{"server",
+		 "host_cache",
+		 "{ip} ({host:.60s}): {connect_errors_count} connect "
+		 "errors, {handshake_errors_count} handshake, "
+		 "{nameinfo_errors_count} name lookup, "
+		 "{blocked_count} blocked",
+		 {S("ip"), S("host"), U("connect_errors_count"),
+		  U("handshake_errors_count"), U("nameinfo_errors_count"),
+		  U("blocked_count")}},
 	END};
 
 #define VARB(name, key, meaning)                                               \
@@ -500,6 +516,21 @@ const struct chk_fact_def chk_fields_server_vars[] = {
 	 "{bind_address} (where TCP is accepted)",
 	 {S("bind_address")}},
 	VARB("skip_networking", "skip_networking", "ON: no TCP at all"),
+	VARB("require_secure_transport", "require_secure_transport",
+	     "ON: TCP logins without TLS are refused (3159)"),
+	{"server",
+	 "admin_address",
+	 "{admin_address} (MySQL 8's administrative interface)",
+	 {S("admin_address")}},
+	{"server",
+	 "admin_port",
+	 "{port} (its port, for accounts with SERVICE_CONNECTION_ADMIN)",
+	 {I("port")}},
+	{"server",
+	 "log_error_services",
+	 "{log_error_services} (MySQL 8's error log sinks; log_sink_json "
+	 "writes log_error.NN.json)",
+	 {S("log_error_services")}},
 	{"server", "port", "{port} (TCP port)", {I("port")}},
 	{"server", "socket", "{socket} (Unix socket)", {S("socket")}},
 	END};

@@ -88,7 +88,9 @@ enum chk_fk_server {
 	CHK_FS_TLS,
 	CHK_FS_COUNTER,
 	CHK_FS_BACKLOG_CAPPED,
-	CHK_FS_LINK
+	CHK_FS_LINK,
+	CHK_FS_NATIVE_PASSWORD,
+	CHK_FS_HOST_CACHE
 };
 extern const struct chk_fact_def chk_fields_server[];
 /* One definition per server variable the audit shows, in order; its

@@ -26,6 +26,7 @@ static void learn_error_log(const struct chk_ctx *ctx,
 	const char *log = srv_var(a, "log_error");
 	const char *dir = srv_var(a, "datadir");
 	const char *host = srv_var(a, "hostname");
+	const char *svc = srv_var(a, "log_error_services");
 	char *out = ctx->learned_error_log;
 
 	if (!out)
@@ -42,6 +43,13 @@ static void learn_error_log(const struct chk_ctx *ctx,
 	else if (log[0] && strcmp(log, "stderr"))
 		snprintf(out, CHK_PATH_MAX, "%s%s%s", dir,
 			 dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", log);
+	/* MySQL 8 with only the JSON sink ("log_sink_json", no
+	 * "log_sink_internal"): the lines are in log_error.00.json (MySQL
+	 * "Error Log Output Format"); srv_errlog_line() reads them. */
+	if (out[0] && svc && strstr(svc, "log_sink_json") &&
+	    !strstr(svc, "log_sink_internal") &&
+	    strlen(out) + 8 < CHK_PATH_MAX)
+		strcat(out, ".00.json");
 }
 
 /* "socket PATH" or "tcp ADDR:PORT", for the line that says what the

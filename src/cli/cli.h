@@ -33,6 +33,12 @@ struct cli_opts {
 	int prompt_password; /* -p without a value */
 	int get_server_public_key;
 	int enable_cleartext; /* --enable-cleartext-plugin */
+	/* --compress / --compression-algorithms: enum mysql_comp_algo values
+	 * in order of preference, 0 ending the list */
+	uint8_t compress[2];
+	/* --query-attribute NAME=VALUE, in order (owned) */
+	char *qattrs[PROBE_QATTR_MAX];
+	unsigned nqattrs;
 	double timeout_s[CD_PH__COUNT];
 	uint64_t count;
 	int count_set;

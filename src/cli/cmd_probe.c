@@ -45,6 +45,20 @@ int cli_probe_configure(struct cli_opts *o, struct probe_config *cfg,
 	cfg->ssl_ca = o->ssl_ca;
 	cfg->get_server_public_key = o->get_server_public_key;
 	cfg->enable_cleartext = o->enable_cleartext;
+	memcpy(cfg->compress, o->compress, sizeof(cfg->compress));
+	if (o->nqattrs && o->ping) {
+		snprintf(err, errlen, "%s",
+			 "--query-attribute goes with a query, not --ping");
+		return CD_EXIT_USAGE;
+	}
+	for (p = 0; p < (int)o->nqattrs; p++) {
+		const char *eq = strchr(o->qattrs[p], '=');
+
+		cfg->qattrs[p].name = o->qattrs[p];
+		cfg->qattrs[p].name_len = (size_t)(eq - o->qattrs[p]);
+		cfg->qattrs[p].value = eq + 1;
+	}
+	cfg->nqattrs = o->nqattrs;
 	cfg->resolve_each = !o->resolve_once;
 	cfg->stop_after = o->stop_after;
 	cfg->concurrency = o->concurrency;

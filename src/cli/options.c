@@ -17,6 +17,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "mysql/compress.h"
 #include "util/optfile.h"
 
 #define MAX_RAMP_LEVELS 64
@@ -218,6 +219,40 @@ static int apply_ramp(struct cli_opts *o, const struct cli_optdef *d,
 	return 0;
 }
 
+/* --compression-algorithms LIST: zlib, zstd and uncompressed (which asks
+ * for nothing: any list falls back to it), case-insensitive, as the mysql
+ * client spells them. */
+static int apply_compression(struct cli_opts *o, const char *list, char *err,
+			     size_t errlen)
+{
+	uint8_t want[2] = {0, 0};
+	size_t n = 0;
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		uint8_t a = 0;
+
+		if (len == 4 && !strncasecmp(p, "zlib", 4))
+			a = MYSQL_COMP_ZLIB;
+		else if (len == 4 && !strncasecmp(p, "zstd", 4))
+			a = MYSQL_COMP_ZSTD;
+		else if (len != 12 || strncasecmp(p, "uncompressed", 12))
+			return fail(err, errlen,
+				    "unknown compression algorithm '%.*s' in "
+				    "--compression-algorithms (zlib, zstd, "
+				    "uncompressed)",
+				    (int)(len > 32 ? 32 : len), p);
+		if (a && n < 2 && (n == 0 || want[0] != a))
+			want[n++] = a;
+		p += len;
+		if (*p)
+			p++;
+	}
+	memcpy(o->compress, want, sizeof(want));
+	return 0;
+}
+
 /* --only a,b: slice names (the row's choices) to a mask. */
 static int apply_only(struct cli_opts *o, const struct cli_optdef *d,
 		      const char *list, char *err, size_t errlen)
@@ -312,6 +347,12 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_ENABLE_CLEARTEXT:
 		o->enable_cleartext = 1;
 		break;
+	case CLI_O_COMPRESS:
+		o->compress[0] = MYSQL_COMP_ZLIB;
+		o->compress[1] = MYSQL_COMP_NONE;
+		break;
+	case CLI_O_COMPRESSION_ALGORITHMS:
+		return apply_compression(o, v, err, errlen);
 	case CLI_O_CONNECT_TIMEOUT:
 		o->timeout_s[CD_PH_CONNECT] = o->timeout_s[CD_PH_GREETING] =
 			x.d;
@@ -350,6 +391,21 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 		break;
 	case CLI_O_QUERY:
 		set_str(&o->query, v);
+		break;
+	case CLI_O_QUERY_ATTRIBUTE:
+		if (!strchr(v, '=') || v[0] == '=')
+			return fail(err, errlen,
+				    "invalid --query-attribute '%s' "
+				    "(NAME=VALUE)",
+				    v);
+		if (o->nqattrs == PROBE_QATTR_MAX)
+			return fail(err, errlen,
+				    "at most %d --query-attribute options",
+				    PROBE_QATTR_MAX);
+		o->qattrs[o->nqattrs] = strdup(v);
+		if (!o->qattrs[o->nqattrs])
+			return fail(err, errlen, "out of memory");
+		o->nqattrs++;
 		break;
 	case CLI_O_PING:
 		o->ping = 1;
@@ -905,6 +961,8 @@ void cli_opts_free(struct cli_opts *o)
 	free(o->socket);
 	free(o->database);
 	free(o->query);
+	for (unsigned i = 0; i < o->nqattrs; i++)
+		free(o->qattrs[i]);
 	free(o->ssl_ca);
 	free(o->server_key_path);
 	free(o->address);

@@ -121,6 +121,16 @@ static const struct cli_optdef table[] = {
 	 NULL, 0, 0, NULL, ALL, 0, NULL, "--enable-cleartext-plugin",
 	 CLI_SEC_CONNECTION,
 	 "allow mysql_clear_password (over TLS or a socket only)"},
+	{CLI_O_COMPRESS, "compress", 'C', CLI_ARG_NONE, NULL, 0, 0, NULL,
+	 CLI_CMD_PROBE, 0, NULL, "--compress", CLI_SEC_CONNECTION,
+	 "log in with the compressed protocol (zlib) when the server offers "
+	 "it; the same as --compression-algorithms=zlib"},
+	{CLI_O_COMPRESSION_ALGORITHMS, "compression-algorithms", 0,
+	 CLI_ARG_SPEC, "LIST", 0, 0, NULL, CLI_CMD_PROBE, 0, NULL,
+	 "--compression-algorithms", CLI_SEC_CONNECTION,
+	 "compression to ask for, in order of preference: zlib, zstd, "
+	 "uncompressed (comma-separated); the first the server offers is "
+	 "used, none: the session stays uncompressed"},
 	{CLI_O_CONNECT_TIMEOUT, "connect-timeout", 0, CLI_ARG_SECONDS, "S",
 	 0.001, DAY_S, NULL, ALL, 0, NULL, "--connect-timeout",
 	 CLI_SEC_CONNECTION, "TCP connect and greeting timeout, each (10)"},
@@ -178,6 +188,12 @@ static const struct cli_optdef table[] = {
 	 "(finds idle cuts)"},
 	{CLI_O_QUERY, "query", 0, CLI_ARG_STRING, "SQL", 0, 0, NULL, PROBING, 0,
 	 NULL, NULL, CLI_SEC_LOAD, "the query (default SELECT 1)"},
+	{CLI_O_QUERY_ATTRIBUTE, "query-attribute", 0, CLI_ARG_STRING,
+	 "NAME=VALUE", 0, 0, NULL, CLI_CMD_PROBE, CLI_OF_REPEAT, NULL, NULL,
+	 CLI_SEC_LOAD,
+	 "send a query attribute with the query (repeatable, at most 32) "
+	 "when the server supports them (MySQL 8.0.23+); otherwise the "
+	 "report says it does not"},
 	{CLI_O_PING, "ping", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING, 0,
 	 NULL, NULL, CLI_SEC_LOAD, "COM_PING instead of a query"},
 	{CLI_O_STOP_AFTER, "stop-after", 0, CLI_ARG_CHOICE, NULL, 0, 0,

@@ -65,6 +65,81 @@ enum mysql_comp_algo mysql_comp_algo(uint32_t caps)
 	return MYSQL_COMP_NONE;
 }
 
+const char *mysql_comp_algo_name(enum mysql_comp_algo a)
+{
+	return a == MYSQL_COMP_ZLIB   ? "zlib"
+	       : a == MYSQL_COMP_ZSTD ? "zstd"
+				      : "none";
+}
+
+size_t mysql_deflate_bound(size_t n)
+{
+	size_t z = compressBound((uLong)n), d = ZSTD_compressBound(n);
+
+	return MYSQL_COMP_HEADER_LEN + (z > d ? z : d);
+}
+
+static void put_comp_header(uint8_t *out, size_t comp_len, uint8_t seq,
+			    size_t raw_len)
+{
+	out[0] = (uint8_t)comp_len;
+	out[1] = (uint8_t)(comp_len >> 8);
+	out[2] = (uint8_t)(comp_len >> 16);
+	out[3] = seq;
+	out[4] = (uint8_t)raw_len;
+	out[5] = (uint8_t)(raw_len >> 8);
+	out[6] = (uint8_t)(raw_len >> 16);
+}
+
+long mysql_deflate_packet(enum mysql_comp_algo algo, int zstd_level,
+			  uint8_t seq, const uint8_t *p, size_t n, uint8_t *out,
+			  size_t cap)
+{
+	uint8_t *body = out + MYSQL_COMP_HEADER_LEN;
+	size_t room, made = 0;
+
+	if (algo != MYSQL_COMP_ZLIB && algo != MYSQL_COMP_ZSTD)
+		return MYSQL_BAD;
+	if (n > MYSQL_MAX_FRAME)
+		return MYSQL_TOOBIG;
+	if (cap < mysql_deflate_bound(n))
+		return MYSQL_TOOBIG;
+	room = cap - MYSQL_COMP_HEADER_LEN;
+	if (n >= MYSQL_MIN_COMPRESS_LENGTH) {
+		if (algo == MYSQL_COMP_ZLIB) {
+			uLongf zl = (uLongf)room;
+
+			if (compress2(body, &zl, p, (uLong)n,
+				      Z_DEFAULT_COMPRESSION) != Z_OK)
+				return MYSQL_BAD;
+			made = (size_t)zl;
+		} else {
+			made = ZSTD_compress(body, room, p, n, zstd_level);
+			if (ZSTD_isError(made))
+				return MYSQL_BAD;
+		}
+	}
+	if (made && made < n) {
+		put_comp_header(out, made, seq, n);
+		return (long)(MYSQL_COMP_HEADER_LEN + made);
+	}
+	memcpy(body, p, n);
+	put_comp_header(out, n, seq, 0);
+	return (long)(MYSQL_COMP_HEADER_LEN + n);
+}
+
+size_t mysql_inflater_want(const struct mysql_inflater *z)
+{
+	if (z->hdr_have < MYSQL_COMP_HEADER_LEN)
+		return MYSQL_COMP_HEADER_LEN - z->hdr_have;
+	return z->h.comp_len - z->got;
+}
+
+uint8_t mysql_inflater_seq(const struct mysql_inflater *z)
+{
+	return z->h.seq;
+}
+
 struct mysql_inflater *mysql_inflater_new(enum mysql_comp_algo algo)
 {
 	struct mysql_inflater *z;

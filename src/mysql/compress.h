@@ -16,6 +16,11 @@
 
 #define MYSQL_CLIENT_ZSTD_COMPRESSION_ALGORITHM 0x04000000u
 #define MYSQL_COMP_HEADER_LEN			7
+/* Payloads shorter than this go stored as they are (raw_len 0), as
+ * libmysqlclient's MIN_COMPRESS_LENGTH has them. */
+#define MYSQL_MIN_COMPRESS_LENGTH 50
+/* zstd's level when none is given (MySQL's --zstd-compression-level). */
+#define MYSQL_ZSTD_LEVEL_DEFAULT 3
 
 enum mysql_comp_algo { MYSQL_COMP_NONE, MYSQL_COMP_ZLIB, MYSQL_COMP_ZSTD };
 
@@ -32,6 +37,22 @@ int mysql_comp_header_parse(const uint8_t *p, size_t len,
 /* The algorithm both sides agreed on from the agreed capabilities:
  * CLIENT_COMPRESS is zlib, CLIENT_ZSTD_COMPRESSION_ALGORITHM zstd. */
 enum mysql_comp_algo mysql_comp_algo(uint32_t caps);
+
+/* "zlib", "zstd", "none". */
+const char *mysql_comp_algo_name(enum mysql_comp_algo a);
+
+/* The sender's side: the n bytes at p (whole MySQL packets, headers
+ * included; at most 16 MiB - 1) as one compressed packet with compressed
+ * sequence id seq, zlib (level 6) or zstd at zstd_level: the 7-byte header
+ * and the zlib stream or zstd frame; stored as they are (raw_len 0) under
+ * MYSQL_MIN_COMPRESS_LENGTH bytes or when compressing does not make them
+ * shorter. Returns the bytes written to out, or MYSQL_TOOBIG when cap is
+ * under mysql_deflate_bound(n), MYSQL_BAD for a failure of the library
+ * or an algorithm that is none. */
+size_t mysql_deflate_bound(size_t n);
+long mysql_deflate_packet(enum mysql_comp_algo algo, int zstd_level,
+			  uint8_t seq, const uint8_t *p, size_t n, uint8_t *out,
+			  size_t cap);
 
 /* One direction's decompressor: fed the stream's bytes in any cuts, it
  * hands each inflated byte range to out(). Resumable at any byte; never
@@ -50,5 +71,14 @@ void mysql_inflater_free(struct mysql_inflater *z);
  * offset in the stream (from the first byte fed) of that packet's header. */
 int mysql_inflater_feed(struct mysql_inflater *z, const uint8_t *p, size_t n,
 			mysql_inflate_out out, void *ud, uint64_t *bad_off);
+
+/* Bytes to feed to reach the end of the current compressed packet's header
+ * (while it is incomplete) or payload: feeding no more than this at a
+ * time bounds one call's output by one packet's raw_len. */
+size_t mysql_inflater_want(const struct mysql_inflater *z);
+
+/* The compressed sequence id of the last compressed packet whose header
+ * was read (0 before any): the sender's next one carries it + 1. */
+uint8_t mysql_inflater_seq(const struct mysql_inflater *z);
 
 #endif /* CONNDOCTOR_MYSQL_COMPRESS_H */

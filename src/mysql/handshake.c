@@ -12,7 +12,9 @@
 
 #include <openssl/crypto.h>
 
+#include "mysql/compress.h"
 #include "mysql/ed25519.h"
+#include "mysql/qattr.h"
 #include "mysql/wire.h"
 
 /* Capabilities the client asks for, like libmysqlclient does. */
@@ -159,6 +161,8 @@ static enum mysql_hs_event write_login_as(struct mysql_hs *hs, int change)
 	l.auth_len = (size_t)alen;
 	l.db = cfg->database;
 	l.plugin = hs->plugin;
+	l.zstd_level =
+		cfg->zstd_level ? cfg->zstd_level : MYSQL_ZSTD_LEVEL_DEFAULT;
 	if (hs->caps & MYSQL_CLIENT_CONNECT_ATTRS) {
 		l.attrs = connect_attrs;
 		l.attrs_len = sizeof(connect_attrs);
@@ -204,6 +208,26 @@ enum mysql_hs_event mysql_hs_tls_done(struct mysql_hs *hs)
 	return write_login(hs);
 }
 
+/* The capability flag of the first algorithm of cfg's list the server
+ * offers, 0: none (the session stays uncompressed). */
+static uint32_t compress_flag(const struct mysql_hs_config *cfg,
+			      uint32_t server_caps)
+{
+	for (size_t i = 0; i < sizeof(cfg->compress); i++) {
+		uint32_t f = cfg->compress[i] == MYSQL_COMP_ZLIB
+				     ? MYSQL_CLIENT_COMPRESS
+			     : cfg->compress[i] == MYSQL_COMP_ZSTD
+				     ? MYSQL_CLIENT_ZSTD_COMPRESSION_ALGORITHM
+				     : 0;
+
+		if (!f)
+			break;
+		if (server_caps & f)
+			return f;
+	}
+	return 0;
+}
+
 /* The answer to the greeting: an SSLRequest, or the login. */
 static enum mysql_hs_event answer_greeting(struct mysql_hs *hs)
 {
@@ -217,6 +241,9 @@ static enum mysql_hs_event answer_greeting(struct mysql_hs *hs)
 	hs->caps = CLIENT_WANT & g->caps;
 	if (cfg->database && (g->caps & MYSQL_CLIENT_CONNECT_WITH_DB))
 		hs->caps |= MYSQL_CLIENT_CONNECT_WITH_DB;
+	hs->caps |= compress_flag(cfg, g->caps);
+	if (cfg->query_attrs)
+		hs->caps |= g->caps & MYSQL_CLIENT_QUERY_ATTRIBUTES;
 	if (cfg->tls == MYSQL_HS_TLS_OFF ||
 	    (!(g->caps & MYSQL_CLIENT_SSL) && cfg->tls == MYSQL_HS_TLS_PREFER))
 		return write_login(hs);

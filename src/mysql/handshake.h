@@ -2,6 +2,7 @@
  * machine (MySQL "Connection Phase" page; MariaDB "Connection" page): bytes
  * in, bytes and events out. Greeting, SSLRequest (the caller runs TLS and
  * says when it is up), HandshakeResponse41, auth switch,
+ * compression negotiated (CLIENT_COMPRESS, CLIENT_ZSTD_COMPRESSION_ALGORITHM),
  * caching_sha2_password's fast and full paths (cleartext over a secure
  * transport, or RSA with a given or requested public key), sha256_password
  * (the same two ways), mysql_clear_password (only when enabled, and only
@@ -73,6 +74,19 @@ struct mysql_hs_config {
 				 socket only) */
 	/* PARSEC's 32-byte client nonce; NULL: random (tests set it). */
 	const uint8_t *parsec_client_nonce;
+	/* Compression algorithms the client permits (enum mysql_comp_algo of
+	 * mysql/compress.h), in its order of preference, MYSQL_COMP_NONE
+	 * (0) ending the list: the first one the greeting offers is asked
+	 * for (CLIENT_COMPRESS or CLIENT_ZSTD_COMPRESSION_ALGORITHM, the
+	 * latter with zstd_level in the login); none offered: the session
+	 * stays uncompressed, as MySQL's "Compression" page has it. The
+	 * agreed one is mysql_comp_algo(hs.caps); the caller frames every
+	 * packet after the login's OK through it. */
+	uint8_t compress[2];
+	uint8_t zstd_level;
+	/* Ask for CLIENT_QUERY_ATTRIBUTES when the greeting offers it (the
+	 * caller then writes every COM_QUERY with the attribute block). */
+	int query_attrs;
 };
 
 enum mysql_hs_event {

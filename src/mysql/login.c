@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "mysql/compress.h"
 #include "mysql/mysql.h"
 #include "mysql/wire.h"
 
@@ -83,6 +84,8 @@ long mysql_login_write(uint8_t *out, size_t cap, const struct mysql_login *l)
 		put_cstr(&w, l->plugin);
 	if (l->caps & MYSQL_CLIENT_CONNECT_ATTRS)
 		wr_lenenc_str(&w, l->attrs, l->attrs_len);
+	if (l->caps & MYSQL_CLIENT_ZSTD_COMPRESSION_ALGORITHM)
+		wr_u8(&w, l->zstd_level);
 	return wr_result(&w);
 }
 

@@ -182,9 +182,12 @@ struct mysql_login {
 	const char *plugin;   /* borrowed; NULL: none */
 	const uint8_t *attrs; /* borrowed, already encoded key/value pairs */
 	size_t attrs_len;
+	uint8_t zstd_level; /* with CLIENT_ZSTD_COMPRESSION_ALGORITHM: the
+			       byte after the attributes */
 };
 
-/* Writes a HandshakeResponse41 payload. */
+/* Writes a HandshakeResponse41 payload (with the zstd level byte last
+ * when caps has CLIENT_ZSTD_COMPRESSION_ALGORITHM, 0x04000000). */
 long mysql_login_write(uint8_t *out, size_t cap, const struct mysql_login *l);
 
 /* Writes a COM_CHANGE_USER payload from the same fields: the command byte,

@@ -206,6 +206,45 @@ int mysql_execute_params_parse(const uint8_t *p, size_t len, long nparams,
 	return MYSQL_OK;
 }
 
+long mysql_query_attrs_write(uint8_t *out, size_t cap,
+			     const struct mysql_qattr *a, size_t n,
+			     const char *q, size_t qlen)
+{
+	struct wr w;
+	size_t i;
+
+	if (n > MYSQL_QATTR_MAX)
+		return MYSQL_BAD;
+	for (i = 0; i < n; i++)
+		if (fixed_size(a[i].type) != 0)
+			return MYSQL_BAD; /* length-prefixed values only */
+	wr_init(&w, out, cap);
+	wr_u8(&w, MYSQL_COM_QUERY);
+	wr_lenenc(&w, n);
+	wr_lenenc(&w, 1);
+	if (n) {
+		for (i = 0; i < (n + 7) / 8; i++) {
+			uint8_t b = 0;
+
+			for (size_t j = i * 8; j < n && j < i * 8 + 8; j++)
+				if (a[j].is_null)
+					b |= (uint8_t)(1u << (j % 8));
+			wr_u8(&w, b);
+		}
+		wr_u8(&w, 1); /* new_params_bind_flag */
+		for (i = 0; i < n; i++) {
+			wr_u8(&w, a[i].type);
+			wr_u8(&w, a[i].is_unsigned ? 0x80 : 0);
+			wr_lenenc_str(&w, a[i].name, a[i].name_len);
+		}
+		for (i = 0; i < n; i++)
+			if (!a[i].is_null)
+				wr_lenenc_str(&w, a[i].val, a[i].val_len);
+	}
+	wr_bytes(&w, q, qlen);
+	return wr_result(&w);
+}
+
 static uint64_t le_n(const uint8_t *v, size_t n)
 {
 	uint64_t x = 0;

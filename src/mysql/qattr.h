@@ -16,6 +16,9 @@
 /* COM_STMT_EXECUTE flags: parameter_count follows the iteration count. */
 #define MYSQL_PARAMETER_COUNT_AVAILABLE 0x08u
 
+#define MYSQL_TYPE_STRING                                                      \
+	0xfeu			 /* the type the mysql client's                \
+				    query_attributes command sends */
 #define MYSQL_QATTR_KEEP 8	 /* attributes returned; the rest counted */
 #define MYSQL_QATTR_MAX	 0xffffu /* a parameter count past this is BAD */
 
@@ -53,6 +56,19 @@ int mysql_query_attrs_parse(const uint8_t *p, size_t len,
  * MYSQL_BAD as above. */
 int mysql_execute_params_parse(const uint8_t *p, size_t len, long nparams,
 			       int qa, struct mysql_qattrs *q);
+
+/* Writes a COM_QUERY payload for a session where both sides set
+ * CLIENT_QUERY_ATTRIBUTES: 0x03, parameter_count n and parameter_set_count
+ * 1 (lenenc), then for n > 0 the null bitmap, new_params_bind_flag 1, each
+ * attribute's type (2 bytes: type, flags with 0x80 for unsigned) and name
+ * (lenenc), the non-NULL values (lenenc strings), and the statement text
+ * q[0, qlen). Values are length-prefixed ones (MYSQL_TYPE_STRING 0xfe,
+ * the other string types, decimals); a fixed-size or date/time type is
+ * MYSQL_BAD. Returns the bytes written or
+ * MYSQL_TOOBIG when cap is short. */
+long mysql_query_attrs_write(uint8_t *out, size_t cap,
+			     const struct mysql_qattr *a, size_t n,
+			     const char *q, size_t qlen);
 
 /* Writes a's value as text (decimal integers, %.17g floats, dates as
  * YYYY-MM-DD hh:mm:ss[.ffffff], strings as their bytes, unescaped: the

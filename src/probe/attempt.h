@@ -91,6 +91,9 @@ struct cd_attempt {
 	uint16_t local_port;
 	uint32_t conn_id;     /* server connection id from the greeting */
 	int tls;	      /* TLS was negotiated */
+	uint8_t compress;     /* the compression the login agreed on (enum
+				 mysql_comp_algo: 0 none, 1 zlib, 2 zstd) */
+	uint8_t qattrs_sent;  /* --query-attribute: the query carried them */
 	int64_t idle_cut_ns;  /* --idle: the server closed after this long
 				 idle, -1 when it did not */
 	uint8_t seq_fault;    /* protocol_error: a reply's sequence id was not

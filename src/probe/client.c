@@ -145,6 +145,38 @@ static int conn_send(struct conn *c, const uint8_t *buf, size_t len)
 	return want(c, EPOLLIN | EPOLLOUT) < 0 ? CONN_ENDED : 0;
 }
 
+/* Sends whole packets (buf: a command's, or the handshake machine's
+ * output) as conn_send() does; after a compressed login, as one compressed
+ * packet (MySQL "Compression"): compressed sequence id 0 for a command
+ * (its first packet has sequence id 0), else the one after the server's
+ * last, as a change user's auth answers go. */
+static int send_cmd(struct conn *c, const uint8_t *buf, size_t len)
+{
+	size_t need;
+	uint8_t zseq;
+	long n;
+
+	if (!c->cz)
+		return conn_send(c, buf, len);
+	need = mysql_deflate_bound(len);
+	if (need > c->zcap) {
+		uint8_t *z = realloc(c->zout, need);
+
+		if (!z)
+			return ENOMEM;
+		c->zout = z;
+		c->zcap = need;
+	}
+	zseq = len > 3 && buf[3] == 0
+		       ? 0
+		       : (uint8_t)(mysql_inflater_seq(c->cz) + 1);
+	n = mysql_deflate_packet(mysql_comp_algo(c->hs.caps), 0, zseq, buf, len,
+				 c->zout, c->zcap);
+	if (n < 0)
+		return EPROTO;
+	return conn_send(c, c->zout, (size_t)n);
+}
+
 /* Sends the handshake machine's pending output. Returns 0, an errno or
  * CONN_ENDED. */
 static int send_hs_output(struct conn *c)
@@ -152,7 +184,7 @@ static int send_hs_output(struct conn *c)
 	size_t len;
 	const uint8_t *p = mysql_hs_output(&c->hs, &len);
 
-	return len ? conn_send(c, p, len) : 0;
+	return len ? send_cmd(c, p, len) : 0;
 }
 
 /* A send failed: the class depends on where we were. */
@@ -193,7 +225,7 @@ static void send_quit(struct conn *c)
 	SET_STATE(c, C_CLOSING);
 	if (want(c, EPOLLIN) < 0)
 		return;
-	err = conn_send(c, quit, sizeof(quit));
+	err = send_cmd(c, quit, sizeof(quit));
 	if (err == CONN_ENDED)
 		return;
 	if (err) {
@@ -215,7 +247,7 @@ static void send_command(struct conn *c)
 	if (want(c, EPOLLIN) < 0)
 		return;
 	eng_command(c, &pkt, &len);
-	err = conn_send(c, pkt, len);
+	err = send_cmd(c, pkt, len);
 	if (err == CONN_ENDED)
 		return;
 	if (err) {
@@ -246,7 +278,7 @@ static void send_reuse(struct conn *c)
 		err = send_hs_output(c);
 	} else {
 		c->qseq = 1;
-		err = conn_send(c, reset, sizeof(reset));
+		err = send_cmd(c, reset, sizeof(reset));
 	}
 	if (err == CONN_ENDED)
 		return;
@@ -283,11 +315,23 @@ static int in_handshake(const struct conn *c)
 static void logged_in(struct conn *c)
 {
 	const struct probe_config *cfg = eng_cfg(c);
+	enum mysql_comp_algo algo = mysql_comp_algo(c->hs.caps);
 
 	mysql_hs_wipe(&c->hs);
 	if (c->state == C_REUSE) { /* the change user is done */
 		send_command(c);
 		return;
+	}
+	/* The login's OK was the last uncompressed packet (MySQL
+	 * "Compression": the server finishes the connection phase with it). */
+	if (algo != MYSQL_COMP_NONE) {
+		c->cz = mysql_inflater_new(algo);
+		if (!c->cz) {
+			set_message(c, "%s", "no memory for the decompressor");
+			eng_finish(c, CD_LOCAL_ERROR, ENOMEM);
+			return;
+		}
+		c->at.compress = (uint8_t)algo;
 	}
 	if (cfg->idle_s > 0) {
 		SET_STATE(c, C_IDLE);
@@ -570,7 +614,26 @@ static void on_packet(struct conn *c, const struct mysql_packet *pk,
 	}
 }
 
-static int resize_rbuf(struct conn *c, size_t ncap);
+static int resize_rbuf(struct conn *c, size_t ncap, size_t max);
+
+/* The bytes of rbuf from *off on came after the login's OK: the start of
+ * the server's compressed stream. They are taken out of rbuf and kept in
+ * zpend for process_all() to inflate.
+ * Returns 0, or -1 when the attempt ended. */
+static int stash_compressed_rest(struct conn *c, size_t *off)
+{
+	size_t n = c->rlen - *off;
+
+	c->zpend = malloc(n);
+	if (!c->zpend) {
+		eng_finish(c, CD_LOCAL_ERROR, ENOMEM);
+		return -1;
+	}
+	memcpy(c->zpend, c->rbuf + *off, n);
+	c->zpend_len = n;
+	c->rlen = *off;
+	return 0;
+}
 
 /* Hands the read buffer to the handshake machine, or splits it into
  * packets for on_packet() once logged in. */
@@ -587,6 +650,7 @@ static void process(struct conn *c)
 
 		if (in_handshake(c)) {
 			size_t used = 0;
+			int plain = !c->cz;
 
 			/* Its output is still being sent: the machine must
 			 * not write the next one yet (client_writable()
@@ -596,6 +660,11 @@ static void process(struct conn *c)
 			if (!handshake(c, c->rbuf + off, c->rlen - off, &used))
 				break;
 			off += used;
+			/* Bytes after the login's OK: compressed ones. */
+			if (plain && c->cz && c->gen == gen &&
+			    c->state != C_FREE && off < c->rlen &&
+			    stash_compressed_rest(c, &off) < 0)
+				return;
 			continue;
 		}
 		if (off >= c->rlen)
@@ -637,7 +706,7 @@ static void process(struct conn *c)
 	}
 	/* A large packet is done: give its room back to the others. */
 	if (c->rcap > CONN_RBUF_MIN && c->rlen <= CONN_RBUF_MIN)
-		(void)resize_rbuf(c, CONN_RBUF_MIN);
+		(void)resize_rbuf(c, CONN_RBUF_MIN, CONN_RBUF_MAX);
 }
 
 /* The peer closed (err == 0) or reset (err) the connection. */
@@ -706,7 +775,7 @@ static void on_closed(struct conn *c, int err)
 
 /* Resizes the read buffer to ncap, keeping the engine's count of the
  * bytes all buffers hold beyond CONN_RBUF_MIN. Returns 0 or -1. */
-static int resize_rbuf(struct conn *c, size_t ncap)
+static int resize_rbuf(struct conn *c, size_t ncap, size_t max)
 {
 	size_t *total = eng_rbuf_extra(c);
 	size_t old = c->rcap > CONN_RBUF_MIN ? c->rcap - CONN_RBUF_MIN : 0;
@@ -718,8 +787,7 @@ static int resize_rbuf(struct conn *c, size_t ncap)
 		return -1;
 	if (ncap > c->rcap) {
 		/* ncap is a doubling of rcap or the maximum: exactly that */
-		n = cd_vec_grow(c->rbuf, 1, ncap, &cap, CONN_RBUF_MAX,
-				CONN_RBUF_MIN);
+		n = cd_vec_grow(c->rbuf, 1, ncap, &cap, max, CONN_RBUF_MIN);
 		if (!n)
 			return -1;
 	} else {
@@ -750,7 +818,7 @@ static int grow_rbuf(struct conn *c)
 	}
 	if (ncap > max)
 		ncap = max;
-	if (resize_rbuf(c, ncap) < 0) {
+	if (resize_rbuf(c, ncap, max) < 0) {
 		set_message(c,
 			    "the probe's connections hold %u MiB of unread "
 			    "replies: it buffers no more",
@@ -758,6 +826,124 @@ static int grow_rbuf(struct conn *c)
 		return -1;
 	}
 	return 0;
+}
+
+/* The inflater's output: appended to rbuf, which grows for it up to
+ * CONN_ZRBUF_MAX (and within CONN_RBUF_TOTAL for all). */
+static void inflated(void *ud, const uint8_t *p, size_t n, int packet_start)
+{
+	struct conn *c = ud;
+
+	(void)packet_start;
+	if (c->cz_full)
+		return;
+	while (c->rcap - c->rlen < n) {
+		size_t ncap = c->rcap ? c->rcap * 2 : CONN_RBUF_MIN;
+
+		if (ncap > CONN_ZRBUF_MAX)
+			ncap = CONN_ZRBUF_MAX;
+		if (c->rcap >= CONN_ZRBUF_MAX ||
+		    resize_rbuf(c, ncap, CONN_ZRBUF_MAX) < 0) {
+			c->cz_full = 1;
+			return;
+		}
+	}
+	memcpy(c->rbuf + c->rlen, p, n);
+	c->rlen += n;
+}
+
+/* Inflates the server's compressed bytes p[0, n) into rbuf, one
+ * compressed packet at a time (so rbuf holds at most one packet's 16 MiB
+ * beyond what it held), reading the packets in it after each. Returns 0,
+ * or -1 when the attempt ended. */
+static int feed_compressed(struct conn *c, const uint8_t *p, size_t n)
+{
+	uint32_t gen = c->gen;
+
+	while (n && c->gen == gen && c->state != C_FREE) {
+		size_t k = mysql_inflater_want(c->cz);
+		uint64_t bad = 0;
+
+		if (k > n)
+			k = n;
+		if (mysql_inflater_feed(c->cz, p, k, inflated, c, &bad)) {
+			set_message(c,
+				    "a compressed packet from the server (%s) "
+				    "does not inflate: byte %llu of its "
+				    "compressed stream",
+				    mysql_comp_algo_name(c->at.compress),
+				    (unsigned long long)bad);
+			eng_finish(c, CD_PROTOCOL_ERROR, 0);
+			return -1;
+		}
+		if (c->cz_full) {
+			set_message(c,
+				    "the probe's connections hold %u MiB of "
+				    "unread replies: it buffers no more",
+				    CONN_RBUF_TOTAL >> 20);
+			eng_finish(c, CD_PROTOCOL_ERROR, 0);
+			return -1;
+		}
+		p += k;
+		n -= k;
+		process(c);
+	}
+	return c->gen == gen && c->state != C_FREE ? 0 : -1;
+}
+
+/* process(), then the compressed bytes that came after the login's OK in
+ * the same read, when there were any. */
+static void process_all(struct conn *c)
+{
+	uint8_t *rest;
+	size_t n;
+
+	process(c);
+	if (!c->zpend || c->state == C_FREE)
+		return;
+	rest = c->zpend;
+	n = c->zpend_len;
+	c->zpend = NULL;
+	c->zpend_len = 0;
+	(void)feed_compressed(c, rest, n);
+	free(rest);
+}
+
+/* One read of a compressed session's bytes (through TLS when it is on).
+ * Returns 0 to read again, -1 when done for now or the attempt ended. */
+static int read_compressed(struct conn *c)
+{
+	uint8_t zin[16384];
+	ssize_t n;
+
+	if (c->ssl) {
+		int r = SSL_read(c->ssl, zin, (int)sizeof(zin));
+
+		if (r <= 0) {
+			int e = SSL_get_error(c->ssl, r);
+
+			if (e != SSL_ERROR_WANT_READ &&
+			    e != SSL_ERROR_WANT_WRITE)
+				on_closed(c, e == SSL_ERROR_ZERO_RETURN
+						     ? 0
+						     : errno);
+			return -1;
+		}
+		n = r;
+	} else {
+		n = read(c->fd, zin, sizeof(zin));
+		if (n < 0 && errno == EINTR)
+			return 0;
+		if (n <= 0) {
+			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+				on_closed(c, n == 0 ? 0 : errno);
+			return -1;
+		}
+	}
+	if (feed_compressed(c, zin, (size_t)n) < 0)
+		return -1;
+	/* As below: a short plain read drained the socket. */
+	return c->ssl || (size_t)n == sizeof(zin) ? 0 : -1;
 }
 
 void client_readable(struct conn *c)
@@ -773,6 +959,11 @@ void client_readable(struct conn *c)
 		ssize_t n;
 		size_t room;
 
+		if (c->cz) {
+			if (read_compressed(c) == 0)
+				continue;
+			return;
+		}
 		if (c->rlen == c->rcap && grow_rbuf(c) < 0) {
 			eng_finish(c, CD_PROTOCOL_ERROR, 0);
 			return;
@@ -810,7 +1001,7 @@ void client_readable(struct conn *c)
 			}
 		}
 		c->rlen += (size_t)n;
-		process(c);
+		process_all(c);
 		if (c->gen != gen || c->state == C_FREE)
 			return;
 		/* Level-triggered: a short read means the socket is drained
@@ -850,7 +1041,7 @@ void client_writable(struct conn *c)
 		return;
 	/* Bytes that came while the handshake's packet was going out. */
 	if (c->rlen && in_handshake(c))
-		process(c);
+		process_all(c);
 }
 
 void client_connected(struct conn *c)
@@ -963,6 +1154,8 @@ void probe_hs_config(const struct probe_config *cfg, enum cd_transport tr,
 	out->server_key_pem_len = cfg->server_key_pem_len;
 	out->get_server_public_key = cfg->get_server_public_key;
 	out->enable_cleartext = cfg->enable_cleartext;
+	memcpy(out->compress, cfg->compress, sizeof(out->compress));
+	out->query_attrs = cfg->nqattrs > 0;
 }
 
 SSL_CTX *probe_tls_ctx(const struct probe_config *cfg, char *errbuf,
@@ -1004,5 +1197,18 @@ void client_quit_now(struct conn *c)
 
 	/* Not over a half-sent command: the QUIT would land inside it. */
 	if ((c->state == C_IDLE || c->state == C_QUERY) && c->wleft == 0)
-		(void)conn_send(c, quit, sizeof(quit));
+		(void)send_cmd(c, quit, sizeof(quit));
+}
+
+void client_release(struct conn *c)
+{
+	mysql_inflater_free(c->cz);
+	c->cz = NULL;
+	c->cz_full = 0;
+	free(c->zout);
+	c->zout = NULL;
+	c->zcap = 0;
+	free(c->zpend);
+	c->zpend = NULL;
+	c->zpend_len = 0;
 }

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mysql/qattr.h"
 #include "probe/resolver.h"
 #include "util/clock.h"
 
@@ -28,6 +29,10 @@ struct probe_job {
 	const struct probe_config *cfg; /* borrowed */
 	uint8_t *cmd; /* prebuilt COM_QUERY / COM_PING packet */
 	size_t cmdlen;
+	/* --query-attribute: the COM_QUERY with them, for sessions that
+	 * agreed on CLIENT_QUERY_ATTRIBUTES; NULL: none given */
+	uint8_t *cmd_qa;
+	size_t cmd_qa_len;
 	SSL_CTX *ssl_ctx;
 	int numeric_host;
 };
@@ -171,8 +176,14 @@ SSL_CTX *eng_ssl_ctx(struct conn *c)
 	return c->job->ssl_ctx;
 }
 
-void eng_command(const struct conn *c, const uint8_t **pkt, size_t *len)
+void eng_command(struct conn *c, const uint8_t **pkt, size_t *len)
 {
+	if (c->job->cmd_qa && (c->hs.caps & MYSQL_CLIENT_QUERY_ATTRIBUTES)) {
+		*pkt = c->job->cmd_qa;
+		*len = c->job->cmd_qa_len;
+		c->at.qattrs_sent = 1;
+		return;
+	}
 	*pkt = c->job->cmd;
 	*len = c->job->cmdlen;
 }
@@ -260,6 +271,7 @@ static void attempt_store(struct engine *e, const struct cd_attempt *a)
 static void conn_release(struct engine *e, struct conn *c)
 {
 	heap_remove(e, c);
+	client_release(c);
 	if (c->ssl) {
 		SSL_free(c->ssl);
 		c->ssl = NULL;
@@ -565,6 +577,47 @@ static int more_to_start(const struct engine *e)
 
 /* ---- setup ---- */
 
+/* The COM_QUERY with --query-attribute's attributes (MySQL "COM_QUERY"
+ * with CLIENT_QUERY_ATTRIBUTES), as strings (MYSQL_TYPE_STRING). */
+static int build_qa_command(struct probe_job *e, const char *q, size_t qlen,
+			    char *errbuf, size_t errlen)
+{
+	const struct probe_config *cfg = e->cfg;
+	struct mysql_qattr a[PROBE_QATTR_MAX];
+	size_t cap = qlen + 16, i;
+	uint8_t *payload;
+	long n;
+	uint8_t next;
+
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < cfg->nqattrs; i++) {
+		a[i].name = (const uint8_t *)cfg->qattrs[i].name;
+		a[i].name_len = cfg->qattrs[i].name_len;
+		a[i].type = MYSQL_TYPE_STRING;
+		a[i].val = (const uint8_t *)cfg->qattrs[i].value;
+		a[i].val_len = strlen(cfg->qattrs[i].value);
+		cap += a[i].name_len + a[i].val_len + 2 * 9 + 3;
+	}
+	payload = malloc(cap);
+	e->cmd_qa = malloc(cap + MYSQL_HEADER_LEN * 2);
+	if (!payload || !e->cmd_qa) {
+		free(payload);
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	n = mysql_query_attrs_write(payload, cap, a, cfg->nqattrs, q, qlen);
+	if (n >= 0)
+		n = mysql_packet_write(e->cmd_qa, cap + MYSQL_HEADER_LEN * 2,
+				       payload, (size_t)n, 0, &next);
+	free(payload);
+	if (n < 0) {
+		snprintf(errbuf, errlen, "cannot encode the query attributes");
+		return -1;
+	}
+	e->cmd_qa_len = (size_t)n;
+	return 0;
+}
+
 static int build_command(struct probe_job *e, char *errbuf, size_t errlen)
 {
 	const struct probe_config *cfg = e->cfg;
@@ -602,6 +655,8 @@ static int build_command(struct probe_job *e, char *errbuf, size_t errlen)
 		return -1;
 	}
 	e->cmdlen = (size_t)n;
+	if (cfg->nqattrs && !cfg->ping)
+		return build_qa_command(e, q, qlen, errbuf, errlen);
 	return 0;
 }
 
@@ -629,6 +684,7 @@ static void engine_free(struct engine *e)
 		for (i = 0; i < e->nslab; i++) {
 			struct conn *c = &e->slab[i];
 
+			client_release(c);
 			if (c->ssl)
 				SSL_free(c->ssl);
 			if (c->fd >= 0)
@@ -639,6 +695,7 @@ static void engine_free(struct engine *e)
 	free(e->slab);
 	free(e->heap);
 	free(e->own.cmd);
+	free(e->own.cmd_qa);
 	if (e->resolver)
 		resolver_stop(e->resolver);
 	if (e->own.ssl_ctx)
@@ -816,6 +873,7 @@ void probe_job_free(struct probe_job *j)
 	if (!j)
 		return;
 	free(j->cmd);
+	free(j->cmd_qa);
 	if (j->ssl_ctx)
 		SSL_CTX_free(j->ssl_ctx);
 	free(j);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mysql/compress.h"
 #include "mysql/handshake.h"
 #include "mysql/mysql.h"
 #include "probe/probe.h"
@@ -33,6 +34,10 @@ enum conn_state {
 #define CONN_REPLY_MAX (1u << 20)
 /* The largest read buffer: one such packet and its frame header. */
 #define CONN_RBUF_MAX (CONN_REPLY_MAX + 16)
+/* With compression: one compressed packet inflates to at most 16 MiB - 1
+ * (its 3-byte length), all of it appended before the packets in it are
+ * read, after what the buffer holds already. */
+#define CONN_ZRBUF_MAX (CONN_RBUF_MAX + MYSQL_MAX_FRAME)
 /* What all connections' read buffers may hold beyond CONN_RBUF_MIN each,
  * together: a hostile server cannot pin CONN_REPLY_MAX times -c. */
 #define CONN_RBUF_TOTAL (64u << 20)
@@ -68,6 +73,16 @@ struct conn {
 	int server_eof;	    /* the server closed while we were idle */
 	unsigned queries;   /* queries answered on this connection */
 	struct mysql_rs rs;
+	/* After a login that agreed on compression: the server's stream is
+	 * inflated into rbuf, and what the client sends goes out as one
+	 * compressed packet per write through zout. NULL: uncompressed. */
+	struct mysql_inflater *cz;
+	int cz_full; /* inflated bytes did not fit: the attempt ends */
+	uint8_t *zout;
+	size_t zcap;
+	uint8_t *zpend; /* compressed bytes that came with the login's OK,
+			   still to inflate (zpend_len of them) */
+	size_t zpend_len;
 	struct conn *next_free;
 };
 
@@ -86,7 +101,7 @@ void eng_finish(struct conn *c, enum cd_outcome o, int err);
 const struct probe_config *eng_cfg(const struct conn *c);
 SSL_CTX *eng_ssl_ctx(struct conn *c);
 /* The shared, prebuilt command packet (query or ping). */
-void eng_command(const struct conn *c, const uint8_t **pkt, size_t *len);
+void eng_command(struct conn *c, const uint8_t **pkt, size_t *len);
 /* Records the server's greeting facts once per run. */
 void eng_note_server(struct conn *c, const struct mysql_greeting *g);
 int64_t eng_now(const struct conn *c);
@@ -102,5 +117,7 @@ void client_timeout(struct conn *c);
 /* Ends a logged-in connection politely now (COM_QUIT, best effort, no
  * wait for the server's EOF); nothing for one still logging in. */
 void client_quit_now(struct conn *c);
+/* Frees what compression holds (conn_release, the engine's end). */
+void client_release(struct conn *c);
 
 #endif /* CONNDOCTOR_PROBE_ENGINE_INT_H */

@@ -22,6 +22,14 @@ enum probe_ssl_mode {
 /* Where the probe stops each connection (--stop-after). */
 enum probe_stop { PROBE_STOP_NONE, PROBE_STOP_CONNECT, PROBE_STOP_GREETING };
 
+/* --query-attribute: at most this many, sent with the query when the
+ * server sets CLIENT_QUERY_ATTRIBUTES. */
+#define PROBE_QATTR_MAX 32
+struct probe_qattr {
+	const char *name, *value; /* borrowed */
+	size_t name_len;
+};
+
 /* What --reuse sends between two queries on one connection. */
 enum probe_reuse { PROBE_REUSE_RESET, PROBE_REUSE_CHANGE_USER };
 
@@ -45,12 +53,15 @@ struct probe_config {
 	const char *database; /* NULL: none */
 	const char *query;    /* NULL: SELECT 1 */
 	int ping;	      /* COM_PING instead of a query */
+	struct probe_qattr qattrs[PROBE_QATTR_MAX];
+	unsigned nqattrs;
 	enum probe_ssl_mode ssl_mode;
 	const char *ssl_ca;
 	const char *server_key_pem; /* PEM (contents) for sha2 full auth */
 	size_t server_key_pem_len;
 	int get_server_public_key;
 	int enable_cleartext; /* mysql_clear_password allowed */
+	uint8_t compress[2];  /* compression to ask for (mysql_hs_config) */
 	int resolve_each;     /* resolve per attempt (named hosts) */
 	enum probe_stop stop_after;
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mysql/compress.h"
+
 #define GETTER(name)                                                           \
 	static void name(const struct rpt_probe *p,                            \
 			 const struct cd_attempt *a, struct rpt_value *v,      \
@@ -194,6 +196,20 @@ GETTER(f_tls_used)
 	v->i = a->tls;
 }
 
+GETTER(f_compression)
+{
+	(void)p, (void)scratch, (void)len;
+	set_str(v, mysql_comp_algo_name((enum mysql_comp_algo)a->compress));
+}
+
+GETTER(f_qattrs_sent)
+{
+	(void)scratch, (void)len;
+	v->kind = RPT_BOOL;
+	v->present = p->cfg->nqattrs > 0;
+	v->i = a->qattrs_sent;
+}
+
 GETTER(f_rtt)
 {
 	(void)p, (void)scratch, (void)len;
@@ -256,6 +272,8 @@ static const struct rpt_field fields[] = {
 	{"local_port", f_local_port, 0},
 	{"conn_id", f_conn_id, 0},
 	{"tls", f_tls_used, 0},
+	{"compression", f_compression, 0},
+	{"query_attributes", f_qattrs_sent, 0},
 	{"rtt_us", f_rtt, 0},
 	{"total_retrans", f_retrans, 0},
 	{"tcp_state_at_fail", f_tcp_state, 0},

@@ -2,6 +2,8 @@
  * summary, findings, and one object per attempt (schema: docs/json.md). */
 #include "report/report.h"
 
+#include "mysql/compress.h"
+#include "mysql/qattr.h"
 #include "util/json.h"
 
 static void stats_json(struct json *j, const struct cd_stats *s)
@@ -197,6 +199,25 @@ void rpt_probe_json_obj(struct json *jp, const struct rpt_probe *p)
 		json_null(jp);
 	json_key(jp, "mariadb");
 	json_bool(jp, r->server_is_mariadb);
+	/* What the greeting offers (MySQL "Compression"). */
+	json_key(jp, "compression");
+	if (r->server_version[0]) {
+		json_arr(jp);
+		if (r->server_caps & MYSQL_CLIENT_COMPRESS)
+			json_str(jp, "zlib");
+		if (r->server_caps & MYSQL_CLIENT_ZSTD_COMPRESSION_ALGORITHM)
+			json_str(jp, "zstd");
+		json_arr_end(jp);
+	} else {
+		json_null(jp);
+	}
+	/* CLIENT_QUERY_ATTRIBUTES in the greeting (--query-attribute). */
+	json_key(jp, "query_attributes");
+	if (r->server_version[0])
+		json_bool(jp, (r->server_caps &
+			       MYSQL_CLIENT_QUERY_ATTRIBUTES) != 0);
+	else
+		json_null(jp);
 	json_obj_end(jp);
 
 	json_key(jp, "targets");

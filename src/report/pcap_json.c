@@ -279,6 +279,7 @@ static void mysql_json(struct json *j, const struct cap_conn *c)
 		json_null(j);
 	JKEY_BOOL(j, "tls", my->tls);
 	JKEY_BOOL(j, "compressed", my->compressed);
+	JKEY_BOOL(j, "compression_inferred", my->compress_inferred);
 	JKEY_PAIR(j, "skipped_bytes", my->skipped[CAP_C2S],
 		  my->skipped[CAP_S2C]);
 	JKEY_STR(j, "compression",

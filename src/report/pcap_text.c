@@ -288,8 +288,9 @@ void rpt_pcap_event_text(const struct cap_event *e, char *buf, size_t len)
 			 (long long)e->i);
 		return;
 	case CAP_EV_COMPRESSED:
-		snprintf(buf, len, "compressed protocol (%s) from here",
-			 e->i == MYSQL_COMP_ZSTD ? "zstd" : "zlib");
+		snprintf(buf, len, "compressed protocol (%s) from here%s",
+			 e->i == MYSQL_COMP_ZSTD ? "zstd" : "zlib",
+			 e->j ? " (inferred from the frames)" : "");
 		return;
 	}
 	buf[0] = '\0';

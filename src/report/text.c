@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mysql/compress.h"
+#include "mysql/qattr.h"
 #include "util/escape.h"
 
 const char *rpt_color(const struct rpt_opts *o, enum rpt_color k)
@@ -181,6 +183,39 @@ static void histogram_text(FILE *out, const struct probe_result *r)
 	fputc('\n', out);
 }
 
+/* With --compress or --compression-algorithms: what the server's greeting
+ * offers and whether the sessions were compressed (each attempt's
+ * `compression` says which). */
+static void compression_line(const struct rpt_probe *p, FILE *out)
+{
+	const struct probe_result *r = p->res;
+	const uint8_t *want = p->cfg->compress;
+	int zlib = (r->server_caps & MYSQL_CLIENT_COMPRESS) != 0;
+	int zstd =
+		(r->server_caps & MYSQL_CLIENT_ZSTD_COMPRESSION_ALGORITHM) != 0;
+	int agreed = 0;
+
+	if (!want[0] || !r->server_version[0])
+		return;
+	for (int i = 0; i < 2 && want[i] && !agreed; i++)
+		agreed = (want[i] == MYSQL_COMP_ZLIB && zlib) ||
+					 (want[i] == MYSQL_COMP_ZSTD && zstd)
+				 ? want[i]
+				 : 0;
+	fprintf(out, "compression: asked for %s%s%s, the server offers %s%s%s",
+		mysql_comp_algo_name(want[0]), want[1] ? "," : "",
+		want[1] ? mysql_comp_algo_name(want[1]) : "",
+		zlib ? "zlib" : "", zlib && zstd ? "," : "",
+		zstd ? "zstd" : (zlib ? "" : "none"));
+	if (agreed)
+		fprintf(out, ": %s\n",
+			mysql_comp_algo_name((enum mysql_comp_algo)agreed));
+	else
+		fputs(": none in common, the sessions are uncompressed (the "
+		      "client falls back, MySQL \"Compression\")\n",
+		      out);
+}
+
 static void attempts_text(FILE *out, const struct rpt_probe *p)
 {
 	size_t nf, i, k;
@@ -239,6 +274,16 @@ void rpt_probe_text(FILE *out, const struct rpt_probe *p,
 		cd_fputs_escaped(r->server_version, out);
 	}
 	fputc('\n', out);
+	compression_line(p, out);
+	if (p->cfg->nqattrs && r->server_version[0])
+		fprintf(out, "query attributes: %s\n",
+			r->server_caps & MYSQL_CLIENT_QUERY_ATTRIBUTES
+				? "sent with every query "
+				  "(CLIENT_QUERY_ATTRIBUTES)"
+				: "the server does not support them (no "
+				  "CLIENT_QUERY_ATTRIBUTES in its greeting; "
+				  "MySQL 8.0.23+ has it): the queries went "
+				  "without them");
 	if (r->interrupted)
 		fprintf(out, "interrupted: attempts in flight were dropped\n");
 	if (probe_result_dropped(r))

@@ -39,6 +39,18 @@ static const char *const var_names[] = {
 	"performance_schema",
 	"require_secure_transport",
 	"extra_max_connections",
+	"admin_address",
+	"admin_port",
+	"log_error_services",
+};
+
+/* Connection facts of MySQL 8 (and of MariaDB when it has them): a server
+ * without one is named in the audit as not having it. */
+const char *const srv_mysql8_vars[SRV_NMYSQL8_VARS] = {
+	"require_secure_transport", /* MySQL 5.7.8+, MariaDB 10.5.2+ */
+	"admin_address",	    /* MySQL 8.0.14+ */
+	"admin_port",		    /* MySQL 8.0.14+ */
+	"log_error_services",	    /* MySQL 8.0.4+ */
 };
 
 /* Sized by the header: a missing name would be a NULL the loops skip. */
@@ -232,6 +244,26 @@ static void collect_host_cache(struct srv_session *s, struct srv_audit *a)
 	srv_result_free(&r);
 }
 
+/* mysql_native_password: ACTIVE (MariaDB, MySQL up to 8.3), DISABLED (MySQL
+ * 8.4 without --mysql-native-password=ON), or no row (MySQL 9.0 removed
+ * it): accounts that use it cannot log in then. */
+static void collect_native_password(struct srv_session *s, struct srv_audit *a)
+{
+	struct srv_result r;
+	char err[256] = "";
+
+	if (srv_query(s,
+		      "SELECT PLUGIN_STATUS FROM information_schema.PLUGINS "
+		      "WHERE PLUGIN_NAME = 'mysql_native_password'",
+		      &r, err, sizeof(err)) < 0) {
+		unread(a, "plugins", err, "");
+		return;
+	}
+	copy(a->native_password, sizeof(a->native_password),
+	     r.nrows ? srv_cell(&r, 0, 0) : "not loaded");
+	srv_result_free(&r);
+}
+
 static void collect_replication(struct srv_session *s, struct srv_audit *a)
 {
 	static const char *const queries[] = {
@@ -349,6 +381,7 @@ int srv_audit_collect(struct srv_session *s, double interval_s,
 		a->interval_s = (double)(cd_now_ns() - t0) / 1e9;
 	}
 	collect_host_cache(s, a);
+	collect_native_password(s, a);
 	collect_processlist(s, a);
 	collect_replication(s, a);
 	collect_session_limits(s, a);

@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SRV_MAX_VARS	 32
+#define SRV_MAX_VARS	 40
 #define SRV_MAX_COUNTERS 32
 #define SRV_MAX_HOSTS	 64
 #define SRV_MAX_LINKS	 8
 #define SRV_MAX_SESSIONS 4096
-#define SRV_MAX_UNREAD	 4
+#define SRV_MAX_UNREAD	 5
 
 struct srv_kv {
 	char name[48];
@@ -80,6 +80,9 @@ struct srv_audit {
 	 * the global value, when the audit logs in as the probe's user. */
 	struct srv_kv svars[2];
 	size_t nsvars;
+	/* information_schema.PLUGINS' status of mysql_native_password
+	 * (ACTIVE, DISABLED, ...), "not loaded" without a row, "" unread. */
+	char native_password[24];
 	/* From the host: the kernel's somaxconn, -1 unknown. */
 	int somaxconn;
 	/* What a query could not read (host cache, processlist, ...). */
@@ -90,6 +93,11 @@ struct srv_audit {
 /* The status counters the audit samples, in the order it shows them. */
 #define SRV_NCOUNTERS 14
 extern const char *const srv_counter_names[SRV_NCOUNTERS];
+
+/* The MySQL 8 connection variables the audit names when a server lacks
+ * them ("not available on this server"). */
+#define SRV_NMYSQL8_VARS 4
+extern const char *const srv_mysql8_vars[SRV_NMYSQL8_VARS];
 
 /* Looks a variable or counter up; NULL when absent. */
 const char *srv_var(const struct srv_audit *a, const char *name);

@@ -52,7 +52,7 @@ const char *srv_errlog_level_name(enum srv_errlog_level l)
 const char *srv_errlog_format_name(enum srv_errlog_format f)
 {
 	static const char *const names[SRV_EL_NFORMAT] = {
-		"bare", "mysql57", "mysql8", "mariadb", "legacy"};
+		"bare", "mysql57", "mysql8", "mariadb", "json", "legacy"};
 
 	return (unsigned)f < SRV_EL_NFORMAT ? names[f] : "?";
 }
@@ -722,6 +722,92 @@ static int server_line(const char *p, const char *e,
 	return SRV_EL_OK;
 }
 
+/* The value of member key of the JSON object in [p, e): a string's bytes
+ * between its quotes (escapes as they are) or a number's digits. 0 when
+ * absent. A key inside a string value is escaped (\"key\"): skipped. */
+static int json_member(const char *p, const char *e, const char *key,
+		       struct span *out)
+{
+	char needle[24];
+	const char *q = p, *v;
+	size_t n = strlen(key) + 2;
+
+	if (n >= sizeof(needle))
+		return 0;
+	needle[0] = '"';
+	memcpy(needle + 1, key, n - 2);
+	needle[n - 1] = '"';
+	needle[n] = '\0';
+	while ((q = find(q, e, needle)) != NULL) {
+		v = skip_spaces(q + n, e);
+		if ((q > p && q[-1] == '\\') || v >= e || *v != ':') {
+			q += n;
+			continue;
+		}
+		v = skip_spaces(v + 1, e);
+		if (v < e && *v == '"') {
+			const char *s = ++v;
+
+			while (v < e && *v != '"')
+				v += (*v == '\\' && v + 1 < e) ? 2 : 1;
+			if (v >= e)
+				return 0; /* unterminated */
+			*out = (struct span){s, v};
+			return 1;
+		}
+		out->p = v;
+		while (v < e && is_digit(*v))
+			v++;
+		out->e = v;
+		return v > out->p;
+	}
+	return 0;
+}
+
+/* A line of MySQL 8's JSON error log (log_sink_json, "Error Log Output
+ * Format": one object per line). */
+static int json_line(const char *p, const char *e, struct srv_errlog_event *ev)
+{
+	struct span s;
+	struct stamp st;
+	const char *q;
+	int r = SRV_EL_BARE;
+
+	ev->format = SRV_EL_FMT_JSON;
+	if (json_member(p, e, "time", &s)) {
+		q = s.p;
+		r = iso_stamp(&q, s.e, &st);
+		if (r < 0)
+			return r;
+		if (r == SRV_EL_OK) {
+			ev->has_time = 1;
+			ev->has_zone = st.zone;
+			ev->time_s = st.t;
+		}
+	}
+	if (json_member(p, e, "thread", &s) && span_len(s) <= 9) {
+		ev->has_thread = 1;
+		ev->thread_id = num(s.p, span_len(s));
+	}
+	if (json_member(p, e, "label", &s))
+		ev->level = level_of(s);
+	if (json_member(p, e, "err_code", &s) && span_len(s) <= 6) {
+		/* "MY-" and six digits, as the text format prints it */
+		size_t k = span_len(s);
+
+		memcpy(ev->code, "MY-000000", 10);
+		memcpy(ev->code + 9 - k, s.p, k);
+	}
+	if (json_member(p, e, "msg", &s)) {
+		ev->msg = s.p;
+		ev->msg_len = span_len(s);
+	} else {
+		ev->msg = e;
+		ev->msg_len = 0;
+	}
+	return r;
+}
+
 int srv_errlog_line(const char *line, size_t len, struct srv_errlog_event *ev)
 {
 	struct srv_errlog_event x;
@@ -775,7 +861,10 @@ int srv_errlog_line(const char *line, size_t len, struct srv_errlog_event *ev)
 		return r;
 	}
 
-	r = server_line(p, e, &x);
+	if (p < e && *p == '{')
+		r = json_line(p, e, &x);
+	else
+		r = server_line(p, e, &x);
 	if (r < 0)
 		return r;
 	classify((struct span){x.msg, x.msg + x.msg_len}, &x);

@@ -54,6 +54,9 @@ enum srv_errlog_format {
 	SRV_EL_FMT_MYSQL8,   /* ... as 5.7, then [MY-010914] [Server] ... */
 	SRV_EL_FMT_MARIADB,  /* 2026-11-21 18:04:08 12 [Warning] ... (and
 				MySQL 5.6) */
+	SRV_EL_FMT_JSON,     /* MySQL 8's log_sink_json: one object a line,
+				"time", "thread", "label", "err_code",
+				"msg" (its escapes left as they are) */
 	SRV_EL_FMT_LEGACY,   /* 201121 18:04:08 [Warning] ... (MySQL <= 5.5,
 				MariaDB <= 10.0) */
 	SRV_EL_NFORMAT

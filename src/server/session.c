@@ -469,6 +469,8 @@ int srv_connect(struct srv_session *s, const struct probe_target *t,
 		goto fail;
 	begin_phase(s, CD_PH_GREETING);
 	probe_hs_config(cfg, t->transport, &hc);
+	hc.compress[0] = 0; /* the audit's session reads plain packets */
+	hc.query_attrs = 0; /* and writes plain COM_QUERY */
 	mysql_hs_init(&hs, &hc);
 	if (handshake(s, &hs, cfg, t, err, errlen) < 0) {
 		mysql_hs_wipe(&hs);

@@ -165,6 +165,28 @@ class Golden(unittest.TestCase):
         dump = [x for x in kind(recs, "command") if x["command"] == "COM_BINLOG_DUMP"][0]
         self.assertEqual(dump["result"], "stream")
 
+        # The --compress session cut after its login: compression told from
+        # the frames; what came before the server's first zlib packet (the
+        # stored first statement and its stored reply) skipped; the rest
+        # decoded as in the whole capture, the 2,000 rows counted.
+        rc, recs = doc("mid_compressed.pcap")
+        c = kind(recs, "connection")[0]
+        self.assertTrue(c["mid_stream"])
+        self.assertTrue(c["mysql"]["compressed"])
+        self.assertTrue(c["mysql"]["compression_inferred"])
+        self.assertEqual(c["mysql"]["compression"], "zlib")
+        self.assertGreater(c["mysql"]["skipped_bytes"]["client"], 0)
+        self.assertEqual(c["mysql"]["anomalies"], [])
+        cmds = kind(recs, "command")
+        self.assertEqual([x["command"] for x in cmds],
+                         ["COM_QUERY", "COM_INIT_DB", "COM_QUERY", "COM_QUERY", "COM_QUERY",
+                          "COM_QUIT"])
+        self.assertEqual(cmds[3]["rows"], 2000)
+        self.assertEqual(cmds[4]["error"]["code"], 1064)
+        self.assertIn("CD8020", codes(recs))
+        rc, whole = doc("compressed.pcap")
+        self.assertFalse(kind(whole, "connection")[0]["mysql"]["compression_inferred"])
+
 
 class SameCaptureCutDifferently(unittest.TestCase):
     """Whole vs one file per packet vs two files at every boundary vs

@@ -17,6 +17,14 @@ Exceptions (tshark 4.0.17, Debian 12):
   a LONGLONG attribute ("attempt" = 3) or a NULL one ("nothing") loses its
   statement (tshark flags "dissector is incomplete"). Those two statements
   are missing from tshark's list.
+- mid_compressed.pcap: tshark 4.0 inflates a session only when it saw the
+  login set CLIENT_COMPRESS; this capture is compressed.pcap cut after the
+  login, so tshark shows no statement. conndoctor's statements are compared
+  with compressed.pcap's without its first one: the cut starts at that
+  statement's packet, which went stored (under 50 bytes, no zlib header),
+  so conndoctor only knows the session is compressed from the server's
+  reply, the first packet with a zlib header, and gets in step at the
+  client's next command.
 """
 import json
 import os
@@ -33,7 +41,9 @@ TSHARK_MISSES = {
     "qattr.pcap": ["SELECT 1", "SELECT @a FROM t WHERE note = 'x' LIMIT 1 /* longer */"],
 }
 # capture -> capture whose statements stand in for tshark's
-TSHARK_BLIND = {"zstd.pcap": "qattr.pcap"}
+TSHARK_BLIND = {"zstd.pcap": "qattr.pcap", "mid_compressed.pcap": "compressed.pcap"}
+# capture -> statements of its twin the capture starts after
+TWIN_SKIPS = {"mid_compressed.pcap": 1}
 
 
 def unescape(s):
@@ -97,7 +107,8 @@ class TsharkOracle(unittest.TestCase):
                 if cap in TSHARK_BLIND:
                     self.assertEqual(tsh, [], f"{cap}: tshark now decodes it: compare directly")
                     twin = TSHARK_BLIND[cap]
-                    self.assertEqual(mine, ours(twin, dict(self.captures)[twin]))
+                    skip = TWIN_SKIPS.get(cap, 0)
+                    self.assertEqual(mine, ours(twin, dict(self.captures)[twin])[skip:])
                     checked += 1
                     continue
                 misses = TSHARK_MISSES.get(cap, [])

@@ -499,6 +499,66 @@ static void test_mid_stream(void **state)
 	bench_free(&b);
 }
 
+/* A capture that begins after a compressed login (MySQL "Compression":
+ * 7-byte header comp_len, seq, raw_len; raw_len 0: stored). Nothing says
+ * the session is compressed until a packet with a zlib header: the stored
+ * COM_PING and its stored OK before it are skipped (12 and 18 bytes, and
+ * the 20 bytes of a reply the capture caught the end of); the zlib query
+ * (the 54-byte COM_QUERY SELECT "0123...789" as zlib's compress() writes
+ * it) says it; the server gets in step at its stored ERR 1064 (a reply:
+ * sequence id 1); the client's stored COM_QUIT is read. */
+static void test_mid_stream_compressed(void **state)
+{
+	static const uint8_t tail[20] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+					 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+	static const uint8_t ping[] = {0x05, 0,	   0, 0, 0, 0,
+				       0,    0x01, 0, 0, 0, 0x0e};
+	static const uint8_t ok[] = {0x0b, 0,	 0, 0x01, 0, 0,	   0, 0x07, 0,
+				     0,	   0x01, 0, 0,	  0, 0x02, 0, 0,    0};
+	static const uint8_t query[] = {
+		0x22, 0x00, 0x00, 0x00, 0x36, 0x00, 0x00, 0x78, 0x9c,
+		0x33, 0x62, 0x60, 0x60, 0x60, 0x0e, 0x76, 0xf5, 0x71,
+		0x75, 0x0e, 0x51, 0x50, 0x32, 0x30, 0x34, 0x32, 0x36,
+		0x31, 0x35, 0x33, 0xb7, 0xb0, 0xc4, 0xcf, 0x52, 0x02,
+		0x00, 0x16, 0xf5, 0x0a, 0x8e};
+	static const uint8_t err[] = {
+		0x0f, 0,    0,	  0x01, 0,   0,	  0, /* stored, seq 1 */
+		0x0b, 0,    0,	  0x01,		     /* ERR, seq 1 */
+		0xff, 0x28, 0x04, '#',	'4', '2', '0', '0', '0', 'x', 'y'};
+	static const uint8_t quit[] = {0x05, 0,	   0, 0, 0, 0,
+				       0,    0x01, 0, 0, 0, 0x01};
+	struct bench b;
+	const struct cap_conn *c;
+
+	(void)state;
+	bench_init(&b, NULL);
+	seg(&b, CAP_S2C, CAP_TH_ACK, tail, sizeof(tail));
+	seg(&b, CAP_C2S, CAP_TH_ACK, ping, sizeof(ping));
+	seg(&b, CAP_S2C, CAP_TH_ACK, ok, sizeof(ok));
+	seg(&b, CAP_C2S, CAP_TH_ACK, query, sizeof(query));
+	seg(&b, CAP_S2C, CAP_TH_ACK, err, sizeof(err));
+	seg(&b, CAP_C2S, CAP_TH_ACK, quit, sizeof(quit));
+	cap_engine_finish(b.e);
+	assert_int_equal(b.r.nconns, 1);
+	c = &b.r.conns[0];
+	assert_true(c->mid_stream);
+	assert_true(c->my.compressed);
+	assert_true(c->my.compress_inferred);
+	assert_int_equal(c->my.compress_algo, 1); /* zlib */
+	assert_int_equal(c->my.skipped[CAP_C2S], sizeof(ping));
+	assert_int_equal(c->my.skipped[CAP_S2C], sizeof(tail) + sizeof(ok));
+	assert_int_equal(c->my.an[CAP_AN_INFLATE].count, 0);
+	assert_int_equal(b.r.ncmds, 2);
+	assert_int_equal(b.r.cmds[0].cmd, MYSQL_COM_QUERY);
+	assert_string_equal(
+		b.r.cmds[0].arg,
+		"SELECT \"0123456789012345678901234567890123456789\"");
+	assert_int_equal(b.r.cmds[0].result, CAP_RES_ERR);
+	assert_int_equal(b.r.cmds[0].err.code, 1064);
+	assert_int_equal(b.r.cmds[1].cmd, MYSQL_COM_QUIT);
+	bench_free(&b);
+}
+
 /* A new SYN (another ISN) on a closed tuple is a new connection. */
 static void test_port_reuse(void **state)
 {
@@ -970,6 +1030,7 @@ int main(void)
 		cmocka_unit_test(test_reorder_and_resend),
 		cmocka_unit_test(test_gap_then_resync),
 		cmocka_unit_test(test_mid_stream),
+		cmocka_unit_test(test_mid_stream_compressed),
 		cmocka_unit_test(test_port_reuse),
 		cmocka_unit_test(test_other_commands),
 		cmocka_unit_test(test_syn_ladder),

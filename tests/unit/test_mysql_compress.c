@@ -282,6 +282,89 @@ static void test_bound(void **state)
 	free(s);
 }
 
+/* The sender's side: COM_PING (5 bytes, under the 50-byte threshold) goes
+ * stored, byte for byte the ping_stored vector; the 54-byte query packet
+ * goes as the zlib stream zlib's compress() writes (query_z) behind the
+ * header 22 00 00 | 00 | 36 00 00. */
+static void test_deflate_zlib(void **state)
+{
+	uint8_t out[256];
+	long n;
+
+	(void)state;
+	n = mysql_deflate_packet(MYSQL_COMP_ZLIB, 0, 0, ping_stored + 7, 5, out,
+				 sizeof(out));
+	assert_int_equal(n, sizeof(ping_stored));
+	assert_memory_equal(out, ping_stored, sizeof(ping_stored));
+
+	n = mysql_deflate_packet(MYSQL_COMP_ZLIB, 0, 0, query, QUERY_LEN, out,
+				 sizeof(out));
+	assert_int_equal(n, 7 + sizeof(query_z));
+	assert_memory_equal(out, "\x22\x00\x00\x00\x36\x00\x00", 7);
+	assert_memory_equal(out + 7, query_z, sizeof(query_z));
+
+	/* A cap under the bound is refused, whatever the data needs. */
+	assert_int_equal(
+		mysql_deflate_packet(MYSQL_COMP_ZLIB, 0, 0, query, QUERY_LEN,
+				     out, mysql_deflate_bound(QUERY_LEN) - 1),
+		MYSQL_TOOBIG);
+	assert_int_equal(mysql_deflate_packet(MYSQL_COMP_NONE, 0, 0, query,
+					      QUERY_LEN, out, sizeof(out)),
+			 MYSQL_BAD);
+}
+
+/* zstd: a frame (its magic first) that the inflater gives back as it was;
+ * bytes that do not compress (a xorshift sequence) go stored; the
+ * compressed sequence id lands in byte 3 and is what the inflater reports
+ * afterwards, and mysql_inflater_want() counts down to a packet's end. */
+static void test_deflate_zstd_roundtrip(void **state)
+{
+	uint8_t in[4000], noise[200], out[8192];
+	struct sink *got = calloc(1, sizeof(*got));
+	struct mysql_inflater *z;
+	uint64_t off = 0, x = 88172645463325252ull;
+	size_t i;
+	long n, m;
+
+	(void)state;
+	assert_non_null(got);
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)("SELECT 1;"[i % 9]);
+	for (i = 0; i < sizeof(noise); i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		noise[i] = (uint8_t)x;
+	}
+	n = mysql_deflate_packet(MYSQL_COMP_ZSTD, 3, 4, in, sizeof(in), out,
+				 sizeof(out));
+	assert_true(n > 7 && n < 200);
+	assert_int_equal(out[0] | out[1] << 8 | out[2] << 16, n - 7);
+	assert_int_equal(out[3], 4);
+	assert_int_equal(out[4] | out[5] << 8 | out[6] << 16, sizeof(in));
+	assert_memory_equal(out + 7, "\x28\xb5\x2f\xfd", 4);
+	m = mysql_deflate_packet(MYSQL_COMP_ZSTD, 3, 5, noise, sizeof(noise),
+				 out + n, sizeof(out) - (size_t)n);
+	assert_int_equal(m, 7 + sizeof(noise));
+	assert_memory_equal(out + n + 4, "\x00\x00\x00", 3); /* stored */
+
+	z = mysql_inflater_new(MYSQL_COMP_ZSTD);
+	assert_non_null(z);
+	assert_int_equal(mysql_inflater_want(z), 7);
+	assert_int_equal(mysql_inflater_feed(z, out, 7, collect, got, &off),
+			 MYSQL_OK);
+	assert_int_equal(mysql_inflater_seq(z), 4);
+	assert_int_equal(mysql_inflater_want(z), (size_t)n - 7);
+	assert_int_equal(mysql_inflater_feed(z, out + 7, (size_t)(n + m - 7),
+					     collect, got, &off),
+			 MYSQL_OK);
+	assert_int_equal(mysql_inflater_seq(z), 5);
+	assert_int_equal(mysql_inflater_want(z), 7);
+	assert_int_equal(got->n, sizeof(in) + sizeof(noise));
+	assert_memory_equal(got->buf, in, sizeof(in));
+	assert_memory_equal(got->buf + sizeof(in), noise, sizeof(noise));
+	mysql_inflater_free(z);
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +374,8 @@ int main(void)
 		cmocka_unit_test(test_zstd_spanning),
 		cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_bound),
+		cmocka_unit_test(test_deflate_zlib),
+		cmocka_unit_test(test_deflate_zstd_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -453,6 +453,88 @@ static void test_not_mysql(void **state)
 	assert_int_equal(r.given, 4); /* known from the first 4 bytes */
 }
 
+/* Compression (MySQL "Compression" page: the client announces the flag
+ * that matches the server's, with the zstd level byte after the connect
+ * attributes for CLIENT_ZSTD_COMPRESSION_ALGORITHM; no match: uncompressed).
+ * Each login is login_native with its caps and length changed accordingly:
+ * zlib sets CLIENT_COMPRESS (0x20, byte 4 0x05 -> 0x25); zstd sets 1 << 26
+ * (byte 7 0x01 -> 0x05), appends the level byte and grows the length to
+ * 0x80. */
+static void compressed_login(const uint8_t want[2], uint32_t offer,
+			     uint32_t agreed, int per_byte)
+{
+	struct stream s = {.len = 0};
+	uint8_t expect[sizeof(login_native) + 1];
+	size_t n = sizeof(login_native), off = 0;
+	struct run r;
+
+	memcpy(expect, login_native, n);
+	if (agreed & 0x20u)
+		expect[4] = 0x25;
+	if (agreed & 0x04000000u) {
+		expect[0] = 0x80;
+		expect[7] = 0x05;
+		expect[n++] = 7; /* the level asked for */
+	}
+	put_greeting(&s, (SERVER_CAPS & ~0x820u) | offer,
+		     "mysql_native_password", S1);
+	put(&s, 2, ok_payload, sizeof(ok_payload));
+	run_init(&r, &s, per_byte);
+	memcpy(r.cfg.compress, want, 2);
+	r.cfg.zstd_level = 7;
+	assert_int_equal(drive(&r), MYSQL_HS_GREETING);
+	assert_int_equal(drive(&r), MYSQL_HS_LOGGED_IN);
+	assert_int_equal(r.hs.caps, (AGREED_CAPS & ~0x20u) | agreed);
+	expect_out(&r, &off, expect, n);
+	assert_int_equal(r.out_len, off);
+}
+
+static void test_compression_negotiated(void **state)
+{
+	static const uint8_t zlib[2] = {1, 0}, zstd[2] = {2, 0},
+			     zstd_zlib[2] = {2, 1}, none[2] = {0, 0};
+	const uint32_t z = 0x20u, d = 0x04000000u;
+
+	(void)state;
+	for (int pb = 0; pb < 2; pb++) {
+		compressed_login(zlib, z, z, pb);
+		compressed_login(zlib, d, 0, pb);
+		compressed_login(zstd, z | d, d, pb);
+		compressed_login(zstd, z, 0,
+				 pb); /* MariaDB 10.11: falls back */
+		compressed_login(zstd_zlib, z, z, pb);
+		compressed_login(zstd_zlib, z | d, d, pb);
+		compressed_login(none, z | d, 0, pb);
+	}
+}
+
+/* CLIENT_QUERY_ATTRIBUTES (1 << 27, MySQL 8.0.23+): asked for only when
+ * the caller sends attributes and the greeting offers it (login byte 7
+ * 0x01 -> 0x09). */
+static void qattr_login(int want, uint32_t offer, int agreed)
+{
+	struct stream s = {.len = 0};
+	struct run r;
+
+	put_greeting(&s, SERVER_CAPS | offer, "mysql_native_password", S1);
+	put(&s, 2, ok_payload, sizeof(ok_payload));
+	run_init(&r, &s, 0);
+	r.cfg.tls = MYSQL_HS_TLS_OFF;
+	r.cfg.query_attrs = want;
+	assert_int_equal(drive(&r), MYSQL_HS_GREETING);
+	assert_int_equal(drive(&r), MYSQL_HS_LOGGED_IN);
+	assert_int_equal(r.hs.caps, AGREED_CAPS | (agreed ? 0x08000000u : 0));
+	assert_int_equal(r.out[7], agreed ? 0x09 : 0x01);
+}
+
+static void test_query_attributes_negotiated(void **state)
+{
+	(void)state;
+	qattr_login(1, 0x08000000u, 1);
+	qattr_login(1, 0, 0);		/* MariaDB 10.11 */
+	qattr_login(0, 0x08000000u, 0); /* every COM_QUERY would change */
+}
+
 static void test_seq_check(void **state)
 {
 	struct mysql_packet pk = {.seq = 1, .last_seq = 1};
@@ -492,6 +574,8 @@ int main(void)
 		cmocka_unit_test(test_too_many_rounds),
 		cmocka_unit_test(test_tls_required_not_offered),
 		cmocka_unit_test(test_not_mysql),
+		cmocka_unit_test(test_compression_negotiated),
+		cmocka_unit_test(test_query_attributes_negotiated),
 		cmocka_unit_test(test_seq_check),
 	};
 

@@ -257,6 +257,104 @@ static void test_execute(void **state)
 	}
 }
 
+/* The writer (the probe's --query-attribute): the vectors above, written
+ * back from their fields, byte for byte (q_none; q_three's strings and
+ * NULL with "v1" the only value, laid out the same way by hand below);
+ * then read back by the pcap decoder's parser. */
+static const uint8_t q_two[] = {
+	0x03,				      /* COM_QUERY */
+	0x02,				      /* parameter_count */
+	0x01,				      /* parameter_set_count */
+	0x02,				      /* null bitmap: parameter 1 */
+	0x01,				      /* new_params_bind_flag */
+	0xfe, 0x00, 0x02, 'n', '1',	      /* type STRING, name "n1" */
+	0xfe, 0x00, 0x04, 'g', 'o', 'n', 'e', /* "gone" */
+	0x02, 'v',  '1',		      /* "v1" (NULL has no value) */
+	'S',  'E',  'L',  'E', 'C', 'T', ' ', '1'};
+
+static void test_write(void **state)
+{
+	struct mysql_qattr a[2] = {
+		{.name = (const uint8_t *)"n1",
+		 .name_len = 2,
+		 .type = 0xfe,
+		 .val = (const uint8_t *)"v1",
+		 .val_len = 2},
+		{.name = (const uint8_t *)"gone",
+		 .name_len = 4,
+		 .type = 0xfe,
+		 .is_null = 1},
+	};
+	struct mysql_qattrs q;
+	uint8_t out[64];
+	long n;
+
+	(void)state;
+	n = mysql_query_attrs_write(out, sizeof(out), NULL, 0, "SELECT 1", 8);
+	assert_int_equal(n, sizeof(q_none));
+	assert_memory_equal(out, q_none, sizeof(q_none));
+
+	n = mysql_query_attrs_write(out, sizeof(out), a, 2, "SELECT 1", 8);
+	assert_int_equal(n, sizeof(q_two));
+	assert_memory_equal(out, q_two, sizeof(q_two));
+	assert_int_equal(mysql_query_attrs_parse(out, (size_t)n, &q), MYSQL_OK);
+	assert_int_equal(q.count, 2);
+	assert_int_equal(q.kept, 2);
+	assert_true(q.types_sent);
+	assert_int_equal(q.end, (size_t)n - 8);
+	assert_memory_equal(q.a[0].name, "n1", 2);
+	assert_int_equal(q.a[0].val_len, 2);
+	assert_memory_equal(q.a[0].val, "v1", 2);
+	assert_int_equal(q.a[1].name_len, 4);
+	assert_true(q.a[1].is_null);
+
+	/* Short room; a type whose value is not length-prefixed. */
+	assert_int_equal(mysql_query_attrs_write(out, sizeof(q_two) - 1, a, 2,
+						 "SELECT 1", 8),
+			 MYSQL_TOOBIG);
+	a[0].type = 0x08; /* LONGLONG */
+	assert_int_equal(
+		mysql_query_attrs_write(out, sizeof(out), a, 2, "SELECT 1", 8),
+		MYSQL_BAD);
+}
+
+/* Nine attributes take a 2-byte null bitmap (the ninth NULL: 00 01), and
+ * a 251-byte name its 3-byte length (fc fb 00); the parser reads them all
+ * back, keeping MYSQL_QATTR_KEEP. */
+static void test_write_wide(void **state)
+{
+	static char longname[251];
+	struct mysql_qattr a[9];
+	struct mysql_qattrs q;
+	uint8_t out[1024];
+	long n;
+	size_t i;
+
+	(void)state;
+	memset(longname, 'x', sizeof(longname));
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < 9; i++) {
+		a[i].name = (const uint8_t *)"k";
+		a[i].name_len = 1;
+		a[i].type = 0xfe;
+		a[i].val = (const uint8_t *)"v";
+		a[i].val_len = 1;
+	}
+	a[0].name = (const uint8_t *)longname;
+	a[0].name_len = sizeof(longname);
+	a[8].is_null = 1;
+	n = mysql_query_attrs_write(out, sizeof(out), a, 9, "DO 1", 4);
+	assert_true(n > 0);
+	assert_memory_equal(out, "\x03\x09\x01\x00\x01\x01\xfe\x00\xfc\xfb\x00",
+			    11);
+	assert_int_equal(mysql_query_attrs_parse(out, (size_t)n, &q), MYSQL_OK);
+	assert_int_equal(q.count, 9);
+	assert_int_equal(q.kept, MYSQL_QATTR_KEEP);
+	assert_int_equal(q.a[0].name_len, sizeof(longname));
+	assert_memory_equal(out + q.end, "DO 1", 4);
+	assert_int_equal(q.end + 4, (size_t)n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +365,8 @@ int main(void)
 		cmocka_unit_test(test_query_bad),
 		cmocka_unit_test(test_query_many),
 		cmocka_unit_test(test_execute),
+		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_write_wide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

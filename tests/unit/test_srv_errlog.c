@@ -486,6 +486,66 @@ static void corpus_mysql8(void **state)
 	srv_errlog_stats_free(&st);
 }
 
+/* The same events in MySQL 8's JSON error log (log_sink_json): the same
+ * classes, hosts and pre-auth count; every line dated (one message quotes
+ * "time" escaped, which is not the line's time) with its thread, level and
+ * code. */
+static void corpus_mysql8_json(void **state)
+{
+	static const struct want w[] = {
+		{SRV_EL_OTHER, 2},
+		{SRV_EL_ABORTED_READ_ERROR, 2},
+		{SRV_EL_ABORTED_WRITE_ERROR, 1},
+		{SRV_EL_ABORTED_READ_TIMEOUT, 1},
+		{SRV_EL_ABORTED_OUT_OF_ORDER, 1},
+		{SRV_EL_ACCESS_DENIED, 1},
+		{SRV_EL_IP_NOT_RESOLVED, 1},
+		{SRV_EL_HOSTNAME_MISMATCH, 1},
+		{SRV_EL_SERVER_START, 1},
+		{SRV_EL_SERVER_READY, 1},
+		{SRV_EL_SHUTDOWN_NORMAL, 1},
+		{SRV_EL_SHUTDOWN_COMPLETE, 1},
+	};
+	static const char line[] =
+		"{ \"prio\" : 3, \"err_code\" : 10914, \"subsystem\" : "
+		"\"Server\", \"msg\" : \"Aborted connection 58291 to db: 'so' "
+		"user: 'root' host: '172.21.0.1' (Got an error reading "
+		"communication packets).\", \"time\" : "
+		"\"2026-11-21T18:05:00.100000Z\", \"thread\" : 58291, "
+		"\"label\" : \"Note\" }";
+	struct srv_errlog_opts o = opts();
+	struct srv_errlog_stats st;
+	struct srv_errlog_event ev;
+	struct guard g;
+
+	(void)state;
+	read_corpus("mysql-8.0.json", &o, &st);
+	check_counts(&st, w, sizeof(w) / sizeof(w[0]));
+	assert_int_equal(st.formats[SRV_EL_FMT_JSON], 14);
+	assert_int_equal(st.lines_bare, 0);
+	assert_int_equal(st.pre[SRV_EL_ABORTED_READ_ERROR], 1);
+	srv_errlog_stats_free(&st);
+
+	assert_int_equal(srv_errlog_line(line, sizeof(line) - 1, &ev),
+			 SRV_EL_OK);
+	assert_int_equal(ev.format, SRV_EL_FMT_JSON);
+	assert_int_equal(ev.cls, SRV_EL_ABORTED_READ_ERROR);
+	assert_int_equal(ev.level, SRV_EL_LVL_NOTE);
+	assert_string_equal(ev.code, "MY-010914");
+	assert_true(ev.has_thread);
+	assert_int_equal(ev.thread_id, 58291);
+	assert_true(ev.has_zone);
+	assert_int_equal(ev.time_s, 1795284300); /* 2026-11-21 18:05:00 UTC */
+	assert_string_equal(ev.host, "172.21.0.1");
+	assert_string_equal(ev.user, "root");
+	/* Every prefix: never read past the end, never a crash. */
+	guard_init(&g, sizeof(line));
+	for (size_t n = 0; n < sizeof(line) - 1; n++)
+		(void)srv_errlog_line((const char *)guard_put(&g, line, n), n,
+				      &ev);
+	guard_free(&g);
+}
+
 static void corpus_legacy_journal_syslog(void **state)
 {
 	static const struct want legacy[] = {
@@ -1270,6 +1330,7 @@ int main(void)
 		cmocka_unit_test(sanitize),
 		cmocka_unit_test(corpus_mysql57),
 		cmocka_unit_test(corpus_mysql8),
+		cmocka_unit_test(corpus_mysql8_json),
 		cmocka_unit_test(corpus_legacy_journal_syslog),
 		cmocka_unit_test(corpus_malformed),
 		cmocka_unit_test(corpus_real_mariadb),
