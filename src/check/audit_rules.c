@@ -491,6 +491,35 @@ int chk_audit_stmt_time_rule(const struct srv_audit *a, struct cd_findings *out)
 	return 0;
 }
 
+/* CD6052 (info): the server has run KILL since it started (Com_kill). An
+ * application's "gone away" during a statement is then possibly a kill:
+ * MariaDB closes a killed session before its ERR 1927 can be read, and
+ * logs it only at log_warnings >= 4, so the counter is the one witness. */
+static int rule_kills(const struct srv_audit *a, struct cd_findings *out)
+{
+	long long kills = srv_counter(a, "Com_kill");
+	long long up = srv_counter(a, "Uptime");
+	struct cd_finding *f;
+
+	if (kills <= 0)
+		return 0;
+	f = cd_finding_add(out, "CD6052", CD_SEV_INFO);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "the server has run KILL %lld time%s in its %lld s since "
+		 "start",
+		 kills, kills == 1 ? "" : "s", up);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "SHOW GLOBAL STATUS: Com_kill=%lld, Uptime=%lld (KILL and "
+		 "KILL QUERY statements, from any session)",
+		 kills, up);
+	cd_finding_num(f, "kills", (double)kills);
+	if (up >= 0)
+		cd_finding_num(f, "uptime_s", (double)up);
+	return 0;
+}
+
 int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out)
@@ -502,7 +531,7 @@ int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 	    rule_connection_errors(a, out) || rule_host_cache(a, out) ||
 	    rule_backlog(a, facts) ||
 	    rule_pool_mismatch(a, census, server_port, out) ||
-	    rule_replication(a, facts, out))
+	    rule_replication(a, facts, out) || rule_kills(a, out))
 		return -1;
 	return 0;
 }

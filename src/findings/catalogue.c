@@ -535,6 +535,20 @@ static const struct cd_finding_def catalogue[] = {
 	 "are killed with ERROR 1969 or 3024: raise the global limit, set it "
 	 "per account or per session for the long jobs, or speed the "
 	 "statement up."},
+	{"CD6051", "session-killed", CD_LAYER_SERVER,
+	 "sessions were killed on the server (KILL)",
+	 "Someone ran KILL on these sessions: find who (an operator, "
+	 "pt-kill or another query killer, a proxy or scheduler; the "
+	 "general log or audit plugin shows KILL statements) and why (a "
+	 "long query, a lock); make the application retry on a new "
+	 "connection."},
+	{"CD6052", "server-ran-kill", CD_LAYER_SERVER,
+	 "the server has killed sessions since it started",
+	 "Someone runs KILL on this server: a session lost during a "
+	 "statement may be one of them. Find who (the general log, an "
+	 "audit plugin, pt-kill or a proxy's query timeout) and set "
+	 "log_warnings=4 (MariaDB) or log_error_verbosity=3 (MySQL) so the "
+	 "error log names each killed connection."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

@@ -330,14 +330,63 @@ static int rule_packet_too_large(const struct cd_probe_input *in,
 	return 0;
 }
 
+/* ERR 1927 (70100) "Connection was killed": someone ran KILL on the
+ * session's connection id while its statement ran (MariaDB says so before
+ * it closes; MySQL closes without a word, which stays CD6006). */
+static int rule_killed(const struct cd_probe_input *in,
+		       const struct cd_summary *s, size_t hit,
+		       struct cd_findings *out)
+{
+	const struct probe_result *r = in->res;
+	const struct cd_attempt *a = NULL;
+	double ran[CD_EV_VALUES], ids[CD_EV_VALUES];
+	size_t i, nran = 0, nids = 0;
+	struct cd_finding *f;
+
+	for (i = 0; i < r->nattempts; i++) {
+		const struct cd_attempt *x = &r->attempts[i];
+
+		if (x->outcome != CD_GONE_AWAY || x->mysql_code != 1927)
+			continue;
+		if (!a)
+			a = x;
+		if (x->phase_ns[CD_PH_QUERY] >= 0 && nran < CD_EV_VALUES)
+			ran[nran++] = secs(x->phase_ns[CD_PH_QUERY]);
+		if (x->conn_id && nids < CD_EV_VALUES)
+			ids[nids++] = x->conn_id;
+	}
+	f = cd_finding_add(out, "CD6051", share_severity(hit, s->total));
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%zu of %zu sessions were killed on the server %.2f s into "
+		 "the query: ERROR %u (%s)",
+		 hit, s->total, nran ? ran[0] : 0.0, a->mysql_code,
+		 a->sqlstate);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "attempt %u (connection id %u): the server answered ERR %u "
+		 "(SQLSTATE %s) \"%s\" %.3f s into the query and closed the "
+		 "connection: a KILL of that id, not a timeout or the network "
+		 "(the next statement of an application gets 2006 \"MySQL "
+		 "server has gone away\")",
+		 a->seq, a->conn_id, a->mysql_code, a->sqlstate, a->message,
+		 secs(a->phase_ns[CD_PH_QUERY]));
+	cd_finding_num(f, "mysql_code", a->mysql_code);
+	cd_finding_list(f, "query_s", ran, nran);
+	cd_finding_list(f, "conn_ids", ids, nids);
+	cd_finding_num(f, "attempts", (double)s->total);
+	cd_finding_num(f, "failures", (double)hit);
+	return 0;
+}
+
 /* gone_away: after an idle period (idle cut), because a packet was too
- * large (1153), or otherwise during a query. */
+ * large (1153), killed (1927), or otherwise during a query. */
 static int rule_gone_away(const struct cd_probe_input *in,
 			  const struct cd_summary *s, struct cd_findings *out)
 {
 	const struct probe_result *r = in->res;
 	double cut[CD_EV_VALUES];
-	size_t i, ncut = 0, idle = 0, other = 0, toobig = 0;
+	size_t i, ncut = 0, idle = 0, other = 0, toobig = 0, killed = 0;
 	const struct cd_attempt *first = NULL, *first_big = NULL;
 	struct cd_finding *f;
 
@@ -349,6 +398,10 @@ static int rule_gone_away(const struct cd_probe_input *in,
 		if (a->mysql_code == 1153) {
 			if (!toobig++)
 				first_big = a;
+			continue;
+		}
+		if (a->mysql_code == 1927) {
+			killed++;
 			continue;
 		}
 		if (!first)
@@ -397,6 +450,8 @@ static int rule_gone_away(const struct cd_probe_input *in,
 			 first->message[0] ? first->message : "end of stream");
 		cd_finding_num(f, "failures", (double)other);
 	}
+	if (killed && rule_killed(in, s, killed, out))
+		return -1;
 	if (toobig)
 		return rule_packet_too_large(in, s, toobig, first_big, out);
 	return 0;

@@ -39,6 +39,8 @@ static const char *const var_names[] = {
 	"performance_schema",
 	"require_secure_transport",
 	"extra_max_connections",
+	"datadir", /* with hostname: where log_error is when relative */
+	"hostname",
 };
 
 /* Sized by the header: a missing name would be a NULL the loops skip. */
@@ -57,6 +59,7 @@ const char *const srv_counter_names[SRV_NCOUNTERS] = {
 	"Max_used_connections",
 	"Max_used_connections_time",
 	"Uptime",
+	"Com_kill",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

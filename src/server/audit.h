@@ -88,7 +88,7 @@ struct srv_audit {
 };
 
 /* The status counters the audit samples, in the order it shows them. */
-#define SRV_NCOUNTERS 14
+#define SRV_NCOUNTERS 15
 extern const char *const srv_counter_names[SRV_NCOUNTERS];
 
 /* Looks a variable or counter up; NULL when absent. */

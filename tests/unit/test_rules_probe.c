@@ -336,6 +336,33 @@ static void statement_time_limit(void **state)
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
 }
 
+/* ERR 1927 "Connection was killed" in the query is CD6051 with the
+ * connection ids and how long each statement ran, never CD6006. */
+static void session_killed(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+
+	(void)state;
+	a = failed(CD_GONE_AWAY, CD_PH_QUERY, 300 * MS, 0);
+	a->mysql_code = 1927;
+	a->conn_id = 41;
+	strcpy(a->sqlstate, "70100");
+	strcpy(a->message, "Connection was killed");
+	ok_attempt();
+	f = run("CD6051");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_CRITICAL); /* 1 of 2 */
+	assert_float_equal(ev(f, "conn_ids", 0), 41, 1e-9);
+	assert_float_equal(ev(f, "query_s", 0), 0.3, 1e-9);
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	assert_non_null(strstr(f->summary, "1 of 2 sessions were killed on "
+					   "the server 0.30 s into the query: "
+					   "ERROR 1927 (70100)"));
+	assert_non_null(strstr(f->evidence, "(connection id 41)"));
+	assert_null(run("CD6006"));
+}
+
 static void server_refusals(void **state)
 {
 	struct cd_attempt *a;
@@ -569,6 +596,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(partial_greeting, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(greeting_prefix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(session_killed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(statement_time_limit, setup,
 						teardown),

@@ -247,6 +247,33 @@ static void idle_over_wait_timeout(void **state)
 	assert_true(ev(&out.v[0], "idle_s") == 3);
 }
 
+/* CD6052: KILLs counted since the start (Com_kill), with the uptime;
+ * none counted is nothing. */
+static void kills_counted(void **state)
+{
+	size_t i;
+
+	(void)state;
+	set(a.status0, &a.nstatus0, "Com_kill", "0");
+	set(a.status0, &a.nstatus0, "Uptime", "37");
+	assert_int_equal(chk_audit_rules(&a, NULL, 0, &facts, &out), 0);
+	for (i = 0; i < out.n; i++)
+		assert_string_not_equal(out.v[i].def->code, "CD6052");
+	cd_findings_free(&out);
+	strcpy(a.status0[a.nstatus0 - 2].value, "2");
+	assert_int_equal(chk_audit_rules(&a, NULL, 0, &facts, &out), 0);
+	for (i = 0; i < out.n; i++)
+		if (!strcmp(out.v[i].def->code, "CD6052"))
+			break;
+	assert_true(i < out.n);
+	assert_int_equal(out.v[i].severity, CD_SEV_INFO);
+	assert_true(ev(&out.v[i], "kills") == 2);
+	assert_true(ev(&out.v[i], "uptime_s") == 37);
+	assert_string_equal(out.v[i].summary,
+			    "the server has run KILL 2 times in its 37 s since "
+			    "start");
+}
+
 /* CD6050: a global statement time limit, MariaDB's in seconds (a
  * fraction) or MySQL's in ms; none set (0) is nothing. */
 static void statement_time_limit(void **state)
@@ -303,6 +330,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(packet_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(idle_over_wait_timeout, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(kills_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(statement_time_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(account_statement_time, setup,
