@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,6 +518,143 @@ static int rule_kills(const struct srv_audit *a, struct cd_findings *out)
 	cd_finding_num(f, "kills", (double)kills);
 	if (up >= 0)
 		cd_finding_num(f, "uptime_s", (double)up);
+	return 0;
+}
+
+/* An attempt's greeting, for the restart rule: its id, when it started
+ * and ended (ns from the run's base). */
+struct greeted {
+	uint32_t id;
+	int64_t start, end;
+};
+
+static int by_start(const void *x, const void *y)
+{
+	const struct greeted *p = x, *q = y;
+
+	return (p->start > q->start) - (p->start < q->start);
+}
+
+static int by_end(const void *x, const void *y)
+{
+	const struct greeted *p = x, *q = y;
+
+	return (p->end > q->end) - (p->end < q->end);
+}
+
+/* The first connection id that went backwards: an attempt's id below the
+ * highest id of the attempts that had ended before it started (so the
+ * server handed that one out first). ids are unordered only within the
+ * attempts in flight together, never across this line. Returns 1 with
+ * the two ids and the time of the later start, else 0; -1 on memory. */
+static int id_drop(const struct probe_result *res, uint32_t *before,
+		   uint32_t *after, double *at_s)
+{
+	struct greeted *s, *e;
+	size_t i, k = 0, n = 0;
+	uint32_t top = 0;
+	int found = 0;
+
+	s = malloc((res->nattempts + 1) * sizeof(*s));
+	e = malloc((res->nattempts + 1) * sizeof(*e));
+	if (!s || !e) {
+		free(s);
+		free(e);
+		return -1;
+	}
+	for (i = 0; i < res->nattempts; i++) {
+		const struct cd_attempt *x = &res->attempts[i];
+
+		if (x->phase_ns[CD_PH_GREETING] < 0 || !x->conn_id)
+			continue;
+		s[n].id = x->conn_id;
+		s[n].start = x->start_ns;
+		s[n].end = x->start_ns + x->total_ns;
+		n++;
+	}
+	memcpy(e, s, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), by_start);
+	qsort(e, n, sizeof(*e), by_end);
+	for (i = 0; i < n && !found; i++) {
+		while (k < n && e[k].end < s[i].start) {
+			if (e[k].id > top)
+				top = e[k].id;
+			k++;
+		}
+		if (s[i].id < top) {
+			*before = top;
+			*after = s[i].id;
+			*at_s = (double)s[i].start / 1e9;
+			found = 1;
+		}
+	}
+	free(s);
+	free(e);
+	return found;
+}
+
+int chk_audit_restart_rule(const struct srv_audit *a,
+			   const struct probe_result *res,
+			   struct cd_findings *out)
+{
+	long long up = a ? srv_counter(a, "Uptime") : -1;
+	double since = -1, at_s = 0;
+	uint32_t before = 0, after = 0;
+	int64_t first = INT64_MAX;
+	struct cd_finding *f;
+	size_t i;
+	int drop;
+
+	if (!res || !res->nattempts)
+		return 0;
+	drop = id_drop(res, &before, &after, &at_s);
+	if (drop < 0)
+		return -1;
+	for (i = 0; i < res->nattempts; i++)
+		if (res->attempts[i].start_ns < first)
+			first = res->attempts[i].start_ns;
+	if (a && a->sampled_ns && res->base_ns)
+		since = (double)(a->sampled_ns - res->base_ns - first) / 1e9;
+	/* Uptime counts whole seconds: a restart is a second shorter. */
+	if (!drop && !(up >= 0 && since >= 0 && (double)up + 1 < since))
+		return 0;
+	f = cd_finding_add(out, "CD6053", CD_SEV_CRITICAL);
+	if (!f)
+		return -1;
+	if (drop)
+		snprintf(f->summary, sizeof(f->summary),
+			 "the server restarted while the probe ran: connection "
+			 "ids went back from %u to %u %.2f s into the run",
+			 before, after, at_s);
+	else
+		snprintf(f->summary, sizeof(f->summary),
+			 "the server restarted while the probe ran: it has "
+			 "been up %lld s, the probe started %.1f s ago",
+			 up, since);
+	snprintf(f->evidence, sizeof(f->evidence), "%s", "");
+	if (drop)
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "the greetings' connection ids, which a server counts "
+			 "up from its start: an attempt got id %u after one "
+			 "with id %u had ended",
+			 after, before);
+	if (up >= 0 && since >= 0) {
+		size_t used = strlen(f->evidence);
+
+		snprintf(f->evidence + used, sizeof(f->evidence) - used,
+			 "%sSHOW GLOBAL STATUS: Uptime=%lld s at the audit, "
+			 "%.1f s after the probe's first attempt",
+			 used ? "; " : "", up, since);
+	}
+	if (drop) {
+		cd_finding_num(f, "conn_id_before", before);
+		cd_finding_num(f, "conn_id_after", after);
+		cd_finding_num(f, "restart_seen_at_s", at_s);
+	}
+	if (up >= 0 && since >= 0) {
+		cd_finding_num(f, "uptime_s", (double)up);
+		cd_finding_num(f, "since_first_attempt_s", since);
+	}
 	return 0;
 }
 

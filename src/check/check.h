@@ -104,6 +104,9 @@ struct chk_ctx {
 	/* How to log in to it as the probe would: --ssl-mode, --ssl-ca, the
 	 * RSA-key options and the phase timeouts. NULL: the defaults. */
 	const struct probe_config *server_cfg;
+	/* The probe's attempts under `diagnose` (NULL: check alone), for
+	 * what the audit compares with them (a restart between attempts). */
+	const struct probe_result *probe_res;
 	/* The "errlog" slice: a file, "journal", or NULL to find it. */
 	const char *error_log;
 	double errlog_since_s; /* only the last this many seconds, 0: all */

@@ -33,6 +33,15 @@ int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
 int chk_audit_stmt_time_rule(const struct srv_audit *a,
 			     struct cd_findings *out);
 
+/* CD6053: the server restarted while the probe ran: the connection ids
+ * of res's greetings went backwards (an attempt got a lower id than one
+ * that had ended before it started), or the server's Uptime at the
+ * audit's sample (a NULL: not read) is shorter than the time since the
+ * probe's first attempt. Returns 0, or -1 when out of memory. */
+int chk_audit_restart_rule(const struct srv_audit *a,
+			   const struct probe_result *res,
+			   struct cd_findings *out);
+
 /* Facts: where the log came from (source: its path, or "journal"), what
  * was read, each class with its count and when it started, the busiest
  * hosts. */

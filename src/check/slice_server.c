@@ -162,8 +162,10 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		probe_config_init(&cfg);
 	cfg.user = ctx->user;
 	cfg.password = ctx->password;
-	if (login(ctx, &cfg, &s, facts) < 0)
-		return holders(ctx, -1, s.err_code, out);
+	if (login(ctx, &cfg, &s, facts) < 0) {
+		rc = chk_audit_restart_rule(NULL, ctx->probe_res, out);
+		return rc ? rc : holders(ctx, -1, s.err_code, out);
+	}
 	chk_fact_add(facts, FS(TLS), NULL, CHK_BOOL(s.tls_version[0]),
 		     s.tls_version[0] ? CHK_STR(s.tls_version) : CHK_NUL);
 	a = malloc(sizeof(*a));
@@ -202,6 +204,8 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		rc = chk_audit_idle_rule(a, ctx->server_cfg->idle_s, out);
 	if (!rc)
 		rc = chk_audit_stmt_time_rule(a, out);
+	if (!rc)
+		rc = chk_audit_restart_rule(a, ctx->probe_res, out);
 	free(a);
 	return rc;
 }

@@ -549,6 +549,12 @@ static const struct cd_finding_def catalogue[] = {
 	 "audit plugin, pt-kill or a proxy's query timeout) and set "
 	 "log_warnings=4 (MariaDB) or log_error_verbosity=3 (MySQL) so the "
 	 "error log names each killed connection."},
+	{"CD6053", "server-restarted-during-probe", CD_LAYER_SERVER,
+	 "the server restarted while the probe ran",
+	 "Every session was dropped and connections were refused while it "
+	 "was down: find why it restarted (its error log, the journal of "
+	 "its unit, dmesg for the OOM killer, a deploy) and make clients "
+	 "reconnect and retry after a restart."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

@@ -22,7 +22,7 @@ static const struct {
 	 {"CD3070", "CD3071", "CD2020", "CD3072", "CD3040", "CD3041", "CD3042",
 	  "CD3043", "CD5002", "CD2012", "CD6045", "CD3063", "CD3064", NULL}},
 	{"CD3002", /* refused */
-	 {"CD3073", NULL}},
+	 {"CD6053", "CD3073", NULL}},
 	{"CD3004", /* local ports exhausted */
 	 {"CD3045", "CD3044", "CD3062", NULL}},
 	{"CD3006", /* the socket works, TCP fails */
@@ -34,15 +34,15 @@ static const struct {
 	{"CD6004", /* access denied */
 	 {"CD6025", NULL}},
 	{"CD6005", /* idle cut */
-	 {"CD6048", "CD6023", "CD4005", "CD4004", NULL}},
+	 {"CD6048", "CD6023", "CD4005", "CD4004", "CD6053", NULL}},
 	{"CD6006", /* gone away */
-	 {"CD6046", "CD1002", "CD6022", "CD6024", "CD6030", "CD6031", "CD6032",
-	  "CD6033", "CD6052", NULL}},
+	 {"CD6053", "CD6046", "CD1002", "CD6022", "CD6024", "CD6030", "CD6031",
+	  "CD6032", "CD6033", "CD6052", NULL}},
 	{"CD6007", /* closed before greeting */
-	 {"CD2020", "CD5002", "CD5003", "CD5001", "CD6042", NULL}},
+	 {"CD6053", "CD2020", "CD5002", "CD5003", "CD5001", "CD6042", NULL}},
 	{"CD6011", /* closed during login */
-	 {"CD6033", "CD6032", "CD6030", "CD6023", "CD6042", "CD4003", "CD4004",
-	  NULL}},
+	 {"CD6053", "CD6033", "CD6032", "CD6030", "CD6023", "CD6042", "CD4003",
+	  "CD4004", NULL}},
 	{"CD6013", /* a packet over the server's limit (1153) */
 	 {"CD6046", "CD6031", NULL}},
 	{"CD6051", /* sessions killed (1927) */

@@ -351,6 +351,7 @@ int srv_audit_collect(struct srv_session *s, double interval_s,
 			return -1;
 		a->interval_s = (double)(cd_now_ns() - t0) / 1e9;
 	}
+	a->sampled_ns = cd_now_ns();
 	collect_host_cache(s, a);
 	collect_processlist(s, a);
 	collect_replication(s, a);

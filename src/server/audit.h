@@ -62,7 +62,8 @@ struct srv_audit {
 	size_t nvars;
 	struct srv_kv status0[SRV_MAX_COUNTERS], status1[SRV_MAX_COUNTERS];
 	size_t nstatus0, nstatus1;
-	double interval_s; /* between the two samples; 0: one sample */
+	double interval_s;  /* between the two samples; 0: one sample */
+	int64_t sampled_ns; /* monotonic time of the last status sample */
 	int have_host_cache;
 	struct srv_host_cache hosts[SRV_MAX_HOSTS];
 	size_t nhosts;

@@ -93,6 +93,8 @@ static void joins(void **state)
 		{"CD8003", "CD1002"}, {"CD8003", "CD6022"},
 		{"CD6049", "CD6050"}, {"CD6051", "CD6030"},
 		{"CD6051", "CD6052"}, {"CD6006", "CD6052"},
+		{"CD3002", "CD6053"}, {"CD6006", "CD6053"},
+		{"CD6011", "CD6053"}, {"CD6007", "CD6053"},
 	};
 	struct cd_findings m, h;
 	struct cd_diagnosis d;

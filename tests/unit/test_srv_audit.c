@@ -274,6 +274,66 @@ static void kills_counted(void **state)
 			    "start");
 }
 
+/* One greeted attempt of the restart rule's fixture. */
+static void greeted(struct cd_attempt *x, uint32_t id, int64_t start_ms,
+		    int64_t total_ms)
+{
+	int p;
+
+	memset(x, 0, sizeof(*x));
+	for (p = 0; p < CD_PH__COUNT; p++)
+		x->phase_ns[p] = -1;
+	x->phase_ns[CD_PH_GREETING] = 1000000;
+	x->conn_id = id;
+	x->start_ns = start_ms * 1000000;
+	x->total_ns = total_ms * 1000000;
+}
+
+/* CD6053: ids out of order among attempts in flight together are no
+ * restart; an id below one of an attempt that had ended is; so is an
+ * Uptime shorter than the time since the first attempt. */
+static void restart_between_attempts(void **state)
+{
+	struct cd_attempt at[4];
+	struct probe_result r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.attempts = at;
+	r.base_ns = 1000000000;
+	greeted(&at[0], 11, 0, 50);
+	greeted(&at[1], 10, 10, 50); /* in flight with the first */
+	greeted(&at[2], 12, 100, 50);
+	r.nattempts = 3;
+	set(a.status0, &a.nstatus0, "Uptime", "30");
+	a.sampled_ns = r.base_ns + 2000000000LL;
+	assert_int_equal(chk_audit_restart_rule(&a, &r, &out), 0);
+	assert_int_equal(out.n, 0);
+	greeted(&at[3], 4, 2000, 50); /* after 12 ended: counted anew */
+	r.nattempts = 4;
+	assert_int_equal(chk_audit_restart_rule(&a, &r, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].def->code, "CD6053");
+	assert_true(ev(&out.v[0], "conn_id_before") == 12);
+	assert_true(ev(&out.v[0], "conn_id_after") == 4);
+	assert_true(ev(&out.v[0], "restart_seen_at_s") == 2);
+	assert_non_null(strstr(out.v[0].summary, "connection ids went back "
+						 "from 12 to 4 2.00 s into"));
+	/* Uptime alone: up 3 s, the first attempt 10 s ago. */
+	cd_findings_free(&out);
+	r.nattempts = 3;
+	strcpy(a.status0[a.nstatus0 - 1].value, "3");
+	a.sampled_ns = r.base_ns + 10000000000LL;
+	assert_int_equal(chk_audit_restart_rule(&a, &r, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_true(ev(&out.v[0], "uptime_s") == 3);
+	assert_true(ev(&out.v[0], "since_first_attempt_s") == 10);
+	/* Without the audit and no drop: nothing. */
+	cd_findings_free(&out);
+	assert_int_equal(chk_audit_restart_rule(NULL, &r, &out), 0);
+	assert_int_equal(out.n, 0);
+}
+
 /* CD6050: a global statement time limit, MariaDB's in seconds (a
  * fraction) or MySQL's in ms; none set (0) is nothing. */
 static void statement_time_limit(void **state)
@@ -331,6 +391,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(idle_over_wait_timeout, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(kills_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(restart_between_attempts, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(statement_time_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(account_statement_time, setup,
