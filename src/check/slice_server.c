@@ -57,7 +57,8 @@ static const char *target_kind(const struct probe_target *t)
  * that names every target tried and why each refused. Returns 0 with s
  * open, or -1. */
 static int login(const struct chk_ctx *ctx, const struct probe_config *cfg,
-		 struct srv_session *s, struct chk_facts *facts)
+		 struct srv_session *s, struct chk_facts *facts, char *refusal,
+		 size_t refusal_len)
 {
 	const struct probe_target *t = ctx->server;
 	char tried[768] = "", err[256];
@@ -68,6 +69,8 @@ static int login(const struct chk_ctx *ctx, const struct probe_config *cfg,
 		err[0] = '\0';
 		if (srv_connect(s, t, cfg, err, sizeof(err)) == 0)
 			return 0;
+		if (s->err_code)
+			snprintf(refusal, refusal_len, "%s", err);
 		n = snprintf(tried + len, sizeof(tried) - len,
 			     "%s%s %s: %s: %s", len ? "; then " : "",
 			     target_kind(t), t->label,
@@ -98,12 +101,12 @@ static double command_packet_bytes(const struct chk_ctx *ctx)
 	return q ? 1 + (double)strlen(q) : 0;
 }
 
-/* CD6047: who on this host holds the server's sessions, against
- * max_connections (-1: the audit did not read it) or the code the server
- * refused the audit's login with. The owners' user names come from
- * /proc/PID's owner. An fd table nobody can read leaves the rule out. */
-static int holders(const struct chk_ctx *ctx, long long max_connections,
-		   unsigned refused_code, struct cd_findings *out)
+/* CD6047: who on this host holds the server's sessions, against lim
+ * (max_connections from the audit, or the server's refusal of its login).
+ * The owners' user names come from /proc/PID's owner. An fd table nobody
+ * can read leaves the rule out. */
+static int holders(const struct chk_ctx *ctx, const struct chk_limit *lim,
+		   struct cd_findings *out)
 {
 	struct chk_holders h;
 	struct chk_fds fds;
@@ -133,7 +136,7 @@ static int holders(const struct chk_ctx *ctx, long long max_connections,
 			snprintf(h.v[i].user, sizeof(h.v[i].user), "uid %u",
 				 (unsigned)st.st_uid);
 	}
-	rc = chk_holders_rule(&h, max_connections, refused_code, out);
+	rc = chk_holders_rule(&h, lim, out);
 out:
 	chk_fds_free(&fds);
 	return rc;
@@ -146,6 +149,7 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 	struct probe_config cfg;
 	struct srv_audit *a;
 	struct chk_kernel k;
+	struct chk_limit lim = {-1, 0, NULL, -1};
 	char err[256] = "";
 	uint16_t port = 0;
 	size_t i;
@@ -162,9 +166,12 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		probe_config_init(&cfg);
 	cfg.user = ctx->user;
 	cfg.password = ctx->password;
-	if (login(ctx, &cfg, &s, facts) < 0) {
+	if (login(ctx, &cfg, &s, facts, err, sizeof(err)) < 0) {
+		lim.refused_code = s.err_code;
+		lim.db_user = cfg.user;
+		lim.max_user_connections = chk_user_limit_of(err);
 		rc = chk_audit_restart_rule(NULL, ctx->probe_res, out);
-		return rc ? rc : holders(ctx, -1, s.err_code, out);
+		return rc ? rc : holders(ctx, &lim, out);
 	}
 	chk_fact_add(facts, FS(TLS), NULL, CHK_BOOL(s.tls_version[0]),
 		     s.tls_version[0] ? CHK_STR(s.tls_version) : CHK_NUL);
@@ -196,7 +203,8 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 	if (!rc) {
 		const char *mc = srv_var(a, "max_connections");
 
-		rc = holders(ctx, mc ? strtoll(mc, NULL, 10) : -1, 0, out);
+		lim.max_connections = mc ? strtoll(mc, NULL, 10) : -1;
+		rc = holders(ctx, &lim, out);
 	}
 	if (!rc && ctx->server_cfg && !ctx->server_cfg->ping)
 		rc = chk_audit_packet_rule(a, command_packet_bytes(ctx), out);

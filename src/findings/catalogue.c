@@ -555,6 +555,13 @@ static const struct cd_finding_def catalogue[] = {
 	 "was down: find why it restarted (its error log, the journal of "
 	 "its unit, dmesg for the OOM killer, a deploy) and make clients "
 	 "reconnect and retry after a restart."},
+	{"CD6054", "user-connection-limit", CD_LAYER_SERVER,
+	 "the account is at its connection limit (max_user_connections)",
+	 "The account already holds as many sessions as it may: find who "
+	 "holds them (the processlist by user, the local holders), close "
+	 "idle ones, size the pool below the limit, or raise it for the "
+	 "account (ALTER USER ... WITH MAX_USER_CONNECTIONS) or globally "
+	 "(max_user_connections)."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

@@ -190,33 +190,45 @@ static int rule_classes(const struct cd_probe_input *in,
 	return 0;
 }
 
+/* The finding of an ERR sent in place of a greeting or login: host
+ * blocked, host not allowed, the account's connection limit (1203 the
+ * global max_user_connections, 1226 the account's own), else too many
+ * connections. */
+static const char *refusal_finding(unsigned code)
+{
+	switch (code) {
+	case 1129:
+		return "CD6002";
+	case 1130:
+		return "CD6003";
+	case 1203:
+	case 1226:
+		return "CD6054";
+	default:
+		return "CD6001";
+	}
+}
+
 /* ERRs sent in place of a greeting or login, by code. */
 static int rule_server_refused(const struct cd_probe_input *in,
 			       const struct cd_summary *s,
 			       struct cd_findings *out)
 {
-	static const struct {
-		unsigned code;
-		const char *finding;
-	} map[] = {{1129, "CD6002"}, {1130, "CD6003"}, {0, "CD6001"}};
+	static const char *const findings[] = {"CD6002", "CD6003", "CD6054",
+					       "CD6001"};
 	const struct probe_result *r = in->res;
 	size_t m;
 
-	for (m = 0; m < sizeof(map) / sizeof(map[0]); m++) {
+	for (m = 0; m < sizeof(findings) / sizeof(findings[0]); m++) {
 		const struct cd_attempt *first = NULL;
 		struct cd_finding *f;
 		size_t i, hit = 0;
 
 		for (i = 0; i < r->nattempts; i++) {
 			const struct cd_attempt *a = &r->attempts[i];
-			int mine;
 
-			if (a->outcome != CD_SERVER_REFUSED)
-				continue;
-			mine = map[m].code ? a->mysql_code == map[m].code
-					   : a->mysql_code != 1129 &&
-						     a->mysql_code != 1130;
-			if (!mine)
+			if (a->outcome != CD_SERVER_REFUSED ||
+			    strcmp(refusal_finding(a->mysql_code), findings[m]))
 				continue;
 			hit++;
 			if (!first)
@@ -224,14 +236,23 @@ static int rule_server_refused(const struct cd_probe_input *in,
 		}
 		if (!hit)
 			continue;
-		f = cd_finding_add(out, map[m].finding,
+		f = cd_finding_add(out, findings[m],
 				   share_severity(hit, s->total));
 		if (!f)
 			return -1;
-		snprintf(f->summary, sizeof(f->summary),
-			 "%zu of %zu attempts refused by the server with "
-			 "ERROR %u: %s",
-			 hit, s->total, first->mysql_code, first->message);
+		if (m == 2)
+			snprintf(f->summary, sizeof(f->summary),
+				 "%zu of %zu attempts refused: user %s is at "
+				 "its connection limit, ERROR %u: %s",
+				 hit, s->total,
+				 in->cfg->user ? in->cfg->user : "?",
+				 first->mysql_code, first->message);
+		else
+			snprintf(f->summary, sizeof(f->summary),
+				 "%zu of %zu attempts refused by the server "
+				 "with ERROR %u: %s",
+				 hit, s->total, first->mysql_code,
+				 first->message);
 		snprintf(f->evidence, sizeof(f->evidence),
 			 "the server sent ERR %u in the %s phase, %.3f s into "
 			 "attempt %u",

@@ -12,7 +12,7 @@ import sys
 import unittest
 
 import harness
-from harness.mariadb import MariaDB
+from harness.mariadb import MariaDB, USER
 from test_diagnose_gone import finding
 from test_diagnose_local import diagnose
 
@@ -69,12 +69,13 @@ sys.stdin.read()
 
 
 class Holder:
-    """A Python process holding n root sessions over db's socket."""
+    """A Python process holding n sessions of user (root, or the account of
+    cnf) over db's socket."""
 
-    def __init__(self, db, n):
-        text = open(db.root_cnf).read()
+    def __init__(self, db, n, user="root", cnf=None):
+        text = open(cnf or db.root_cnf).read()
         password = re.search(r"^password=(.*)$", text, re.M).group(1)
-        self.proc = subprocess.Popen([sys.executable, "-c", HOLDER, db.socket, "root", str(n)],
+        self.proc = subprocess.Popen([sys.executable, "-c", HOLDER, db.socket, user, str(n)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.pid = self.proc.pid
         self.proc.stdin.write(password + "\n")
@@ -168,6 +169,75 @@ class LocalHolders(unittest.TestCase):
             and f["summary"].endswith(") holds 6 of max_connections=10 (+1 for admin)"),
             f["summary"])
         self.assertEqual(rc, 1)
+
+
+class UserLimit(unittest.TestCase):
+    """ERROR 1226: the probe's account may hold 3 sessions (ALTER USER ...
+    WITH MAX_USER_CONNECTIONS 3) and a local process holds 3 of them. The
+    probe and the audit are refused with 1226, whose text names the limit;
+    diagnose reports CD6054 (never CD6001, which is max_connections) and
+    joins it with the holder: the user and its limit, the pid and program,
+    and how many sessions it holds."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = MariaDB(variables={"skip_name_resolve": 1})
+        cls.db.start()
+        cls.accounts = [f"'{USER}'@'{h}'" for h in ("%", "localhost")]
+        cls.db.sql("".join(f"ALTER USER {u} WITH MAX_USER_CONNECTIONS 3;" for u in cls.accounts))
+        cls.cnf = cls.db.client_cnf(host="localhost")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.db.stop()
+
+    def test_1226_names_the_user_and_the_holder(self):
+        user = "root" if os.geteuid() == 0 else str(os.geteuid())
+        # Limits count per account: the holder and the probe both log in
+        # over the socket, as USER@localhost.
+        holder = Holder(self.db, 3, user=USER, cnf=self.cnf)
+        try:
+            rc, doc = diagnose(self.cnf, "--protocol=socket")
+            trc, text = diagnose(self.cnf, "--protocol=socket", as_json=False)
+        finally:
+            holder.close()
+        self.assertEqual(len(doc["probe"]["attempts"]), 2)
+        for a in doc["probe"]["attempts"]:
+            self.assertEqual(a["outcome"], "server_refused", a)
+            self.assertEqual(a["mysql_code"], 1226, a)
+        symptom = finding(doc["probe"]["findings"], "CD6054")
+        self.assertIsNotNone(symptom, doc["probe"]["findings"])
+        self.assertIsNone(finding(doc["probe"]["findings"], "CD6001"))
+        self.assertEqual(symptom["severity"], "critical")
+        self.assertEqual(symptom["data"]["mysql_code"], 1226)
+        self.assertEqual(symptom["data"]["failures"], 2)
+        self.assertIn(f"2 of 2 attempts refused: user {USER} is at its connection limit, "
+                      f"ERROR 1226: User '{USER}' has exceeded the 'max_user_connections' "
+                      "resource (current value: 3)", symptom["summary"])
+        root = doc["root_cause"]
+        self.assertEqual(root["symptom"]["code"], "CD6054")
+        self.assertTrue(root["explained"], root)
+        self.assertEqual([c["code"] for c in root["causes"]], ["CD6047"])
+        server = [n for n in doc["not_checked"] if n["slice"] == "server"]
+        self.assertEqual(len(server), 1, doc["not_checked"])
+        self.assertIn("ERROR 1226", server[0]["reason"])
+        f = finding(doc["check"]["findings"], "CD6047")
+        self.assertEqual(f["severity"], "critical")
+        self.assertEqual(f["data"]["pid"], holder.pid)
+        self.assertEqual(f["data"]["sessions"], 3)
+        self.assertEqual(f["data"]["unix_sessions"], 3)
+        self.assertEqual(f["data"]["refused_code"], 1226)
+        self.assertEqual(f["data"]["max_user_connections"], 3)
+        self.assertEqual(f["summary"],
+                         f"user {USER} holds 3 of max_user_connections=3 (ERROR 1226 to the "
+                         f"audit's login); pid {holder.pid} ({holder.comm}, user {user}) holds "
+                         "3 sessions to the server")
+        self.assertEqual(rc, 2)
+        head = text.split("\n== the probe")[0]
+        self.assertIn("ROOT CAUSE  a process on this host holds most of the server's sessions",
+                      head)
+        self.assertIn(f"user {USER} holds 3 of max_user_connections=3", head)
+        self.assertEqual(trc, 2)
 
 
 if __name__ == "__main__":

@@ -384,6 +384,24 @@ static void server_refusals(void **state)
 	f = run("CD6002");
 	assert_non_null(f);
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	/* The account's limits, 1203 and 1226, are one CD6054, not CD6001. */
+	a = failed(CD_SERVER_REFUSED, CD_PH_AUTH, MS, 0);
+	a->mysql_code = 1226;
+	strcpy(a->message,
+	       "User 'app' has exceeded the "
+	       "'max_user_connections' resource (current value: 5)");
+	a = failed(CD_SERVER_REFUSED, CD_PH_AUTH, MS, 0);
+	a->mysql_code = 1203;
+	fx.cfg.user = "app";
+	f = run("CD6054");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
+	assert_float_equal(ev(f, "mysql_code", 0), 1226, 1e-9);
+	assert_non_null(strstr(f->summary, "2 of 6 attempts refused: user app "
+					   "is at its connection limit, ERROR "
+					   "1226: User 'app' has exceeded"));
+	f = run("CD6001");
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
 }
 
 /* A sequence id out of order is named as such (CD8012), not as a peer that
