@@ -521,6 +521,64 @@ static int rule_kills(const struct srv_audit *a, struct cd_findings *out)
 	return 0;
 }
 
+int chk_audit_asleep_rule(const struct srv_audit *a, double over_s,
+			  struct cd_findings *out)
+{
+	unsigned n[SRV_MAX_HOSTS] = {0}, longest[SRV_MAX_HOSTS] = {0};
+	size_t i, top = 0, used;
+	long long wt = var_num(a, "wait_timeout");
+	char others[256] = "";
+	struct cd_finding *f;
+
+	if (over_s <= 0 || !a->have_processlist)
+		return 0;
+	for (i = 0; i < a->nasleep; i++) {
+		size_t k = a->asleep_client[i];
+
+		if (k >= a->nclients || (double)a->asleep_s[i] <= over_s)
+			continue;
+		n[k]++;
+		if (a->asleep_s[i] > longest[k])
+			longest[k] = a->asleep_s[i];
+	}
+	for (i = 1; i < a->nclients; i++)
+		if (n[i] > n[top])
+			top = i;
+	if (!a->nclients || n[top] < CHK_ASLEEP_MIN)
+		return 0;
+	for (i = 0; i < a->nclients; i++) {
+		if (i == top || !n[i])
+			continue;
+		used = strlen(others);
+		if (used < sizeof(others))
+			snprintf(others + used, sizeof(others) - used,
+				 "%s%s@%s %u", used ? ", " : "",
+				 a->clients[i].user, a->clients[i].host, n[i]);
+	}
+	f = cd_finding_add(out, "CD6055", CD_SEV_WARNING);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%u sessions of %s@%s have been asleep longer than %.0f s, "
+		 "the longest %u s: a pool that never closes them",
+		 n[top], a->clients[top].user, a->clients[top].host, over_s,
+		 longest[top]);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "information_schema.PROCESSLIST: %u of the %u sessions of "
+		 "%s@%s in Sleep for more than %.0f s; wait_timeout=%lld s "
+		 "ends them only then%s%s",
+		 n[top], a->clients[top].sessions, a->clients[top].user,
+		 a->clients[top].host, over_s, wt,
+		 others[0] ? "; other clients asleep as long: " : "", others);
+	cd_finding_num(f, "sessions", n[top]);
+	cd_finding_num(f, "client_sessions", a->clients[top].sessions);
+	cd_finding_num(f, "longest_s", longest[top]);
+	cd_finding_num(f, "asleep_over_s", over_s);
+	if (wt > 0)
+		cd_finding_num(f, "wait_timeout_s", (double)wt);
+	return 0;
+}
+
 /* An attempt's greeting, for the restart rule: its id, when it started
  * and ended (ns from the run's base). */
 struct greeted {

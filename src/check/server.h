@@ -42,6 +42,13 @@ int chk_audit_restart_rule(const struct srv_audit *a,
 			   const struct probe_result *res,
 			   struct cd_findings *out);
 
+/* CD6055: at least CHK_ASLEEP_MIN sessions of one client (user and
+ * host) asleep in the processlist longer than over_s (0: not judged):
+ * a pool that never closes. Returns 0, or -1 when out of memory. */
+#define CHK_ASLEEP_MIN 5
+int chk_audit_asleep_rule(const struct srv_audit *a, double over_s,
+			  struct cd_findings *out);
+
 /* Facts: where the log came from (source: its path, or "journal"), what
  * was read, each class with its count and when it started, the busiest
  * hosts. */

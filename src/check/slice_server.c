@@ -214,6 +214,8 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		rc = chk_audit_stmt_time_rule(a, out);
 	if (!rc)
 		rc = chk_audit_restart_rule(a, ctx->probe_res, out);
+	if (!rc)
+		rc = chk_audit_asleep_rule(a, ctx->asleep_over_s, out);
 	free(a);
 	return rc;
 }

@@ -396,6 +396,9 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_INTERVAL:
 		o->interval_s = x.d;
 		break;
+	case CLI_O_ASLEEP_OVER:
+		o->asleep_over_s = x.d;
+		break;
 	case CLI_O_NO_DNS:
 		o->no_dns = 1;
 		break;

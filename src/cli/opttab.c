@@ -227,6 +227,10 @@ static const struct cli_optdef table[] = {
 	{CLI_O_INTERVAL, "interval", 0, CLI_ARG_SECONDS, "S", 0.001, 3600, NULL,
 	 AUDIT, 0, NULL, NULL, CLI_SEC_AUDIT,
 	 "sample kernel counters twice, S apart, and show rates"},
+	{CLI_O_ASLEEP_OVER, "asleep-over", 0, CLI_ARG_SECONDS, "S", 1,
+	 3650 * DAY_S, NULL, AUDIT, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "count the server's sessions asleep (Sleep) longer than S seconds "
+	 "as a pool that never closes (default 60)"},
 	{CLI_O_NO_DNS, "no-dns", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, AUDIT, 0,
 	 NULL, NULL, CLI_SEC_AUDIT, "send no DNS queries while auditing"},
 	{CLI_O_TRACE, "trace", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,

@@ -562,6 +562,13 @@ static const struct cd_finding_def catalogue[] = {
 	 "idle ones, size the pool below the limit, or raise it for the "
 	 "account (ALTER USER ... WITH MAX_USER_CONNECTIONS) or globally "
 	 "(max_user_connections)."},
+	{"CD6055", "idle-sessions-never-closed", CD_LAYER_SERVER,
+	 "a client keeps many sessions asleep: a pool that never closes",
+	 "Give the pool an idle timeout and a maximum lifetime well below "
+	 "wait_timeout (minIdle/maxIdle, idleTimeout, pool_recycle), size it "
+	 "to the load, and close connections the application no longer "
+	 "needs; lower wait_timeout for that account if it cannot be "
+	 "fixed."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

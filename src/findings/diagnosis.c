@@ -28,9 +28,9 @@ static const struct {
 	{"CD3006", /* the socket works, TCP fails */
 	 {"CD4002", "CD5002", "CD3040", "CD3041", NULL}},
 	{"CD6001", /* too many connections */
-	 {"CD6047", "CD6041", "CD6026", NULL}},
+	 {"CD6047", "CD6055", "CD6041", "CD6026", NULL}},
 	{"CD6054", /* the account's connection limit (1203, 1226) */
-	 {"CD6047", NULL}},
+	 {"CD6047", "CD6055", NULL}},
 	{"CD6002", /* host blocked */
 	 {"CD6043", "CD6027", "CD6020", NULL}},
 	{"CD6004", /* access denied */

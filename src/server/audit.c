@@ -168,7 +168,8 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a)
 	size_t i, k;
 
 	if (srv_query(s,
-		      "SELECT HOST, USER FROM information_schema.PROCESSLIST "
+		      "SELECT HOST, USER, COMMAND, TIME FROM "
+		      "information_schema.PROCESSLIST "
 		      "WHERE ID <> CONNECTION_ID()",
 		      &r, err, sizeof(err)) < 0) {
 		unread(a, "processlist", err, "");
@@ -178,7 +179,7 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a)
 	for (i = 0; i < r.nrows; i++) {
 		char ip[96];
 		uint16_t port;
-		const char *user = srv_cell(&r, i, 1);
+		const char *user = srv_cell(&r, i, 1), *cmd;
 
 		split_host(srv_cell(&r, i, 0), ip, sizeof(ip), &port);
 		if (port && a->npeers < SRV_MAX_SESSIONS) {
@@ -199,6 +200,15 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a)
 			a->nclients++;
 		}
 		a->clients[k].sessions++;
+		cmd = srv_cell(&r, i, 2);
+		if (cmd && !strcmp(cmd, "Sleep") &&
+		    a->nasleep < SRV_MAX_SESSIONS) {
+			unsigned long long t = num(srv_cell(&r, i, 3));
+
+			a->asleep_client[a->nasleep] = (uint16_t)k;
+			a->asleep_s[a->nasleep++] =
+				t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+		}
 	}
 	srv_result_free(&r);
 }

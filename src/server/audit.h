@@ -69,7 +69,12 @@ struct srv_audit {
 	size_t nhosts;
 	struct srv_client clients[SRV_MAX_HOSTS];
 	size_t nclients;
-	int have_processlist;		    /* the processlist was read */
+	int have_processlist; /* the processlist was read */
+	/* Each session in Sleep: its client (an index into clients) and
+	 * how long it has slept (TIME, whole seconds). */
+	uint16_t asleep_client[SRV_MAX_SESSIONS];
+	uint32_t asleep_s[SRV_MAX_SESSIONS];
+	size_t nasleep;
 	char peer_ip[SRV_MAX_SESSIONS][48]; /* each TCP session's client */
 	uint16_t peer_port[SRV_MAX_SESSIONS];
 	size_t npeers;

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import unittest
 
 import harness
@@ -169,6 +170,38 @@ class LocalHolders(unittest.TestCase):
             and f["summary"].endswith(") holds 6 of max_connections=10 (+1 for admin)"),
             f["summary"])
         self.assertEqual(rc, 1)
+
+    def test_pool_that_never_closes(self):
+        """6 sessions asleep 2 s and more: over --asleep-over 1 they are a
+        pool that never closes (CD6055: the count, the user@host, the
+        longest sleep); under the default 60 s they are not."""
+        empty = os.path.join(self.db.dir, "empty.log")
+        open(empty, "w").close()
+        holder = Holder(self.db, 6)
+        try:
+            time.sleep(2.2)
+            rc, doc = diagnose(self.db.client_cnf(), "--asleep-over=1",
+                               f"--error-log={empty}")
+            drc, ddoc = diagnose(self.db.client_cnf(), f"--error-log={empty}")
+        finally:
+            holder.close()
+        self.assertEqual({a["outcome"] for a in doc["probe"]["attempts"]}, {"ok"})
+        f = finding(doc["check"]["findings"], "CD6055")
+        self.assertIsNotNone(f, doc["check"]["findings"])
+        self.assertEqual(f["severity"], "warning")
+        self.assertEqual(f["data"]["sessions"], 6)
+        self.assertEqual(f["data"]["client_sessions"], 6)
+        self.assertEqual(f["data"]["asleep_over_s"], 1)
+        self.assertEqual(f["data"]["wait_timeout_s"], 28800)
+        self.assertGreaterEqual(f["data"]["longest_s"], 2)
+        self.assertLess(f["data"]["longest_s"], 30)
+        self.assertEqual(f["summary"],
+                         "6 sessions of root@localhost have been asleep longer than 1 s, the "
+                         f"longest {f['data']['longest_s']:.0f} s: a pool that never closes them")
+        self.assertIn("information_schema.PROCESSLIST: 6 of the 6 sessions of root@localhost "
+                      "in Sleep for more than 1 s; wait_timeout=28800 s", f["evidence"])
+        self.assertEqual(rc, 1)
+        self.assertIsNone(finding(ddoc["check"]["findings"], "CD6055"))
 
 
 class UserLimit(unittest.TestCase):

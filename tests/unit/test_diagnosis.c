@@ -95,7 +95,8 @@ static void joins(void **state)
 		{"CD6051", "CD6052"}, {"CD6006", "CD6052"},
 		{"CD3002", "CD6053"}, {"CD6006", "CD6053"},
 		{"CD6011", "CD6053"}, {"CD6007", "CD6053"},
-		{"CD6054", "CD6047"},
+		{"CD6054", "CD6047"}, {"CD6054", "CD6055"},
+		{"CD6001", "CD6055"},
 	};
 	struct cd_findings m, h;
 	struct cd_diagnosis d;

@@ -274,6 +274,48 @@ static void kills_counted(void **state)
 			    "start");
 }
 
+/* CD6055: five sessions of one client asleep over the threshold; four,
+ * or sessions asleep only up to it, are nothing. */
+static void asleep_pool(void **state)
+{
+	size_t i;
+
+	(void)state;
+	a.have_processlist = 1;
+	a.nclients = 2;
+	strcpy(a.clients[0].user, "app");
+	strcpy(a.clients[0].host, "10.0.0.5");
+	a.clients[0].sessions = 7;
+	strcpy(a.clients[1].user, "etl");
+	strcpy(a.clients[1].host, "10.0.0.6");
+	a.clients[1].sessions = 2;
+	for (i = 0; i < 7; i++) {
+		a.asleep_client[i] = 0;
+		a.asleep_s[i] = i < 4 ? (uint32_t)(100 + i) : 60;
+	}
+	a.asleep_client[7] = 1;
+	a.asleep_s[7] = 500;
+	a.nasleep = 8;
+	set(a.vars, &a.nvars, "wait_timeout", "28800");
+	assert_int_equal(chk_audit_asleep_rule(&a, 60, &out), 0);
+	assert_int_equal(out.n, 0); /* 4 over 60 s: not many */
+	assert_int_equal(chk_audit_asleep_rule(&a, 0, &out), 0);
+	assert_int_equal(out.n, 0); /* not judged */
+	assert_int_equal(chk_audit_asleep_rule(&a, 59, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].def->code, "CD6055");
+	assert_true(ev(&out.v[0], "sessions") == 7);
+	assert_true(ev(&out.v[0], "longest_s") == 103);
+	assert_true(ev(&out.v[0], "client_sessions") == 7);
+	assert_string_equal(
+		out.v[0].summary,
+		"7 sessions of app@10.0.0.5 have been asleep longer "
+		"than 59 s, the longest 103 s: a pool that never "
+		"closes them");
+	assert_non_null(strstr(out.v[0].evidence, "other clients asleep as "
+						  "long: etl@10.0.0.6 1"));
+}
+
 /* One greeted attempt of the restart rule's fixture. */
 static void greeted(struct cd_attempt *x, uint32_t id, int64_t start_ms,
 		    int64_t total_ms)
@@ -391,6 +433,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(idle_over_wait_timeout, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(kills_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(asleep_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(restart_between_attempts, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(statement_time_limit, setup,
