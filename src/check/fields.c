@@ -422,6 +422,13 @@ const struct chk_fact_def chk_fields_server[] = {
 		 {S("master_host"), U("master_port"), S("io_running"),
 		  S("sql_running"), I("seconds_behind_s"), S("io_state"),
 		  D("heartbeat_period_s"), U("heartbeats_count")}},
+	[CHK_FS_LOGIN_EXTRA] = {"server",
+				"audit login",
+				"through {endpoint}, another port of pid {pid} "
+				"({comm}: extra_port/admin_port), after "
+				"{message}",
+				{S("endpoint"), I("pid"), S("comm"),
+				 S("message")}},
 	END};
 
 #define VARB(name, key, meaning)                                               \

@@ -88,7 +88,8 @@ enum chk_fk_server {
 	CHK_FS_TLS,
 	CHK_FS_COUNTER,
 	CHK_FS_BACKLOG_CAPPED,
-	CHK_FS_LINK
+	CHK_FS_LINK,
+	CHK_FS_LOGIN_EXTRA
 };
 extern const struct chk_fact_def chk_fields_server[];
 /* One definition per server variable the audit shows, in order; its

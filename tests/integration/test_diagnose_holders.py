@@ -204,6 +204,61 @@ class LocalHolders(unittest.TestCase):
         self.assertIsNone(finding(ddoc["check"]["findings"], "CD6055"))
 
 
+class ExtraPort(unittest.TestCase):
+    """ERROR 1040 on the socket and TCP, but the server has an extra_port
+    (with extra_max_connections=2): the audit, refused on both, finds the
+    other port of the process that listens on the probed one (census and
+    /proc/PID/fd), logs in there and says so in its login line; with the
+    server checked, the holder is compared with the max_connections it
+    read."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.extra = harness.free_port()
+        cls.db = MariaDB(variables={"skip_name_resolve": 1, "max_connections": 10,
+                                    "extra_port": cls.extra, "extra_max_connections": 2})
+        cls.db.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.db.stop()
+
+    def test_audit_logs_in_through_extra_port(self):
+        holder = Holder(self.db, 11)  # max_connections, +1 for root
+        try:
+            rc, doc = diagnose(self.db.client_cnf())
+            trc, text = diagnose(self.db.client_cnf(), as_json=False)
+        finally:
+            holder.close()
+        for a in doc["probe"]["attempts"]:
+            self.assertEqual(a["outcome"], "server_refused", a)
+            self.assertEqual(a["mysql_code"], 1040, a)
+        # The audit got in: the server was checked, through the extra port.
+        self.assertEqual([n for n in doc["not_checked"] if n["slice"] == "server"], [])
+        login = [f for f in doc["check"]["facts"] if f["fact"] == "audit login"]
+        self.assertEqual(len(login), 1, login)
+        v = login[0]["values"]
+        self.assertEqual(v["endpoint"], f"127.0.0.1:{self.extra}")
+        self.assertEqual(v["pid"], self.db.pid)
+        self.assertEqual(v["comm"], "mariadbd")
+        self.assertTrue(v["message"].startswith(f"socket {self.db.socket}: server_refused: "
+                                                "ERROR 1040"), v["message"])
+        self.assertIn(f"; then tcp 127.0.0.1:{self.db.port}: server_refused: ERROR 1040",
+                      v["message"])
+        f = finding(doc["check"]["findings"], "CD6047")
+        self.assertEqual(f["data"]["max_connections"], 10)
+        self.assertEqual(f["data"]["sessions"], 11)
+        self.assertEqual(f["severity"], "critical")
+        root = doc["root_cause"]
+        self.assertEqual(root["symptom"]["code"], "CD6001")
+        self.assertEqual(root["causes"][0]["code"], "CD6047")
+        self.assertEqual(rc, 2)
+        host = text.split("\n== this host and the server\n")[1]
+        self.assertIn(f"through 127.0.0.1:{self.extra}, another port of pid {self.db.pid} "
+                      "(mariadbd: extra_port/admin_port), after socket", host)
+        self.assertEqual(trc, 2)
+
+
 class UserLimit(unittest.TestCase):
     """ERROR 1226: the probe's account may hold 3 sessions (ALTER USER ...
     WITH MAX_USER_CONNECTIONS 3) and a local process holds 3 of them. The
