@@ -401,6 +401,31 @@ int chk_audit_packet_rule(const struct srv_audit *a, double packet_bytes,
 	return 0;
 }
 
+int chk_audit_client_packet_rule(const struct srv_audit *a, double client_max,
+				 struct cd_findings *out)
+{
+	long long map = var_num(a, "max_allowed_packet");
+	struct cd_finding *f;
+
+	if (client_max <= 0 || map <= 0 || (double)map <= client_max)
+		return 0;
+	f = cd_finding_add(out, "CD6057", CD_SEV_INFO);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "the server's max_allowed_packet=%lld is above the client's "
+		 "%.0f: results with packets between them reach a client that "
+		 "refuses them",
+		 map, client_max);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "SHOW GLOBAL VARIABLES: max_allowed_packet=%lld; the probe "
+		 "takes reply packets up to --max-allowed-packet %.0f",
+		 map, client_max);
+	cd_finding_num(f, "max_allowed_packet", (double)map);
+	cd_finding_num(f, "client_max_allowed_packet", client_max);
+	return 0;
+}
+
 int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
 			struct cd_findings *out)
 {

@@ -21,6 +21,12 @@ int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 int chk_audit_packet_rule(const struct srv_audit *a, double packet_bytes,
 			  struct cd_findings *out);
 
+/* CD6057: the client's max_allowed_packet (client_max, 0: not given) is
+ * below the server's, so the server sends packets the client refuses
+ * (2020). Returns 0, or -1 when out of memory. */
+int chk_audit_client_packet_rule(const struct srv_audit *a, double client_max,
+				 struct cd_findings *out);
+
 /* CD6048: the probe holds its sessions idle (idle_s, 0: not) at least
  * the server's wait_timeout. Returns 0, or -1 when out of memory. */
 int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,

@@ -267,6 +267,9 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		rc = chk_audit_packet_rule(a, command_packet_bytes(ctx), out);
 	if (!rc && ctx->server_cfg)
 		rc = chk_audit_idle_rule(a, ctx->server_cfg->idle_s, out);
+	if (!rc && ctx->server_cfg)
+		rc = chk_audit_client_packet_rule(
+			a, ctx->server_cfg->max_allowed_packet, out);
 	if (!rc)
 		rc = chk_audit_stmt_time_rule(a, out);
 	if (!rc)

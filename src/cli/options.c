@@ -351,6 +351,9 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_QUERY:
 		set_str(&o->query, v);
 		break;
+	case CLI_O_MAX_ALLOWED_PACKET:
+		o->max_allowed_packet = (uint32_t)x.u;
+		break;
 	case CLI_O_PING:
 		o->ping = 1;
 		break;

@@ -178,6 +178,11 @@ static const struct cli_optdef table[] = {
 	 "(finds idle cuts)"},
 	{CLI_O_QUERY, "query", 0, CLI_ARG_STRING, "SQL", 0, 0, NULL, PROBING, 0,
 	 NULL, NULL, CLI_SEC_LOAD, "the query (default SELECT 1)"},
+	{CLI_O_MAX_ALLOWED_PACKET, "max-allowed-packet", 0, CLI_ARG_UINT, "N",
+	 1024, 1048576, NULL, PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "the largest reply packet the client takes, as a client's "
+	 "max_allowed_packet: a longer one is ERROR 2020 (default: the "
+	 "probe's 1 MiB buffer)"},
 	{CLI_O_PING, "ping", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING, 0,
 	 NULL, NULL, CLI_SEC_LOAD, "COM_PING instead of a query"},
 	{CLI_O_STOP_AFTER, "stop-after", 0, CLI_ARG_CHOICE, NULL, 0, 0,

@@ -26,6 +26,12 @@ static const struct cd_finding_def catalogue[] = {
 	 "(errno in the evidence: ENOMEM or ENOSPC, "
 	 "fs.epoll.max_user_watches). "
 	 "Free memory or raise the limit, lower -c, and probe again."},
+	{"CD1004", "reply-over-client-limit", CD_LAYER_CLIENT,
+	 "a reply is larger than the client's max_allowed_packet",
+	 "Raise max_allowed_packet on the client ([client] or the "
+	 "connector's option) above the largest row or result packet, and "
+	 "on the server too ([mysqld], SET GLOBAL) so it builds such rows; "
+	 "or select less per row (no huge BLOB/TEXT in one value)."},
 	{"CD2001", "client-dns-failure", CD_LAYER_DNS,
 	 "the client cannot resolve the server's name",
 	 "Check the name, /etc/hosts and the resolvers in /etc/resolv.conf; "
@@ -569,6 +575,10 @@ static const struct cd_finding_def catalogue[] = {
 	 "to the load, and close connections the application no longer "
 	 "needs; lower wait_timeout for that account if it cannot be "
 	 "fixed."},
+	{"CD6057", "server-packets-over-client-limit", CD_LAYER_SERVER,
+	 "the server may send packets larger than the client takes",
+	 "Raise the client's max_allowed_packet to the server's (or above "
+	 "the largest row), or keep rows below the client's limit."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

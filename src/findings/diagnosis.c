@@ -45,6 +45,8 @@ static const struct {
 	{"CD6011", /* closed during login */
 	 {"CD6053", "CD6033", "CD6032", "CD6030", "CD6023", "CD6042", "CD4003",
 	  "CD4004", NULL}},
+	{"CD1004", /* a reply over the client's limit (2020) */
+	 {"CD6057", NULL}},
 	{"CD6013", /* a packet over the server's limit (1153) */
 	 {"CD6046", "CD6031", NULL}},
 	{"CD6051", /* sessions killed (1927) */

@@ -400,15 +400,51 @@ static int rule_killed(const struct cd_probe_input *in,
 	return 0;
 }
 
+/* ERROR 2020, the client's: a reply packet over its max_allowed_packet
+ * (--max-allowed-packet); the client dropped the session. */
+static int rule_reply_too_large(const struct cd_probe_input *in,
+				const struct cd_summary *s, size_t hit,
+				const struct cd_attempt *a,
+				struct cd_findings *out)
+{
+	struct cd_finding *f;
+
+	f = cd_finding_add(out, "CD1004", share_severity(hit, s->total));
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%zu of %zu replies had a %u-byte packet, over the client's "
+		 "max_allowed_packet=%u: ERROR 2020",
+		 hit, s->total, a->reply_bytes, in->cfg->max_allowed_packet);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "attempt %u: the server's reply to the query began a packet "
+		 "of %u bytes %.3f s into the query; a client whose "
+		 "max_allowed_packet is %u refuses it with \"Got packet bigger "
+		 "than 'max_allowed_packet' bytes\" and drops the session (its "
+		 "next statement gets 2006 \"MySQL server has gone away\"); "
+		 "the server's own limit does not help the client",
+		 a->seq, a->reply_bytes, secs(a->phase_ns[CD_PH_QUERY]),
+		 in->cfg->max_allowed_packet);
+	cd_finding_num(f, "reply_bytes", a->reply_bytes);
+	cd_finding_num(f, "client_max_allowed_packet",
+		       in->cfg->max_allowed_packet);
+	cd_finding_num(f, "mysql_code", 2020);
+	cd_finding_num(f, "failures", (double)hit);
+	return 0;
+}
+
 /* gone_away: after an idle period (idle cut), because a packet was too
- * large (1153), killed (1927), or otherwise during a query. */
+ * large (1153 the server's limit, 2020 the client's), killed (1927), or
+ * otherwise during a query. */
 static int rule_gone_away(const struct cd_probe_input *in,
 			  const struct cd_summary *s, struct cd_findings *out)
 {
 	const struct probe_result *r = in->res;
 	double cut[CD_EV_VALUES];
 	size_t i, ncut = 0, idle = 0, other = 0, toobig = 0, killed = 0;
+	size_t client_big = 0;
 	const struct cd_attempt *first = NULL, *first_big = NULL;
+	const struct cd_attempt *first_client_big = NULL;
 	struct cd_finding *f;
 
 	for (i = 0; i < r->nattempts; i++) {
@@ -423,6 +459,11 @@ static int rule_gone_away(const struct cd_probe_input *in,
 		}
 		if (a->mysql_code == 1927) {
 			killed++;
+			continue;
+		}
+		if (a->mysql_code == 2020) {
+			if (!client_big++)
+				first_client_big = a;
 			continue;
 		}
 		if (!first)
@@ -472,6 +513,9 @@ static int rule_gone_away(const struct cd_probe_input *in,
 		cd_finding_num(f, "failures", (double)other);
 	}
 	if (killed && rule_killed(in, s, killed, out))
+		return -1;
+	if (client_big &&
+	    rule_reply_too_large(in, s, client_big, first_client_big, out))
 		return -1;
 	if (toobig)
 		return rule_packet_too_large(in, s, toobig, first_big, out);

@@ -96,7 +96,7 @@ static void joins(void **state)
 		{"CD3002", "CD6053"}, {"CD6006", "CD6053"},
 		{"CD6011", "CD6053"}, {"CD6007", "CD6053"},
 		{"CD6054", "CD6047"}, {"CD6054", "CD6055"},
-		{"CD6001", "CD6055"},
+		{"CD6001", "CD6055"}, {"CD1004", "CD6057"},
 	};
 	struct cd_findings m, h;
 	struct cd_diagnosis d;

@@ -363,6 +363,29 @@ static void session_killed(void **state)
 	assert_null(run("CD6006"));
 }
 
+/* ERROR 2020, the client's limit: CD1004 with the packet and the limit,
+ * never CD6006. */
+static void reply_over_client_limit(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+
+	(void)state;
+	fx.cfg.max_allowed_packet = 1024;
+	a = failed(CD_GONE_AWAY, CD_PH_QUERY, MS, 0);
+	a->mysql_code = 2020;
+	a->reply_bytes = 20003;
+	strcpy(a->sqlstate, "HY000");
+	f = run("CD1004");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "reply_bytes", 0), 20003, 1e-9);
+	assert_float_equal(ev(f, "client_max_allowed_packet", 0), 1024, 1e-9);
+	assert_string_equal(f->summary, "1 of 1 replies had a 20003-byte "
+					"packet, over the client's "
+					"max_allowed_packet=1024: ERROR 2020");
+	assert_null(run("CD6006"));
+}
+
 static void server_refusals(void **state)
 {
 	struct cd_attempt *a;
@@ -616,6 +639,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(greeting_prefix, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(session_killed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(reply_over_client_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(statement_time_limit, setup,
 						teardown),

@@ -376,6 +376,22 @@ static void restart_between_attempts(void **state)
 	assert_int_equal(out.n, 0);
 }
 
+/* CD6057: the client's limit below the server's; none given, or not
+ * below, is nothing. */
+static void client_packet_limit(void **state)
+{
+	(void)state;
+	set(a.vars, &a.nvars, "max_allowed_packet", "16777216");
+	assert_int_equal(chk_audit_client_packet_rule(&a, 0, &out), 0);
+	assert_int_equal(chk_audit_client_packet_rule(&a, 16777216, &out), 0);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(chk_audit_client_packet_rule(&a, 1024, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].def->code, "CD6057");
+	assert_true(ev(&out.v[0], "max_allowed_packet") == 16777216);
+	assert_true(ev(&out.v[0], "client_max_allowed_packet") == 1024);
+}
+
 /* CD6050: a global statement time limit, MariaDB's in seconds (a
  * fraction) or MySQL's in ms; none set (0) is nothing. */
 static void statement_time_limit(void **state)
@@ -434,6 +450,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(kills_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(asleep_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(client_packet_limit, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(restart_between_attempts, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(statement_time_limit, setup,
