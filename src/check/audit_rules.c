@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +401,31 @@ int chk_audit_packet_rule(const struct srv_audit *a, double packet_bytes,
 	return 0;
 }
 
+int chk_audit_client_packet_rule(const struct srv_audit *a, double client_max,
+				 struct cd_findings *out)
+{
+	long long map = var_num(a, "max_allowed_packet");
+	struct cd_finding *f;
+
+	if (client_max <= 0 || map <= 0 || (double)map <= client_max)
+		return 0;
+	f = cd_finding_add(out, "CD6057", CD_SEV_INFO);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "the server's max_allowed_packet=%lld is above the client's "
+		 "%.0f: results with packets between them reach a client that "
+		 "refuses them",
+		 map, client_max);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "SHOW GLOBAL VARIABLES: max_allowed_packet=%lld; the probe "
+		 "takes reply packets up to --max-allowed-packet %.0f",
+		 map, client_max);
+	cd_finding_num(f, "max_allowed_packet", (double)map);
+	cd_finding_num(f, "client_max_allowed_packet", client_max);
+	return 0;
+}
+
 int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
 			struct cd_findings *out)
 {
@@ -518,6 +544,230 @@ static void mysql8_facts(const struct srv_audit *a, struct chk_facts *f)
 	}
 }
 
+/* CD6052 (info): the server has run KILL since it started (Com_kill). An
+ * application's "gone away" during a statement is then possibly a kill:
+ * MariaDB closes a killed session before its ERR 1927 can be read, and
+ * logs it only at log_warnings >= 4, so the counter is the one witness. */
+static int rule_kills(const struct srv_audit *a, struct cd_findings *out)
+{
+	long long kills = srv_counter(a, "Com_kill");
+	long long up = srv_counter(a, "Uptime");
+	struct cd_finding *f;
+
+	if (kills <= 0)
+		return 0;
+	f = cd_finding_add(out, "CD6052", CD_SEV_INFO);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "the server has run KILL %lld time%s in its %lld s since "
+		 "start",
+		 kills, kills == 1 ? "" : "s", up);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "SHOW GLOBAL STATUS: Com_kill=%lld, Uptime=%lld (KILL and "
+		 "KILL QUERY statements, from any session)",
+		 kills, up);
+	cd_finding_num(f, "kills", (double)kills);
+	if (up >= 0)
+		cd_finding_num(f, "uptime_s", (double)up);
+	return 0;
+}
+
+int chk_audit_asleep_rule(const struct srv_audit *a, double over_s,
+			  struct cd_findings *out)
+{
+	unsigned n[SRV_MAX_HOSTS] = {0}, longest[SRV_MAX_HOSTS] = {0};
+	size_t i, top = 0, used;
+	long long wt = var_num(a, "wait_timeout");
+	char others[256] = "";
+	struct cd_finding *f;
+
+	if (over_s <= 0 || !a->have_processlist)
+		return 0;
+	for (i = 0; i < a->nasleep; i++) {
+		size_t k = a->asleep_client[i];
+
+		if (k >= a->nclients || (double)a->asleep_s[i] <= over_s)
+			continue;
+		n[k]++;
+		if (a->asleep_s[i] > longest[k])
+			longest[k] = a->asleep_s[i];
+	}
+	for (i = 1; i < a->nclients; i++)
+		if (n[i] > n[top])
+			top = i;
+	if (!a->nclients || n[top] < CHK_ASLEEP_MIN)
+		return 0;
+	for (i = 0; i < a->nclients; i++) {
+		if (i == top || !n[i])
+			continue;
+		used = strlen(others);
+		if (used < sizeof(others))
+			snprintf(others + used, sizeof(others) - used,
+				 "%s%s@%s %u", used ? ", " : "",
+				 a->clients[i].user, a->clients[i].host, n[i]);
+	}
+	f = cd_finding_add(out, "CD6055", CD_SEV_WARNING);
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%u sessions of %s@%s have been asleep longer than %.0f s, "
+		 "the longest %u s: a pool that never closes them",
+		 n[top], a->clients[top].user, a->clients[top].host, over_s,
+		 longest[top]);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "information_schema.PROCESSLIST: %u of the %u sessions of "
+		 "%s@%s in Sleep for more than %.0f s; wait_timeout=%lld s "
+		 "ends them only then%s%s",
+		 n[top], a->clients[top].sessions, a->clients[top].user,
+		 a->clients[top].host, over_s, wt,
+		 others[0] ? "; other clients asleep as long: " : "", others);
+	cd_finding_num(f, "sessions", n[top]);
+	cd_finding_num(f, "client_sessions", a->clients[top].sessions);
+	cd_finding_num(f, "longest_s", longest[top]);
+	cd_finding_num(f, "asleep_over_s", over_s);
+	if (wt > 0)
+		cd_finding_num(f, "wait_timeout_s", (double)wt);
+	return 0;
+}
+
+/* An attempt's greeting, for the restart rule: its id, when it started
+ * and ended (ns from the run's base). */
+struct greeted {
+	uint32_t id;
+	int64_t start, end;
+};
+
+static int by_start(const void *x, const void *y)
+{
+	const struct greeted *p = x, *q = y;
+
+	return (p->start > q->start) - (p->start < q->start);
+}
+
+static int by_end(const void *x, const void *y)
+{
+	const struct greeted *p = x, *q = y;
+
+	return (p->end > q->end) - (p->end < q->end);
+}
+
+/* The first connection id that went backwards: an attempt's id below the
+ * highest id of the attempts that had ended before it started (so the
+ * server handed that one out first). ids are unordered only within the
+ * attempts in flight together, never across this line. Returns 1 with
+ * the two ids and the time of the later start, else 0; -1 on memory. */
+static int id_drop(const struct probe_result *res, uint32_t *before,
+		   uint32_t *after, double *at_s)
+{
+	struct greeted *s, *e;
+	size_t i, k = 0, n = 0;
+	uint32_t top = 0;
+	int found = 0;
+
+	s = malloc((res->nattempts + 1) * sizeof(*s));
+	e = malloc((res->nattempts + 1) * sizeof(*e));
+	if (!s || !e) {
+		free(s);
+		free(e);
+		return -1;
+	}
+	for (i = 0; i < res->nattempts; i++) {
+		const struct cd_attempt *x = &res->attempts[i];
+
+		if (x->phase_ns[CD_PH_GREETING] < 0 || !x->conn_id)
+			continue;
+		s[n].id = x->conn_id;
+		s[n].start = x->start_ns;
+		s[n].end = x->start_ns + x->total_ns;
+		n++;
+	}
+	memcpy(e, s, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), by_start);
+	qsort(e, n, sizeof(*e), by_end);
+	for (i = 0; i < n && !found; i++) {
+		while (k < n && e[k].end < s[i].start) {
+			if (e[k].id > top)
+				top = e[k].id;
+			k++;
+		}
+		if (s[i].id < top) {
+			*before = top;
+			*after = s[i].id;
+			*at_s = (double)s[i].start / 1e9;
+			found = 1;
+		}
+	}
+	free(s);
+	free(e);
+	return found;
+}
+
+int chk_audit_restart_rule(const struct srv_audit *a,
+			   const struct probe_result *res,
+			   struct cd_findings *out)
+{
+	long long up = a ? srv_counter(a, "Uptime") : -1;
+	double since = -1, at_s = 0;
+	uint32_t before = 0, after = 0;
+	int64_t first = INT64_MAX;
+	struct cd_finding *f;
+	size_t i;
+	int drop;
+
+	if (!res || !res->nattempts)
+		return 0;
+	drop = id_drop(res, &before, &after, &at_s);
+	if (drop < 0)
+		return -1;
+	for (i = 0; i < res->nattempts; i++)
+		if (res->attempts[i].start_ns < first)
+			first = res->attempts[i].start_ns;
+	if (a && a->sampled_ns && res->base_ns)
+		since = (double)(a->sampled_ns - res->base_ns - first) / 1e9;
+	/* Uptime counts whole seconds: a restart is a second shorter. */
+	if (!drop && !(up >= 0 && since >= 0 && (double)up + 1 < since))
+		return 0;
+	f = cd_finding_add(out, "CD6053", CD_SEV_CRITICAL);
+	if (!f)
+		return -1;
+	if (drop)
+		snprintf(f->summary, sizeof(f->summary),
+			 "the server restarted while the probe ran: connection "
+			 "ids went back from %u to %u %.2f s into the run",
+			 before, after, at_s);
+	else
+		snprintf(f->summary, sizeof(f->summary),
+			 "the server restarted while the probe ran: it has "
+			 "been up %lld s, the probe started %.1f s ago",
+			 up, since);
+	snprintf(f->evidence, sizeof(f->evidence), "%s", "");
+	if (drop)
+		snprintf(f->evidence, sizeof(f->evidence),
+			 "the greetings' connection ids, which a server counts "
+			 "up from its start: an attempt got id %u after one "
+			 "with id %u had ended",
+			 after, before);
+	if (up >= 0 && since >= 0) {
+		size_t used = strlen(f->evidence);
+
+		snprintf(f->evidence + used, sizeof(f->evidence) - used,
+			 "%sSHOW GLOBAL STATUS: Uptime=%lld s at the audit, "
+			 "%.1f s after the probe's first attempt",
+			 used ? "; " : "", up, since);
+	}
+	if (drop) {
+		cd_finding_num(f, "conn_id_before", before);
+		cd_finding_num(f, "conn_id_after", after);
+		cd_finding_num(f, "restart_seen_at_s", at_s);
+	}
+	if (up >= 0 && since >= 0) {
+		cd_finding_num(f, "uptime_s", (double)up);
+		cd_finding_num(f, "since_first_attempt_s", since);
+	}
+	return 0;
+}
+
 int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 		    uint16_t server_port, struct chk_facts *facts,
 		    struct cd_findings *out)
@@ -530,7 +780,7 @@ int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 	    rule_connection_errors(a, out) || rule_host_cache(a, out) ||
 	    rule_backlog(a, facts) ||
 	    rule_pool_mismatch(a, census, server_port, out) ||
-	    rule_replication(a, facts, out))
+	    rule_replication(a, facts, out) || rule_kills(a, out))
 		return -1;
 	return 0;
 }

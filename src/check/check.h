@@ -95,8 +95,11 @@ struct chk_ctx {
 	const char *hosts_allow; /* --hosts-allow, NULL: etcroot's */
 	const char *hosts_deny;	 /* --hosts-deny, NULL: etcroot's */
 	double interval_s;	 /* counters sampled twice this far apart */
-	int resolve;		 /* run DNS measurements */
-	double dns_timeout_s;	 /* bound for all lookups together */
+	/* Sessions asleep longer than this are a pool that never closes
+	 * (CD6055); 0 leaves the rule out. */
+	double asleep_over_s;
+	int resolve;			 /* run DNS measurements */
+	double dns_timeout_s;		 /* bound for all lookups together */
 	const struct chk_census *census; /* filled by the census slice */
 	/* The server to audit (the "server" slice), NULL: none. */
 	const struct probe_target *server;
@@ -104,6 +107,9 @@ struct chk_ctx {
 	/* How to log in to it as the probe would: --ssl-mode, --ssl-ca, the
 	 * RSA-key options and the phase timeouts. NULL: the defaults. */
 	const struct probe_config *server_cfg;
+	/* The probe's attempts under `diagnose` (NULL: check alone), for
+	 * what the audit compares with them (a restart between attempts). */
+	const struct probe_result *probe_res;
 	/* The "errlog" slice: a file, "journal", or NULL to find it. */
 	const char *error_log;
 	double errlog_since_s; /* only the last this many seconds, 0: all */
@@ -114,6 +120,9 @@ struct chk_ctx {
 };
 
 #define CHK_PATH_MAX 4096
+
+/* --asleep-over's default, seconds. */
+#define CHK_ASLEEP_OVER_S 60
 
 /* ---- facts: typed measurements, rendered by report/ ----
  *

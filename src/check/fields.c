@@ -438,6 +438,13 @@ const struct chk_fact_def chk_fields_server[] = {
 		 {S("ip"), S("host"), U("connect_errors_count"),
 		  U("handshake_errors_count"), U("nameinfo_errors_count"),
 		  U("blocked_count")}},
+	[CHK_FS_LOGIN_EXTRA] = {"server",
+				"audit login",
+				"through {endpoint}, another port of pid {pid} "
+				"({comm}: extra_port/admin_port), after "
+				"{message}",
+				{S("endpoint"), I("pid"), S("comm"),
+				 S("message")}},
 	END};
 
 #define VARB(name, key, meaning)                                               \

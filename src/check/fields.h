@@ -90,7 +90,8 @@ enum chk_fk_server {
 	CHK_FS_BACKLOG_CAPPED,
 	CHK_FS_LINK,
 	CHK_FS_NATIVE_PASSWORD,
-	CHK_FS_HOST_CACHE
+	CHK_FS_HOST_CACHE,
+	CHK_FS_LOGIN_EXTRA
 };
 extern const struct chk_fact_def chk_fields_server[];
 /* One definition per server variable the audit shows, in order; its

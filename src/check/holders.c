@@ -101,13 +101,49 @@ void chk_holders_group(const struct chk_census *c, const struct chk_fds *fds,
 		}
 }
 
-int chk_holders_rule(const struct chk_holders *h, long long max_connections,
-		     unsigned refused_code, struct cd_findings *out)
+long long chk_user_limit_of(const char *message)
+{
+	const char *p =
+		message ? strstr(message, "'max_user_connections'") : NULL;
+	long long v;
+
+	if (p)
+		p = strstr(p, "current value: ");
+	if (!p || sscanf(p + 15, "%lld", &v) != 1 || v < 0)
+		return -1;
+	return v;
+}
+
+/* The summary when the audit was refused for the account's own limit
+ * (1203 global, 1226 the account's): the user, the limit when named. */
+static void user_limit_summary(char *buf, size_t len, const char *who,
+			       unsigned n, const struct chk_limit *lim)
+{
+	const char *user = lim->db_user ? lim->db_user : "?";
+
+	if (lim->max_user_connections >= 0)
+		snprintf(buf, len,
+			 "user %s holds %lld of max_user_connections=%lld "
+			 "(ERROR %u to the audit's login); %s holds %u "
+			 "sessions to the server",
+			 user, lim->max_user_connections,
+			 lim->max_user_connections, lim->refused_code, who, n);
+	else
+		snprintf(buf, len,
+			 "user %s is at max_user_connections (ERROR %u to the "
+			 "audit's login); %s holds %u sessions to the server",
+			 user, lim->refused_code, who, n);
+}
+
+int chk_holders_rule(const struct chk_holders *h, const struct chk_limit *lim,
+		     struct cd_findings *out)
 {
 	const struct chk_holder *top = h->n ? &h->v[0] : NULL;
 	unsigned n = top ? total(top) : 0;
-	int at_limit = refused_code == 1040 || refused_code == 1203 ||
-		       refused_code == 1226;
+	long long max_connections = lim->max_connections;
+	unsigned refused_code = lim->refused_code;
+	int user_limit = refused_code == 1203 || refused_code == 1226;
+	int at_limit = refused_code == 1040 || user_limit;
 	struct cd_finding *f;
 	char who[96], others[256] = "", peers[256] = "";
 	size_t i, used;
@@ -132,13 +168,13 @@ int chk_holders_rule(const struct chk_holders *h, long long max_connections,
 			 "admin)%s",
 			 who, n, max_connections,
 			 at_limit ? ": the server refuses new sessions" : "");
+	else if (user_limit)
+		user_limit_summary(f->summary, sizeof(f->summary), who, n, lim);
 	else
 		snprintf(f->summary, sizeof(f->summary),
 			 "%s holds %u sessions to the server, which refused "
 			 "the audit's login with ERROR %u (%s)",
-			 who, n, refused_code,
-			 refused_code == 1040 ? "max_connections reached"
-					      : "max_user_connections reached");
+			 who, n, refused_code, "max_connections reached");
 	for (i = 1; i < h->n; i++) {
 		used = strlen(others);
 		if (used < sizeof(others))
@@ -171,5 +207,8 @@ int chk_holders_rule(const struct chk_holders *h, long long max_connections,
 		cd_finding_num(f, "max_connections", (double)max_connections);
 	if (refused_code)
 		cd_finding_num(f, "refused_code", refused_code);
+	if (user_limit && lim->max_user_connections >= 0)
+		cd_finding_num(f, "max_user_connections",
+			       (double)lim->max_user_connections);
 	return 0;
 }

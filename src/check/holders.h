@@ -43,10 +43,25 @@ struct chk_holders {
 void chk_holders_group(const struct chk_census *c, const struct chk_fds *fds,
 		       struct chk_holders *h);
 
-/* CD6047: the biggest local holder against max_connections (-1: unknown)
- * or, when the audit could not log in, the server's refusal code (1040,
- * 1203, 1226; 0 none). Pure. Returns 0, or -1 when out of memory. */
-int chk_holders_rule(const struct chk_holders *h, long long max_connections,
-		     unsigned refused_code, struct cd_findings *out);
+/* The limit the holders are compared with. */
+struct chk_limit {
+	long long max_connections; /* from the audit, -1: not read */
+	/* When the audit could not log in: the server's refusal code (1040,
+	 * 1203, 1226; 0 none), the account it refused (borrowed, NULL) and,
+	 * for 1203/1226, max_user_connections when the refusal names it
+	 * (1226's "current value"), else -1. */
+	unsigned refused_code;
+	const char *db_user;
+	long long max_user_connections;
+};
+
+/* CD6047: the biggest local holder against lim. Pure. Returns 0, or -1
+ * when out of memory. */
+int chk_holders_rule(const struct chk_holders *h, const struct chk_limit *lim,
+		     struct cd_findings *out);
+
+/* max_user_connections as ERROR 1226's text names it ("... has exceeded
+ * the 'max_user_connections' resource (current value: 3)"), or -1. */
+long long chk_user_limit_of(const char *message);
 
 #endif /* CONNDOCTOR_CHECK_HOLDERS_H */

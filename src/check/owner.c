@@ -67,6 +67,48 @@ out:
 	return owns;
 }
 
+size_t chk_listener_other_ports(uint16_t port, uint16_t *out, size_t max,
+				long *pid, char *comm)
+{
+	struct chk_census c;
+	struct chk_fds fds;
+	char err[256] = "";
+	pid_t owner = 0;
+	size_t i, k, n = 0;
+
+	*pid = 0;
+	comm[0] = '\0';
+	memset(&c, 0, sizeof(c));
+	chk_fds_init(&fds);
+	/* Every TCP listener of this namespace, then their owners. */
+	if (chk_listeners_read(&c, NULL, 0, err, sizeof(err)) < 0 ||
+	    chk_fds_scan(&fds, "/proc", &c, err, sizeof(err)) < 0)
+		goto out;
+	for (i = 0; i < fds.n && !owner; i++)
+		if (fds.v[i].kind == CHK_FD_TCP &&
+		    c.tcp[fds.v[i].idx].state == CHK_TCP_LISTEN &&
+		    c.tcp[fds.v[i].idx].sport == port) {
+			owner = fds.v[i].pid;
+			snprintf(comm, 16, "%s", fds.v[i].comm);
+		}
+	for (i = 0; owner && i < fds.n && n < max; i++) {
+		const struct chk_sock *t = &c.tcp[fds.v[i].idx];
+
+		if (fds.v[i].pid != owner || fds.v[i].kind != CHK_FD_TCP ||
+		    t->state != CHK_TCP_LISTEN || t->sport == port)
+			continue;
+		for (k = 0; k < n && out[k] != t->sport; k++)
+			;
+		if (k == n)
+			out[n++] = t->sport;
+	}
+	*pid = (long)owner;
+out:
+	chk_fds_free(&fds);
+	chk_census_free(&c);
+	return n;
+}
+
 int chk_host_is_loopback(const char *host)
 {
 	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) ||

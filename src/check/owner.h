@@ -15,6 +15,13 @@
 int chk_listener_owns_socket(uint16_t port, const char *path, char *why,
 			     size_t len);
 
+/* The other TCP ports the process listening on port listens on (MariaDB's
+ * extra_port, MySQL's admin_port), at most max of them, into out; pid and
+ * comm (16 bytes) name that process. Returns how many, 0 when none or
+ * unknown (no such listener, /proc unreadable). */
+size_t chk_listener_other_ports(uint16_t port, uint16_t *out, size_t max,
+				long *pid, char *comm);
+
 /* 1 for localhost and loopback addresses (127.0.0.0/8, ::1). */
 int chk_host_is_loopback(const char *host);
 

@@ -21,6 +21,12 @@ int chk_audit_rules(const struct srv_audit *a, const struct chk_census *census,
 int chk_audit_packet_rule(const struct srv_audit *a, double packet_bytes,
 			  struct cd_findings *out);
 
+/* CD6057: the client's max_allowed_packet (client_max, 0: not given) is
+ * below the server's, so the server sends packets the client refuses
+ * (2020). Returns 0, or -1 when out of memory. */
+int chk_audit_client_packet_rule(const struct srv_audit *a, double client_max,
+				 struct cd_findings *out);
+
 /* CD6048: the probe holds its sessions idle (idle_s, 0: not) at least
  * the server's wait_timeout. Returns 0, or -1 when out of memory. */
 int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
@@ -32,6 +38,22 @@ int chk_audit_idle_rule(const struct srv_audit *a, double idle_s,
  * Returns 0, or -1 when out of memory. */
 int chk_audit_stmt_time_rule(const struct srv_audit *a,
 			     struct cd_findings *out);
+
+/* CD6053: the server restarted while the probe ran: the connection ids
+ * of res's greetings went backwards (an attempt got a lower id than one
+ * that had ended before it started), or the server's Uptime at the
+ * audit's sample (a NULL: not read) is shorter than the time since the
+ * probe's first attempt. Returns 0, or -1 when out of memory. */
+int chk_audit_restart_rule(const struct srv_audit *a,
+			   const struct probe_result *res,
+			   struct cd_findings *out);
+
+/* CD6055: at least CHK_ASLEEP_MIN sessions of one client (user and
+ * host) asleep in the processlist longer than over_s (0: not judged):
+ * a pool that never closes. Returns 0, or -1 when out of memory. */
+#define CHK_ASLEEP_MIN 5
+int chk_audit_asleep_rule(const struct srv_audit *a, double over_s,
+			  struct cd_findings *out);
 
 /* Facts: where the log came from (source: its path, or "journal"), what
  * was read, each class with its count and when it started, the busiest

@@ -11,6 +11,7 @@
 #include "check/fields.h"
 #include "check/holders.h"
 #include "check/kernel.h"
+#include "check/owner.h"
 #include "check/server.h"
 #include "check/slices.h"
 #include "server/session.h"
@@ -59,27 +60,80 @@ static const char *target_kind(const struct probe_target *t)
 	return t->transport == CD_SOCKET ? "socket" : "tcp";
 }
 
+#define MAX_EXTRA_PORTS 4
+
+/* The server's other ports (extra_port, admin_port): a TCP target of the
+ * probe's on a loopback address, and the other ports the process that
+ * listens on it listens on, as targets. Returns how many (0: none). */
+static size_t extra_targets(const struct chk_ctx *ctx, struct probe_target *x,
+			    long *pid, char *comm)
+{
+	const struct probe_config *pc = ctx->server_cfg;
+	const struct probe_target *tcp = NULL;
+	uint16_t ports[MAX_EXTRA_PORTS];
+	size_t i, n;
+
+	for (i = 0; pc && i < pc->ntargets && !tcp; i++)
+		if (pc->targets[i].transport == CD_TCP)
+			tcp = &pc->targets[i];
+	if (!tcp || !chk_host_is_loopback(pc->host ? pc->host : ""))
+		return 0;
+	/* sin_port and sin6_port sit at the same offset */
+	n = chk_listener_other_ports(
+		ntohs(((const struct sockaddr_in *)&tcp->addr)->sin_port),
+		ports, MAX_EXTRA_PORTS, pid, comm);
+	for (i = 0; i < n; i++) {
+		char host[CD_ADDR_MAX +
+			  1]; /* label has room for it and a port */
+		char *colon;
+
+		x[i] = *tcp;
+		((struct sockaddr_in *)&x[i].addr)->sin_port = htons(ports[i]);
+		snprintf(host, sizeof(host), "%.*s", (int)sizeof(host) - 1,
+			 tcp->label);
+		colon = strrchr(host, ':');
+		if (colon)
+			*colon = '\0';
+		snprintf(x[i].label, sizeof(x[i].label), "%s:%u", host,
+			 (unsigned)ports[i]);
+	}
+	return n;
+}
+
 /* Logs in to ctx->server, and when it refuses, to the probe's other
  * targets in turn (the socket is tried first when diagnose gives one,
- * then TCP). A refusal of all of them is one unreadable "server" entry
- * that names every target tried and why each refused. Returns 0 with s
- * open, or -1. */
+ * then TCP), then to the server's other ports on this host (MariaDB's
+ * extra_port, MySQL's admin_port: they take logins past max_connections),
+ * which a login through them says in a fact. A refusal of all of them is
+ * one unreadable "server" entry that names every target tried and why
+ * each refused. Returns 0 with s open, or -1. */
 static int login(const struct chk_ctx *ctx, const struct probe_config *cfg,
-		 struct srv_session *s, struct chk_facts *facts)
+		 struct srv_session *s, struct chk_facts *facts, char *refusal,
+		 size_t refusal_len)
 {
 	const struct probe_target *t = ctx->server;
-	char tried[768] = "", err[256];
-	size_t i = 0, len = 0;
-	int n;
+	struct probe_target extra[MAX_EXTRA_PORTS];
+	char tried[768] = "", err[256], comm[16] = "";
+	size_t i = 0, len = 0, nextra = 0, ie = 0;
+	int n, looked = 0;
+	long pid = 0;
 
 	for (;;) {
 		err[0] = '\0';
-		if (srv_connect(s, t, cfg, err, sizeof(err)) == 0)
+		if (srv_connect(s, t, cfg, err, sizeof(err)) == 0) {
+			if (ie)
+				chk_fact_add(facts, FS(LOGIN_EXTRA), NULL,
+					     CHK_STR(t->label), CHK_INT(pid),
+					     CHK_STR(comm), CHK_STR(tried));
 			return 0;
-		n = snprintf(tried + len, sizeof(tried) - len,
-			     "%s%s %s: %s: %s", len ? "; then " : "",
-			     target_kind(t), t->label,
-			     cd_outcome_name(s->outcome), err);
+		}
+		if (s->err_code)
+			snprintf(refusal, refusal_len, "%s", err);
+		n = snprintf(
+			tried + len, sizeof(tried) - len, "%s%s %s%s: %s: %s",
+			len ? "; then " : "", target_kind(t), t->label,
+			ie ? " (another port of the server's process)" : "",
+			cd_outcome_name(s->outcome), err);
 		if (n > 0)
 			len += (size_t)n < sizeof(tried) - len
 				       ? (size_t)n
@@ -90,6 +144,12 @@ static int login(const struct chk_ctx *ctx, const struct probe_config *cfg,
 			for (; i < ctx->server_cfg->ntargets && !t; i++)
 				if (&ctx->server_cfg->targets[i] != ctx->server)
 					t = &ctx->server_cfg->targets[i];
+		if (!t && !looked) {
+			looked = 1;
+			nextra = extra_targets(ctx, extra, &pid, comm);
+		}
+		if (!t && ie < nextra)
+			t = &extra[ie++];
 		if (!t)
 			break;
 	}
@@ -106,12 +166,12 @@ static double command_packet_bytes(const struct chk_ctx *ctx)
 	return q ? 1 + (double)strlen(q) : 0;
 }
 
-/* CD6047: who on this host holds the server's sessions, against
- * max_connections (-1: the audit did not read it) or the code the server
- * refused the audit's login with. The owners' user names come from
- * /proc/PID's owner. An fd table nobody can read leaves the rule out. */
-static int holders(const struct chk_ctx *ctx, long long max_connections,
-		   unsigned refused_code, struct cd_findings *out)
+/* CD6047: who on this host holds the server's sessions, against lim
+ * (max_connections from the audit, or the server's refusal of its login).
+ * The owners' user names come from /proc/PID's owner. An fd table nobody
+ * can read leaves the rule out. */
+static int holders(const struct chk_ctx *ctx, const struct chk_limit *lim,
+		   struct cd_findings *out)
 {
 	struct chk_holders h;
 	struct chk_fds fds;
@@ -141,7 +201,7 @@ static int holders(const struct chk_ctx *ctx, long long max_connections,
 			snprintf(h.v[i].user, sizeof(h.v[i].user), "uid %u",
 				 (unsigned)st.st_uid);
 	}
-	rc = chk_holders_rule(&h, max_connections, refused_code, out);
+	rc = chk_holders_rule(&h, lim, out);
 out:
 	chk_fds_free(&fds);
 	return rc;
@@ -154,6 +214,7 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 	struct probe_config cfg;
 	struct srv_audit *a;
 	struct chk_kernel k;
+	struct chk_limit lim = {-1, 0, NULL, -1};
 	char err[256] = "";
 	uint16_t port = 0;
 	size_t i;
@@ -170,8 +231,13 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		probe_config_init(&cfg);
 	cfg.user = ctx->user;
 	cfg.password = ctx->password;
-	if (login(ctx, &cfg, &s, facts) < 0)
-		return holders(ctx, -1, s.err_code, out);
+	if (login(ctx, &cfg, &s, facts, err, sizeof(err)) < 0) {
+		lim.refused_code = s.err_code;
+		lim.db_user = cfg.user;
+		lim.max_user_connections = chk_user_limit_of(err);
+		rc = chk_audit_restart_rule(NULL, ctx->probe_res, out);
+		return rc ? rc : holders(ctx, &lim, out);
+	}
 	chk_fact_add(facts, FS(TLS), NULL, CHK_BOOL(s.tls_version[0]),
 		     s.tls_version[0] ? CHK_STR(s.tls_version) : CHK_NUL);
 	a = malloc(sizeof(*a));
@@ -202,14 +268,22 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 	if (!rc) {
 		const char *mc = srv_var(a, "max_connections");
 
-		rc = holders(ctx, mc ? strtoll(mc, NULL, 10) : -1, 0, out);
+		lim.max_connections = mc ? strtoll(mc, NULL, 10) : -1;
+		rc = holders(ctx, &lim, out);
 	}
 	if (!rc && ctx->server_cfg && !ctx->server_cfg->ping)
 		rc = chk_audit_packet_rule(a, command_packet_bytes(ctx), out);
 	if (!rc && ctx->server_cfg)
 		rc = chk_audit_idle_rule(a, ctx->server_cfg->idle_s, out);
+	if (!rc && ctx->server_cfg)
+		rc = chk_audit_client_packet_rule(
+			a, ctx->server_cfg->max_allowed_packet, out);
 	if (!rc)
 		rc = chk_audit_stmt_time_rule(a, out);
+	if (!rc)
+		rc = chk_audit_restart_rule(a, ctx->probe_res, out);
+	if (!rc)
+		rc = chk_audit_asleep_rule(a, ctx->asleep_over_s, out);
 	free(a);
 	return rc;
 }

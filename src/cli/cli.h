@@ -61,6 +61,8 @@ struct cli_opts {
 	unsigned only_mask; /* --only: slices to run, 0: all */
 	char *mysqld, *hosts_allow, *hosts_deny, *error_log;
 	double since_s, interval_s, dns_timeout_s;
+	double asleep_over_s;	     /* --asleep-over, 0: the default */
+	uint32_t max_allowed_packet; /* --max-allowed-packet, 0: none */
 	int no_dns;
 	int trace; /* diagnose --trace */
 	/* --port values of the command line, in order (check's census). */

@@ -44,6 +44,8 @@ void cli_audit_ctx(const struct cli_opts *o, struct chk_ctx *ctx, char *learned)
 	ctx->resolve = !o->no_dns;
 	ctx->dns_timeout_s = o->dns_timeout_s > 0 ? o->dns_timeout_s : 3;
 	ctx->interval_s = o->interval_s;
+	ctx->asleep_over_s =
+		o->asleep_over_s > 0 ? o->asleep_over_s : CHK_ASLEEP_OVER_S;
 	ctx->errlog_since_s = o->since_s;
 	ctx->error_log = o->error_log;
 	ctx->mysqld_path = o->mysqld;

@@ -332,6 +332,7 @@ int cmd_diagnose(int argc, char **argv)
 	ctx.socket_path = o.socket; /* NULL: not this server's, TCP only */
 	ctx.server = &cfg.targets[cfg.ntargets - 1];
 	ctx.server_cfg = &cfg;
+	ctx.probe_res = &res;
 	ctx.user = cfg.user;
 	ctx.password = cfg.password;
 	chk_slices(&nslices);

@@ -65,6 +65,7 @@ int cli_probe_configure(struct cli_opts *o, struct probe_config *cfg,
 	cfg->rate = o->rate;
 	cfg->duration_s = o->duration_s;
 	cfg->idle_s = o->idle_s;
+	cfg->max_allowed_packet = o->max_allowed_packet;
 	cfg->reuse = o->reuse;
 	cfg->reuse_mode = o->reuse_mode;
 	for (p = 0; p < CD_PH__COUNT; p++)

@@ -407,6 +407,9 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 			return fail(err, errlen, "out of memory");
 		o->nqattrs++;
 		break;
+	case CLI_O_MAX_ALLOWED_PACKET:
+		o->max_allowed_packet = (uint32_t)x.u;
+		break;
 	case CLI_O_PING:
 		o->ping = 1;
 		break;
@@ -451,6 +454,9 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 		break;
 	case CLI_O_INTERVAL:
 		o->interval_s = x.d;
+		break;
+	case CLI_O_ASLEEP_OVER:
+		o->asleep_over_s = x.d;
 		break;
 	case CLI_O_NO_DNS:
 		o->no_dns = 1;

@@ -194,6 +194,11 @@ static const struct cli_optdef table[] = {
 	 "send a query attribute with the query (repeatable, at most 32) "
 	 "when the server supports them (MySQL 8.0.23+); otherwise the "
 	 "report says it does not"},
+	{CLI_O_MAX_ALLOWED_PACKET, "max-allowed-packet", 0, CLI_ARG_UINT, "N",
+	 1024, 1048576, NULL, PROBING, 0, NULL, NULL, CLI_SEC_LOAD,
+	 "the largest reply packet the client takes, as a client's "
+	 "max_allowed_packet: a longer one is ERROR 2020 (default: the "
+	 "probe's 1 MiB buffer)"},
 	{CLI_O_PING, "ping", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, PROBING, 0,
 	 NULL, NULL, CLI_SEC_LOAD, "COM_PING instead of a query"},
 	{CLI_O_STOP_AFTER, "stop-after", 0, CLI_ARG_CHOICE, NULL, 0, 0,
@@ -243,6 +248,10 @@ static const struct cli_optdef table[] = {
 	{CLI_O_INTERVAL, "interval", 0, CLI_ARG_SECONDS, "S", 0.001, 3600, NULL,
 	 AUDIT, 0, NULL, NULL, CLI_SEC_AUDIT,
 	 "sample kernel counters twice, S apart, and show rates"},
+	{CLI_O_ASLEEP_OVER, "asleep-over", 0, CLI_ARG_SECONDS, "S", 1,
+	 3650 * DAY_S, NULL, AUDIT, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "count the server's sessions asleep (Sleep) longer than S seconds "
+	 "as a pool that never closes (default 60)"},
 	{CLI_O_NO_DNS, "no-dns", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, AUDIT, 0,
 	 NULL, NULL, CLI_SEC_AUDIT, "send no DNS queries while auditing"},
 	{CLI_O_TRACE, "trace", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,

@@ -26,6 +26,12 @@ static const struct cd_finding_def catalogue[] = {
 	 "(errno in the evidence: ENOMEM or ENOSPC, "
 	 "fs.epoll.max_user_watches). "
 	 "Free memory or raise the limit, lower -c, and probe again."},
+	{"CD1004", "reply-over-client-limit", CD_LAYER_CLIENT,
+	 "a reply is larger than the client's max_allowed_packet",
+	 "Raise max_allowed_packet on the client ([client] or the "
+	 "connector's option) above the largest row or result packet, and "
+	 "on the server too ([mysqld], SET GLOBAL) so it builds such rows; "
+	 "or select less per row (no huge BLOB/TEXT in one value)."},
 	{"CD2001", "client-dns-failure", CD_LAYER_DNS,
 	 "the client cannot resolve the server's name",
 	 "Check the name, /etc/hosts and the resolvers in /etc/resolv.conf; "
@@ -562,6 +568,44 @@ static const struct cd_finding_def catalogue[] = {
 	 "are killed with ERROR 1969 or 3024: raise the global limit, set it "
 	 "per account or per session for the long jobs, or speed the "
 	 "statement up."},
+	{"CD6051", "session-killed", CD_LAYER_SERVER,
+	 "sessions were killed on the server (KILL)",
+	 "Someone ran KILL on these sessions: find who (an operator, "
+	 "pt-kill or another query killer, a proxy or scheduler; the "
+	 "general log or audit plugin shows KILL statements) and why (a "
+	 "long query, a lock); make the application retry on a new "
+	 "connection."},
+	{"CD6052", "server-ran-kill", CD_LAYER_SERVER,
+	 "the server has killed sessions since it started",
+	 "Someone runs KILL on this server: a session lost during a "
+	 "statement may be one of them. Find who (the general log, an "
+	 "audit plugin, pt-kill or a proxy's query timeout) and set "
+	 "log_warnings=4 (MariaDB) or log_error_verbosity=3 (MySQL) so the "
+	 "error log names each killed connection."},
+	{"CD6053", "server-restarted-during-probe", CD_LAYER_SERVER,
+	 "the server restarted while the probe ran",
+	 "Every session was dropped and connections were refused while it "
+	 "was down: find why it restarted (its error log, the journal of "
+	 "its unit, dmesg for the OOM killer, a deploy) and make clients "
+	 "reconnect and retry after a restart."},
+	{"CD6054", "user-connection-limit", CD_LAYER_SERVER,
+	 "the account is at its connection limit (max_user_connections)",
+	 "The account already holds as many sessions as it may: find who "
+	 "holds them (the processlist by user, the local holders), close "
+	 "idle ones, size the pool below the limit, or raise it for the "
+	 "account (ALTER USER ... WITH MAX_USER_CONNECTIONS) or globally "
+	 "(max_user_connections)."},
+	{"CD6055", "idle-sessions-never-closed", CD_LAYER_SERVER,
+	 "a client keeps many sessions asleep: a pool that never closes",
+	 "Give the pool an idle timeout and a maximum lifetime well below "
+	 "wait_timeout (minIdle/maxIdle, idleTimeout, pool_recycle), size it "
+	 "to the load, and close connections the application no longer "
+	 "needs; lower wait_timeout for that account if it cannot be "
+	 "fixed."},
+	{"CD6057", "server-packets-over-client-limit", CD_LAYER_SERVER,
+	 "the server may send packets larger than the client takes",
+	 "Raise the client's max_allowed_packet to the server's (or above "
+	 "the largest row), or keep rows below the client's limit."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

@@ -202,30 +202,34 @@ struct code_rule {
 	unsigned code;		   /* 0: by kind, or the rest */
 	enum mysql_login_err kind; /* with code 0 and outcome login_refused */
 	const char *finding;
-	const char *what;
+	const char *what; /* NULL: the account at its connection limit */
+	unsigned also;	  /* a second code the row takes, or 0 */
 };
 
 static const struct code_rule code_rules[] = {
 	{CD_SERVER_REFUSED, 1129, MYSQL_LOGIN_ERR_OTHER, "CD6002",
-	 "refused by the server"},
+	 "refused by the server", 0},
 	{CD_SERVER_REFUSED, 1130, MYSQL_LOGIN_ERR_OTHER, "CD6003",
-	 "refused by the server"},
+	 "refused by the server", 0},
+	/* the account's connection limit: 1203 the global
+	 * max_user_connections, 1226 the account's own */
+	{CD_SERVER_REFUSED, 1203, MYSQL_LOGIN_ERR_OTHER, "CD6054", NULL, 1226},
 	{CD_SERVER_REFUSED, 0, MYSQL_LOGIN_ERR_OTHER, "CD6001",
-	 "refused by the server"},
+	 "refused by the server", 0},
 	{CD_LOGIN_REFUSED, 0, MYSQL_LOGIN_ERR_DATABASE, "CD6014",
-	 "refused at login for the database"},
+	 "refused at login for the database", 0},
 	{CD_LOGIN_REFUSED, 0, MYSQL_LOGIN_ERR_LOCKED, "CD6015",
-	 "refused at login: the account is locked"},
+	 "refused at login: the account is locked", 0},
 	{CD_LOGIN_REFUSED, 0, MYSQL_LOGIN_ERR_EXPIRED, "CD6016",
-	 "refused at login: the password has expired"},
+	 "refused at login: the password has expired", 0},
 	/* MariaDB's default (disconnect_on_expired_password=OFF): the login
 	 * goes into a sandbox where every statement gets 1820 */
 	{CD_QUERY_ERROR, MYSQL_ER_MUST_CHANGE_PASSWORD, MYSQL_LOGIN_ERR_OTHER,
-	 "CD6016", "could not run the query: the password has expired"},
+	 "CD6016", "could not run the query: the password has expired", 0},
 	{CD_LOGIN_REFUSED, 0, MYSQL_LOGIN_ERR_TLS_REQUIRED, "CD6017",
-	 "refused at login: the server requires TLS"},
+	 "refused at login: the server requires TLS", 0},
 	{CD_LOGIN_REFUSED, 0, MYSQL_LOGIN_ERR_OTHER, "CD6018",
-	 "refused at login by the server"},
+	 "refused at login by the server", 0},
 };
 
 /* Whether rule cr takes attempt a. */
@@ -237,12 +241,15 @@ static int code_rule_takes(const struct code_rule *cr,
 	if (a->outcome != cr->outcome)
 		return 0;
 	if (cr->code)
-		return a->mysql_code == cr->code;
+		return a->mysql_code == cr->code ||
+		       (cr->also && a->mysql_code == cr->also);
 	if (cr->outcome == CD_LOGIN_REFUSED)
 		return mysql_login_err_kind(a->mysql_code) == cr->kind;
 	for (k = 0; k < sizeof(code_rules) / sizeof(code_rules[0]); k++)
 		if (code_rules[k].outcome == cr->outcome &&
-		    code_rules[k].code == a->mysql_code)
+		    (code_rules[k].code == a->mysql_code ||
+		     (code_rules[k].also &&
+		      code_rules[k].also == a->mysql_code)))
 			return 0;
 	return 1;
 }
@@ -273,9 +280,18 @@ static int rule_login_errs(const struct cd_probe_input *in,
 				   share_severity(hit, s->total));
 		if (!f)
 			return -1;
-		snprintf(f->summary, sizeof(f->summary),
-			 "%zu of %zu attempts %s with ERROR %u: %s", hit,
-			 s->total, cr->what, first->mysql_code, first->message);
+		if (!cr->what) /* CD6054: the user at its limit */
+			snprintf(f->summary, sizeof(f->summary),
+				 "%zu of %zu attempts refused: user %s is at "
+				 "its connection limit, ERROR %u: %s",
+				 hit, s->total,
+				 in->cfg->user ? in->cfg->user : "?",
+				 first->mysql_code, first->message);
+		else
+			snprintf(f->summary, sizeof(f->summary),
+				 "%zu of %zu attempts %s with ERROR %u: %s",
+				 hit, s->total, cr->what, first->mysql_code,
+				 first->message);
 		snprintf(f->evidence, sizeof(f->evidence),
 			 "the server sent ERR %u (%s) in the %s phase, %.3f s "
 			 "into attempt %u",
@@ -377,15 +393,100 @@ static int rule_packet_too_large(const struct cd_probe_input *in,
 	return 0;
 }
 
+/* ERR 1927 (70100) "Connection was killed": someone ran KILL on the
+ * session's connection id while its statement ran (MariaDB says so before
+ * it closes; MySQL closes without a word, which stays CD6006). */
+static int rule_killed(const struct cd_probe_input *in,
+		       const struct cd_summary *s, size_t hit,
+		       struct cd_findings *out)
+{
+	const struct probe_result *r = in->res;
+	const struct cd_attempt *a = NULL;
+	double ran[CD_EV_VALUES], ids[CD_EV_VALUES];
+	size_t i, nran = 0, nids = 0;
+	struct cd_finding *f;
+
+	for (i = 0; i < r->nattempts; i++) {
+		const struct cd_attempt *x = &r->attempts[i];
+
+		if (x->outcome != CD_GONE_AWAY || x->mysql_code != 1927)
+			continue;
+		if (!a)
+			a = x;
+		if (x->phase_ns[CD_PH_QUERY] >= 0 && nran < CD_EV_VALUES)
+			ran[nran++] = secs(x->phase_ns[CD_PH_QUERY]);
+		if (x->conn_id && nids < CD_EV_VALUES)
+			ids[nids++] = x->conn_id;
+	}
+	f = cd_finding_add(out, "CD6051", share_severity(hit, s->total));
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%zu of %zu sessions were killed on the server %.2f s into "
+		 "the query: ERROR %u (%s)",
+		 hit, s->total, nran ? ran[0] : 0.0, a->mysql_code,
+		 a->sqlstate);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "attempt %u (connection id %u): the server answered ERR %u "
+		 "(SQLSTATE %s) \"%s\" %.3f s into the query and closed the "
+		 "connection: a KILL of that id, not a timeout or the network "
+		 "(the next statement of an application gets 2006 \"MySQL "
+		 "server has gone away\")",
+		 a->seq, a->conn_id, a->mysql_code, a->sqlstate, a->message,
+		 secs(a->phase_ns[CD_PH_QUERY]));
+	cd_finding_num(f, "mysql_code", a->mysql_code);
+	cd_finding_list(f, "query_s", ran, nran);
+	cd_finding_list(f, "conn_ids", ids, nids);
+	cd_finding_num(f, "attempts", (double)s->total);
+	cd_finding_num(f, "failures", (double)hit);
+	return 0;
+}
+
+/* ERROR 2020, the client's: a reply packet over its max_allowed_packet
+ * (--max-allowed-packet); the client dropped the session. */
+static int rule_reply_too_large(const struct cd_probe_input *in,
+				const struct cd_summary *s, size_t hit,
+				const struct cd_attempt *a,
+				struct cd_findings *out)
+{
+	struct cd_finding *f;
+
+	f = cd_finding_add(out, "CD1004", share_severity(hit, s->total));
+	if (!f)
+		return -1;
+	snprintf(f->summary, sizeof(f->summary),
+		 "%zu of %zu replies had a %u-byte packet, over the client's "
+		 "max_allowed_packet=%u: ERROR 2020",
+		 hit, s->total, a->reply_bytes, in->cfg->max_allowed_packet);
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "attempt %u: the server's reply to the query began a packet "
+		 "of %u bytes %.3f s into the query; a client whose "
+		 "max_allowed_packet is %u refuses it with \"Got packet bigger "
+		 "than 'max_allowed_packet' bytes\" and drops the session (its "
+		 "next statement gets 2006 \"MySQL server has gone away\"); "
+		 "the server's own limit does not help the client",
+		 a->seq, a->reply_bytes, secs(a->phase_ns[CD_PH_QUERY]),
+		 in->cfg->max_allowed_packet);
+	cd_finding_num(f, "reply_bytes", a->reply_bytes);
+	cd_finding_num(f, "client_max_allowed_packet",
+		       in->cfg->max_allowed_packet);
+	cd_finding_num(f, "mysql_code", 2020);
+	cd_finding_num(f, "failures", (double)hit);
+	return 0;
+}
+
 /* gone_away: after an idle period (idle cut), because a packet was too
- * large (1153), or otherwise during a query. */
+ * large (1153 the server's limit, 2020 the client's), killed (1927), or
+ * otherwise during a query. */
 static int rule_gone_away(const struct cd_probe_input *in,
 			  const struct cd_summary *s, struct cd_findings *out)
 {
 	const struct probe_result *r = in->res;
 	double cut[CD_EV_VALUES];
-	size_t i, ncut = 0, idle = 0, other = 0, toobig = 0;
+	size_t i, ncut = 0, idle = 0, other = 0, toobig = 0, killed = 0;
+	size_t client_big = 0;
 	const struct cd_attempt *first = NULL, *first_big = NULL;
+	const struct cd_attempt *first_client_big = NULL;
 	struct cd_finding *f;
 
 	for (i = 0; i < r->nattempts; i++) {
@@ -396,6 +497,15 @@ static int rule_gone_away(const struct cd_probe_input *in,
 		if (a->mysql_code == 1153) {
 			if (!toobig++)
 				first_big = a;
+			continue;
+		}
+		if (a->mysql_code == 1927) {
+			killed++;
+			continue;
+		}
+		if (a->mysql_code == 2020) {
+			if (!client_big++)
+				first_client_big = a;
 			continue;
 		}
 		if (!first)
@@ -444,6 +554,11 @@ static int rule_gone_away(const struct cd_probe_input *in,
 			 first->message[0] ? first->message : "end of stream");
 		cd_finding_num(f, "failures", (double)other);
 	}
+	if (killed && rule_killed(in, s, killed, out))
+		return -1;
+	if (client_big &&
+	    rule_reply_too_large(in, s, client_big, first_client_big, out))
+		return -1;
 	if (toobig)
 		return rule_packet_too_large(in, s, toobig, first_big, out);
 	return 0;

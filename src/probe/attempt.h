@@ -90,6 +90,8 @@ struct cd_attempt {
 	uint8_t tcp_state_at_fail; /* TCP state when it failed, 0 unknown */
 	uint16_t local_port;
 	uint32_t conn_id;     /* server connection id from the greeting */
+	uint32_t reply_bytes; /* 2020: the reply packet over the client's
+				 max_allowed_packet, its length */
 	int tls;	      /* TLS was negotiated */
 	uint8_t compress;     /* the compression the login agreed on (enum
 				 mysql_comp_algo: 0 none, 1 zlib, 2 zstd) */

@@ -635,6 +635,32 @@ static int stash_compressed_rest(struct conn *c, size_t *off)
 	return 0;
 }
 
+/* The largest reply packet this connection takes: the client's
+ * max_allowed_packet when given (within the probe's cap), else the cap. */
+static size_t reply_max(const struct conn *c)
+{
+	uint32_t m = eng_cfg(c)->max_allowed_packet;
+
+	return m && m < CONN_REPLY_MAX ? m : CONN_REPLY_MAX;
+}
+
+/* A reply packet over the client's max_allowed_packet: what a client
+ * library does, ERROR 2020 and the session dropped (its application's next
+ * statement gets 2006), with the packet's length from its first frame's
+ * header (buf holds at least that header). */
+static void over_client_limit(struct conn *c, const uint8_t *buf, size_t len)
+{
+	c->at.mysql_code = 2020;
+	memcpy(c->at.sqlstate, "HY000", 6);
+	c->at.reply_bytes = len >= 3
+				    ? (uint32_t)buf[0] | (uint32_t)buf[1] << 8 |
+					      (uint32_t)buf[2] << 16
+				    : 0;
+	set_message(c, "%s",
+		    "Got packet bigger than 'max_allowed_packet' bytes");
+	eng_finish(c, CD_GONE_AWAY, 0);
+}
+
 /* Hands the read buffer to the handshake machine, or splits it into
  * packets for on_packet() once logged in. */
 static void process(struct conn *c)
@@ -670,9 +696,13 @@ static void process(struct conn *c)
 		if (off >= c->rlen)
 			break;
 		n = mysql_packet_parse(c->rbuf + off, c->rlen - off,
-				       CONN_REPLY_MAX, &pk);
+				       reply_max(c), &pk);
 		if (n == MYSQL_NEED_MORE)
 			break;
+		if (n == MYSQL_TOOBIG && eng_cfg(c)->max_allowed_packet) {
+			over_client_limit(c, c->rbuf + off, c->rlen - off);
+			return;
+		}
 		if (n < 0) {
 			if (n == MYSQL_TOOBIG)
 				set_message(c,

@@ -77,7 +77,11 @@ struct probe_config {
 	int idle_end_on_cut;  /* a cut while idle ends the attempt now, as
 				 gone_away with idle_cut_ns set (watch's idle
 				 sessions), not at the idle period's end */
-	unsigned reuse;	      /* queries per connection (--reuse), 0: one */
+	/* The largest reply packet the client takes (--max-allowed-packet,
+	 * as a client library's option): a longer one is ERROR 2020 and the
+	 * client drops the session. 0: the probe's own buffer cap. */
+	uint32_t max_allowed_packet;
+	unsigned reuse; /* queries per connection (--reuse), 0: one */
 	enum probe_reuse reuse_mode;
 
 	/* Per-phase timeouts, seconds (0: none). */

@@ -42,6 +42,8 @@ static const char *const var_names[] = {
 	"admin_address",
 	"admin_port",
 	"log_error_services",
+	"datadir", /* with hostname: where log_error is when relative */
+	"hostname",
 };
 
 /* Connection facts of MySQL 8 (and of MariaDB when it has them): a server
@@ -69,6 +71,7 @@ const char *const srv_counter_names[SRV_NCOUNTERS] = {
 	"Max_used_connections",
 	"Max_used_connections_time",
 	"Uptime",
+	"Com_kill",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -177,7 +180,8 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a)
 	size_t i, k;
 
 	if (srv_query(s,
-		      "SELECT HOST, USER FROM information_schema.PROCESSLIST "
+		      "SELECT HOST, USER, COMMAND, TIME FROM "
+		      "information_schema.PROCESSLIST "
 		      "WHERE ID <> CONNECTION_ID()",
 		      &r, err, sizeof(err)) < 0) {
 		unread(a, "processlist", err, "");
@@ -187,7 +191,7 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a)
 	for (i = 0; i < r.nrows; i++) {
 		char ip[96];
 		uint16_t port;
-		const char *user = srv_cell(&r, i, 1);
+		const char *user = srv_cell(&r, i, 1), *cmd;
 
 		split_host(srv_cell(&r, i, 0), ip, sizeof(ip), &port);
 		if (port && a->npeers < SRV_MAX_SESSIONS) {
@@ -208,6 +212,15 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a)
 			a->nclients++;
 		}
 		a->clients[k].sessions++;
+		cmd = srv_cell(&r, i, 2);
+		if (cmd && !strcmp(cmd, "Sleep") &&
+		    a->nasleep < SRV_MAX_SESSIONS) {
+			unsigned long long t = num(srv_cell(&r, i, 3));
+
+			a->asleep_client[a->nasleep] = (uint16_t)k;
+			a->asleep_s[a->nasleep++] =
+				t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+		}
 	}
 	srv_result_free(&r);
 }
@@ -380,6 +393,7 @@ int srv_audit_collect(struct srv_session *s, double interval_s,
 			return -1;
 		a->interval_s = (double)(cd_now_ns() - t0) / 1e9;
 	}
+	a->sampled_ns = cd_now_ns();
 	collect_host_cache(s, a);
 	collect_native_password(s, a);
 	collect_processlist(s, a);

@@ -62,13 +62,19 @@ struct srv_audit {
 	size_t nvars;
 	struct srv_kv status0[SRV_MAX_COUNTERS], status1[SRV_MAX_COUNTERS];
 	size_t nstatus0, nstatus1;
-	double interval_s; /* between the two samples; 0: one sample */
+	double interval_s;  /* between the two samples; 0: one sample */
+	int64_t sampled_ns; /* monotonic time of the last status sample */
 	int have_host_cache;
 	struct srv_host_cache hosts[SRV_MAX_HOSTS];
 	size_t nhosts;
 	struct srv_client clients[SRV_MAX_HOSTS];
 	size_t nclients;
-	int have_processlist;		    /* the processlist was read */
+	int have_processlist; /* the processlist was read */
+	/* Each session in Sleep: its client (an index into clients) and
+	 * how long it has slept (TIME, whole seconds). */
+	uint16_t asleep_client[SRV_MAX_SESSIONS];
+	uint32_t asleep_s[SRV_MAX_SESSIONS];
+	size_t nasleep;
 	char peer_ip[SRV_MAX_SESSIONS][48]; /* each TCP session's client */
 	uint16_t peer_port[SRV_MAX_SESSIONS];
 	size_t npeers;
@@ -91,7 +97,7 @@ struct srv_audit {
 };
 
 /* The status counters the audit samples, in the order it shows them. */
-#define SRV_NCOUNTERS 14
+#define SRV_NCOUNTERS 15
 extern const char *const srv_counter_names[SRV_NCOUNTERS];
 
 /* The MySQL 8 connection variables the audit names when a server lacks

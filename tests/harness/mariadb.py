@@ -287,6 +287,17 @@ class MariaDB:
         except subprocess.TimeoutExpired:
             return False
 
+    def restart(self, timeout=STOP_TIMEOUT):
+        """SIGTERM our mariadbd by PID, wait (bounded), start it again on the same datadir and port."""
+        if self.proc is None:
+            raise MariaDBError(f"mariadbd {self.name} is not running")
+        end_process(self.proc, grace=timeout)
+        self.proc = self.pid = None
+        if not self._start_server():
+            raise MariaDBError(f"port {self.port} taken during the restart; error log:\n"
+                               f"{_tail(self.error_log)}")
+        return self
+
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM our mariadbd by PID, wait (bounded), then SIGKILL; remove its dir unless CD_KEEP=1."""
         if self.proc is not None:

@@ -12,7 +12,13 @@ default net_buffer_length=16384, and fails once it is lowered to 1024.
 
 A session held idle past wait_timeout is closed by the server (CD6005, with
 the time its FIN came), joined with the audit's CD6048 naming wait_timeout.
-Tolerance: the close within 0.5 s of wait_timeout=2 s."""
+Tolerance: the close within 0.5 s of wait_timeout=2 s.
+
+The client's own limit: a reply packet over --max-allowed-packet is ERROR
+2020 and the client drops the session (CD1004, with the packet's size and
+the client's limit), joined with the audit's CD6057: the server's
+max_allowed_packet above the client's."""
+import os
 import unittest
 
 import harness
@@ -58,7 +64,9 @@ class GoneAway(unittest.TestCase):
         root = doc["root_cause"]
         self.assertTrue(root["explained"], root)
         self.assertEqual(root["symptom"]["code"], "CD6013")
-        self.assertEqual([c["code"] for c in root["causes"]], ["CD6046"])
+        # The audit's numbers first, then the error log's count of the
+        # same refusals (the server logs each 1153 at log_warnings=2).
+        self.assertEqual([c["code"] for c in root["causes"]], ["CD6046", "CD6031"])
         symptom = finding(doc["probe"]["findings"], "CD6013")
         self.assertEqual(symptom["severity"], "critical")
         self.assertEqual(symptom["data"]["packet_bytes"], packet)
@@ -88,8 +96,12 @@ class GoneAway(unittest.TestCase):
         self.assertEqual(rc, 2)
 
     def test_net_buffer_length_is_the_floor(self):
+        # The error log holds the other tests' 1153s (CD6031): the clean
+        # run is judged without it.
+        empty = os.path.join(self.db.dir, "empty.log")
+        open(empty, "w").close()
         q = query_of(10000)
-        rc, doc = diagnose(self.cnf, "--query", q)
+        rc, doc = diagnose(self.cnf, "--query", q, f"--error-log={empty}")
         self.assertEqual({a["outcome"] for a in doc["probe"]["attempts"]}, {"ok"})
         self.assertIsNone(finding(doc["check"]["findings"], "CD6046"))
         self.assertIsNone(doc["root_cause"])
@@ -131,6 +143,62 @@ class GoneAway(unittest.TestCase):
         self.assertIn("wait_timeout=2 s; the probe holds its sessions idle 3.0 s", head)
         self.assertIn("fix:       Set the pool's idle lifetime", head)
         self.assertEqual(trc, 2)
+
+
+class ClientPacketLimit(unittest.TestCase):
+    """A server with the default max_allowed_packet (16 MiB): the other
+    class's 1024 would make the server send NULL for the big value."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = MariaDB(variables={"skip_name_resolve": 1})
+        cls.db.start()
+        cls.cnf = cls.db.client_cnf(socket=None)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.db.stop()
+
+    def test_20k_reply_over_the_clients_max_allowed_packet(self):
+        """The client's side, 2020: a 20,000-byte value in the reply and the
+        client's max_allowed_packet 1024, below the server's 16 MiB (which
+        builds the row)."""
+        q = "SELECT REPEAT('a', 20000)"
+        rc, doc = diagnose(self.cnf, "--query", q, "--max-allowed-packet", "1024")
+        attempts = doc["probe"]["attempts"]
+        self.assertEqual(len(attempts), 2)
+        for a in attempts:
+            self.assertEqual(a["outcome"], "gone_away", a)
+            self.assertEqual(a["mysql_code"], 2020, a)
+            self.assertEqual(a["client_error"], "ERROR 2020 (HY000): Got packet bigger than "
+                             "'max_allowed_packet' bytes")
+        symptom = finding(doc["probe"]["findings"], "CD1004")
+        self.assertIsNotNone(symptom, doc["probe"]["findings"])
+        self.assertEqual(symptom["data"]["client_max_allowed_packet"], 1024)
+        self.assertEqual(symptom["data"]["mysql_code"], 2020)
+        self.assertEqual(symptom["data"]["failures"], 2)
+        # A 20,000-byte value: the row packet is the value, its length
+        # prefix (3 bytes) and nothing else.
+        self.assertEqual(symptom["data"]["reply_bytes"], 20003)
+        self.assertIn("2 of 2 replies had a 20003-byte packet, over the client's "
+                      "max_allowed_packet=1024: ERROR 2020", symptom["summary"])
+        self.assertIsNone(finding(doc["probe"]["findings"], "CD6006"))
+        root = doc["root_cause"]
+        self.assertEqual(root["symptom"]["code"], "CD1004")
+        self.assertTrue(root["explained"], root)
+        self.assertEqual([c["code"] for c in root["causes"]], ["CD6057"])
+        cause = finding(doc["check"]["findings"], "CD6057")
+        self.assertEqual(self.db.variable("max_allowed_packet"), "16777216")
+        self.assertEqual(cause["data"], {"max_allowed_packet": 16777216,
+                                         "client_max_allowed_packet": 1024})
+        self.assertIn("max_allowed_packet=16777216; the probe takes reply packets up to "
+                      "--max-allowed-packet 1024", cause["evidence"])
+        self.assertEqual(rc, 2)
+        # Under the client's limit: nothing.
+        rc, doc = diagnose(self.cnf, "--query", "SELECT REPEAT('a', 500)",
+                           "--max-allowed-packet", "1024")
+        self.assertEqual({a["outcome"] for a in doc["probe"]["attempts"]}, {"ok"})
+        self.assertIsNone(finding(doc["probe"]["findings"], "CD1004"))
 
 
 if __name__ == "__main__":

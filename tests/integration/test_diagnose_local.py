@@ -60,6 +60,21 @@ class DiagnoseLocal(unittest.TestCase):
         self.assertEqual(doc["not_checked"], [])
         self.assertEqual(rc, 0)
 
+
+
+class AccessDenied(unittest.TestCase):
+    """Its own server: the denied logins land in its error log (CD6025),
+    which the other cases, with the right password, must not read."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = MariaDB(variables={"skip_name_resolve": 1})
+        cls.db.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.db.stop()
+
     def test_access_denied_server_not_checked(self):
         cnf = self.db.client_cnf(socket=None, password="wrong")
         rc, doc = diagnose(cnf)

@@ -95,6 +95,11 @@ static void rule(void **state)
 	struct chk_holders h;
 	struct cd_findings out;
 	const struct cd_finding *f;
+	const struct chk_limit lim151 = {151, 0, NULL, -1},
+			       lim10 = {10, 0, NULL, -1},
+			       refused = {-1, 1040, NULL, -1},
+			       user1226 = {-1, 1226, "app", 5},
+			       user1203 = {-1, 1203, "app", -1};
 
 	(void)state;
 	build();
@@ -102,9 +107,9 @@ static void rule(void **state)
 	snprintf(h.v[0].user, sizeof(h.v[0].user), "app");
 	cd_findings_init(&out);
 	/* Far below the limit and not refused: nothing to say. */
-	assert_int_equal(chk_holders_rule(&h, 151, 0, &out), 0);
+	assert_int_equal(chk_holders_rule(&h, &lim151, &out), 0);
 	assert_int_equal(out.n, 0);
-	assert_int_equal(chk_holders_rule(&h, 10, 0, &out), 0);
+	assert_int_equal(chk_holders_rule(&h, &lim10, &out), 0);
 	assert_int_equal(out.n, 1);
 	f = &out.v[0];
 	assert_string_equal(f->def->code, "CD6047");
@@ -117,17 +122,54 @@ static void rule(void **state)
 	assert_non_null(strstr(f->evidence, "10.0.0.5 2, 127.0.0.1 1"));
 	cd_findings_free(&out);
 	cd_findings_init(&out);
-	assert_int_equal(chk_holders_rule(&h, -1, 1040, &out), 0);
+	assert_int_equal(chk_holders_rule(&h, &refused, &out), 0);
 	assert_int_equal(out.n, 1);
 	assert_true(ev(&out.v[0], "refused_code") == 1040);
 	assert_non_null(strstr(out.v[0].summary, "ERROR 1040"));
 	cd_findings_free(&out);
+	/* The account's own limit, named by 1226, and 1203's without it. */
+	cd_findings_init(&out);
+	assert_int_equal(chk_holders_rule(&h, &user1226, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.v[0].severity, CD_SEV_CRITICAL);
+	assert_string_equal(out.v[0].summary,
+			    "user app holds 5 of max_user_connections=5 "
+			    "(ERROR 1226 to the audit's login); pid 4242 "
+			    "(python3, user app) holds 11 sessions to the "
+			    "server");
+	assert_true(ev(&out.v[0], "max_user_connections") == 5);
+	cd_findings_free(&out);
+	cd_findings_init(&out);
+	assert_int_equal(chk_holders_rule(&h, &user1203, &out), 0);
+	assert_non_null(strstr(out.v[0].summary,
+			       "user app is at max_user_connections (ERROR "
+			       "1203 to the audit's login)"));
+	cd_findings_free(&out);
+}
+
+/* 1226's text names the limit; 1203's and others do not. */
+static void user_limit_of(void **state)
+{
+	(void)state;
+	assert_true(chk_user_limit_of("User 'app' has exceeded the "
+				      "'max_user_connections' resource "
+				      "(current value: 5)") == 5);
+	assert_true(chk_user_limit_of("User app already has more than "
+				      "'max_user_connections' active "
+				      "connections") == -1);
+	assert_true(chk_user_limit_of("User 'app' has exceeded the "
+				      "'max_questions' resource (current "
+				      "value: 9)") == -1);
+	assert_true(chk_user_limit_of(NULL) == -1);
+	assert_true(chk_user_limit_of("'max_user_connections' (current "
+				      "value: x)") == -1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(grouped),
+		cmocka_unit_test(user_limit_of),
 		cmocka_unit_test(rule),
 	};
 

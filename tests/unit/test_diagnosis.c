@@ -41,6 +41,19 @@ static void explained(void **state)
 	assert_null(d.risk);
 	cd_findings_free(&m);
 	cd_findings_free(&h);
+	/* Equal severities: the table's order (the audit's numbers, CD6046,
+	 * before the error log's count, CD6031), not the codes'. */
+	cd_findings_init(&m);
+	cd_findings_init(&h);
+	add(&m, "CD6013", CD_SEV_CRITICAL);
+	add(&h, "CD6031", CD_SEV_WARNING);
+	add(&h, "CD6046", CD_SEV_WARNING);
+	cd_diagnose(&m, &h, &d);
+	assert_int_equal(d.ncauses, 2);
+	assert_string_equal(d.causes[0]->def->code, "CD6046");
+	assert_string_equal(d.causes[1]->def->code, "CD6031");
+	cd_findings_free(&m);
+	cd_findings_free(&h);
 }
 
 static void unexplained_and_second_symptom(void **state)
@@ -78,7 +91,12 @@ static void joins(void **state)
 		{"CD6006", "CD6046"}, {"CD6011", "CD6033"},
 		{"CD6011", "CD6032"}, {"CD6011", "CD6030"},
 		{"CD8003", "CD1002"}, {"CD8003", "CD6022"},
-		{"CD6049", "CD6050"},
+		{"CD6049", "CD6050"}, {"CD6051", "CD6030"},
+		{"CD6051", "CD6052"}, {"CD6006", "CD6052"},
+		{"CD3002", "CD6053"}, {"CD6006", "CD6053"},
+		{"CD6011", "CD6053"}, {"CD6007", "CD6053"},
+		{"CD6054", "CD6047"}, {"CD6054", "CD6055"},
+		{"CD6001", "CD6055"}, {"CD1004", "CD6057"},
 	};
 	struct cd_findings m, h;
 	struct cd_diagnosis d;

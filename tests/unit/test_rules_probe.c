@@ -333,6 +333,56 @@ static void statement_time_limit(void **state)
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
 }
 
+/* ERR 1927 "Connection was killed" in the query is CD6051 with the
+ * connection ids and how long each statement ran, never CD6006. */
+static void session_killed(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+
+	(void)state;
+	a = failed(CD_GONE_AWAY, CD_PH_QUERY, 300 * MS, 0);
+	a->mysql_code = 1927;
+	a->conn_id = 41;
+	strcpy(a->sqlstate, "70100");
+	strcpy(a->message, "Connection was killed");
+	ok_attempt();
+	f = run("CD6051");
+	assert_non_null(f);
+	assert_int_equal(f->severity, CD_SEV_CRITICAL); /* 1 of 2 */
+	assert_float_equal(ev(f, "conn_ids", 0), 41, 1e-9);
+	assert_float_equal(ev(f, "query_s", 0), 0.3, 1e-9);
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	assert_non_null(strstr(f->summary, "1 of 2 sessions were killed on "
+					   "the server 0.30 s into the query: "
+					   "ERROR 1927 (70100)"));
+	assert_non_null(strstr(f->evidence, "(connection id 41)"));
+	assert_null(run("CD6006"));
+}
+
+/* ERROR 2020, the client's limit: CD1004 with the packet and the limit,
+ * never CD6006. */
+static void reply_over_client_limit(void **state)
+{
+	struct cd_attempt *a;
+	const struct cd_finding *f;
+
+	(void)state;
+	fx.cfg.max_allowed_packet = 1024;
+	a = failed(CD_GONE_AWAY, CD_PH_QUERY, MS, 0);
+	a->mysql_code = 2020;
+	a->reply_bytes = 20003;
+	strcpy(a->sqlstate, "HY000");
+	f = run("CD1004");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "reply_bytes", 0), 20003, 1e-9);
+	assert_float_equal(ev(f, "client_max_allowed_packet", 0), 1024, 1e-9);
+	assert_string_equal(f->summary, "1 of 1 replies had a 20003-byte "
+					"packet, over the client's "
+					"max_allowed_packet=1024: ERROR 2020");
+	assert_null(run("CD6006"));
+}
+
 static void server_refusals(void **state)
 {
 	struct cd_attempt *a;
@@ -351,6 +401,24 @@ static void server_refusals(void **state)
 	assert_float_equal(ev(f, "mysql_code", 0), 1040, 1e-9);
 	assert_int_equal(f->severity, CD_SEV_WARNING);
 	f = found("CD6002");
+	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
+	/* The account's limits, 1203 and 1226, are one CD6054, not CD6001. */
+	a = failed(CD_SERVER_REFUSED, CD_PH_AUTH, MS, 0);
+	a->mysql_code = 1226;
+	strcpy(a->message,
+	       "User 'app' has exceeded the "
+	       "'max_user_connections' resource (current value: 5)");
+	a = failed(CD_SERVER_REFUSED, CD_PH_AUTH, MS, 0);
+	a->mysql_code = 1203;
+	fx.cfg.user = "app";
+	f = run("CD6054");
+	assert_non_null(f);
+	assert_float_equal(ev(f, "failures", 0), 2, 1e-9);
+	assert_float_equal(ev(f, "mysql_code", 0), 1226, 1e-9);
+	assert_non_null(strstr(f->summary, "2 of 6 attempts refused: user app "
+					   "is at its connection limit, ERROR "
+					   "1226: User 'app' has exceeded"));
+	f = run("CD6001");
 	assert_float_equal(ev(f, "failures", 0), 1, 1e-9);
 }
 
@@ -437,8 +505,8 @@ static void login_errs_by_code(void **state)
 		{1698, CD_AUTH_FAILED, "CD6004"},
 		{1251, CD_AUTH_PLUGIN_UNSUPPORTED, "CD6012"},
 		{1040, CD_SERVER_REFUSED, "CD6001"},
-		{1203, CD_SERVER_REFUSED, "CD6001"},
-		{1226, CD_SERVER_REFUSED, "CD6001"},
+		{1203, CD_SERVER_REFUSED, "CD6054"},
+		{1226, CD_SERVER_REFUSED, "CD6054"},
 		{1129, CD_SERVER_REFUSED, "CD6002"},
 		{1130, CD_SERVER_REFUSED, "CD6003"},
 		{1044, CD_LOGIN_REFUSED, "CD6014"},
@@ -628,6 +696,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(partial_greeting, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(greeting_prefix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(session_killed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(reply_over_client_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(statement_time_limit, setup,
 						teardown),

@@ -247,6 +247,151 @@ static void idle_over_wait_timeout(void **state)
 	assert_true(ev(&out.v[0], "idle_s") == 3);
 }
 
+/* CD6052: KILLs counted since the start (Com_kill), with the uptime;
+ * none counted is nothing. */
+static void kills_counted(void **state)
+{
+	size_t i;
+
+	(void)state;
+	set(a.status0, &a.nstatus0, "Com_kill", "0");
+	set(a.status0, &a.nstatus0, "Uptime", "37");
+	assert_int_equal(chk_audit_rules(&a, NULL, 0, &facts, &out), 0);
+	for (i = 0; i < out.n; i++)
+		assert_string_not_equal(out.v[i].def->code, "CD6052");
+	cd_findings_free(&out);
+	strcpy(a.status0[a.nstatus0 - 2].value, "2");
+	assert_int_equal(chk_audit_rules(&a, NULL, 0, &facts, &out), 0);
+	for (i = 0; i < out.n; i++)
+		if (!strcmp(out.v[i].def->code, "CD6052"))
+			break;
+	assert_true(i < out.n);
+	assert_int_equal(out.v[i].severity, CD_SEV_INFO);
+	assert_true(ev(&out.v[i], "kills") == 2);
+	assert_true(ev(&out.v[i], "uptime_s") == 37);
+	assert_string_equal(out.v[i].summary,
+			    "the server has run KILL 2 times in its 37 s since "
+			    "start");
+}
+
+/* CD6055: five sessions of one client asleep over the threshold; four,
+ * or sessions asleep only up to it, are nothing. */
+static void asleep_pool(void **state)
+{
+	size_t i;
+
+	(void)state;
+	a.have_processlist = 1;
+	a.nclients = 2;
+	strcpy(a.clients[0].user, "app");
+	strcpy(a.clients[0].host, "10.0.0.5");
+	a.clients[0].sessions = 7;
+	strcpy(a.clients[1].user, "etl");
+	strcpy(a.clients[1].host, "10.0.0.6");
+	a.clients[1].sessions = 2;
+	for (i = 0; i < 7; i++) {
+		a.asleep_client[i] = 0;
+		a.asleep_s[i] = i < 4 ? (uint32_t)(100 + i) : 60;
+	}
+	a.asleep_client[7] = 1;
+	a.asleep_s[7] = 500;
+	a.nasleep = 8;
+	set(a.vars, &a.nvars, "wait_timeout", "28800");
+	assert_int_equal(chk_audit_asleep_rule(&a, 60, &out), 0);
+	assert_int_equal(out.n, 0); /* 4 over 60 s: not many */
+	assert_int_equal(chk_audit_asleep_rule(&a, 0, &out), 0);
+	assert_int_equal(out.n, 0); /* not judged */
+	assert_int_equal(chk_audit_asleep_rule(&a, 59, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].def->code, "CD6055");
+	assert_true(ev(&out.v[0], "sessions") == 7);
+	assert_true(ev(&out.v[0], "longest_s") == 103);
+	assert_true(ev(&out.v[0], "client_sessions") == 7);
+	assert_string_equal(
+		out.v[0].summary,
+		"7 sessions of app@10.0.0.5 have been asleep longer "
+		"than 59 s, the longest 103 s: a pool that never "
+		"closes them");
+	assert_non_null(strstr(out.v[0].evidence, "other clients asleep as "
+						  "long: etl@10.0.0.6 1"));
+}
+
+/* One greeted attempt of the restart rule's fixture. */
+static void greeted(struct cd_attempt *x, uint32_t id, int64_t start_ms,
+		    int64_t total_ms)
+{
+	int p;
+
+	memset(x, 0, sizeof(*x));
+	for (p = 0; p < CD_PH__COUNT; p++)
+		x->phase_ns[p] = -1;
+	x->phase_ns[CD_PH_GREETING] = 1000000;
+	x->conn_id = id;
+	x->start_ns = start_ms * 1000000;
+	x->total_ns = total_ms * 1000000;
+}
+
+/* CD6053: ids out of order among attempts in flight together are no
+ * restart; an id below one of an attempt that had ended is; so is an
+ * Uptime shorter than the time since the first attempt. */
+static void restart_between_attempts(void **state)
+{
+	struct cd_attempt at[4];
+	struct probe_result r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.attempts = at;
+	r.base_ns = 1000000000;
+	greeted(&at[0], 11, 0, 50);
+	greeted(&at[1], 10, 10, 50); /* in flight with the first */
+	greeted(&at[2], 12, 100, 50);
+	r.nattempts = 3;
+	set(a.status0, &a.nstatus0, "Uptime", "30");
+	a.sampled_ns = r.base_ns + 2000000000LL;
+	assert_int_equal(chk_audit_restart_rule(&a, &r, &out), 0);
+	assert_int_equal(out.n, 0);
+	greeted(&at[3], 4, 2000, 50); /* after 12 ended: counted anew */
+	r.nattempts = 4;
+	assert_int_equal(chk_audit_restart_rule(&a, &r, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].def->code, "CD6053");
+	assert_true(ev(&out.v[0], "conn_id_before") == 12);
+	assert_true(ev(&out.v[0], "conn_id_after") == 4);
+	assert_true(ev(&out.v[0], "restart_seen_at_s") == 2);
+	assert_non_null(strstr(out.v[0].summary, "connection ids went back "
+						 "from 12 to 4 2.00 s into"));
+	/* Uptime alone: up 3 s, the first attempt 10 s ago. */
+	cd_findings_free(&out);
+	r.nattempts = 3;
+	strcpy(a.status0[a.nstatus0 - 1].value, "3");
+	a.sampled_ns = r.base_ns + 10000000000LL;
+	assert_int_equal(chk_audit_restart_rule(&a, &r, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_true(ev(&out.v[0], "uptime_s") == 3);
+	assert_true(ev(&out.v[0], "since_first_attempt_s") == 10);
+	/* Without the audit and no drop: nothing. */
+	cd_findings_free(&out);
+	assert_int_equal(chk_audit_restart_rule(NULL, &r, &out), 0);
+	assert_int_equal(out.n, 0);
+}
+
+/* CD6057: the client's limit below the server's; none given, or not
+ * below, is nothing. */
+static void client_packet_limit(void **state)
+{
+	(void)state;
+	set(a.vars, &a.nvars, "max_allowed_packet", "16777216");
+	assert_int_equal(chk_audit_client_packet_rule(&a, 0, &out), 0);
+	assert_int_equal(chk_audit_client_packet_rule(&a, 16777216, &out), 0);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(chk_audit_client_packet_rule(&a, 1024, &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].def->code, "CD6057");
+	assert_true(ev(&out.v[0], "max_allowed_packet") == 16777216);
+	assert_true(ev(&out.v[0], "client_max_allowed_packet") == 1024);
+}
+
 /* CD6050: a global statement time limit, MariaDB's in seconds (a
  * fraction) or MySQL's in ms; none set (0) is nothing. */
 static void statement_time_limit(void **state)
@@ -302,6 +447,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(replication, setup, teardown),
 		cmocka_unit_test_setup_teardown(packet_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(idle_over_wait_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(kills_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(asleep_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(client_packet_limit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(restart_between_attempts, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(statement_time_limit, setup,
 						teardown),
