@@ -485,9 +485,12 @@ static void host_refresh(struct watch_daemon *d, int64_t now)
 
 	if (now < d->host.next_ns || !c->ntargets)
 		return;
-	t = calloc(c->ntargets * PROBE_MAX_TARGETS, sizeof(*t));
+	for (i = 0; i < c->ntargets; i++)
+		n += d->rs[i].ready ? d->rs[i].pc.ntargets : 0;
+	t = calloc(n ? n : 1, sizeof(*t));
 	if (!t)
 		return;
+	n = 0;
 	for (i = 0; i < c->ntargets; i++) {
 		const struct watch_runner *r = &d->rs[i];
 		int64_t iv = (int64_t)(c->targets[i].interval_s * 1e9);
@@ -544,7 +547,7 @@ static int wait_ms(struct watch_daemon *d)
 static int loop(struct watch_daemon *d)
 {
 	struct epoll_event evs[8];
-	int n, i;
+	int n, i, eng, http;
 
 	for (;;) {
 		d->draining = d->stopping || d->reload_pending;
@@ -570,17 +573,27 @@ static int loop(struct watch_daemon *d)
 				strerror(errno));
 			return -1;
 		}
+		/* Each side runs only when its descriptor is ready or its
+		 * timer is due: most wake-ups are one probe's event, and
+		 * every run costs syscalls (epoll_wait, getrusage). */
+		eng = http = d->reqs != NULL; /* an answer may be ready */
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u32 == TAG_SIGNAL)
 				on_signals(d);
+			else if (evs[i].data.u32 == TAG_ENGINE)
+				eng = 1;
+			else if (evs[i].data.u32 == TAG_HTTP)
+				http = 1;
 		}
-		if (probe_engine_step(d->eng, 0) < 0) {
+		if ((eng || probe_engine_timeout_ms(d->eng) == 0) &&
+		    probe_engine_step(d->eng, 0) < 0) {
 			fprintf(stderr, "conndoctor watch: engine: %s\n",
 				strerror(errno));
 			return -1;
 		}
 		d->st.probe_cpu_us = probe_engine_cpu_us(d->eng);
-		watch_http_run(d->http);
+		if (http || watch_http_timeout_ms(d->http) == 0)
+			watch_http_run(d->http);
 	}
 }
 

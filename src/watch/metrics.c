@@ -493,8 +493,11 @@ static void render_phases(struct sb *b, struct sb *pre,
 					&s->series[i][tr].phase[p];
 				uint64_t cum = 0;
 
-				if (p == CD_PH_IDLE)
-					continue; /* watch holds no idle */
+				/* watch holds no idle; a phase no attempt
+				 * of the target reached has no series yet
+				 * (docs/watch.md: a third of the answer). */
+				if (p == CD_PH_IDLE || !h->count)
+					continue;
 				pre->len = base;
 				sb_label(pre, "phase",
 					 cd_phase_name((enum cd_phase)p));
