@@ -200,7 +200,6 @@ static void read_fds(struct watch_host *h, const struct chk_census *c,
 		if (j == i)
 			h->stdio_procs++;
 	}
-	h->procs_unreadable = fds.unreadable;
 	h->fds_ok = 1;
 	chk_fds_free(&fds);
 }

@@ -158,12 +158,11 @@ struct watch_host_listener {
 
 /* What `check` reads of this host, for the targets' destinations. */
 struct watch_host {
-	int64_t next_ns;	   /* not read again before this */
-	int port_lo, port_hi;	   /* ip_local_port_range, -1: unknown */
-	int census_ok;		   /* the last census read worked */
-	int fds_ok;		   /* the last /proc fd scan worked */
-	uint32_t stdio_procs;	   /* processes with a MySQL client on fd 0-2 */
-	uint32_t procs_unreadable; /* processes whose fds it could not read */
+	int64_t next_ns;      /* not read again before this */
+	int port_lo, port_hi; /* ip_local_port_range, -1: unknown */
+	int census_ok;	      /* the last census read worked */
+	int fds_ok;	      /* the last /proc fd scan worked */
+	uint32_t stdio_procs; /* processes with a MySQL client on fd 0-2 */
 	uint16_t ports[CHK_MAX_PORTS]; /* the targets' TCP ports */
 	size_t nports;
 	struct watch_host_dest *dests;
