@@ -38,9 +38,11 @@ HZ = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid):
+    """utime + stime of pid and of the children it waited for (watch's
+    host gauges run iptables-save and nft)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / HZ
+    return sum(int(x) for x in fields[11:15]) / HZ
 
 
 def rss_kib(pid):

@@ -280,4 +280,17 @@ int chk_fw_rules(const struct chk_fw_view *v, struct cd_findings *out);
 int chk_fw_sock_verdict(const struct chk_fw_view *v, size_t s, int in,
 			unsigned ctstate, struct chk_fw_outcome *o);
 
+/* For each TCP connection of c (established client ends to one of ports;
+ * they may be made up: watch asks about its targets' destinations),
+ * whether this host's filter holds its return path only by conntrack
+ * state, as CD4001 judges it: out[i] is 1 when a direction is accepted as
+ * ESTABLISHED and not once conntrack has forgotten the connection, 0 when
+ * neither is, -1 when it depends on what the rules cannot know. Reads the
+ * rulesets as the firewall slice does (iptables-save, ip6tables-save, the
+ * legacy tools, nft; slice_firewall.c). Returns 0, or -1 with err when no
+ * ruleset could be read or memory ran out. */
+int chk_fw_stateful_only(const char *procroot, const struct chk_census *c,
+			 const uint16_t *ports, size_t nports, int8_t *out,
+			 char *err, size_t errlen);
+
 #endif /* CONNDOCTOR_CHECK_FIREWALL_H */

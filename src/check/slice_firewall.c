@@ -567,6 +567,80 @@ int chk_fw_ruleset_read(struct chk_ruleset *rs, const char *procroot)
 	return 1;
 }
 
+int chk_fw_stateful_only(const char *procroot, const struct chk_census *c,
+			 const uint16_t *ports, size_t nports, int8_t *out,
+			 char *err, size_t errlen)
+{
+	struct chk_facts facts;
+	struct chk_fw_view v;
+	struct fwstate st;
+	unsigned after;
+	size_t s;
+	int rc = -1, in;
+
+	memset(&st, 0, sizeof(st));
+	chk_ruleset_init(&st.rs);
+	chk_ct_info_init(&st.ct);
+	chk_facts_init(&facts);
+	if (read_rules(&st, procroot, &facts)) {
+		say(err, errlen, "out of memory");
+		goto out;
+	}
+	if (!st.any_read) {
+		say(err, errlen,
+		    "no ruleset readable (iptables-save, nft: not installed, "
+		    "or not root)");
+		goto out;
+	}
+	chk_ct_sysctl_read(&st.ct, procroot);
+	st.info = calloc(c->ntcp ? c->ntcp : 1, sizeof(*st.info));
+	if (!st.info) {
+		say(err, errlen, "out of memory");
+		goto out;
+	}
+	for (s = 0; s < c->ntcp; s++) {
+		static const uint8_t v4[12] = {0, 0, 0, 0, 0,	 0,
+					       0, 0, 0, 0, 0xff, 0xff};
+
+		if (!memcmp(c->tcp[s].dst.s6_addr, v4, 12))
+			route4(procroot, &c->tcp[s].dst, st.info[s].iface,
+			       sizeof(st.info[s].iface));
+		else
+			route6(procroot, &c->tcp[s].dst, st.info[s].iface,
+			       sizeof(st.info[s].iface));
+	}
+	memset(&v, 0, sizeof(v));
+	v.rs = &st.rs;
+	v.census = c;
+	v.info = st.info;
+	v.ports = ports;
+	v.nports = nports;
+	v.tcp_loose = (int)st.ct.tcp_loose;
+	/* As CD4001: accepted as ESTABLISHED, not as what conntrack makes of
+	 * the same packet once it has forgotten the connection. */
+	after = v.tcp_loose == 0 ? CHK_CT_INVALID : CHK_CT_NEW;
+	for (s = 0; s < c->ntcp; s++) {
+		out[s] = 0;
+		for (in = 1; in >= 0 && out[s] != 1; in--) {
+			int est = chk_fw_sock_verdict(&v, s, in,
+						      CHK_CT_ESTABLISHED, NULL);
+			int aft = chk_fw_sock_verdict(&v, s, in, after, NULL);
+
+			if (est == 1 && aft == 0)
+				out[s] = 1;
+			else if (est < 0 || aft < 0)
+				out[s] = -1;
+		}
+	}
+	rc = 0;
+out:
+	chk_facts_free(&facts);
+	free(st.info);
+	chk_ct_info_free(&st.ct);
+	chk_ruleset_free(&st.rs);
+	return rc;
+}
+
 int chk_slice_firewall(const struct chk_ctx *ctx, struct chk_facts *facts,
 		       struct cd_findings *out)
 {

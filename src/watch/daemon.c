@@ -472,11 +472,51 @@ static void on_signals(struct watch_daemon *d)
 	}
 }
 
+/* Reads the host gauges again when they are due, for the addresses the
+ * targets have now. */
+static void host_refresh(struct watch_daemon *d, int64_t now)
+{
+	const struct watch_config *c = d->cfg;
+	struct probe_target *t;
+	const char *unix_path = NULL;
+	int64_t period = 0;
+	size_t i, n = 0;
+	unsigned k;
+
+	if (now < d->host.next_ns || !c->ntargets)
+		return;
+	for (i = 0; i < c->ntargets; i++)
+		n += d->rs[i].ready ? d->rs[i].pc.ntargets : 0;
+	t = calloc(n ? n : 1, sizeof(*t));
+	if (!t)
+		return;
+	n = 0;
+	for (i = 0; i < c->ntargets; i++) {
+		const struct watch_runner *r = &d->rs[i];
+		int64_t iv = (int64_t)(c->targets[i].interval_s * 1e9);
+
+		if (!period || iv < period)
+			period = iv;
+		if (!unix_path)
+			unix_path = c->targets[i].socket;
+		for (k = 0; r->ready && k < r->pc.ntargets; k++)
+			t[n++] = r->pc.targets[k];
+	}
+	if (period < WATCH_HOST_PERIOD_MIN_NS)
+		period = WATCH_HOST_PERIOD_MIN_NS;
+	if (watch_host_set_dests(&d->host, t, n) == 0)
+		watch_host_refresh(&d->host, now, period, unix_path, "/proc");
+	free(t);
+}
+
 static int render(void *ctx, char **body, size_t *len, size_t *cap)
 {
 	struct watch_daemon *d = ctx;
+	int64_t start = cd_now_ns();
 
-	return watch_state_render_buf(&d->st, cd_now_ns(), body, len, cap);
+	host_refresh(d, start);
+	d->st.host = &d->host;
+	return watch_state_render_buf(&d->st, start, body, len, cap);
 }
 
 /* Milliseconds epoll_wait may sleep. */
@@ -507,7 +547,7 @@ static int wait_ms(struct watch_daemon *d)
 static int loop(struct watch_daemon *d)
 {
 	struct epoll_event evs[8];
-	int n, i;
+	int n, i, eng, http;
 
 	for (;;) {
 		d->draining = d->stopping || d->reload_pending;
@@ -533,17 +573,27 @@ static int loop(struct watch_daemon *d)
 				strerror(errno));
 			return -1;
 		}
+		/* Each side runs only when its descriptor is ready or its
+		 * timer is due: most wake-ups are one probe's event, and
+		 * every run costs syscalls (epoll_wait, getrusage). */
+		eng = http = d->reqs != NULL; /* an answer may be ready */
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u32 == TAG_SIGNAL)
 				on_signals(d);
+			else if (evs[i].data.u32 == TAG_ENGINE)
+				eng = 1;
+			else if (evs[i].data.u32 == TAG_HTTP)
+				http = 1;
 		}
-		if (probe_engine_step(d->eng, 0) < 0) {
+		if ((eng || probe_engine_timeout_ms(d->eng) == 0) &&
+		    probe_engine_step(d->eng, 0) < 0) {
 			fprintf(stderr, "conndoctor watch: engine: %s\n",
 				strerror(errno));
 			return -1;
 		}
 		d->st.probe_cpu_us = probe_engine_cpu_us(d->eng);
-		watch_http_run(d->http);
+		if (http || watch_http_timeout_ms(d->http) == 0)
+			watch_http_run(d->http);
 	}
 }
 
@@ -564,6 +614,7 @@ int watch_daemon_run(struct watch_config *cfg, const struct watch_opts *o)
 	int rc = -1;
 
 	memset(&d, 0, sizeof(d));
+	watch_host_init(&d.host);
 	d.ep = d.sfd = -1;
 	d.opts = o;
 	own = malloc(sizeof(*own));
@@ -635,6 +686,7 @@ out:
 	free(d.heap);
 	free(d.linked);
 	watch_links_free(&d);
+	watch_host_free(&d.host);
 	if (d.cfg) {
 		watch_state_free(&d.st);
 		watch_config_free(d.cfg);

@@ -11,6 +11,9 @@
 #define WATCH_WINDOW 32
 /* Attempts in flight at most when --max-in-flight is not given. */
 #define WATCH_INFLIGHT_DEFAULT 256
+/* The host gauges are read at most this often, and not more often than
+ * the shortest interval of the targets. */
+#define WATCH_HOST_PERIOD_MIN_NS (5 * (int64_t)1000000000)
 /* Slots beyond one per scheduled transport, for /probe. */
 #define WATCH_PROBE_SLOTS 8
 
@@ -63,6 +66,7 @@ struct watch_daemon {
 	struct watch_http *http;
 	int ep, sfd;
 	struct cd_host_facts facts;
+	struct watch_host host; /* check's host gauges */
 	int stopping, reload_pending, draining;
 	int64_t stop_deadline;
 	struct watch_probe_req *reqs; /* /probe requests in flight */

@@ -493,8 +493,11 @@ static void render_phases(struct sb *b, struct sb *pre,
 					&s->series[i][tr].phase[p];
 				uint64_t cum = 0;
 
-				if (p == CD_PH_IDLE)
-					continue; /* watch holds no idle */
+				/* watch holds no idle; a phase no attempt
+				 * of the target reached has no series yet
+				 * (docs/watch.md: a third of the answer). */
+				if (p == CD_PH_IDLE || !h->count)
+					continue;
 				pre->len = base;
 				sb_label(pre, "phase",
 					 cd_phase_name((enum cd_phase)p));
@@ -570,6 +573,79 @@ static void global(struct sb *b, const char *name, const char *k, const char *v,
 	sb_put(b, "\n", 1);
 }
 
+/* A gauge per destination of the host gauges; skip < 0 values. */
+static void host_dest_gauge(struct sb *b, const struct watch_host *h,
+			    const char *name, const char *help, int which)
+{
+	size_t k;
+
+	sb_family(b, name, "gauge", help);
+	for (k = 0; k < h->ndests; k++) {
+		const struct watch_host_dest *d = &h->dests[k];
+		static const struct sb none;
+
+		if (which == 2 && d->stateful_only < 0)
+			continue;
+		line(b, name, &none, "destination", d->label);
+		sb_u64(b, which == 0   ? d->in_use
+			  : which == 1 ? d->time_wait
+				       : (uint64_t)d->stateful_only);
+		sb_put(b, "\n", 1);
+	}
+}
+
+/* The host gauges of check (host.c), those that were read. */
+static void render_host(struct sb *b, const struct watch_host *h)
+{
+	static const char qlen[] = "conndoctor_listener_accept_queue_length",
+			  qmax[] = "conndoctor_listener_accept_queue_limit";
+	size_t k, fw = 0;
+
+	if (h->port_lo > 0 && h->port_hi >= h->port_lo) {
+		sb_family(b, "conndoctor_local_port_range_size", "gauge",
+			  "Ports of net.ipv4.ip_local_port_range.");
+		global(b, "conndoctor_local_port_range_size", NULL, NULL,
+		       h->port_hi - h->port_lo + 1);
+	}
+	if (h->census_ok) {
+		host_dest_gauge(b, h, "conndoctor_local_ports_in_use",
+				"Local ports of the ephemeral range bound "
+				"towards a destination, TIME_WAIT included "
+				"(the fullest source address).",
+				0);
+		host_dest_gauge(b, h, "conndoctor_local_ports_time_wait",
+				"Sockets towards a destination in TIME_WAIT.",
+				1);
+		sb_family(b, qlen, "gauge",
+			  "Connections waiting in the accept queue of a "
+			  "listener on a target's port on this host.");
+		for (k = 0; k < h->nlis; k++) {
+			global(b, qlen, "listener", h->lis[k].label,
+			       h->lis[k].queue);
+		}
+		sb_family(b, qmax, "gauge",
+			  "The accept queue's limit (the listen backlog).");
+		for (k = 0; k < h->nlis; k++)
+			global(b, qmax, "listener", h->lis[k].label,
+			       h->lis[k].limit);
+	}
+	for (k = 0; k < h->ndests; k++)
+		fw += h->dests[k].stateful_only >= 0;
+	if (fw)
+		host_dest_gauge(b, h, "conndoctor_return_path_stateful_only",
+				"1 when this host's packet filter accepts a "
+				"destination's traffic only as conntrack "
+				"state ESTABLISHED (CD4001), 0 when not.",
+				2);
+	if (h->fds_ok) {
+		sb_family(b, "conndoctor_processes_mysql_on_stdio", "gauge",
+			  "Processes holding a MySQL client connection on "
+			  "descriptor 0, 1 or 2 (CD1002).");
+		global(b, "conndoctor_processes_mysql_on_stdio", NULL, NULL,
+		       h->stdio_procs);
+	}
+}
+
 int watch_state_render_buf(const struct watch_state *s, int64_t scrape_start_ns,
 			   char **body, size_t *len, size_t *cap)
 {
@@ -588,6 +664,8 @@ int watch_state_render_buf(const struct watch_state *s, int64_t scrape_start_ns,
 	render_findings(&b, &pre, s);
 	render_links(&b, s);
 	free(pre.p);
+	if (s->host)
+		render_host(&b, s->host);
 	sb_family(&b, "conndoctor_config_reloads_total", "counter",
 		  "SIGHUP reloads by result: applied, or refused (the "
 		  "running config stayed).");

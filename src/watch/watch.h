@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "check/check.h" /* CHK_MAX_PORTS */
 #include "probe/probe.h"
 #include "report/prom.h"
 
@@ -135,6 +136,55 @@ struct watch_series {
 };
 
 struct watch_link;
+
+/* ---- host gauges (host.c) ---- */
+
+/* One destination of the targets (address and port). */
+struct watch_host_dest {
+	struct in6_addr dst; /* IPv4 as ::ffff:a.b.c.d */
+	uint16_t port;
+	uint32_t in_use;      /* sockets whose local port is in the ephemeral
+				 range, from the fullest source address */
+	uint32_t time_wait;   /* ... in TIME_WAIT, from every source */
+	int8_t stateful_only; /* 1, 0, -1: not known */
+	char label[CD_ADDR_MAX + 8]; /* "127.0.0.1:3306", "[::1]:3306" */
+};
+
+/* A listener on one of the targets' ports on this host. */
+struct watch_host_listener {
+	char label[CD_ADDR_MAX + 8];
+	uint32_t queue, limit; /* accept queue length and its limit */
+};
+
+/* What `check` reads of this host, for the targets' destinations. */
+struct watch_host {
+	int64_t next_ns;      /* not read again before this */
+	int port_lo, port_hi; /* ip_local_port_range, -1: unknown */
+	int census_ok;	      /* the last census read worked */
+	int fds_ok;	      /* the last /proc fd scan worked */
+	uint32_t stdio_procs; /* processes with a MySQL client on fd 0-2 */
+	uint16_t ports[CHK_MAX_PORTS]; /* the targets' TCP ports */
+	size_t nports;
+	struct watch_host_dest *dests;
+	size_t ndests, dests_cap;
+	struct watch_host_listener *lis;
+	size_t nlis, lis_cap;
+	int warned_census, warned_fds, warned_fw;
+};
+
+void watch_host_init(struct watch_host *h);
+void watch_host_free(struct watch_host *h);
+/* Sets the destinations to the TCP addresses among t[0..n) (the targets'
+ * resolved addresses); their readings start from 0. 0 or -1. */
+int watch_host_set_dests(struct watch_host *h, const struct probe_target *t,
+			 size_t n);
+/* Reads the gauges again when now_ns has reached the time set by the last
+ * reading plus period_ns: the census of the targets' ports (with
+ * unix_path's socket, NULL: none), the fd scan of procroot, the rulesets.
+ * What cannot be read is said once on stderr and left out. */
+void watch_host_refresh(struct watch_host *h, int64_t now_ns, int64_t period_ns,
+			const char *unix_path, const char *procroot);
+
 struct watch_state {
 	const struct watch_config *cfg;			/* borrowed */
 	double edges[CD_PH__COUNT][RPT_PROM_EDGES_MAX]; /* per phase */
@@ -151,6 +201,7 @@ struct watch_state {
 	uint64_t reloads;      /* SIGHUP reloads applied */
 	uint64_t reload_failures; /* SIGHUP reloads refused */
 	int reload_ok;		  /* the last reload (if any) was applied */
+	const struct watch_host *host; /* host gauges, NULL: none */
 };
 
 /* Allocates the series of cfg's targets over the bucket edges of f.
