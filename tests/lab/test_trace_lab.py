@@ -19,7 +19,7 @@ from harness.kernel import syn_schedule
 from harness.lab import Lab
 
 CLIENT, SERVER = "10.213.12.1", "10.213.12.2"
-TRACE_S = 5  # the tracers' --duration: covers SYN-ACK retransmits at 1 and 3 s
+TRACE_S = 6  # the window: SYN-ACK resends at 1 and 3 s with 3 s to spare, the next at 7 s
 N = 2  # connections per case
 
 # A listener: accepts and greets, or ("close") accepts and closes first, or
