@@ -3,7 +3,10 @@
 #include "check/holders.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check/census.h"
@@ -105,11 +108,16 @@ long long chk_user_limit_of(const char *message)
 {
 	const char *p =
 		message ? strstr(message, "'max_user_connections'") : NULL;
+	char *end;
 	long long v;
 
 	if (p)
 		p = strstr(p, "current value: ");
-	if (!p || sscanf(p + 15, "%lld", &v) != 1 || v < 0)
+	if (!p || !isdigit((unsigned char)p[15]))
+		return -1;
+	errno = 0;
+	v = strtoll(p + 15, &end, 10);
+	if (errno || end == p + 15)
 		return -1;
 	return v;
 }

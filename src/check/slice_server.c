@@ -48,8 +48,7 @@ static void learn_error_log(const struct chk_ctx *ctx,
 	 * "log_sink_internal"): the lines are in log_error.00.json (MySQL
 	 * "Error Log Output Format"); srv_errlog_line() reads them. */
 	if (out[0] && svc && strstr(svc, "log_sink_json") &&
-	    !strstr(svc, "log_sink_internal") &&
-	    strlen(out) + 8 < CHK_PATH_MAX)
+	    !strstr(svc, "log_sink_internal") && strlen(out) + 8 < CHK_PATH_MAX)
 		strcat(out, ".00.json");
 }
 
