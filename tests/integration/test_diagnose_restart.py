@@ -58,8 +58,11 @@ class Restart(unittest.TestCase):
         self.assertLess(data["conn_id_after"], data["conn_id_before"])
         self.assertGreaterEqual(data["conn_id_before"], 12)
         self.assertGreater(data["restart_seen_at_s"], 1.5)
-        # Uptime: shorter than the run, by at least the 1.5 s before the restart.
-        self.assertLess(data["uptime_s"] + 1, data["since_first_attempt_s"])
+        # Uptime (whole seconds, rounded down) is shorter than the time since
+        # the first attempt: the server started after it. By how much depends
+        # on how long diagnose took to start its first attempt after the
+        # timer, so no margin is asserted.
+        self.assertLess(data["uptime_s"], data["since_first_attempt_s"])
         self.assertGreater(data["since_first_attempt_s"], 4.0)
         self.assertIn(f"connection ids went back from {data['conn_id_before']:.0f} to "
                       f"{data['conn_id_after']:.0f}", f["summary"])
