@@ -25,12 +25,24 @@ Each leaves `Aborted connection N ... user: 'conndoctor' host: '127.0.0.1'
 10.11's `(Got an error writing communication packets)`, and Aborted_clients
 rises by one. diagnose then reports CD6060 / CD6061 with the count, the
 account and the audit's net_read_timeout / wait_timeout / net_write_timeout
-and Aborted_clients; a server with no aborts shows neither."""
+and Aborted_clients; a server with no aborts shows neither.
+
+Captured (tcpdump on lo, root only), `conndoctor pcap` times the same stalls
+in CD8017: the client's silence after its last bytes of the LOAD DATA LOCAL
+file, 2 x net_read_timeout within [-0.3, +1.0] s, and the client's zero
+window until the server's reset, within [net_write_timeout - 0.5,
+net_write_timeout + 0.5] s (the window closes a little after the server's
+write blocks: measured 1.89 s for 2 s)."""
+import json
+import os
+import subprocess
+import tempfile
 import time
 import unittest
 
 import harness
 from harness.mariadb import MariaDB, USER
+from harness.capture import tcpdump_lo
 from harness.rawclient import RawClient
 from test_diagnose_local import diagnose
 
@@ -166,6 +178,65 @@ class WriteTimeout(Server):
         self.assertIsNone(finding(findings, "CD6060"))
         self.assertIsNone(finding(findings, "CD6024"))  # CD6061 says it, joined
         self.assertEqual(f["severity"], "warning")
+
+
+class Capture(Server):
+    """The same stalls in a capture: pcap's CD8017 names the timeout and times the stall."""
+
+    @classmethod
+    def setUpClass(cls):
+        harness.need_root()
+        harness.need_binary("tcpdump")
+        super().setUpClass()
+        cls.tmp = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+        super().tearDownClass()
+
+    def pcap_cd8017(self, path):
+        argv = [harness.need_conndoctor(), "pcap", "--port", str(self.db.port), "--json", path]
+        harness.trace(argv)
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        recs = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+        hits = [x for x in recs if x.get("type") == "finding" and x.get("code") == "CD8017"]
+        self.assertEqual(len(hits), 1, r.stdout[-2000:])
+        return hits[0]
+
+    def test_load_data_stall(self):
+        path = os.path.join(self.tmp.name, "load.pcap")
+        with tcpdump_lo(path, self.db.port):
+            c = self.client()
+            c.query("LOAD DATA LOCAL INFILE 'rows.txt' INTO TABLE t.l")
+            seq, reply = c.read_packet()
+            c.s.sendall(bytes([100, 0, 0, seq + 1]) + b"abc")
+            self.assertTrue(c.wait_closed(WAIT_TIMEOUT + 5))
+            c.close()
+        f = self.pcap_cd8017(path)
+        silent = f["data"]["client_silent_s"]
+        harness.trace(["measured: pcap client_silent_s", silent])
+        self.assertGreaterEqual(silent, 2 * NET_READ_TIMEOUT - 0.3)
+        self.assertLess(silent, 2 * NET_READ_TIMEOUT + 1.0)
+        self.assertIn("net_read_timeout", f["summary"])
+        self.assertNotIn("zero_window_s", f["data"])
+
+    def test_unread_result(self):
+        path = os.path.join(self.tmp.name, "write.pcap")
+        with tcpdump_lo(path, self.db.port):
+            c = self.client(rcvbuf=4096)
+            c.query("SELECT REPEAT('x', 1048576) FROM t.seq_1_to_64")
+            time.sleep(NET_WRITE_TIMEOUT + 1.5)
+            c.close()
+        f = self.pcap_cd8017(path)
+        stall = f["data"]["zero_window_s"]
+        harness.trace(["measured: pcap zero_window_s", stall, "waited_s", f["data"]["waited_s"]])
+        self.assertGreaterEqual(stall, NET_WRITE_TIMEOUT - 0.5)
+        self.assertLess(stall, NET_WRITE_TIMEOUT + 0.5)
+        self.assertGreaterEqual(f["data"]["waited_s"], NET_WRITE_TIMEOUT - 0.1)
+        self.assertLess(f["data"]["waited_s"], NET_WRITE_TIMEOUT + 1.5)
+        self.assertIn("net_write_timeout", f["summary"])
+        self.assertNotIn("client_silent_s", f["data"])
 
 
 class NoAborts(Server):
