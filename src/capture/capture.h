@@ -107,6 +107,7 @@ struct cap_dir_stats {
 				    original send, then each resend */
 	uint32_t rtx_seq;	 /* relative sequence number it resent */
 	int64_t fin_us, rst_us;	 /* first FIN / RST sent, 0 none */
+	int64_t last_data_us;	 /* the last new payload byte sent */
 };
 
 enum cap_close { CAP_CLOSE_NONE, CAP_CLOSE_FIN, CAP_CLOSE_RST };
@@ -213,6 +214,8 @@ struct cap_session {
 	uint8_t pending_cmd;
 	char pending_arg[CAP_ARG_MAX];
 	int64_t pending_us;
+	int64_t local_infile_us; /* the server asked the pending command
+				    for its LOAD DATA LOCAL file; 0: no */
 	/* replication */
 	int binlog;
 	uint64_t binlog_events, heartbeats;

@@ -403,6 +403,8 @@ static void deliver(struct cap_engine *e, struct cap_flow *f, int dir,
 	h->recent[i].seq = h->next;
 	h->recent[i].end = h->next + nwire;
 	h->recent[i].ts_us = ts;
+	if (nwire)
+		f->rec.dir[dir].last_data_us = ts;
 	if (ncap)
 		cap_my_data(e, f, dir, p, ncap, ts, seg_start);
 	if (nwire > ncap) {

@@ -543,6 +543,7 @@ static void start_cmd(struct cap_engine *e, struct cap_flow *f,
 	}
 	finish(e, f, CAP_RES_UNKNOWN, 0);
 	memset(c, 0, sizeof(*c));
+	my->local_infile_us = 0;
 	c->n = ++d->ncmd;
 	c->cmd = fm->p[0];
 	c->start_us = fm->t0;
@@ -929,6 +930,8 @@ static void response(struct cap_engine *e, struct cap_flow *f,
 			return;
 		}
 		rc = mysql_rs_feed(&d->rs, fm->p, fm->have);
+		if (d->rs.local_infile && !f->rec.my.local_infile_us)
+			f->rec.my.local_infile_us = fm->t0;
 		if (rc == MYSQL_NEED_MORE)
 			return;
 		if (rc != MYSQL_OK)

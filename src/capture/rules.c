@@ -6,6 +6,7 @@
  * analysis/'s model of the kernel's schedule; the protocol rules follow
  * field report 002. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,6 +446,71 @@ static void keepalive_rule(const struct cap_conn *c, struct cd_findings *out,
 	cd_finding_num(f, "answered", acks);
 }
 
+/* Appends to buf (size len) what snprintf would print, when it fits. */
+static void append(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t o = strlen(buf);
+	va_list ap;
+
+	if (o + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + o, len - o, fmt, ap);
+	va_end(ap);
+}
+
+/* CD8017's mechanism when the server ended a command on one of its own
+ * timeouts, with the stall measured: the client stopped sending the LOAD
+ * DATA LOCAL file the server asked for (net_read_timeout, which MariaDB
+ * 10.11 waits twice), or stopped reading the result, its window closed
+ * until the end (net_write_timeout). A command packet cut short is read
+ * under wait_timeout: CD8014 says so. */
+static void server_timeout(const struct cap_conn *c, int64_t end,
+			   struct cd_finding *f)
+{
+	const struct cap_session *my = &c->my;
+	const struct cap_dir_stats *cl = &c->dir[CAP_C2S];
+
+	if (my->local_infile_us && my->local_infile_us >= my->pending_us) {
+		int64_t last = cl->last_data_us > my->local_infile_us
+				       ? cl->last_data_us
+				       : my->local_infile_us;
+
+		append(f->summary, sizeof(f->summary),
+		       "; the client sent nothing of its LOAD DATA LOCAL "
+		       "file for the last %.3f s: net_read_timeout",
+		       sec(end - last));
+		append(f->evidence, sizeof(f->evidence),
+		       "; the server asked for the LOAD DATA LOCAL file at "
+		       "+%.3f s, the client's last bytes came at +%.3f s, then "
+		       "%.3f s of silence before the server ended it: "
+		       "net_read_timeout (MariaDB 10.11 waits it twice before "
+		       "it gives up)",
+		       sec(my->local_infile_us - c->first_us),
+		       sec(last - c->first_us), sec(end - last));
+		cd_finding_num(f, "client_silent_s", sec(end - last));
+		return;
+	}
+	if (cl->zero_windows && cl->zero_win_at_us >= my->pending_us &&
+	    cl->zero_win_at_us + cl->zero_win_us + 1000 >= end) {
+		append(f->summary, sizeof(f->summary),
+		       "; the client stopped reading (window 0 for the last "
+		       "%.3f s): net_write_timeout",
+		       sec(end - cl->zero_win_at_us));
+		append(f->evidence, sizeof(f->evidence),
+		       "; the client's receive window was 0 from +%.3f s to "
+		       "the end (%.3f s): it did not read the result and the "
+		       "server's blocked write gave up after "
+		       "net_write_timeout",
+		       sec(cl->zero_win_at_us - c->first_us),
+		       sec(end - cl->zero_win_at_us));
+		cd_finding_num(f, "zero_window_s",
+			       sec(end - cl->zero_win_at_us));
+	}
+}
+
 static void close_rules(const struct cap_conn *c, struct cd_findings *out,
 			int *oom)
 {
@@ -541,6 +607,8 @@ static void close_rules(const struct cap_conn *c, struct cd_findings *out,
 			 cap_close_name(c->close_how), sec(end - c->first_us));
 		cd_finding_num(f, "waited_s", sec(end - my->pending_us));
 		cd_finding_num(f, "closed_by", c->closer);
+		if (c->closer == CAP_S2C)
+			server_timeout(c, end, f);
 	}
 }
 

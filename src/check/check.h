@@ -117,7 +117,21 @@ struct chk_ctx {
 	 * path when it is a file ("" otherwise); the errlog slice reads it
 	 * when error_log is NULL. Points to CHK_PATH_MAX bytes, may be NULL. */
 	char *learned_error_log;
+	/* Filled by the server slice with the numbers the errlog slice joins
+	 * to the log's timeout aborts (CD6060, CD6061); may be NULL. */
+	struct chk_learned_server *learned_server;
 };
+
+/* The audit's numbers that explain the error log's timeout aborts; -1:
+ * not read (no audit, or the server lacks it). */
+struct chk_learned_server {
+	long long net_read_timeout, net_write_timeout; /* seconds */
+	long long wait_timeout, interactive_timeout;   /* seconds */
+	long long aborted_clients; /* since the server started */
+};
+
+/* Sets every number of l to -1 (not read). */
+void chk_learned_server_init(struct chk_learned_server *l);
 
 #define CHK_PATH_MAX 4096
 

@@ -64,12 +64,27 @@ void chk_errlog_facts(const struct srv_errlog_stats *st, const char *source,
  * Returns 0, or -1 when out of memory. */
 int chk_errlog_rules(const struct srv_errlog_stats *st,
 		     struct cd_findings *out);
+/* Findings CD6060/CD6061: the log's sessions aborted on a read timeout or
+ * while the server wrote to them, by account, joined with the audit's
+ * net_read_timeout, net_write_timeout, wait_timeout and Aborted_clients
+ * (l NULL or a timeout not read: nothing). Pure. Returns 0, or -1 when
+ * out of memory. */
+int chk_errlog_timeout_rules(const struct srv_errlog_stats *st,
+			     const struct chk_learned_server *l,
+			     struct cd_findings *out);
+/* Both: the log-only rules, then CD6060/CD6061 in place of CD6023/CD6024
+ * when the audit's timeouts are known and no such line came before a
+ * login (a wait of connect_timeout's). */
+int chk_errlog_rules_joined(const struct srv_errlog_stats *st,
+			    const struct chk_learned_server *l,
+			    struct cd_findings *out);
 
 /* Reads the error log and applies the rules: path NULL finds the log
  * (file, else the journal), "journal" forces the journal; since_s > 0
  * keeps the last since_s seconds. An unreadable log is a fact, not an
  * error. Returns 0, or -1 when out of memory. */
-int chk_errlog_run(const char *path, double since_s, struct chk_facts *facts,
+int chk_errlog_run(const char *path, double since_s,
+		   const struct chk_learned_server *l, struct chk_facts *facts,
 		   struct cd_findings *out);
 
 #endif /* CONNDOCTOR_CHECK_SERVER_H */

@@ -1,6 +1,7 @@
 /* slice_errlog.c - the "errlog" slice of `check`: reads the server's error
  * log (a file or the unit's journal), then pure rules turn the aggregate
- * into findings CD6020-CD6033, each saying when its class started. The
+ * into findings CD6020-CD6033, each saying when its class started, and
+ * CD6060/CD6061 joined with the server audit's timeouts. The
  * texts behind each class are those of MySQL's and MariaDB's "Communication
  * Errors and Aborted Connections" and "DNS Lookups and the Host Cache". */
 #include <stdio.h>
@@ -419,16 +420,215 @@ static int rule_restarts(const struct srv_errlog_stats *st,
 	return 0;
 }
 
-int chk_errlog_rules(const struct srv_errlog_stats *st, struct cd_findings *out)
+/* The log-only rules, leaving out the code in skip[0..nskip). */
+static int errlog_rules(const struct srv_errlog_stats *st,
+			const char *const *skip, size_t nskip,
+			struct cd_findings *out)
 {
-	size_t i;
+	size_t i, j;
 
 	if (rule_handshake_aborts(st, out))
 		return -1;
-	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (rule_one(st, &rules[i], out))
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		for (j = 0; j < nskip; j++)
+			if (!strcmp(skip[j], rules[i].code))
+				break;
+		if (j == nskip && rule_one(st, &rules[i], out))
 			return -1;
+	}
 	return rule_restarts(st, out);
+}
+
+int chk_errlog_rules(const struct srv_errlog_stats *st, struct cd_findings *out)
+{
+	return errlog_rules(st, NULL, 0, out);
+}
+
+/* "Aborted_clients=N since the server started" or "not read". */
+static void aborted_clients(const struct chk_learned_server *l, char *out,
+			    size_t len)
+{
+	if (l->aborted_clients >= 0)
+		snprintf(out, len,
+			 "Aborted_clients=%lld since the server "
+			 "started",
+			 l->aborted_clients);
+	else
+		snprintf(out, len, "Aborted_clients not read");
+}
+
+/* One joined finding: the count of set in the window after login, by
+ * account (the busiest first), with the audit's numbers in text; a
+ * warning from warn_at sessions. */
+static struct cd_finding *joined(struct cd_findings *out, const char *code,
+				 const struct srv_errlog_stats *st,
+				 uint32_t set, uint64_t warn_at,
+				 const char *vars,
+				 const struct chk_learned_server *l)
+{
+	struct agg a = aggregate(st, set, POSTAUTH);
+	struct top t = top_keys(st->accts, st->naccts, set, POSTAUTH);
+	struct cd_finding *f;
+	char span[96], accts[400], ac[80];
+	double v[TOP];
+	size_t i;
+
+	f = cd_finding_add(out, code,
+			   a.n >= warn_at ? CD_SEV_WARNING : CD_SEV_INFO);
+	if (!f)
+		return NULL;
+	when(&a, span, sizeof(span));
+	top_text(&t, accts, sizeof(accts));
+	aborted_clients(l, ac, sizeof(ac));
+	snprintf(f->evidence, sizeof(f->evidence),
+		 "error log: %llu %s; by account: %s; SHOW GLOBAL VARIABLES: "
+		 "%s; %s",
+		 (unsigned long long)a.n, span, t.used ? accts : "(no user)",
+		 vars, ac);
+	cd_finding_num(f, "count", (double)a.n);
+	cd_finding_num(f, "first_seen_epoch", (double)a.first);
+	cd_finding_num(f, "last_seen_epoch", (double)a.last);
+	cd_finding_num(f, "accounts", (double)t.keys);
+	for (i = 0; i < t.used; i++)
+		v[i] = t.n[i];
+	if (t.used)
+		cd_finding_list(f, "top_account_counts", v, t.used);
+	if (l->aborted_clients >= 0)
+		cd_finding_num(f, "aborted_clients",
+			       (double)l->aborted_clients);
+	return f;
+}
+
+/* The busiest account of set, "user@host N", for a summary. */
+static void busiest(const struct srv_errlog_stats *st, uint32_t set, char *out,
+		    size_t len)
+{
+	struct top t = top_keys(st->accts, st->naccts, set, POSTAUTH);
+
+	if (!t.used)
+		snprintf(out, len, "no account named");
+	else
+		snprintf(out, len, "%.120s %u of them%s", t.k[0]->name, t.n[0],
+			 t.keys > 1 ? ", and others" : "");
+}
+
+/* CD6060: "Got timeout reading communication packets". The server writes
+ * the same line for a session idle past wait_timeout and for a read that
+ * stalls past net_read_timeout inside a statement (a LOAD DATA LOCAL
+ * stream): a command packet cut short waits wait_timeout, not
+ * net_read_timeout (MariaDB 10.11's do_command reads it under
+ * wait_timeout). Both numbers are given. */
+static int rule_read_timeouts(const struct srv_errlog_stats *st,
+			      const struct chk_learned_server *l,
+			      struct cd_findings *out)
+{
+	uint32_t set = bit(SRV_EL_ABORTED_READ_TIMEOUT);
+	uint64_t n = pick(st->n[SRV_EL_ABORTED_READ_TIMEOUT],
+			  st->pre[SRV_EL_ABORTED_READ_TIMEOUT], POSTAUTH);
+	struct cd_finding *f;
+	char vars[200], who[200];
+
+	/* before login the wait is connect_timeout's (CD6023, CD6020) */
+	if (!n || l->net_read_timeout < 0)
+		return 0;
+	snprintf(vars, sizeof(vars),
+		 "net_read_timeout=%lld (a read inside a statement), "
+		 "wait_timeout=%lld, interactive_timeout=%lld (between "
+		 "statements)",
+		 l->net_read_timeout, l->wait_timeout, l->interactive_timeout);
+	f = joined(out, "CD6060", st, set, MANY, vars, l);
+	if (!f)
+		return -1;
+	busiest(st, set, who, sizeof(who));
+	snprintf(f->summary, sizeof(f->summary),
+		 "the server aborted %llu session(s) on a read timeout "
+		 "(net_read_timeout=%lld s inside a statement, wait_timeout="
+		 "%lld s idle): %.80s",
+		 (unsigned long long)n, l->net_read_timeout, l->wait_timeout,
+		 who);
+	cd_finding_num(f, "net_read_timeout_s", (double)l->net_read_timeout);
+	if (l->wait_timeout >= 0)
+		cd_finding_num(f, "wait_timeout_s", (double)l->wait_timeout);
+	if (l->interactive_timeout >= 0)
+		cd_finding_num(f, "interactive_timeout_s",
+			       (double)l->interactive_timeout);
+	return 0;
+}
+
+/* CD6061: sessions aborted while the server wrote to them. MySQL logs a
+ * write past net_write_timeout as "Got timeout writing communication
+ * packets"; MariaDB 10.11 logs it as "Got an error writing communication
+ * packets" (its net_real_write() names only an interrupted write a
+ * timeout), the same line as for a client that closed mid-result. */
+static int rule_write_aborts(const struct srv_errlog_stats *st,
+			     const struct chk_learned_server *l,
+			     struct cd_findings *out)
+{
+	uint32_t set = bit(SRV_EL_ABORTED_WRITE_TIMEOUT) |
+		       bit(SRV_EL_ABORTED_WRITE_ERROR);
+	uint64_t timeouts =
+		pick(st->n[SRV_EL_ABORTED_WRITE_TIMEOUT],
+		     st->pre[SRV_EL_ABORTED_WRITE_TIMEOUT], POSTAUTH);
+	uint64_t errors = pick(st->n[SRV_EL_ABORTED_WRITE_ERROR],
+			       st->pre[SRV_EL_ABORTED_WRITE_ERROR], POSTAUTH);
+	struct cd_finding *f;
+	char vars[120], who[200];
+
+	if (!timeouts && !errors)
+		return 0;
+	if (l->net_write_timeout < 0)
+		return 0;
+	snprintf(vars, sizeof(vars), "net_write_timeout=%lld",
+		 l->net_write_timeout);
+	f = joined(out, "CD6061", st, set, 1, vars, l);
+	if (!f)
+		return -1;
+	busiest(st, set, who, sizeof(who));
+	snprintf(f->summary, sizeof(f->summary),
+		 "the server aborted %llu session(s) while writing to them "
+		 "(%llu logged as a timeout, %llu as a write error; "
+		 "net_write_timeout=%lld s): %.80s",
+		 (unsigned long long)timeouts + errors,
+		 (unsigned long long)timeouts, (unsigned long long)errors,
+		 l->net_write_timeout, who);
+	cd_finding_num(f, "net_write_timeout_s", (double)l->net_write_timeout);
+	cd_finding_num(f, "write_timeouts", (double)timeouts);
+	cd_finding_num(f, "write_errors", (double)errors);
+	return 0;
+}
+
+int chk_errlog_timeout_rules(const struct srv_errlog_stats *st,
+			     const struct chk_learned_server *l,
+			     struct cd_findings *out)
+{
+	if (!l)
+		return 0;
+	if (rule_read_timeouts(st, l, out))
+		return -1;
+	return rule_write_aborts(st, l, out);
+}
+
+int chk_errlog_rules_joined(const struct srv_errlog_stats *st,
+			    const struct chk_learned_server *l,
+			    struct cd_findings *out)
+{
+	const char *skip[2] = {NULL, NULL};
+	size_t n = 0;
+
+	/* the joined finding says all the log-only one says, with the
+	   accounts and the audit's numbers; a read timeout before login
+	   (connect_timeout's) keeps CD6023 */
+	if (l && l->net_read_timeout >= 0 &&
+	    st->n[SRV_EL_ABORTED_READ_TIMEOUT] &&
+	    !st->pre[SRV_EL_ABORTED_READ_TIMEOUT])
+		skip[n++] = "CD6023";
+	if (l && l->net_write_timeout >= 0 &&
+	    !st->pre[SRV_EL_ABORTED_WRITE_TIMEOUT] &&
+	    !st->pre[SRV_EL_ABORTED_WRITE_ERROR])
+		skip[n++] = "CD6024";
+	if (errlog_rules(st, skip, n, out))
+		return -1;
+	return chk_errlog_timeout_rules(st, l, out);
 }
 
 void chk_errlog_facts(const struct srv_errlog_stats *st, const char *source,
@@ -518,7 +718,8 @@ void chk_errlog_facts(const struct srv_errlog_stats *st, const char *source,
 			     CHK_UINT(SRV_EL_NHOSTS));
 }
 
-int chk_errlog_run(const char *path, double since_s, struct chk_facts *facts,
+int chk_errlog_run(const char *path, double since_s,
+		   const struct chk_learned_server *l, struct chk_facts *facts,
 		   struct cd_findings *out)
 {
 	struct srv_errlog_opts o;
@@ -572,7 +773,7 @@ int chk_errlog_run(const char *path, double since_s, struct chk_facts *facts,
 	}
 	srv_errlog_stats_sort(st);
 	chk_errlog_facts(st, source, facts);
-	rc = chk_errlog_rules(st, out);
+	rc = chk_errlog_rules_joined(st, l, out);
 	srv_errlog_stats_free(st);
 	free(st);
 	return rc;
@@ -585,5 +786,6 @@ int chk_slice_errlog(const struct chk_ctx *ctx, struct chk_facts *facts,
 
 	if (!path && ctx->learned_error_log && ctx->learned_error_log[0])
 		path = ctx->learned_error_log;
-	return chk_errlog_run(path, ctx->errlog_since_s, facts, out);
+	return chk_errlog_run(path, ctx->errlog_since_s, ctx->learned_server,
+			      facts, out);
 }

@@ -52,6 +52,41 @@ static void learn_error_log(const struct chk_ctx *ctx,
 		strcat(out, ".00.json");
 }
 
+static long long learned_num(const struct srv_audit *a, const char *name)
+{
+	const char *v = srv_var(a, name);
+	char *end;
+	long long n;
+
+	if (!v || !v[0])
+		return -1;
+	n = strtoll(v, &end, 10);
+	return *end || n < 0 ? -1 : n;
+}
+
+void chk_learned_server_init(struct chk_learned_server *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->net_read_timeout = l->net_write_timeout = -1;
+	l->wait_timeout = l->interactive_timeout = -1;
+	l->aborted_clients = -1;
+}
+
+/* The numbers the errlog slice joins to its timeout aborts. */
+static void learn_server(const struct chk_ctx *ctx, const struct srv_audit *a)
+{
+	struct chk_learned_server *l = ctx->learned_server;
+
+	if (!l)
+		return;
+	chk_learned_server_init(l);
+	l->net_read_timeout = learned_num(a, "net_read_timeout");
+	l->net_write_timeout = learned_num(a, "net_write_timeout");
+	l->wait_timeout = learned_num(a, "wait_timeout");
+	l->interactive_timeout = learned_num(a, "interactive_timeout");
+	l->aborted_clients = srv_counter(a, "Aborted_clients");
+}
+
 /* "socket PATH" or "tcp ADDR:PORT", for the line that says what the
  * audit tried. */
 static const char *target_kind(const struct probe_target *t)
@@ -255,6 +290,7 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		chk_unreadable(facts, a->unread[i].what, "%s",
 			       a->unread[i].why);
 	learn_error_log(ctx, a);
+	learn_server(ctx, a);
 	chk_kernel_read(ctx->procroot, &k);
 	a->somaxconn = k.somaxconn;
 	if (ctx->server->transport == CD_TCP) {

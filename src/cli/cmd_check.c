@@ -60,6 +60,7 @@ int cmd_check(int argc, char **argv)
 	char *key_pem = NULL;
 	struct chk_ctx ctx;
 	char learned[CHK_PATH_MAX] = "";
+	struct chk_learned_server learned_srv;
 	struct chk_facts facts;
 	struct cd_findings findings;
 	struct rpt_opts ro = {-1, 0};
@@ -77,6 +78,8 @@ int cmd_check(int argc, char **argv)
 		return rc < 0 ? CD_EXIT_OK : rc;
 	}
 	cli_audit_ctx(&o, &ctx, learned);
+	chk_learned_server_init(&learned_srv);
+	ctx.learned_server = &learned_srv;
 	ctx.ports[ctx.nports++] = 3306;
 	for (i = 0; i < o.nargv_ports; i++)
 		if (ctx.nports < CHK_MAX_PORTS && o.argv_ports[i] != 3306)

@@ -259,6 +259,7 @@ int cmd_diagnose(int argc, char **argv)
 	struct cd_host_facts hf;
 	struct chk_ctx ctx;
 	char learned[CHK_PATH_MAX] = "";
+	struct chk_learned_server learned_srv;
 	struct chk_facts facts;
 	struct cd_diagnosis d;
 	struct rpt_probe rp;
@@ -279,6 +280,8 @@ int cmd_diagnose(int argc, char **argv)
 	}
 	nagios = o.nagios;
 	cli_audit_ctx(&o, &ctx, learned);
+	chk_learned_server_init(&learned_srv);
+	ctx.learned_server = &learned_srv;
 	/* A local server is probed over TCP and its socket side by side:
 	 * the socket -S names, or else the default one only when the
 	 * process listening on the port owns it (never an assumed path). */

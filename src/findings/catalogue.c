@@ -606,6 +606,24 @@ static const struct cd_finding_def catalogue[] = {
 	 "the server may send packets larger than the client takes",
 	 "Raise the client's max_allowed_packet to the server's (or above "
 	 "the largest row), or keep rows below the client's limit."},
+	{"CD6060", "server-read-timeout-aborts", CD_LAYER_SERVER,
+	 "the server aborted sessions on a read timeout (net_read_timeout, "
+	 "wait_timeout)",
+	 "A client stopped sending in the middle of a statement (a LOAD DATA "
+	 "LOCAL stream, a client blocked between two writes) for longer than "
+	 "net_read_timeout, or sat idle past wait_timeout: raise "
+	 "net_read_timeout for slow senders and big LOAD DATA LOCAL, fix the "
+	 "client that stalls, keep pools' idle time below wait_timeout, and "
+	 "look at the path's retransmissions."},
+	{"CD6061", "server-write-aborts", CD_LAYER_SERVER,
+	 "the server aborted sessions while writing results to them "
+	 "(net_write_timeout)",
+	 "A client that does not read its result (stuck, busy between rows, "
+	 "or reading a big result slowly) blocks the server's write for "
+	 "net_write_timeout and the session is aborted: raise "
+	 "net_write_timeout for slow readers, read results as they come "
+	 "(no work between rows of an unbuffered result), and look at the "
+	 "path."},
 	{"CD7001", "replication-stopped", CD_LAYER_REPLICATION,
 	 "a replication link is not running",
 	 "Read Last_IO_Error; fix the network, credentials or position, "

@@ -36,11 +36,11 @@ static const struct {
 	{"CD6004", /* access denied */
 	 {"CD6025", NULL}},
 	{"CD6005", /* idle cut */
-	 {"CD6048", "CD6023", "CD4005", "CD4004", "CD6053", NULL}},
+	 {"CD6048", "CD6060", "CD6023", "CD4005", "CD4004", "CD6053", NULL}},
 	{"CD6006", /* gone away (not CD6052: Com_kill counts since the
 		    * start, not only during the probe) */
-	 {"CD6053", "CD6046", "CD1002", "CD6022", "CD6024", "CD6030", "CD6031",
-	  "CD6032", "CD6033", NULL}},
+	 {"CD6053", "CD6046", "CD1002", "CD6022", "CD6061", "CD6060", "CD6024",
+	  "CD6030", "CD6031", "CD6032", "CD6033", NULL}},
 	{"CD6007", /* closed before greeting */
 	 {"CD6053", "CD2020", "CD5002", "CD5003", "CD5001", "CD6042", NULL}},
 	{"CD6011", /* closed during login */

@@ -149,7 +149,8 @@ struct srv_errlog_stats {
 	int64_t first_s[SRV_EL_NCLASS], last_s[SRV_EL_NCLASS]; /* 0: none */
 	char example[SRV_EL_NCLASS][SRV_EL_EXAMPLE];
 	int64_t t_first, t_last; /* dated events in the window */
-	/* per client host, and per user@host denied */
+	/* per client host, and per user@host denied or aborted on a
+	   timeout or a failed write */
 	struct srv_errlog_key *hosts;
 	size_t nhosts;
 	uint64_t hosts_untracked; /* events of hosts beyond SRV_EL_NHOSTS */

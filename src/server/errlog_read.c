@@ -202,7 +202,12 @@ void srv_errlog_stats_add(struct srv_errlog_stats *st,
 		else
 			st->hosts_untracked++;
 	}
-	if (c == SRV_EL_ACCESS_DENIED && ev->user[0]) {
+	/* per account: the denied logins, and the sessions the server
+	   aborted on a timeout or a failed write (CD6060, CD6061) */
+	if ((c == SRV_EL_ACCESS_DENIED || c == SRV_EL_ABORTED_READ_TIMEOUT ||
+	     c == SRV_EL_ABORTED_WRITE_TIMEOUT ||
+	     c == SRV_EL_ABORTED_WRITE_ERROR) &&
+	    ev->user[0]) {
 		char name[sizeof(k->name)];
 
 		snprintf(name, sizeof(name), "%s@%s", ev->user, ev->host);

@@ -11,7 +11,8 @@ limit: with max_allowed_packet=1024 a 10 KB statement still passes under the
 default net_buffer_length=16384, and fails once it is lowered to 1024.
 
 A session held idle past wait_timeout is closed by the server (CD6005, with
-the time its FIN came), joined with the audit's CD6048 naming wait_timeout.
+the time its FIN came), joined with the audit's CD6048 naming wait_timeout
+and the error log's read timeouts of the same sessions by account (CD6060).
 Tolerance: the close within 0.5 s of wait_timeout=2 s.
 
 The client's own limit: a reply packet over --max-allowed-packet is ERROR
@@ -136,6 +137,15 @@ class GoneAway(unittest.TestCase):
             self.assertAlmostEqual(t, 2.0, delta=0.5)
         cause = finding(doc["check"]["findings"], "CD6048")
         self.assertEqual(cause["data"], {"wait_timeout_s": 2, "idle_s": 3})
+        # The server's log of the same cuts, by account, beside the audit's
+        # timeouts (CD6060): one line per session the probe held idle.
+        self.assertEqual([c["code"] for c in root["causes"]], ["CD6048", "CD6060"])
+        logged = finding(doc["check"]["findings"], "CD6060")
+        cut = len(doc["probe"]["attempts"])
+        self.assertEqual(logged["data"]["count"], cut)
+        self.assertEqual(logged["data"]["wait_timeout_s"], 2)
+        self.assertIn(f"conndoctor@127.0.0.1 {cut} of them", logged["summary"])
+        self.assertIsNone(finding(doc["check"]["findings"], "CD6023"))
         self.assertEqual(rc, 2)
         head = text.split("\n== the probe")[0]
         self.assertIn("ROOT CAUSE  sessions stay idle longer than the server's wait_timeout",

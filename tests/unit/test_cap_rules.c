@@ -200,6 +200,69 @@ static void test_gone_away(void **state)
 	cd_findings_free(&f);
 }
 
+/* CD8017 names the server's own timeouts from the capture: a LOAD DATA
+ * LOCAL file the client stopped sending (net_read_timeout), a result the
+ * client stopped reading (its window 0 to the end: net_write_timeout). */
+static void test_no_answer_timeouts(void **state)
+{
+	struct cap_conn c;
+	struct cd_findings f;
+	const struct cd_finding *x;
+
+	(void)state;
+	healthy(&c, 1);
+	c.my.quit = 0;
+	c.my.state = CAP_MY_RESPONSE;
+	c.my.pending = 1;
+	c.my.pending_cmd = 3;
+	strcpy(c.my.pending_arg, "LOAD DATA LOCAL INFILE 'f' INTO TABLE t");
+	c.my.pending_us = T0 + SEC;
+	c.my.local_infile_us = T0 + SEC + 1000;
+	c.dir[CAP_C2S].last_data_us = T0 + SEC + 5000;
+	c.closer = CAP_S2C;
+	c.close_how = CAP_CLOSE_RST;
+	c.close_us = T0 + 5 * SEC + 5000;
+	c.close_state = CAP_MY_RESPONSE;
+	cd_findings_init(&f);
+	cap_rules_conn(&c, &f);
+	x = find(&f, "CD8017");
+	assert_non_null(x);
+	assert_float_equal(num(x, "client_silent_s", 0), 4.0, 1e-6);
+	assert_non_null(strstr(x->summary, "net_read_timeout"));
+	assert_non_null(strstr(x->evidence, "last bytes came at +1.005 s"));
+	cd_findings_free(&f);
+
+	/* the client's window closed 0.1 s after the query, to the end */
+	c.my.local_infile_us = 0;
+	strcpy(c.my.pending_arg, "SELECT big FROM t");
+	c.dir[CAP_C2S].zero_windows = 1;
+	c.dir[CAP_C2S].zero_win_at_us = T0 + SEC + 100000;
+	c.dir[CAP_C2S].zero_win_us = 2 * SEC - 100000;
+	c.close_us = T0 + 3 * SEC;
+	cd_findings_init(&f);
+	cap_rules_conn(&c, &f);
+	x = find(&f, "CD8017");
+	assert_float_equal(num(x, "zero_window_s", 0), 1.9, 1e-6);
+	assert_non_null(strstr(x->summary, "net_write_timeout"));
+	cd_findings_free(&f);
+
+	/* a window that opened again long before the end is no such stall;
+	 * nor a close by the client */
+	c.dir[CAP_C2S].zero_win_us = SEC / 2;
+	cd_findings_init(&f);
+	cap_rules_conn(&c, &f);
+	x = find(&f, "CD8017");
+	assert_null(strstr(x->summary, "net_write_timeout"));
+	cd_findings_free(&f);
+	c.dir[CAP_C2S].zero_win_us = 2 * SEC - 100000;
+	c.closer = CAP_C2S;
+	cd_findings_init(&f);
+	cap_rules_conn(&c, &f);
+	x = find(&f, "CD8017");
+	assert_null(strstr(x->summary, "net_write_timeout"));
+	cd_findings_free(&f);
+}
+
 /* A segment resent at 0.2, 0.6, 1.4 s after its first send. */
 static void test_retrans_doubling(void **state)
 {
@@ -397,6 +460,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_healthy_is_quiet),
+		cmocka_unit_test(test_no_answer_timeouts),
 		cmocka_unit_test(test_slow_greeting),
 		cmocka_unit_test(test_no_greeting),
 		cmocka_unit_test(test_idle_close),

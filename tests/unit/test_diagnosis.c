@@ -96,7 +96,8 @@ static void joins(void **state)
 		{"CD6006", "CD6053"}, {"CD6011", "CD6053"},
 		{"CD6007", "CD6053"}, {"CD6054", "CD6047"},
 		{"CD6054", "CD6055"}, {"CD6001", "CD6055"},
-		{"CD1004", "CD6057"},
+		{"CD1004", "CD6057"}, {"CD6006", "CD6060"},
+		{"CD6006", "CD6061"}, {"CD6005", "CD6060"},
 	};
 	struct cd_findings m, h;
 	struct cd_diagnosis d;
@@ -116,6 +117,32 @@ static void joins(void **state)
 		cd_findings_free(&m);
 		cd_findings_free(&h);
 	}
+	/* the joined timeout aborts before the log-only write errors, and
+	 * the audit's wait_timeout before the log's read timeouts */
+	cd_findings_init(&m);
+	cd_findings_init(&h);
+	add(&m, "CD6006", CD_SEV_CRITICAL);
+	add(&h, "CD6024", CD_SEV_WARNING);
+	add(&h, "CD6060", CD_SEV_WARNING);
+	add(&h, "CD6061", CD_SEV_WARNING);
+	cd_diagnose(&m, &h, &d);
+	assert_int_equal(d.ncauses, 3);
+	assert_string_equal(d.causes[0]->def->code, "CD6061");
+	assert_string_equal(d.causes[1]->def->code, "CD6060");
+	assert_string_equal(d.causes[2]->def->code, "CD6024");
+	cd_findings_free(&m);
+	cd_findings_free(&h);
+	cd_findings_init(&m);
+	cd_findings_init(&h);
+	add(&m, "CD6005", CD_SEV_WARNING);
+	add(&h, "CD6060", CD_SEV_WARNING);
+	add(&h, "CD6048", CD_SEV_WARNING);
+	cd_diagnose(&m, &h, &d);
+	assert_int_equal(d.ncauses, 2);
+	assert_string_equal(d.causes[0]->def->code, "CD6048");
+	assert_string_equal(d.causes[1]->def->code, "CD6060");
+	cd_findings_free(&m);
+	cd_findings_free(&h);
 	/* Com_kill counts since the start: beside a mere gone away it
 	 * explains nothing (it may be older than the probe) */
 	cd_findings_init(&m);

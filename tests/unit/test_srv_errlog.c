@@ -616,8 +616,11 @@ static void corpus_malformed(void **state)
 	assert_int_equal(st.lines_bare, 1);
 	assert_non_null(host(&st, "10.0.0.1")); /* CRLF: no '\r' kept */
 	assert_non_null(host(&st, "evil?[31m"));
-	assert_int_equal(st.naccts, 1);
+	/* the denied login, and the read timeout's account (CD6060) */
+	assert_int_equal(st.naccts, 2);
 	assert_string_equal(st.accts[0].name, "r??ot@10.9.9.9");
+	assert_string_equal(st.accts[1].name, "u@evil?[31m");
+	assert_int_equal(st.accts[1].n[SRV_EL_ABORTED_READ_TIMEOUT], 1);
 	for (i = 0; i < SRV_EL_NCLASS; i++)
 		assert_null(strchr(st.example[i], '\x1b'));
 	srv_errlog_stats_free(&st);
@@ -1167,6 +1170,81 @@ static void rules_handshake_aborts(void **state)
 	run_free(&r);
 }
 
+/* CD6060/CD6061: the timeout aborts by account, joined with the audit's
+ * numbers, in place of CD6023/CD6024; none without the audit. */
+static void rules_timeouts_joined(void **state)
+{
+	struct chk_learned_server l;
+	const struct cd_finding *f;
+	struct run r;
+
+	(void)state;
+	run_init(&r);
+	chk_learned_server_init(&l);
+	add_n(&r.st, SRV_EL_ABORTED_READ_TIMEOUT, 3, T, "10.0.0.2", "app", 0);
+	add_n(&r.st, SRV_EL_ABORTED_READ_TIMEOUT, 1, T + 60, "10.0.0.3", "etl",
+	      0);
+	add_n(&r.st, SRV_EL_ABORTED_WRITE_ERROR, 2, T, "10.0.0.4", "dump", 0);
+	add_n(&r.st, SRV_EL_ABORTED_WRITE_TIMEOUT, 1, T, "10.0.0.4", "dump", 0);
+	/* no audit: the log-only findings */
+	assert_int_equal(chk_errlog_rules_joined(&r.st, NULL, &r.out), 0);
+	assert_non_null(find(&r.out, "CD6023"));
+	assert_non_null(find(&r.out, "CD6024"));
+	assert_null(find(&r.out, "CD6060"));
+	assert_null(find(&r.out, "CD6061"));
+	cd_findings_free(&r.out);
+	cd_findings_init(&r.out);
+	assert_int_equal(chk_errlog_rules_joined(&r.st, &l, &r.out), 0);
+	assert_null(find(&r.out, "CD6060")); /* the timeouts were not read */
+	assert_null(find(&r.out, "CD6061"));
+
+	l.net_read_timeout = 30;
+	l.net_write_timeout = 60;
+	l.wait_timeout = 600;
+	l.interactive_timeout = 28800;
+	l.aborted_clients = 42;
+	cd_findings_free(&r.out);
+	cd_findings_init(&r.out);
+	assert_int_equal(chk_errlog_rules_joined(&r.st, &l, &r.out), 0);
+	assert_null(find(&r.out, "CD6023"));
+	assert_null(find(&r.out, "CD6024"));
+	f = find(&r.out, "CD6060");
+	assert_int_equal(f->severity, CD_SEV_INFO);
+	assert_int_equal(ev_num(f, "count"), 4);
+	assert_int_equal(ev_num(f, "accounts"), 2);
+	assert_int_equal(ev_num(f, "top_account_counts"), 3);
+	assert_int_equal(ev_num(f, "net_read_timeout_s"), 30);
+	assert_int_equal(ev_num(f, "wait_timeout_s"), 600);
+	assert_int_equal(ev_num(f, "aborted_clients"), 42);
+	assert_non_null(strstr(f->summary,
+			       "aborted 4 session(s) on a read timeout "
+			       "(net_read_timeout=30 s inside a statement, "
+			       "wait_timeout=600 s idle): app@10.0.0.2 3 of "
+			       "them, and others"));
+	assert_non_null(strstr(f->evidence, "etl@10.0.0.3 1"));
+	assert_non_null(strstr(f->evidence, "Aborted_clients=42 since"));
+	f = find(&r.out, "CD6061");
+	assert_int_equal(f->severity, CD_SEV_WARNING);
+	assert_int_equal(ev_num(f, "count"), 3);
+	assert_int_equal(ev_num(f, "write_errors"), 2);
+	assert_int_equal(ev_num(f, "write_timeouts"), 1);
+	assert_int_equal(ev_num(f, "net_write_timeout_s"), 60);
+	assert_non_null(strstr(f->summary, "(1 logged as a timeout, 2 as a "
+					   "write error; net_write_timeout=60 "
+					   "s): dump@10.0.0.4 3 of them"));
+
+	/* a read timeout before login is connect_timeout's: CD6023 stays,
+	   CD6060 counts only the sessions that had logged in */
+	add_n(&r.st, SRV_EL_ABORTED_READ_TIMEOUT, 2, T, "10.0.0.5",
+	      "unauthenticated", 1);
+	cd_findings_free(&r.out);
+	cd_findings_init(&r.out);
+	assert_int_equal(chk_errlog_rules_joined(&r.st, &l, &r.out), 0);
+	assert_int_equal(ev_num(find(&r.out, "CD6023"), "count"), 6);
+	assert_int_equal(ev_num(find(&r.out, "CD6060"), "count"), 4);
+	run_free(&r);
+}
+
 static void rules_classes(void **state)
 {
 	const struct cd_finding *f;
@@ -1268,7 +1346,7 @@ static void facts_and_slice(void **state)
 	chk_facts_init(&facts);
 	cd_findings_init(&out);
 	data_path(path, sizeof(path), "mariadb-10.11-real.log");
-	assert_int_equal(chk_errlog_run(path, 0, &facts, &out), 0);
+	assert_int_equal(chk_errlog_run(path, 0, NULL, &facts, &out), 0);
 	for (i = 0; i < facts.n; i++) {
 		assert_string_equal(facts.v[i].section, "errlog");
 		if (!strcmp(facts.v[i].key, "aborted_no_auth")) {
@@ -1314,7 +1392,8 @@ static void facts_and_slice(void **state)
 	chk_facts_init(&facts);
 	cd_findings_init(&out);
 	assert_int_equal(
-		chk_errlog_run("/nonexistent/error.log", 0, &facts, &out), 0);
+		chk_errlog_run("/nonexistent/error.log", 0, NULL, &facts, &out),
+		0);
 	assert_int_equal(out.n, 0);
 	assert_int_equal(facts.n, 1);
 	assert_string_equal(facts.v[0].section, "unreadable");
@@ -1344,6 +1423,7 @@ int main(void)
 		cmocka_unit_test(rules_quiet),
 		cmocka_unit_test(rules_handshake_aborts),
 		cmocka_unit_test(rules_classes),
+		cmocka_unit_test(rules_timeouts_joined),
 		cmocka_unit_test(rules_restarts),
 		cmocka_unit_test(facts_and_slice),
 	};
