@@ -28,8 +28,9 @@ static int server_target(struct cli_opts *o, struct probe_config *pc,
 		return rc;
 	ctx->server = &pc->targets[0];
 	ctx->server_cfg = pc;
-	ctx->user = o->user;
-	ctx->password = o->password;
+	ctx->user = o->audit_user ? o->audit_user : o->user;
+	ctx->password = o->audit_user ? o->audit_password : o->password;
+	ctx->probe_user = o->user;
 	if (o->socket)
 		ctx->socket_path = o->socket;
 	return 0;

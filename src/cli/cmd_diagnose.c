@@ -347,8 +347,11 @@ int cmd_diagnose(int argc, char **argv)
 	ctx.server = &cfg.targets[cfg.ntargets - 1];
 	ctx.server_cfg = &cfg;
 	ctx.probe_res = &res;
-	ctx.user = cfg.user;
-	ctx.password = cfg.password;
+	/* --audit-defaults-file: the audit logs in as its own account, so
+	 * it gets in when the probe's is at its limit. */
+	ctx.user = o.audit_user ? o.audit_user : cfg.user;
+	ctx.password = o.audit_user ? o.audit_password : cfg.password;
+	ctx.probe_user = cfg.user;
 	chk_slices(&nslices);
 	if (chk_run(&ctx, (1u << nslices) - 1, &facts, &host)) {
 		rc = cli_fail("diagnose", nagios, CD_EXIT_UNAVAILABLE,
