@@ -11,17 +11,17 @@
 #include "cli/cli.h"
 #include "report/report.h"
 
-/* When a user is known (command line, option files or environment),
- * resolves the server to audit and configures the login as the probe's
- * (TLS, RSA key, timeouts; *key_pem is freed by the caller). Returns 0 or
- * an exit status with err set. */
+/* When a user is known (command line, option files, environment or
+ * --audit-defaults-file), resolves the server to audit and configures the
+ * login as the probe's (TLS, RSA key, timeouts; *key_pem is freed by the
+ * caller). Returns 0 or an exit status with err set. */
 static int server_target(struct cli_opts *o, struct probe_config *pc,
 			 char **key_pem, struct chk_ctx *ctx, char *err,
 			 size_t errlen)
 {
 	int rc;
 
-	if (!o->user)
+	if (!o->user && !o->audit_user)
 		return 0; /* no credentials: no server audit */
 	rc = cli_probe_configure(o, pc, key_pem, err, errlen);
 	if (rc)

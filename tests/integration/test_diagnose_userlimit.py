@@ -8,6 +8,7 @@ joins the TCP sessions' client ports and the socket's client ends with this
 process (CD6058, the cause of CD6054). An audit account that may not read
 mysql.user says the account limit was not read."""
 import hashlib
+import json
 import os
 import socket
 import struct
@@ -15,6 +16,7 @@ import time
 import unittest
 
 import harness
+from harness import run_conndoctor
 from harness.mariadb import MariaDB, sql_literal
 from test_diagnose_gone import finding
 from test_diagnose_local import diagnose
@@ -195,6 +197,22 @@ class AccountLimit(UserLimitCase):
         self.assertRegex(f["evidence"], r"mysql\.user not read: ERROR 1142 \(42000\): SELECT "
                          r"command denied to user 'auditor'@'localhost' for table .*user")
         self.assertEqual(rc, 2)
+
+
+    def test_check_audits_with_the_file_alone(self):
+        """check without -u audits the server as the file's account; what
+        MariaDB lacks (admin_port, ...) is absent, not unread."""
+        rc, out, err = run_conndoctor(["check", "--no-defaults", "-S", self.db.socket,
+                                       f"--audit-defaults-file={self.db.root_cnf}",
+                                       "--only", "server", "--json"], timeout=60)
+        doc = json.loads(out)
+        self.assertEqual(doc["unreadable"], [], err)
+        facts = {(f["fact"], f["key"]): f["values"] for f in doc["facts"]}
+        self.assertEqual(facts[("max_user_connections", "max_user_connections")]
+                         ["max_user_connections_count"], 0)
+        self.assertTrue(facts[("absent", "admin_port")]["version"].startswith("MariaDB 10."))
+        self.assertNotIn(self.db.root_password, out + err)
+        self.assertEqual(rc, 0, out)
 
 
 class GlobalLimit(UserLimitCase):
