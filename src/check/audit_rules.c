@@ -517,19 +517,21 @@ int chk_audit_stmt_time_rule(const struct srv_audit *a, struct cd_findings *out)
 	return 0;
 }
 
-/* MySQL 8's connection facts: the ones a server lacks are named (MariaDB
- * has no admin_port or log_error_services); the mysql_native_password
- * plugin's status; each host_cache row (the rule below judges them). */
+/* MySQL 8's connection facts: the ones a server lacks are named as absent,
+ * apart from what could not be read (MariaDB has no admin_port or
+ * log_error_services); the mysql_native_password plugin's status; each
+ * host_cache row (the rule below judges them). */
 static void mysql8_facts(const struct srv_audit *a, struct chk_facts *f)
 {
+	char server[80];
 	size_t i;
 
+	snprintf(server, sizeof(server), "%s %s",
+		 a->is_mariadb ? "MariaDB" : "MySQL", a->version);
 	for (i = 0; i < SRV_NMYSQL8_VARS; i++)
 		if (!srv_var(a, srv_mysql8_vars[i]))
-			chk_unreadable(f, srv_mysql8_vars[i],
-				       "not available on this server (%s %s)",
-				       a->is_mariadb ? "MariaDB" : "MySQL",
-				       a->version);
+			chk_fact_add(f, FS(ABSENT), srv_mysql8_vars[i],
+				     CHK_STR(server));
 	if (a->native_password[0])
 		chk_fact_add(f, FS(NATIVE_PASSWORD), NULL,
 			     CHK_STR(a->native_password));

@@ -104,6 +104,9 @@ struct chk_ctx {
 	/* The server to audit (the "server" slice), NULL: none. */
 	const struct probe_target *server;
 	const char *user, *password; /* borrowed; never printed */
+	/* The probe's user when the audit logs in as another account
+	 * (--audit-defaults-file), NULL: user. */
+	const char *probe_user;
 	/* How to log in to it as the probe would: --ssl-mode, --ssl-ca, the
 	 * RSA-key options and the phase timeouts. NULL: the defaults. */
 	const struct probe_config *server_cfg;

@@ -445,6 +445,12 @@ const struct chk_fact_def chk_fields_server[] = {
 				"{message}",
 				{S("endpoint"), I("pid"), S("comm"),
 				 S("message")}},
+	/* Keyed by the variable's name: absent, not unread (MariaDB has
+	 * no admin_port: there is nothing to check). */
+	[CHK_FS_ABSENT] = {"server",
+			   "absent",
+			   "not available on this server ({version})",
+			   {S("version")}},
 	END};
 
 #define VARB(name, key, meaning)                                               \

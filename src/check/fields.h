@@ -91,7 +91,8 @@ enum chk_fk_server {
 	CHK_FS_LINK,
 	CHK_FS_NATIVE_PASSWORD,
 	CHK_FS_HOST_CACHE,
-	CHK_FS_LOGIN_EXTRA
+	CHK_FS_LOGIN_EXTRA,
+	CHK_FS_ABSENT /* a variable this server does not have */
 };
 extern const struct chk_fact_def chk_fields_server[];
 /* One definition per server variable the audit shows, in order; its

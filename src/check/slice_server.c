@@ -200,23 +200,69 @@ static double command_packet_bytes(const struct chk_ctx *ctx)
 	return q ? 1 + (double)strlen(q) : 0;
 }
 
+/* The probe's refusal for its account's limit (1203, 1226): the first
+ * such attempt's code, its "current value" and the host its login came
+ * from as the server sees it. 0 when there was none. */
+static int probe_user_refusal(const struct chk_ctx *ctx,
+			      struct chk_user_limit *ul)
+{
+	const struct probe_result *r = ctx->probe_res;
+	const struct probe_config *pc = ctx->server_cfg;
+	size_t i;
+
+	memset(ul, 0, sizeof(*ul));
+	ul->user = ctx->probe_user ? ctx->probe_user : ctx->user;
+	ul->message_limit = -1;
+	ul->asleep_over_s = ctx->asleep_over_s;
+	for (i = 0; r && i < r->nattempts; i++) {
+		const struct cd_attempt *at = &r->attempts[i];
+		const struct probe_target *t;
+
+		if (at->outcome != CD_SERVER_REFUSED ||
+		    (at->mysql_code != 1203 && at->mysql_code != 1226))
+			continue;
+		ul->refused_code = at->mysql_code;
+		ul->message_limit = chk_user_limit_of(at->message);
+		t = pc && at->target < pc->ntargets ? &pc->targets[at->target]
+						    : NULL;
+		if (t && t->transport == CD_SOCKET)
+			ul->client_host = "localhost";
+		else if (t && chk_host_is_loopback(pc->host ? pc->host : ""))
+			ul->client_host = t->addr.ss_family == AF_INET6
+						  ? "::1"
+						  : "127.0.0.1";
+		return 1;
+	}
+	return 0;
+}
+
 /* CD6047: who on this host holds the server's sessions, against lim
  * (max_connections from the audit, or the server's refusal of its login).
- * The owners' user names come from /proc/PID's owner. An fd table nobody
- * can read leaves the rule out. */
+ * The owners' user names come from /proc/PID's owner. With the audit in
+ * (a) and the probe refused for its account's limit (ul), CD6058 joins
+ * the account's sessions in the processlist with the same scan. An fd
+ * table nobody can read leaves the local part out. */
 static int holders(const struct chk_ctx *ctx, const struct chk_limit *lim,
+		   const struct srv_audit *a, const struct chk_user_limit *ul,
 		   struct cd_findings *out)
 {
 	struct chk_holders h;
+	struct chk_user_sessions us;
 	struct chk_fds fds;
 	char err[256], path[64];
 	size_t i;
-	int rc = 0;
+	int rc = 0, scanned = 0;
 
-	if (!ctx->census || !ctx->procroot)
-		return 0;
 	chk_fds_init(&fds);
-	if (chk_fds_scan(&fds, ctx->procroot, ctx->census, err, sizeof(err)))
+	if (ctx->census && ctx->procroot)
+		scanned = !chk_fds_scan(&fds, ctx->procroot, ctx->census, err,
+					sizeof(err));
+	if (a && ul && ul->refused_code) {
+		chk_user_sessions_group(a, ul, scanned ? ctx->census : NULL,
+					scanned ? &fds : NULL, &us);
+		rc = chk_user_limit_rule(a, &us, ul, out);
+	}
+	if (rc || !scanned)
 		goto out;
 	chk_holders_group(ctx->census, &fds, &h);
 	for (i = 0; i < h.n; i++) {
@@ -249,6 +295,7 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 	struct srv_audit *a;
 	struct chk_kernel k;
 	struct chk_limit lim = {-1, 0, NULL, -1};
+	struct chk_user_limit ul;
 	char err[256] = "";
 	uint16_t port = 0;
 	size_t i;
@@ -270,7 +317,7 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		lim.db_user = cfg.user;
 		lim.max_user_connections = chk_user_limit_of(err);
 		rc = chk_audit_restart_rule(NULL, ctx->probe_res, out);
-		return rc ? rc : holders(ctx, &lim, out);
+		return rc ? rc : holders(ctx, &lim, NULL, NULL, out);
 	}
 	chk_fact_add(facts, FS(TLS), NULL, CHK_BOOL(s.tls_version[0]),
 		     s.tls_version[0] ? CHK_STR(s.tls_version) : CHK_NUL);
@@ -285,6 +332,10 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		free(a);
 		return 0;
 	}
+	/* The probe refused for its account's limit: that account's own
+	 * limit, when this audit's account may read mysql.user. */
+	if (probe_user_refusal(ctx, &ul))
+		srv_audit_accounts(&s, ul.user, a);
 	srv_close(&s);
 	for (i = 0; i < a->nunread; i++)
 		chk_unreadable(facts, a->unread[i].what, "%s",
@@ -304,7 +355,7 @@ int chk_slice_server(const struct chk_ctx *ctx, struct chk_facts *facts,
 		const char *mc = srv_var(a, "max_connections");
 
 		lim.max_connections = mc ? strtoll(mc, NULL, 10) : -1;
-		rc = holders(ctx, &lim, out);
+		rc = holders(ctx, &lim, a, &ul, out);
 	}
 	if (!rc && ctx->server_cfg && !ctx->server_cfg->ping)
 		rc = chk_audit_packet_rule(a, command_packet_bytes(ctx), out);

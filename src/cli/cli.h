@@ -61,7 +61,10 @@ struct cli_opts {
 	unsigned only_mask; /* --only: slices to run, 0: all */
 	char *mysqld, *hosts_allow, *hosts_deny, *error_log;
 	double since_s, interval_s, dns_timeout_s;
-	double asleep_over_s;	     /* --asleep-over, 0: the default */
+	double asleep_over_s; /* --asleep-over, 0: the default */
+	/* --audit-defaults-file and the account its [client] group names
+	 * (password wiped on free), NULL: the audit logs in as the probe. */
+	char *audit_defaults_file, *audit_user, *audit_password;
 	uint32_t max_allowed_packet; /* --max-allowed-packet, 0: none */
 	int no_dns;
 	int trace; /* diagnose --trace */

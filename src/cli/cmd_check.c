@@ -11,25 +11,26 @@
 #include "cli/cli.h"
 #include "report/report.h"
 
-/* When a user is known (command line, option files or environment),
- * resolves the server to audit and configures the login as the probe's
- * (TLS, RSA key, timeouts; *key_pem is freed by the caller). Returns 0 or
- * an exit status with err set. */
+/* When a user is known (command line, option files, environment or
+ * --audit-defaults-file), resolves the server to audit and configures the
+ * login as the probe's (TLS, RSA key, timeouts; *key_pem is freed by the
+ * caller). Returns 0 or an exit status with err set. */
 static int server_target(struct cli_opts *o, struct probe_config *pc,
 			 char **key_pem, struct chk_ctx *ctx, char *err,
 			 size_t errlen)
 {
 	int rc;
 
-	if (!o->user)
+	if (!o->user && !o->audit_user)
 		return 0; /* no credentials: no server audit */
 	rc = cli_probe_configure(o, pc, key_pem, err, errlen);
 	if (rc)
 		return rc;
 	ctx->server = &pc->targets[0];
 	ctx->server_cfg = pc;
-	ctx->user = o->user;
-	ctx->password = o->password;
+	ctx->user = o->audit_user ? o->audit_user : o->user;
+	ctx->password = o->audit_user ? o->audit_password : o->password;
+	ctx->probe_user = o->user;
 	if (o->socket)
 		ctx->socket_path = o->socket;
 	return 0;

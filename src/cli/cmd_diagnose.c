@@ -13,7 +13,6 @@
 #include "cli/cli.h"
 #include "findings/diagnosis.h"
 #include "report/report.h"
-#include "server/audit.h"
 #include "trace/trace_report.h"
 #include "trace/trace_rules.h"
 #include "trace/trace_session.h"
@@ -49,19 +48,6 @@ static void unchecked_lines(FILE *out, const struct cd_diagnosis *d)
 		cd_fputs_escaped(d->unchecked[i].why, out);
 		fputc('\n', out);
 	}
-}
-
-/* Whether what is a MySQL 8 variable the audited server does not have:
- * listed with the audit's facts, it is no part the diagnosis left
- * unchecked (MariaDB has no admin_port, there is nothing to check). */
-static int server_lacks(const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < SRV_NMYSQL8_VARS; i++)
-		if (!strcmp(what, srv_mysql8_vars[i]))
-			return 1;
-	return 0;
 }
 
 /* What diagnose --trace measured: none asked, failed (why) or a result. */
@@ -350,8 +336,11 @@ int cmd_diagnose(int argc, char **argv)
 	ctx.server = &cfg.targets[cfg.ntargets - 1];
 	ctx.server_cfg = &cfg;
 	ctx.probe_res = &res;
-	ctx.user = cfg.user;
-	ctx.password = cfg.password;
+	/* --audit-defaults-file: the audit logs in as its own account, so
+	 * it gets in when the probe's is at its limit. */
+	ctx.user = o.audit_user ? o.audit_user : cfg.user;
+	ctx.password = o.audit_user ? o.audit_password : cfg.password;
+	ctx.probe_user = cfg.user;
 	chk_slices(&nslices);
 	if (chk_run(&ctx, (1u << nslices) - 1, &facts, &host)) {
 		rc = cli_fail("diagnose", nagios, CD_EXIT_UNAVAILABLE,
@@ -366,8 +355,7 @@ int cmd_diagnose(int argc, char **argv)
 	cd_diagnose(&measured, &host, &d);
 	for (i = 0; i < facts.n; i++)
 		if (!facts.v[i].def &&
-		    !strcmp(facts.v[i].section, "unreadable") &&
-		    !server_lacks(facts.v[i].key))
+		    !strcmp(facts.v[i].section, "unreadable"))
 			cd_diagnosis_unchecked(&d, facts.v[i].key,
 					       facts.v[i].why);
 

@@ -458,6 +458,9 @@ static int apply(struct cli_opts *o, const struct cli_optdef *d, const char *v,
 	case CLI_O_ASLEEP_OVER:
 		o->asleep_over_s = x.d;
 		break;
+	case CLI_O_AUDIT_DEFAULTS_FILE:
+		set_str(&o->audit_defaults_file, v);
+		break;
 	case CLI_O_NO_DNS:
 		o->no_dns = 1;
 		break;
@@ -886,6 +889,44 @@ static void opts_defaults(struct cli_opts *o)
 	o->ssl_mode = PROBE_SSL_PREFERRED;
 }
 
+/* The user and password of --audit-defaults-file's [client] groups. */
+static int audit_option(void *ctx, const char *file, unsigned line,
+			const char *key, const char *value, char *err,
+			size_t errlen)
+{
+	struct cli_opts *o = ctx;
+
+	(void)file;
+	(void)line;
+	(void)err;
+	(void)errlen;
+	if (!strcmp(key, "user") && value)
+		set_str(&o->audit_user, value);
+	else if (!strcmp(key, "password"))
+		set_str(&o->audit_password, value ? value : "");
+	return 0;
+}
+
+/* Reads the audit's account from --audit-defaults-file: a file that
+ * names no user is a usage error (the audit would log in as nobody). */
+static int read_audit_account(struct cli_opts *o, char *err, size_t errlen)
+{
+	static const char *const groups[] = {"client", "client-server",
+					     "client-mariadb", NULL};
+
+	if (!o->audit_defaults_file)
+		return 0;
+	if (cd_optfile_read(o->audit_defaults_file, groups, 1, audit_option, o,
+			    err, errlen) < 0)
+		return CD_EXIT_USAGE;
+	if (!o->audit_user)
+		return fail(err, errlen,
+			    "--audit-defaults-file %s: no user in "
+			    "its [client] group",
+			    o->audit_defaults_file);
+	return 0;
+}
+
 int cli_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_opts *o,
 	      char *err, size_t errlen)
 {
@@ -931,6 +972,9 @@ int cli_parse(enum cli_cmd cmd, int argc, char **argv, struct cli_opts *o,
 		if (rc)
 			goto out;
 	}
+	rc = read_audit_account(o, err, errlen);
+	if (rc)
+		goto out;
 	if (o->ping && o->query)
 		rc = fail(err, errlen, "--ping and --query exclude each other");
 	else if (o->json && o->nagios)
@@ -976,6 +1020,11 @@ void cli_opts_free(struct cli_opts *o)
 	free(o->hosts_allow);
 	free(o->hosts_deny);
 	free(o->error_log);
+	if (o->audit_password)
+		memset(o->audit_password, 0, strlen(o->audit_password));
+	free(o->audit_defaults_file);
+	free(o->audit_user);
+	free(o->audit_password);
 	free(o->html);
 	memset(o, 0, sizeof(*o));
 }

@@ -252,6 +252,12 @@ static const struct cli_optdef table[] = {
 	 3650 * DAY_S, NULL, AUDIT, 0, NULL, NULL, CLI_SEC_AUDIT,
 	 "count the server's sessions asleep (Sleep) longer than S seconds "
 	 "as a pool that never closes (default 60)"},
+	{CLI_O_AUDIT_DEFAULTS_FILE, "audit-defaults-file", 0, CLI_ARG_STRING,
+	 "FILE", 0, 0, NULL, AUDIT, 0, NULL, NULL, CLI_SEC_AUDIT,
+	 "the server audit logs in as the user and password of FILE's "
+	 "[client] group (a root ~/.my.cnf, /etc/mysql/debian.cnf), not as "
+	 "the probe's account, so it gets in when that account is at its "
+	 "limit"},
 	{CLI_O_NO_DNS, "no-dns", 0, CLI_ARG_NONE, NULL, 0, 0, NULL, AUDIT, 0,
 	 NULL, NULL, CLI_SEC_AUDIT, "send no DNS queries while auditing"},
 	{CLI_O_TRACE, "trace", 0, CLI_ARG_NONE, NULL, 0, 0, NULL,

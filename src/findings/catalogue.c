@@ -606,6 +606,14 @@ static const struct cd_finding_def catalogue[] = {
 	 "the server may send packets larger than the client takes",
 	 "Raise the client's max_allowed_packet to the server's (or above "
 	 "the largest row), or keep rows below the client's limit."},
+	{"CD6058", "user-sessions-at-limit", CD_LAYER_SERVER,
+	 "the account's sessions fill its max_user_connections",
+	 "Those sessions are the account's whole allowance: close the idle "
+	 "ones, size each pool so that all of the account's clients together "
+	 "stay below the limit (a pool per application instance multiplies), "
+	 "give other applications their own accounts, or raise the limit "
+	 "(ALTER USER ... WITH MAX_USER_CONNECTIONS N, or the global "
+	 "max_user_connections when the account has none of its own)."},
 	{"CD6060", "server-read-timeout-aborts", CD_LAYER_SERVER,
 	 "the server aborted sessions on a read timeout (net_read_timeout, "
 	 "wait_timeout)",

@@ -30,7 +30,7 @@ static const struct {
 	{"CD6001", /* too many connections */
 	 {"CD6047", "CD6055", "CD6041", "CD6026", NULL}},
 	{"CD6054", /* the account's connection limit (1203, 1226) */
-	 {"CD6047", "CD6055", NULL}},
+	 {"CD6058", "CD6047", "CD6055", NULL}},
 	{"CD6002", /* host blocked */
 	 {"CD6043", "CD6027", "CD6020", NULL}},
 	{"CD6004", /* access denied */

@@ -194,10 +194,6 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a)
 		const char *user = srv_cell(&r, i, 1), *cmd;
 
 		split_host(srv_cell(&r, i, 0), ip, sizeof(ip), &port);
-		if (port && a->npeers < SRV_MAX_SESSIONS) {
-			copy(a->peer_ip[a->npeers], sizeof(a->peer_ip[0]), ip);
-			a->peer_port[a->npeers++] = port;
-		}
 		for (k = 0; k < a->nclients; k++)
 			if (!strcmp(a->clients[k].host, ip) &&
 			    !strcmp(a->clients[k].user, user ? user : ""))
@@ -212,6 +208,15 @@ static void collect_processlist(struct srv_session *s, struct srv_audit *a)
 			a->nclients++;
 		}
 		a->clients[k].sessions++;
+		if (port) {
+			a->clients[k].tcp++;
+			if (a->npeers < SRV_MAX_SESSIONS) {
+				copy(a->peer_ip[a->npeers],
+				     sizeof(a->peer_ip[0]), ip);
+				a->peer_client[a->npeers] = (uint16_t)k;
+				a->peer_port[a->npeers++] = port;
+			}
+		}
 		cmd = srv_cell(&r, i, 2);
 		if (cmd && !strcmp(cmd, "Sleep") &&
 		    a->nasleep < SRV_MAX_SESSIONS) {
@@ -400,6 +405,51 @@ int srv_audit_collect(struct srv_session *s, double interval_s,
 	collect_replication(s, a);
 	collect_session_limits(s, a);
 	return 0;
+}
+
+/* Whether user can go between quotes as it is: nothing in it needs an
+ * escape (the escapes depend on sql_mode's NO_BACKSLASH_ESCAPES). */
+static int quotable(const char *user)
+{
+	const char *p;
+
+	if (strlen(user) > 80)
+		return 0;
+	for (p = user; *p; p++)
+		if ((unsigned char)*p < 0x20 || strchr("'\\\"`", *p))
+			return 0;
+	return 1;
+}
+
+void srv_audit_accounts(struct srv_session *s, const char *user,
+			struct srv_audit *a)
+{
+	struct srv_result r;
+	char q[160], err[256] = "";
+	size_t i;
+
+	a->accounts_asked = 1;
+	if (!user || !quotable(user)) {
+		copy(a->accounts_why, sizeof(a->accounts_why),
+		     "the user's name has characters the audit does not quote");
+		return;
+	}
+	snprintf(q, sizeof(q),
+		 "SELECT Host, max_user_connections FROM mysql.user WHERE "
+		 "User = '%s'",
+		 user);
+	if (srv_query(s, q, &r, err, sizeof(err)) < 0) {
+		copy(a->accounts_why, sizeof(a->accounts_why), err);
+		return;
+	}
+	a->have_accounts = 1;
+	for (i = 0; i < r.nrows && a->naccounts < SRV_MAX_ACCOUNTS; i++) {
+		struct srv_account *x = &a->accounts[a->naccounts++];
+
+		copy(x->host, sizeof(x->host), srv_cell(&r, i, 0));
+		x->max_user_connections = (long long)num(srv_cell(&r, i, 1));
+	}
+	srv_result_free(&r);
 }
 
 /* ---- lookups ---- */

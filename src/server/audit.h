@@ -33,6 +33,15 @@ struct srv_client {
 	char host[96];
 	char user[48];
 	unsigned sessions;
+	unsigned tcp; /* of them with a client port (TCP, not the socket) */
+};
+
+#define SRV_MAX_ACCOUNTS 8
+
+/* One account (user@host) of a user, and its own session limit. */
+struct srv_account {
+	char host[96];
+	long long max_user_connections; /* 0: none of its own */
 };
 
 /* One replication link of this server as a replica. */
@@ -77,6 +86,7 @@ struct srv_audit {
 	size_t nasleep;
 	char peer_ip[SRV_MAX_SESSIONS][48]; /* each TCP session's client */
 	uint16_t peer_port[SRV_MAX_SESSIONS];
+	uint16_t peer_client[SRV_MAX_SESSIONS]; /* its client (clients[]) */
 	size_t npeers;
 	int is_replica;
 	struct srv_link links[SRV_MAX_LINKS];
@@ -91,6 +101,12 @@ struct srv_audit {
 	char native_password[24];
 	/* From the host: the kernel's somaxconn, -1 unknown. */
 	int somaxconn;
+	/* srv_audit_accounts(): one user's accounts with their own limits
+	 * (mysql.user), or why they could not be read. */
+	int accounts_asked, have_accounts;
+	struct srv_account accounts[SRV_MAX_ACCOUNTS];
+	size_t naccounts;
+	char accounts_why[256];
 	/* What a query could not read (host cache, processlist, ...). */
 	struct srv_unread unread[SRV_MAX_UNREAD];
 	size_t nunread;
@@ -121,5 +137,12 @@ double srv_rate(const struct srv_audit *a, const char *name);
 struct srv_session;
 int srv_audit_collect(struct srv_session *s, double interval_s,
 		      struct srv_audit *a, char *err, size_t errlen);
+
+/* Reads user's accounts (mysql.user: Host, max_user_connections) into a
+ * after srv_audit_collect(); a refusal (no SELECT on mysql.user), a
+ * failed session or a name it will not quote is kept in
+ * a->accounts_why. */
+void srv_audit_accounts(struct srv_session *s, const char *user,
+			struct srv_audit *a);
 
 #endif /* CONNDOCTOR_SERVER_AUDIT_H */

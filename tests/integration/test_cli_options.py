@@ -112,6 +112,27 @@ class BadInput(unittest.TestCase):
             self.assertEqual(rc, 64, err)
             self.assertIn("(a directory)", err)
 
+    def test_audit_defaults_file_needs_a_user(self):
+        """The audit's account file: a missing one, or one whose [client]
+        group names no user, is a usage error that never shows the
+        password it read."""
+        with tempfile.TemporaryDirectory() as d:
+            missing = os.path.join(d, "none.cnf")
+            nouser = os.path.join(d, "nouser.cnf")
+            with open(nouser, "w") as f:
+                f.write(f"[client]\npassword={SECRET}\n[mysqld]\nuser=mysql\n")
+            for cmd in ("check", "diagnose"):
+                rc, out, err = run_conndoctor([cmd, "--no-defaults",
+                                               f"--audit-defaults-file={missing}"], timeout=10)
+                self.assertEqual(rc, 64, err)
+                self.assertIn(missing, err)
+                rc, out, err = run_conndoctor([cmd, "--no-defaults",
+                                               f"--audit-defaults-file={nouser}"], timeout=10)
+                self.assertEqual(rc, 64, err)
+                self.assertIn(f"--audit-defaults-file {nouser}: no user in its [client] group",
+                              err)
+                self.assertNotIn(SECRET, out + err)
+
     def test_password_after_space_never_echoed(self):
         for spelling in (["--password", SECRET], ["-p", SECRET], ["-vp", SECRET]):
             for cmd in COMMANDS:

@@ -98,6 +98,7 @@ static void joins(void **state)
 		{"CD6054", "CD6055"}, {"CD6001", "CD6055"},
 		{"CD1004", "CD6057"}, {"CD6006", "CD6060"},
 		{"CD6006", "CD6061"}, {"CD6005", "CD6060"},
+		{"CD6054", "CD6058"},
 	};
 	struct cd_findings m, h;
 	struct cd_diagnosis d;
@@ -141,6 +142,18 @@ static void joins(void **state)
 	assert_int_equal(d.ncauses, 2);
 	assert_string_equal(d.causes[0]->def->code, "CD6048");
 	assert_string_equal(d.causes[1]->def->code, "CD6060");
+	cd_findings_free(&m);
+	cd_findings_free(&h);
+	/* The account's sessions in the processlist (CD6058) title a 1226
+	 * before the local holders of every account (CD6047) */
+	cd_findings_init(&m);
+	cd_findings_init(&h);
+	add(&m, "CD6054", CD_SEV_CRITICAL);
+	add(&h, "CD6047", CD_SEV_CRITICAL);
+	add(&h, "CD6058", CD_SEV_CRITICAL);
+	cd_diagnose(&m, &h, &d);
+	assert_int_equal(d.ncauses, 2);
+	assert_string_equal(d.causes[0]->def->code, "CD6058");
 	cd_findings_free(&m);
 	cd_findings_free(&h);
 	/* Com_kill counts since the start: beside a mere gone away it
