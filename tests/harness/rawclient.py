@@ -26,11 +26,13 @@ class RawClient:
     """One logged-in session; conn_id is the server's id from the greeting."""
 
     def __init__(self, host, port, user, password, rcvbuf=None, timeout=30):
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        """host and port over TCP; port None: host is a Unix socket's path."""
+        family = socket.AF_UNIX if port is None else socket.AF_INET
+        self.s = socket.socket(family, socket.SOCK_STREAM)
         if rcvbuf:  # set before connect so the window stays small
             self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.s.settimeout(timeout)
-        self.s.connect((host, port))
+        self.s.connect(host if port is None else (host, port))
         seq, greet = self.read_packet()
         if greet[0] == 0xFF:
             raise RuntimeError(f"refused: {greet[3:]!r}")

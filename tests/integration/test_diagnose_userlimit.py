@@ -7,17 +7,15 @@ over the socket), reads app's sessions by host and its account's limit, and
 joins the TCP sessions' client ports and the socket's client ends with this
 process (CD6058, the cause of CD6054). An audit account that may not read
 mysql.user says the account limit was not read."""
-import hashlib
 import json
 import os
-import socket
-import struct
 import time
 import unittest
 
 import harness
 from harness import run_conndoctor
 from harness.mariadb import MariaDB, sql_literal
+from harness.rawclient import RawClient
 from test_diagnose_gone import finding
 from test_diagnose_local import diagnose
 
@@ -25,56 +23,14 @@ APP_PW = "Apw" + os.urandom(8).hex()
 AUDITOR_PW = "Aud" + os.urandom(8).hex()
 
 
-def _read_packet(s):
-    buf = b""
-    while len(buf) < 4:
-        c = s.recv(4 - len(buf))
-        if not c:
-            raise EOFError("closed")
-        buf += c
-    ln, seq = buf[0] | buf[1] << 8 | buf[2] << 16, buf[3]
-    body = b""
-    while len(body) < ln:
-        c = s.recv(ln - len(body))
-        if not c:
-            raise EOFError("closed")
-        body += c
-    return seq, body
-
-
-def login(family, address, user, password):
-    """A session of user (mysql_native_password), held by this process."""
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(address)
-    seq, g = _read_packet(s)
-    if g[:1] == b"\xff":
-        raise RuntimeError(g[3:].decode(errors="replace"))
-    i = g.index(b"\0", 1) + 1 + 4
-    salt = g[i:i + 8]
-    i += 8 + 1 + 2 + 1 + 2 + 2 + 1 + 10
-    salt += g[i:i + 12]
-    h1 = hashlib.sha1(password.encode()).digest()
-    h2 = hashlib.sha1(h1).digest()
-    tok = bytes(a ^ b for a, b in zip(h1, hashlib.sha1(salt + h2).digest()))
-    caps = 0x1 | 0x200 | 0x8000 | 0x80000  # LONG_PASSWORD, PROTOCOL_41, SECURE, PLUGIN_AUTH
-    body = (struct.pack("<IIB23x", caps, 1 << 24, 33) + user.encode() + b"\0" +
-            bytes([len(tok)]) + tok + b"mysql_native_password\0")
-    s.sendall(struct.pack("<I", len(body))[:3] + bytes([seq + 1]) + body)
-    _, r = _read_packet(s)
-    if r[:1] != b"\x00":
-        raise RuntimeError(r[3:].decode(errors="replace"))
-    return s
-
-
 def hold(db, tcp, unix):
     """tcp sessions of app over TCP, then unix over the socket."""
     held = []
     try:
         for _ in range(tcp):
-            held.append(login(socket.AF_INET, ("127.0.0.1", db.port), "app", APP_PW))
+            held.append(RawClient("127.0.0.1", db.port, "app", APP_PW, timeout=10))
         for _ in range(unix):
-            held.append(login(socket.AF_UNIX, db.socket, "app", APP_PW))
+            held.append(RawClient(db.socket, None, "app", APP_PW, timeout=10))
     except BaseException:
         release(held)
         raise
@@ -82,8 +38,8 @@ def hold(db, tcp, unix):
 
 
 def release(held):
-    for s in held:
-        s.close()
+    for c in held:
+        c.close()
 
 
 def comm():
