@@ -64,6 +64,11 @@ struct watch_daemon {
 	struct probe_engine *eng;
 	unsigned slots;
 	struct watch_http *http;
+	int http_fd; /* the HTTP server's descriptor in ep */
+	/* --web-config: [webcur] serves, the other is what a server replaced
+	 * by a TLS change still holds */
+	struct watch_web web[2];
+	int webcur;
 	int ep, sfd;
 	struct cd_host_facts facts;
 	struct watch_host host; /* check's host gauges */

@@ -264,8 +264,11 @@ int watch_web_check(const struct watch_web *w, const char *user,
 
 /* Options of the daemon beyond its config. */
 struct watch_opts {
-	unsigned max_in_flight;	     /* 0: one per transport, at most 256 */
-	const struct watch_web *web; /* NULL: plain HTTP, no auth */
+	unsigned max_in_flight; /* 0: one per transport, at most 256 */
+	/* --web-config as loaded (NULL: plain HTTP, no auth); the daemon
+	 * takes its contents, leaving it empty */
+	struct watch_web *web;
+	const char *web_file; /* read again on SIGHUP; NULL: none */
 };
 
 /* Runs the daemon over cfg (whose contents it takes, leaving cfg empty)
@@ -293,6 +296,19 @@ typedef int (*watch_probe_fn)(void *ctx, struct watch_http_req *req,
 int watch_http_start(struct watch_http **out, const char *listen,
 		     const struct watch_web *web, watch_render_fn render,
 		     void *ctx, watch_probe_fn probe, char *err, size_t errlen);
+/* Serves web (borrowed like watch_http_start's, NULL: plain HTTP) from
+ * now on. Its users apply from the next request. A changed certificate
+ * or key (or TLS turned on or off) starts a new server on the same
+ * listening socket; the one it replaces stops accepting and finishes the
+ * connections it has (for at most the connection timeout, 10 s), and
+ * keeps using the watch_web it had until watch_http_retire() or
+ * watch_http_stop(). Returns 0, or -1 with err and nothing changed. */
+int watch_http_set_web(struct watch_http *h, const struct watch_web *web,
+		       char *err, size_t errlen);
+/* Stops the server a TLS change replaced, now (no-op without one). Its
+ * epoll descriptor, still in the caller's epoll set from before, goes
+ * with it. */
+void watch_http_retire(struct watch_http *h);
 /* "http" or "https". */
 const char *watch_http_scheme(const struct watch_http *h);
 /* Answers a /probe request with body (malloc'd; taken). */

@@ -413,6 +413,138 @@ timeout = 250ms
         self.assertIn("serving https://", w.stderr())
         self.assertNotIn("s3cret", w.stderr())
 
+    def hash(self, password):
+        """A bcrypt hash of password (libxcrypt, cost 5 to keep it quick)."""
+        code = ("import crypt, sys; print(crypt.crypt(sys.argv[1], "
+                "crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2**5)))")
+        h = subprocess.run(["python3", "-c", code, password], capture_output=True,
+                           text=True, check=True).stdout.strip()
+        assert h.startswith("$2"), h
+        return h
+
+    def get_as(self, port, auth, cafile):
+        """(status, body) of /metrics over a new TLS connection that trusts
+        only cafile; an HTTP error's status instead of raising."""
+        ctx = ssl.create_default_context(cafile=cafile)
+        req = urllib.request.Request(f"https://127.0.0.1:{port}/metrics")
+        req.add_header("Authorization",
+                       "Basic " + base64.b64encode(auth.encode()).decode())
+        try:
+            with urllib.request.urlopen(req, timeout=10, context=ctx) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, ""
+
+    def wait_stderr(self, w, text, timeout=20):
+        deadline = time.monotonic() + timeout
+        while text not in w.stderr():
+            self.assertIsNone(w.proc.poll(), w.stderr())
+            self.assertLess(time.monotonic(), deadline, w.stderr())
+            time.sleep(0.1)
+
+    def test_sighup_reloads_web_config(self):
+        d = tempfile.mkdtemp(prefix="web_", dir=self.dir)
+        cert1 = os.path.join(self.dir, "cert.pem")
+        shutil.copy(cert1, os.path.join(d, "cert.pem"))
+        shutil.copy(os.path.join(self.dir, "key.pem"), os.path.join(d, "key.pem"))
+        web = os.path.join(d, "web.yml")
+        tls = "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+        write(web, tls + f"basic_auth_users:\n  prom: '{self.hash('old-pw')}'\n")
+        w = Watch(["--config", self.cnf, "--web-config", web])
+        self.addCleanup(w.stop)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status, text = self.get_as(w.port, "prom:old-pw", cert1)
+                if status == 200 and value(parse_metrics(text), "conndoctor_attempts_total",
+                                           outcome="ok") >= 3:
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            self.assertLess(time.monotonic(), deadline, w.stderr())
+            time.sleep(0.2)
+        ok_before = value(parse_metrics(text), "conndoctor_attempts_total", outcome="ok")
+
+        # A new password: the old one is refused, the new one served.
+        write(web, tls + f"basic_auth_users:\n  prom: '{self.hash('new-pw')}'\n")
+        w.proc.send_signal(signal.SIGHUP)
+        self.wait_stderr(w, f"reloaded {web}: serving https, 1 user(s)")
+        self.assertEqual(self.get_as(w.port, "prom:old-pw", cert1)[0], 401)
+        status, text = self.get_as(w.port, "prom:new-pw", cert1)
+        self.assertEqual(status, 200)
+        m = parse_metrics(text)
+        self.assertEqual(value(m, "conndoctor_config_reloads_total", result="applied"), 1)
+        self.assertGreaterEqual(value(m, "conndoctor_attempts_total", outcome="ok"),
+                                ok_before)
+
+        # A broken file: refused with its line and reason, the new password
+        # still works and the old one still does not.
+        write(web, tls + "basic_auth_users:\n  prom: plaintext\n")
+        w.proc.send_signal(signal.SIGHUP)
+        self.wait_stderr(w, "web config reload refused, the running one stays: "
+                            f"{web}:5: user prom: the password must be a bcrypt hash")
+        self.assertEqual(self.get_as(w.port, "prom:old-pw", cert1)[0], 401)
+        status, text = self.get_as(w.port, "prom:new-pw", cert1)
+        self.assertEqual(status, 200)
+        m = parse_metrics(text)
+        self.assertEqual(value(m, "conndoctor_config_reloads_total", result="refused"), 1)
+        self.assertEqual(value(m, "conndoctor_config_last_reload_successful"), 0)
+        self.assertNotIn("plaintext", w.stderr())
+
+        # A new certificate: new connections get it, from the same port,
+        # and the counters go on.
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", os.path.join(d, "key2.pem"),
+                        "-out", os.path.join(d, "cert2.pem"), "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        cert2 = os.path.join(d, "cert2.pem")
+        ok_before = value(parse_metrics(text), "conndoctor_attempts_total", outcome="ok")
+        # A request under way over the old certificate: its headers are
+        # not complete when the reload comes.
+        import socket as pysocket
+        raw = pysocket.create_connection(("127.0.0.1", w.port), timeout=10)
+        slow = ssl.create_default_context(cafile=cert1).wrap_socket(
+            raw, server_hostname="127.0.0.1")
+        self.addCleanup(slow.close)
+        auth = base64.b64encode(b"prom:new-pw").decode()
+        slow.sendall(f"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\n"
+                     .encode())
+        write(web, "tls_server_config:\n  cert_file: cert2.pem\n  key_file: key2.pem\n"
+              f"basic_auth_users:\n  prom: '{self.hash('new-pw')}'\n")
+        w.proc.send_signal(signal.SIGHUP)
+        while w.stderr().count(f"reloaded {web}: serving https") < 2:
+            self.assertLess(time.monotonic(), deadline + 60, w.stderr())
+            time.sleep(0.1)
+        # The old server finishes it.
+        slow.sendall(b"\r\n")
+        answer = b""
+        while b"# EOF" not in answer and b"conndoctor_build_info" not in answer:
+            chunk = slow.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        self.assertTrue(answer.startswith(b"HTTP/1.1 200"), answer[:200])
+        with self.assertRaises(urllib.error.URLError):  # the old cert is gone
+            self.get_as(w.port, "prom:new-pw", cert1)
+        status, text = self.get_as(w.port, "prom:new-pw", cert2)
+        self.assertEqual(status, 200)
+        m = parse_metrics(text)
+        self.assertGreaterEqual(value(m, "conndoctor_attempts_total", outcome="ok"), ok_before)
+        self.assertEqual(value(m, "conndoctor_config_reloads_total", result="applied"), 2)
+        # A key that is not the certificate's: GnuTLS refuses it, the
+        # server that runs stays.
+        write(web, "tls_server_config:\n  cert_file: cert2.pem\n  key_file: key.pem\n")
+        w.proc.send_signal(signal.SIGHUP)
+        self.wait_stderr(w, "web config reload refused, the running one stays: "
+                            f"{web}: the certificate and key do not load for TLS")
+        status, text = self.get_as(w.port, "prom:new-pw", cert2)
+        self.assertEqual(status, 200)
+        self.assertEqual(value(parse_metrics(text), "conndoctor_config_reloads_total",
+                               result="refused"), 2)
+        self.assertEqual(w.stop(), 0)
+        self.assertNotIn("new-pw", w.stderr())
+
     def test_bad_web_config(self):
         bad = os.path.join(self.dir, "bad.yml")
         write(bad, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
