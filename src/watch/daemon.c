@@ -306,9 +306,15 @@ static void runners_free(struct watch_runner *rs, size_t n)
 	if (!rs)
 		return;
 	for (i = 0; i < n; i++) {
+		size_t m;
+
 		probe_job_free(rs[i].job);
 		probe_job_free(rs[i].ijob);
 		probe_job_free(rs[i].rjob);
+		for (m = 0; m < rs[i].nm; m++)
+			probe_job_free(rs[i].mjob[m]);
+		free(rs[i].mjob);
+		free(rs[i].mpc);
 	}
 	free(rs);
 }

@@ -52,6 +52,11 @@ struct watch_runner {
 	int64_t idle_next_ns; /* when the idle session is (re)opened */
 	struct watch_ticket lticket[2]; /* [0] idle, [1] replica */
 	struct watch_replica_parse rp;
+	/* /probe modules of the config ([module NAME], probe_ep.c): a job
+	 * each, made at its first request; [nm] each, NULL until then */
+	struct probe_config *mpc;
+	struct probe_job **mjob;
+	size_t nm;
 };
 
 struct watch_daemon {

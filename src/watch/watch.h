@@ -50,8 +50,24 @@ struct watch_target {
 	uint32_t isset; /* bit per key set in this group (config.c) */
 };
 
+/* A /probe module of the config's own, [module NAME] (blackbox_exporter's
+ * modules): what the attempts of /probe?module=NAME do differently from
+ * the target's rounds. */
+#define WATCH_MODULES_MAX 64
+struct watch_module {
+	char name[WATCH_NAME_MAX];
+	unsigned transports; /* bit per enum cd_transport */
+	char *query;	     /* NULL: the target's */
+	double timeout_s;    /* 0: the target's */
+	int ssl_mode_set;
+	enum probe_ssl_mode ssl_mode;
+	unsigned line; /* where its group starts */
+};
+
 struct watch_config {
 	char *file; /* the config file, NULL for the quick form */
+	struct watch_module *modules;
+	size_t nmodules;
 	char listen[128];
 	int listen_cli; /* listen came from --listen: a reload keeps it */
 	struct watch_target defaults; /* [watch] */
@@ -86,6 +102,14 @@ int watch_config_add(struct watch_config *c, const struct watch_target *t);
  * and checks the result (host or socket, a user, timeout < interval).
  * Returns 0 or -1 with err. */
 int watch_config_finish(struct watch_config *c, char *err, size_t errlen);
+
+/* Sets one key of module m as [module NAME]'s key = value would (either
+ * spelling). Returns 0 or -1 with the reason in err. */
+int watch_module_set(struct watch_module *m, const char *key, const char *value,
+		     char *err, size_t errlen);
+/* The transports (bit per enum cd_transport) of a built-in module name
+ * (all, tcp, socket; NULL or empty: all), 0 for another name. */
+unsigned watch_module_builtin(const char *name);
 
 /* Parses "1.5", "10s", "500ms", "2m" into seconds (0 < s <= 1 day).
  * Returns 0 or -1. */

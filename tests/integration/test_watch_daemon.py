@@ -216,6 +216,68 @@ timeout = 5s
         self.assertLessEqual(sum(series(m, "conndoctor_attempts_total",
                                         target="wrong").values()), 1)
 
+    def test_probe_modules_of_the_config(self):
+        cnf = self.config(f"""
+[target db]
+host = 127.0.0.1
+port = {self.db.port}
+socket = {self.db.socket}
+interval = 20m
+timeout = 5s
+
+[module badquery]
+transport = tcp
+query = SELECT no_such_function()
+
+[module plain_sock]
+transport = socket
+ssl_mode = DISABLED
+timeout = 2s
+query = SELECT 2
+""")
+        w = self.start(cnf)
+        w.wait_for(lambda m: True)
+        # A query that fails: the outcome series says so, with its code.
+        status, _, text = scrape(w.port, "/probe?target=db&module=badquery")
+        self.assertEqual(status, 200)
+        m = parse_metrics(text)
+        self.assertEqual(series(m, "conndoctor_probe_success", transport="socket"), {})
+        self.assertEqual(value(m, "conndoctor_probe_success", transport="tcp"), 0)
+        self.assertEqual(value(m, "conndoctor_probe_outcome", transport="tcp",
+                               outcome="query_error", code="1305"), 1)
+        self.assertGreater(value(m, "conndoctor_probe_phase_duration_seconds",
+                                 transport="tcp", phase="query"), 0)
+        # The target's own query still works for the built-in modules.
+        m = parse_metrics(scrape(w.port, "/probe?target=db&module=tcp")[2])
+        self.assertEqual(value(m, "conndoctor_probe_outcome", transport="tcp",
+                               outcome="ok"), 1)
+        m = parse_metrics(scrape(w.port, "/probe?target=db&module=plain_sock")[2])
+        self.assertEqual(series(m, "conndoctor_probe_success", transport="tcp"), {})
+        self.assertEqual(value(m, "conndoctor_probe_success", transport="socket"), 1)
+        self.assertEqual(series(m, "conndoctor_probe_phase_duration_seconds",
+                                transport="socket", phase="tls"), {})
+        # An unknown module: 400 with the reason.
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            scrape(w.port, "/probe?target=db&module=http_2xx")
+        self.assertEqual(cm.exception.code, 400)
+        self.assertIn("unknown module 'http_2xx'", cm.exception.read().decode())
+        # Modules are not rounds: /metrics counts no query_error.
+        m = parse_metrics(scrape(w.port)[2])
+        self.assertEqual(sum(series(m, "conndoctor_attempts_total", target="db",
+                                    outcome="query_error").values()), 0)
+        # Keys a module does not take are refused with file:line.
+        bad = self.config("[module m1]\ntransport = tcp\nuser = root\n", "bad.cnf")
+        r = subprocess.run([harness.conndoctor_path(), "watch", "--config", bad],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 64)
+        self.assertIn(f"{bad}:6: unknown key 'user' in [module m1]", r.stderr)
+        bad = self.config("[module tcp]\nquery = SELECT 3\n", "bad.cnf")
+        r = subprocess.run([harness.conndoctor_path(), "watch", "--config", bad],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 64)
+        self.assertIn(f"{bad}:4: [module tcp]: all, tcp and socket are built in",
+                      r.stderr)
+
     def test_findings_and_error_code(self):
         cnf = self.config(f"""
 [target wrong]
