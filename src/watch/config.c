@@ -40,14 +40,15 @@ enum key {
 	K_REPLICA,
 	K_SOCKET_BESIDE,
 	K_IDLE_CHECK,
+	K_HOST_CACHE,
 	K__COUNT
 };
 
 static const char *const key_names[K__COUNT] = {
-	"host",	    "port",	     "socket",	  "user",
-	"password", "password-file", "ssl-mode",  "ssl-ca",
-	"interval", "timeout",	     "query",	  "idle-survival",
-	"replica",  "socket-beside", "idle-check"};
+	"host",	    "port",	     "socket",	   "user",
+	"password", "password-file", "ssl-mode",   "ssl-ca",
+	"interval", "timeout",	     "query",	   "idle-survival",
+	"replica",  "socket-beside", "idle-check", "host-cache"};
 
 /* Label names the exporter uses itself, or Prometheus reserves. */
 static const char *const reserved_labels[] = {"target", "transport", "outcome",
@@ -58,6 +59,8 @@ static const char *const reserved_labels[] = {"target", "transport", "outcome",
 #define DEFAULT_TIMEOUT_S  10.0
 /* How long an idle session is held before it is checked and reopened. */
 #define DEFAULT_IDLE_CHECK_S 3600.0
+/* How often host-cache = on reads the server's host cache. */
+#define DEFAULT_HOST_CACHE_S 60.0
 
 void watch_config_init(struct watch_config *c)
 {
@@ -381,6 +384,19 @@ static int set_key(struct watch_target *t, enum key k, const char *v, char *err,
 		free(t->beside_path);
 		t->beside_path = NULL;
 		/* fall through */
+	case K_HOST_CACHE:
+		t->host_cache_s = DEFAULT_HOST_CACHE_S;
+		if (!parse_bool(v, &t->host_cache))
+			return 0;
+		if (!watch_parse_seconds(v, &t->host_cache_s)) {
+			t->host_cache = 1;
+			return 0;
+		}
+		cd_errf(err, errlen,
+			"host-cache: '%s' is not on, off or how often (e.g. "
+			"1m, 30s; at most a day)",
+			v);
+		return -1;
 	case K_IDLE_SURVIVAL:
 	case K_REPLICA:
 		if (parse_bool(v, k == K_REPLICA	 ? &t->replica
@@ -722,6 +738,12 @@ static int inherit(struct watch_target *t, const struct watch_target *d)
 					  : DEFAULT_IDLE_CHECK_S;
 	if (!(t->isset & 1u << K_REPLICA))
 		t->replica = d->replica;
+	if (!(t->isset & 1u << K_HOST_CACHE)) {
+		t->host_cache = d->host_cache;
+		t->host_cache_s = d->isset & 1u << K_HOST_CACHE
+					  ? d->host_cache_s
+					  : DEFAULT_HOST_CACHE_S;
+	}
 	if (!(t->isset & 1u << K_SOCKET_BESIDE)) {
 		t->socket_beside =
 			d->isset & 1u << K_SOCKET_BESIDE ? d->socket_beside : 1;

@@ -311,6 +311,9 @@ static void runners_free(struct watch_runner *rs, size_t n)
 		probe_job_free(rs[i].job);
 		probe_job_free(rs[i].ijob);
 		probe_job_free(rs[i].rjob);
+		if (rs[i].hc)
+			probe_job_free(rs[i].hc->job);
+		free(rs[i].hc);
 		for (m = 0; m < rs[i].nm; m++)
 			probe_job_free(rs[i].mjob[m]);
 		free(rs[i].mjob);
@@ -338,6 +341,8 @@ static int same_target(const struct watch_target *a,
 	    a->timeout_s != b->timeout_s || !same_str(a->query, b->query) ||
 	    a->idle_survival != b->idle_survival ||
 	    a->idle_check_s != b->idle_check_s || a->replica != b->replica ||
+	    a->host_cache != b->host_cache ||
+	    a->host_cache_s != b->host_cache_s ||
 	    a->socket_beside != b->socket_beside ||
 	    !same_str(a->beside_path, b->beside_path) ||
 	    a->nlabels != b->nlabels)
@@ -715,7 +720,10 @@ int watch_daemon_run(struct watch_config *cfg, const struct watch_opts *o)
 		total += (cfg->targets[i].host ? 2 : 0) +
 			 (cfg->targets[i].socket ? 1 : 0) +
 			 (cfg->targets[i].idle_survival ? 1 : 0) +
-			 (cfg->targets[i].replica ? 1 : 0);
+			 (cfg->targets[i].replica ? 1 : 0) +
+			 (cfg->targets[i].host_cache && cfg->targets[i].host
+				  ? 1
+				  : 0);
 	d.slots = o->max_in_flight;
 	if (d.slots == 0)
 		d.slots = total < WATCH_INFLIGHT_DEFAULT

@@ -291,7 +291,7 @@ int watch_links_any(const struct watch_state *s)
 
 	for (i = 0; i < s->cfg->ntargets; i++)
 		if (s->cfg->targets[i].idle_survival ||
-		    s->cfg->targets[i].replica)
+		    s->cfg->targets[i].replica || s->cfg->targets[i].host_cache)
 			return 1;
 	return 0;
 }
@@ -484,13 +484,17 @@ static void sample(FILE *out, enum fam f, const struct watch_target *t,
 void watch_links_render(FILE *out, const struct watch_state *s)
 {
 	int kinds[2] = {0, 0}; /* [idle]: some target has replica / idle */
+	int hc = 0;
 	size_t i;
 	int f;
 
 	for (i = 0; i < s->cfg->ntargets; i++) {
 		kinds[1] |= s->cfg->targets[i].idle_survival;
 		kinds[0] |= s->cfg->targets[i].replica;
+		hc |= s->cfg->targets[i].host_cache;
 	}
+	if (hc)
+		watch_hc_render(out, s);
 	for (f = 0; f < F__COUNT; f++) {
 		if (!kinds[fams[f].idle])
 			continue;

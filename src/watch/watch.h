@@ -42,8 +42,10 @@ struct watch_target {
 	int idle_survival;
 	double idle_check_s; /* an idle session is checked and reopened after */
 	int replica;
-	int socket_beside; /* probe the local server's own socket too */
-	char *beside_path; /* that socket's path, NULL: the default one */
+	int host_cache;	     /* read the server's host cache now and then */
+	double host_cache_s; /* that often (at most each round) */
+	int socket_beside;   /* probe the local server's own socket too */
+	char *beside_path;   /* that socket's path, NULL: the default one */
 	struct watch_label labels[WATCH_LABELS_MAX];
 	unsigned nlabels;
 	unsigned line;	/* where its group starts */

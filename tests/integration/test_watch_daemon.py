@@ -395,6 +395,103 @@ timeout = 250ms
         self.assertIn(f"{self.dir}/nope", r.stderr)
 
 
+class WatchHostCache(unittest.TestCase):
+    """host-cache: the server's performance_schema.host_cache for this
+    host's addresses, with name resolution on (the host cache in use)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = MariaDB(variables={"skip_name_resolve": "OFF", "performance_schema": "ON",
+                                    "max_connect_errors": 40})
+        cls.db.start()
+        cls.dir = tempfile.mkdtemp(prefix="cd_watchhc_")
+        write(os.path.join(cls.dir, "pw"), cls.db.password + "\n")
+        cls.db.sql("CREATE USER nogrant@'%' IDENTIFIED BY 'ng-pw-1'")
+        write(os.path.join(cls.dir, "ngpw"), "ng-pw-1\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.db.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def errors_of(self, ip):
+        rows = self.db.sql("SELECT SUM_CONNECT_ERRORS FROM performance_schema.host_cache "
+                           f"WHERE IP = '{ip}'")
+        return int(rows[0][0]) if rows else 0
+
+    def handshake_errors(self, src, n):
+        """n connections from src that read the greeting and close
+        without answering it, as a TCP-connect probe does."""
+        import socket as pysocket
+        for _ in range(n):
+            s = pysocket.socket()
+            s.settimeout(30)
+            s.bind((src, 0))
+            s.connect(("127.0.0.1", self.db.port))
+            self.assertGreater(len(s.recv(4096)), 4)  # the greeting
+            s.close()
+
+    def test_host_cache_gauges(self):
+        cnf = os.path.join(self.dir, "w.cnf")
+        write(cnf, f"""[watch]
+host = 127.0.0.1
+port = {self.db.port}
+interval = 500ms
+timeout = 400ms
+host-cache = 1s
+
+[target db]
+user = {self.db.user}
+password-file = {self.dir}/pw
+
+[target nogrant]
+user = nogrant
+password-file = {self.dir}/ngpw
+""")
+        w = Watch(["--config", cnf])
+        self.addCleanup(w.stop)
+        m = w.wait_for(lambda m: value(m, "conndoctor_host_cache_readable", target="db") == 1
+                       and value(m, "conndoctor_host_cache_readable", target="nogrant") == 0)
+        self.assertEqual(value(m, "conndoctor_server_max_connect_errors", target="db"), 40)
+        # Without the grant: nothing but readable 0, and the probes go on.
+        self.assertEqual(series(m, "conndoctor_server_max_connect_errors",
+                                target="nogrant"), {})
+        self.assertEqual(series(m, "conndoctor_host_cache_connect_errors",
+                                target="nogrant"), {})
+        # Connect errors from another address of this host: the gauge
+        # follows what the server counts, as it rises.
+        for n in (3, 5):
+            self.handshake_errors("127.0.0.2", n)
+            want = self.errors_of("127.0.0.2")
+            self.assertGreaterEqual(want, n)
+            m = w.wait_for(lambda m: value(m, "conndoctor_host_cache_connect_errors",
+                                           target="db", address="127.0.0.2") == want)
+        self.assertEqual(want, 8)
+        self.assertEqual(value(m, "conndoctor_host_cache_connect_errors", target="db",
+                               address="127.0.0.2"), self.errors_of("127.0.0.2"))
+        # watch's own address, 127.0.0.1: the server keeps no host cache
+        # entry for a loopback client, and watch invents none.
+        self.assertEqual(self.db.sql("SELECT COUNT(*) FROM performance_schema.host_cache "
+                                     "WHERE IP = '127.0.0.1'"), [("0",)])
+        self.assertEqual(series(m, "conndoctor_host_cache_connect_errors", target="db",
+                                address="127.0.0.1"), {})
+        self.assertGreater(value(m, "conndoctor_attempts_total", target="nogrant",
+                                 transport="tcp", outcome="ok"), 0)
+        self.assertEqual(sum(v for k, v in series(m, "conndoctor_attempts_total",
+                                                   target="nogrant").items()
+                             if ("outcome", "ok") not in k), 0)
+        err = w.stderr()
+        self.assertEqual(err.count("[target nogrant]: the host cache is not readable "
+                                   "(query_error, ERROR 1142)"), 1, err)
+        self.assertNotIn("[target db]: the host cache", err)
+        self.assertNotIn("ng-pw-1", err)
+        # promtool accepts the exposition with the new families.
+        if shutil.which("promtool"):
+            r = subprocess.run(["promtool", "check", "metrics"], input=scrape(w.port)[2],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
 class WatchWebConfig(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

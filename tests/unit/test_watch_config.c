@@ -345,6 +345,34 @@ static void modules(void **state)
 		":2: [module m] defined twice (first at line 1)");
 }
 
+/* host-cache: off by default, on (every minute) or a period, from
+ * [watch] or the target. */
+static void host_cache(void **state)
+{
+	struct watch_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load("[watch]\nuser=u\nhost=h\nhost-cache=on\n"
+			      "[target a]\n[target b]\nhost_cache=5m\n"
+			      "[target c]\nhost-cache=off\n",
+			      &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.targets[0].host_cache, 1);
+	assert_true(c.targets[0].host_cache_s == 60);
+	assert_int_equal(c.targets[1].host_cache, 1);
+	assert_true(c.targets[1].host_cache_s == 300);
+	assert_int_equal(c.targets[2].host_cache, 0);
+	watch_config_free(&c);
+	assert_int_equal(
+		load("[target a]\nhost=h\nuser=u\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.targets[0].host_cache, 0);
+	watch_config_free(&c);
+	refused("[target a]\nhost-cache=sometimes\n",
+		":2: host-cache: 'sometimes' is not on, off or how often "
+		"(e.g. 1m, 30s; at most a day)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +382,7 @@ int main(void)
 		cmocka_unit_test(password_file_refusals),
 		cmocka_unit_test(seconds),
 		cmocka_unit_test(modules),
+		cmocka_unit_test(host_cache),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
