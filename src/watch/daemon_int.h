@@ -54,6 +54,7 @@ struct watch_runner {
 	struct probe_config ipc, rpc;
 	struct probe_job *ijob, *rjob;
 	int idle_busy, rep_busy;
+	int rep_query;	      /* index into watch_replica_queries */
 	int64_t idle_next_ns; /* when the idle session is (re)opened */
 	struct watch_ticket lticket[3]; /* [0] idle, [1] replica, [2] host
 					   cache */

@@ -23,6 +23,7 @@ enum watch_cut {
 
 /* A replica's SHOW ALL SLAVES STATUS, its first row. */
 struct watch_replica_status {
+	/* MariaDB's names; MySQL 8's Replica_*, Source_* alike */
 	int io_running;	       /* Slave_IO_Running: 1 Yes, 0 otherwise */
 	int sql_running;       /* Slave_SQL_Running: 1 Yes */
 	double lag_s;	       /* Seconds_Behind_Master, -1: NULL */
@@ -146,9 +147,14 @@ void watch_replica_done(struct watch_link *l, const struct cd_attempt *a,
 			const struct watch_replica_parse *p,
 			const struct watch_fw *fw);
 
-/* The replica's query (MariaDB: the heartbeat period and count are only
- * in the ALL form). */
-#define WATCH_REPLICA_QUERY "SHOW ALL SLAVES STATUS"
+/* The replica's status queries, in the order they are tried: MariaDB's
+ * (the heartbeat period and count are only in the ALL form), MySQL
+ * 8.0.22+'s (Replica_*, Source_* columns), older MySQL's. */
+#define WATCH_REPLICA_QUERIES 3
+extern const char *const watch_replica_queries[WATCH_REPLICA_QUERIES];
+/* The query to use after a poll with query cur ended as a: the next one
+ * when the server did not know the statement (ERROR 1064), else cur. */
+int watch_replica_next_query(int cur, const struct cd_attempt *a);
 
 struct watch_state;
 /* 1 when some target has idle-survival or replica on. */

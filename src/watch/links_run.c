@@ -3,7 +3,9 @@
  * target's first address (or its socket when it has no host). An idle
  * session logs in, stays idle for idle-check (a cut ends it at once), is
  * checked with the query and quits; then it is opened again. A replica
- * poll is one SHOW ALL SLAVES STATUS per round of the target. */
+ * poll is one status query per round of the target (SHOW ALL SLAVES
+ * STATUS, or MySQL's statements once the server refused it); a host cache
+ * read is one query every host-cache period (hostcache.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,7 @@ int watch_links_jobs(struct watch_runner *r, const struct watch_target *t,
 	if (t->replica && !r->rjob) {
 		r->rpc = r->pc;
 		r->rpc.ntargets = 1;
-		r->rpc.query = WATCH_REPLICA_QUERY;
+		r->rpc.query = watch_replica_queries[r->rep_query];
 		r->rpc.result_pkt = replica_pkt;
 		if (probe_job_new(&r->rjob, &r->rpc, err, errlen) < 0)
 			return -1;
@@ -154,6 +156,22 @@ void watch_links_round(struct watch_daemon *d, size_t ti)
 	hc_round(d, ti);
 	if (!r->rjob || r->rep_busy || d->draining)
 		return;
+	if (r->rpc.query != watch_replica_queries[r->rep_query]) {
+		char err[256];
+
+		/* The server did not know the last statement: the next one,
+		 * in a job of its own (none of the old one's in flight). */
+		probe_job_free(r->rjob);
+		r->rjob = NULL;
+		r->rpc.query = watch_replica_queries[r->rep_query];
+		if (probe_job_new(&r->rjob, &r->rpc, err, sizeof(err)) < 0) {
+			fprintf(stderr,
+				"conndoctor watch: [target %s]: no replica "
+				"polls: %s\n",
+				d->cfg->targets[ti].name, err);
+			return;
+		}
+	}
 	watch_replica_parse_init(&r->rp);
 	set_ticket(r, 1);
 	r->rep_busy = 1;
@@ -225,6 +243,7 @@ void watch_links_done(struct watch_daemon *d, struct watch_ticket *tk,
 		return;
 	}
 	r->rep_busy = 0;
+	r->rep_query = watch_replica_next_query(r->rep_query, a);
 	if (a->outcome == CD_OK && r->rp.have_row) {
 		struct watch_fw fw;
 

@@ -20,7 +20,7 @@ import urllib.request
 import harness
 from harness import free_port
 from harness.mariadb import MariaDB
-from harness.mysqlpeer import MysqlPeer, send, sleep
+from harness.mysqlpeer import MysqlPeer, err, greeting, ok, packet, read_packet, send, sleep
 
 from test_watch import Watch, parse_metrics, scrape, series, value
 
@@ -393,6 +393,94 @@ timeout = 250ms
         self.assertEqual(r.returncode, 64)
         self.assertIn(f"{cnf}:4: ", r.stderr)
         self.assertIn(f"{self.dir}/nope", r.stderr)
+
+
+def text_result(columns, rows, seq=1):
+    """A text result set (no CLIENT_DEPRECATE_EOF) of VARCHAR columns."""
+    def lenenc(b):
+        return bytes([len(b)]) + b
+    out = [packet(bytes([len(columns)]), seq)]
+    for name in columns:
+        seq += 1
+        out.append(packet(b"".join(lenenc(x) for x in (b"def", b"", b"", b"", name, name))
+                          + b"\x0c\x21\x00\x00\x01\x00\x00\xfd\x00\x00\x00\x00\x00",
+                          seq))
+    seq += 1
+    out.append(packet(b"\xfe\x00\x00\x02\x00", seq))
+    for r in rows:
+        seq += 1
+        out.append(packet(b"".join(b"\xfb" if c is None else lenenc(c) for c in r), seq))
+    seq += 1
+    out.append(packet(b"\xfe\x00\x00\x02\x00", seq))
+    return b"".join(out)
+
+
+class WatchReplicaMysql8(unittest.TestCase):
+    """A MySQL 8.0.22+ replica, played by a scripted peer (no MySQL 8 server
+    here): SHOW ALL SLAVES STATUS is a syntax error, SHOW REPLICA STATUS
+    answers with Replica_* and Source_* columns."""
+
+    COLS = [b"Replica_IO_State", b"Source_Host", b"Source_User", b"Source_Port",
+            b"Replica_IO_Running", b"Replica_SQL_Running", b"Seconds_Behind_Source"]
+    ROW = [b"Waiting for source to send event", b"192.0.2.7", b"repl", b"3306",
+           b"Yes", b"Yes", b"17"]
+
+    def script(self, peer, c):
+        c.sendall(greeting(version=b"8.0.36"))
+        if read_packet(c) is None:
+            return
+        c.sendall(ok(seq=2))
+        pkt = read_packet(c)
+        if pkt is None or pkt[1][:1] != b"\x03":
+            return
+        q = pkt[1][1:].decode()
+        with peer._lock:
+            peer.events.append(q)
+        if q == "SHOW ALL SLAVES STATUS":
+            c.sendall(err(1064, b"42000", b"You have an error in your SQL syntax", seq=1))
+        elif q == "SHOW REPLICA STATUS":
+            c.sendall(text_result(self.COLS, [self.ROW]))
+        else:
+            c.sendall(text_result([b"1"], [[b"1"]]))
+        read_packet(c)  # COM_QUIT
+
+    def test_replica_status_statement_follows_the_server(self):
+        d = tempfile.mkdtemp(prefix="cd_watchmy8_")
+        self.addCleanup(shutil.rmtree, d, True)
+        with MysqlPeer(self.script) as peer:
+            cnf = os.path.join(d, "w.cnf")
+            write(cnf, f"""[target my8]
+host = 127.0.0.1
+port = {peer.port}
+user = monitor
+password = x
+interval = 500ms
+timeout = 400ms
+replica = on
+socket-beside = off
+""")
+            w = Watch(["--config", cnf])
+            self.addCleanup(w.stop)
+            m = w.wait_for(lambda m: value(m, "conndoctor_replica_status_success",
+                                           target="my8") == 1)
+            self.assertEqual(value(m, "conndoctor_replica_configured", target="my8"), 1)
+            self.assertEqual(value(m, "conndoctor_replica_io_running", target="my8"), 1)
+            self.assertEqual(value(m, "conndoctor_replica_sql_running", target="my8"), 1)
+            self.assertEqual(value(m, "conndoctor_replica_lag_seconds", target="my8"), 17)
+            self.assertEqual(value(m, "conndoctor_replica_primary_info", target="my8",
+                                   primary="192.0.2.7:3306"), 1)
+            # No heartbeat columns in MySQL's status: no series, no CD7002.
+            self.assertEqual(series(m, "conndoctor_replica_heartbeat_period_seconds",
+                                    target="my8"), {})
+            self.assertEqual(series(m, "conndoctor_finding", code="CD7002"), {})
+            self.assertEqual(value(m, "conndoctor_attempts_total", target="my8",
+                                   transport="tcp", outcome="query_error"), 0)
+            with peer._lock:
+                polls = [q for q in peer.events if q.startswith("SHOW")]
+            # MariaDB's statement once, then MySQL 8's only.
+            self.assertEqual(polls[0], "SHOW ALL SLAVES STATUS")
+            self.assertGreaterEqual(len(polls), 2)
+            self.assertEqual(set(polls[1:]), {"SHOW REPLICA STATUS"})
 
 
 class WatchHostCache(unittest.TestCase):
