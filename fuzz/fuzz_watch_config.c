@@ -35,6 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(t->timeout_s < t->interval_s);
 			CHECK(t->nlabels <= WATCH_LABELS_MAX);
 		}
+		CHECK(c.nmodules <= WATCH_MODULES_MAX);
+		for (i = 0; i < c.nmodules; i++) {
+			CHECK(c.modules[i].transports != 0);
+			CHECK(!watch_module_builtin(c.modules[i].name));
+		}
 	}
 	watch_config_free(&c);
 	close(fd);

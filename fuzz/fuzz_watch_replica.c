@@ -2,7 +2,8 @@
  * STATUS (watch/links.c): a server byte stream cut into packets, fed to
  * the result set decoder as the probe engine feeds it, each column
  * definition and row handed to watch_replica_parse_pkt() the way the
- * engine's result_pkt hook hands them. The first byte picks the
+ * engine's result_pkt hook hands them; the same packets go to the host
+ * cache's parse (watch/hostcache.c). The first byte picks the
  * capabilities (bit 0: DEPRECATE_EOF). */
 #include <string.h>
 
@@ -15,6 +16,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct watch_replica_parse p;
+	struct watch_hc_parse hp;
+	unsigned k;
 	struct mysql_packet pk;
 	struct mysql_rs rs;
 	size_t off = 1;
@@ -27,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      MYSQL_CLIENT_PROTOCOL_41 |
 			      (data[0] & 1 ? MYSQL_CLIENT_DEPRECATE_EOF : 0));
 	watch_replica_parse_init(&p);
+	watch_hc_parse_init(&hp, 0);
 	while (off < size && rc == MYSQL_NEED_MORE) {
 		enum mysql_rs_state st = rs.state;
 		uint64_t cols = rs.col_seen, rows = rs.rows;
@@ -36,10 +40,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		rc = mysql_rs_feed(&rs, pk.payload, pk.len);
 		if (rc != MYSQL_BAD && st == MYSQL_RS_COLUMNS &&
-		    rs.col_seen == cols + 1)
+		    rs.col_seen == cols + 1) {
 			watch_replica_parse_pkt(&p, 0, pk.payload, pk.len);
-		else if (rc != MYSQL_BAD && rs.rows == rows + 1)
+			watch_hc_parse_pkt(&hp, 0, pk.payload, pk.len);
+		} else if (rc != MYSQL_BAD && rs.rows == rows + 1) {
 			watch_replica_parse_pkt(&p, 1, pk.payload, pk.len);
+			watch_hc_parse_pkt(&hp, 1, pk.payload, pk.len);
+		}
+		CHECK(hp.n <= WATCH_HC_ROWS);
+		CHECK(hp.have_max || hp.n == 0);
+		for (k = 0; k < hp.n; k++) {
+			CHECK(memchr(hp.rows[k].ip, 0, sizeof(hp.rows[k].ip)));
+			CHECK(hp.rows[k].errors >= 0);
+		}
 		CHECK(p.ncols == rs.col_seen || rs.results > 1);
 		CHECK(memchr(p.st.master_host, 0, sizeof(p.st.master_host)));
 		CHECK(p.st.master_port < 65536);

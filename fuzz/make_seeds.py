@@ -204,6 +204,12 @@ SEEDS = {
         "no-row": b"\x01" + seq_stream(
             [b"\x01", coldef(b"Master_Host"),
              b"\xfe\x00\x00\x02\x00\x00\x00"]),
+        # the host cache's answer (watch/hostcache.c)
+        "host-cache": b"\x01" + seq_stream(
+            [b"\x02", coldef(b"max_connect_errors"), coldef(b"@@max")]
+            + [row([b"max_connect_errors", b"100"]), row([b"127.0.0.2", b"7"]),
+               row([b"192.0.2.1", b"3"]), row([b"::1", None])]
+            + [b"\xfe\x00\x00\x02\x00\x00\x00"]),
     },
     # written from MySQL's "Compression" pages: the first byte picks zlib
     # (even) or zstd (odd) and the cut size; stored and deflated packets

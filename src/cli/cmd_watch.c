@@ -171,6 +171,7 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	o.web = webfile ? &web : NULL;
+	o.web_file = webfile;
 	rc = watch_daemon_run(&c, &o) == 0 ? CD_EXIT_OK : CD_EXIT_UNAVAILABLE;
 out:
 	watch_web_free(&web);

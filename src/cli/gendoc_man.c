@@ -695,6 +695,19 @@ static int watch_section(struct page *pg)
 			line(pg->out, l);
 			continue;
 		}
+		if (*l != '|')
+			header = 0; /* each table has its header row */
+		if (!strncmp(l, "### ", 4)) { /* a subsection */
+			if (para[0]) {
+				md_plain(para);
+				fputs(".PP\n", pg->out);
+				line(pg->out, para);
+				para[0] = '\0';
+			}
+			fputs(".SS ", pg->out);
+			line(pg->out, l + 4);
+			continue;
+		}
 		if (*l == '|') {
 			if (!md_cells(l, cells))
 				continue;

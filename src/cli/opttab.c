@@ -327,7 +327,8 @@ static const struct cli_optdef table[] = {
 	{CLI_O_WEB_CONFIG, "web-config", 0, CLI_ARG_STRING, "FILE", 0, 0, NULL,
 	 WATCH, 0, NULL, NULL, CLI_SEC_WATCH,
 	 "TLS and basic auth for the HTTP endpoint (Prometheus "
-	 "exporter-toolkit format: tls_server_config, basic_auth_users)"},
+	 "exporter-toolkit format: tls_server_config, basic_auth_users), "
+	 "read again on SIGHUP"},
 	{CLI_O_MAX_IN_FLIGHT, "max-in-flight", 0, CLI_ARG_UINT, "N", 1, 65536,
 	 NULL, WATCH, 0, NULL, NULL, CLI_SEC_WATCH,
 	 "attempts in flight at most (default: one per address, socket, "
@@ -490,7 +491,8 @@ static const struct cli_cmddef commands[] = {
 	 "interval, jittered by +-10%) and serves Prometheus metrics on "
 	 "/metrics. The quick form watches one target, named after the host "
 	 "(or \"socket\"); a config file (conndoctor.conf(5)) names many.",
-	 "SIGHUP reloads the config file; SIGINT or SIGTERM stops it. Exit "
+	 "SIGHUP reloads the config file and --web-config; SIGINT or "
+	 "SIGTERM stops it. Exit "
 	 "status: 0 stopped by a signal, "
 	 "64 usage error or a bad config, 69 the HTTP endpoint could not be "
 	 "served (docs/exit-status.md).",

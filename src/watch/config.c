@@ -1,6 +1,7 @@
 /* config.c - watch's configuration file: the my.cnf syntax of
- * cli/optfile.c with a [watch] group of defaults and one [target NAME]
- * group per target (docs/watch.md). Unknown keys and bad values are
+ * cli/optfile.c with a [watch] group of defaults, one [target NAME]
+ * group per target and a [module NAME] group per /probe module
+ * (docs/watch.md). Unknown keys and bad values are
  * refused with file, line and reason; values of passwords never appear in
  * messages. */
 #include <ctype.h>
@@ -39,14 +40,15 @@ enum key {
 	K_REPLICA,
 	K_SOCKET_BESIDE,
 	K_IDLE_CHECK,
+	K_HOST_CACHE,
 	K__COUNT
 };
 
 static const char *const key_names[K__COUNT] = {
-	"host",	    "port",	     "socket",	  "user",
-	"password", "password-file", "ssl-mode",  "ssl-ca",
-	"interval", "timeout",	     "query",	  "idle-survival",
-	"replica",  "socket-beside", "idle-check"};
+	"host",	    "port",	     "socket",	   "user",
+	"password", "password-file", "ssl-mode",   "ssl-ca",
+	"interval", "timeout",	     "query",	   "idle-survival",
+	"replica",  "socket-beside", "idle-check", "host-cache"};
 
 /* Label names the exporter uses itself, or Prometheus reserves. */
 static const char *const reserved_labels[] = {"target", "transport", "outcome",
@@ -57,6 +59,8 @@ static const char *const reserved_labels[] = {"target", "transport", "outcome",
 #define DEFAULT_TIMEOUT_S  10.0
 /* How long an idle session is held before it is checked and reopened. */
 #define DEFAULT_IDLE_CHECK_S 3600.0
+/* How often host-cache = on reads the server's host cache. */
+#define DEFAULT_HOST_CACHE_S 60.0
 
 void watch_config_init(struct watch_config *c)
 {
@@ -92,6 +96,9 @@ void watch_config_free(struct watch_config *c)
 	for (i = 0; i < c->ntargets; i++)
 		watch_target_free(&c->targets[i]);
 	free(c->targets);
+	for (i = 0; i < c->nmodules; i++)
+		free(c->modules[i].query);
+	free(c->modules);
 	watch_target_free(&c->defaults);
 	free(c->file);
 	memset(c, 0, sizeof(*c));
@@ -377,6 +384,19 @@ static int set_key(struct watch_target *t, enum key k, const char *v, char *err,
 		free(t->beside_path);
 		t->beside_path = NULL;
 		/* fall through */
+	case K_HOST_CACHE:
+		t->host_cache_s = DEFAULT_HOST_CACHE_S;
+		if (!parse_bool(v, &t->host_cache))
+			return 0;
+		if (!watch_parse_seconds(v, &t->host_cache_s)) {
+			t->host_cache = 1;
+			return 0;
+		}
+		cd_errf(err, errlen,
+			"host-cache: '%s' is not on, off or how often (e.g. "
+			"1m, 30s; at most a day)",
+			v);
+		return -1;
 	case K_IDLE_SURVIVAL:
 	case K_REPLICA:
 		if (parse_bool(v, k == K_REPLICA	 ? &t->replica
@@ -435,6 +455,71 @@ int watch_target_set(struct watch_target *t, const char *key, const char *value,
 	return 0;
 }
 
+unsigned watch_module_builtin(const char *name)
+{
+	if (!name || !*name || !strcmp(name, "all"))
+		return 1u << CD_TCP | 1u << CD_SOCKET;
+	if (!strcmp(name, "tcp"))
+		return 1u << CD_TCP;
+	if (!strcmp(name, "socket"))
+		return 1u << CD_SOCKET;
+	return 0;
+}
+
+int watch_module_set(struct watch_module *m, const char *key, const char *value,
+		     char *err, size_t errlen)
+{
+	char norm[32];
+	size_t i;
+
+	for (i = 0; key[i] && i < sizeof(norm) - 1; i++)
+		norm[i] = key[i] == '_' ? '-' : key[i];
+	norm[i] = '\0';
+	if (key[i] || (strcmp(norm, "transport") && strcmp(norm, "query") &&
+		       strcmp(norm, "timeout") && strcmp(norm, "ssl-mode"))) {
+		cd_errf(err, errlen,
+			"unknown key '%.40s' in [module %s] (transport, "
+			"query, timeout, ssl-mode)",
+			key, m->name);
+		return -1;
+	}
+	if (!value || !*value || strlen(value) >= VALUE_MAX) {
+		cd_errf(err, errlen, "%s needs a value", norm);
+		return -1;
+	}
+	if (!strcmp(norm, "transport")) {
+		m->transports = watch_module_builtin(value);
+		if (!m->transports) {
+			cd_errf(err, errlen,
+				"transport: '%s' is not all, tcp or socket",
+				value);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(norm, "query"))
+		return set_str(&m->query, value, err, errlen);
+	if (!strcmp(norm, "timeout")) {
+		if (watch_parse_seconds(value, &m->timeout_s) < 0) {
+			cd_errf(err, errlen,
+				"timeout: '%s' is not a duration (e.g. 10, "
+				"10s, 500ms, 2m; at most a day)",
+				value);
+			return -1;
+		}
+		return 0;
+	}
+	if (parse_ssl_mode(value, &m->ssl_mode) < 0) {
+		cd_errf(err, errlen,
+			"ssl-mode: '%s' is not one of DISABLED, PREFERRED, "
+			"REQUIRED, VERIFY_CA, VERIFY_IDENTITY",
+			value);
+		return -1;
+	}
+	m->ssl_mode_set = 1;
+	return 0;
+}
+
 int watch_config_add(struct watch_config *c, const struct watch_target *t)
 {
 	struct watch_target *nt;
@@ -452,6 +537,8 @@ int watch_config_add(struct watch_config *c, const struct watch_target *t)
 struct loader {
 	struct watch_config *c;
 	struct watch_target *cur; /* NULL: not in a group of ours */
+	struct watch_module *mod; /* in [module NAME] */
+	size_t modules_cap;
 	int in_watch;
 };
 
@@ -467,6 +554,53 @@ static int name_ok(const char *n)
 	return 1;
 }
 
+/* [module NAME]: a /probe module; name after "module". */
+static int on_module(struct loader *l, const char *file, unsigned line,
+		     const char *name, char *err, size_t errlen)
+{
+	struct watch_config *c = l->c;
+	struct watch_module *nm;
+	size_t i;
+
+	while (isspace((unsigned char)*name))
+		name++;
+	if (!name_ok(name)) {
+		cd_errf(err, errlen,
+			"%s:%u: module name '%s' must be 1-%d letters, digits, "
+			"'.', '_' or '-'",
+			file, line, name, WATCH_NAME_MAX - 1);
+		return -1;
+	}
+	if (watch_module_builtin(name)) {
+		cd_errf(err, errlen,
+			"%s:%u: [module %s]: all, tcp and socket are built in",
+			file, line, name);
+		return -1;
+	}
+	for (i = 0; i < c->nmodules; i++)
+		if (!strcmp(c->modules[i].name, name)) {
+			cd_errf(err, errlen,
+				"%s:%u: [module %s] defined twice (first at "
+				"line %u)",
+				file, line, name, c->modules[i].line);
+			return -1;
+		}
+	nm = cd_vec_grow(c->modules, sizeof(*nm), c->nmodules + 1,
+			 &l->modules_cap, WATCH_MODULES_MAX, 4);
+	if (!nm) {
+		cd_errf(err, errlen, "%s:%u: more than %d modules", file, line,
+			WATCH_MODULES_MAX);
+		return -1;
+	}
+	c->modules = nm;
+	l->mod = &c->modules[c->nmodules++];
+	memset(l->mod, 0, sizeof(*l->mod));
+	snprintf(l->mod->name, sizeof(l->mod->name), "%s", name);
+	l->mod->transports = watch_module_builtin("all");
+	l->mod->line = line;
+	return 0;
+}
+
 static int on_group(struct loader *l, const char *file, unsigned line,
 		    const char *group, char *err, size_t errlen)
 {
@@ -475,16 +609,19 @@ static int on_group(struct loader *l, const char *file, unsigned line,
 	size_t i;
 
 	l->cur = NULL;
+	l->mod = NULL;
 	l->in_watch = 0;
 	if (!strcmp(group, "watch")) {
 		l->in_watch = 1;
 		l->cur = &l->c->defaults;
 		return 0;
 	}
+	if (!strncmp(group, "module", 6) && isspace((unsigned char)group[6]))
+		return on_module(l, file, line, group + 6, err, errlen);
 	if (strncmp(group, "target", 6) || !isspace((unsigned char)group[6])) {
 		cd_errf(err, errlen,
-			"%s:%u: unknown group [%s] (only [watch] and "
-			"[target NAME])",
+			"%s:%u: unknown group [%s] (only [watch], "
+			"[target NAME] and [module NAME])",
 			file, line, group);
 		return -1;
 	}
@@ -542,6 +679,14 @@ static int on_option(void *ctx, const char *file, unsigned line,
 		snprintf(l->c->listen, sizeof(l->c->listen), "%s", value);
 		return 0;
 	}
+	if (l->mod) {
+		if (watch_module_set(l->mod, key, value, why, sizeof(why)) <
+		    0) {
+			cd_errf(err, errlen, "%s:%u: %s", file, line, why);
+			return -1;
+		}
+		return 0;
+	}
 	if (watch_target_set(l->cur, key, value, why, sizeof(why)) < 0) {
 		cd_errf(err, errlen, "%s:%u: %s", file, line, why);
 		return -1;
@@ -593,6 +738,12 @@ static int inherit(struct watch_target *t, const struct watch_target *d)
 					  : DEFAULT_IDLE_CHECK_S;
 	if (!(t->isset & 1u << K_REPLICA))
 		t->replica = d->replica;
+	if (!(t->isset & 1u << K_HOST_CACHE)) {
+		t->host_cache = d->host_cache;
+		t->host_cache_s = d->isset & 1u << K_HOST_CACHE
+					  ? d->host_cache_s
+					  : DEFAULT_HOST_CACHE_S;
+	}
 	if (!(t->isset & 1u << K_SOCKET_BESIDE)) {
 		t->socket_beside =
 			d->isset & 1u << K_SOCKET_BESIDE ? d->socket_beside : 1;
@@ -670,7 +821,7 @@ int watch_config_finish(struct watch_config *c, char *err, size_t errlen)
 int watch_config_load(struct watch_config *c, const char *path, char *err,
 		      size_t errlen)
 {
-	struct loader l = {c, NULL, 0};
+	struct loader l = {c, NULL, NULL, 0, 0};
 
 	free(c->file);
 	c->file = strdup(path);

@@ -306,9 +306,18 @@ static void runners_free(struct watch_runner *rs, size_t n)
 	if (!rs)
 		return;
 	for (i = 0; i < n; i++) {
+		size_t m;
+
 		probe_job_free(rs[i].job);
 		probe_job_free(rs[i].ijob);
 		probe_job_free(rs[i].rjob);
+		if (rs[i].hc)
+			probe_job_free(rs[i].hc->job);
+		free(rs[i].hc);
+		for (m = 0; m < rs[i].nm; m++)
+			probe_job_free(rs[i].mjob[m]);
+		free(rs[i].mjob);
+		free(rs[i].mpc);
 	}
 	free(rs);
 }
@@ -332,6 +341,8 @@ static int same_target(const struct watch_target *a,
 	    a->timeout_s != b->timeout_s || !same_str(a->query, b->query) ||
 	    a->idle_survival != b->idle_survival ||
 	    a->idle_check_s != b->idle_check_s || a->replica != b->replica ||
+	    a->host_cache != b->host_cache ||
+	    a->host_cache_s != b->host_cache_s ||
 	    a->socket_beside != b->socket_beside ||
 	    !same_str(a->beside_path, b->beside_path) ||
 	    a->nlabels != b->nlabels)
@@ -400,15 +411,79 @@ static int install(struct watch_daemon *d, struct watch_config *cfg,
 	return 0;
 }
 
-/* SIGHUP, once nothing is in flight: the new file, or the old config
- * kept with the reason. */
+/* SIGHUP with --web-config: the file again, served from the next
+ * request (a new server for new connections when TLS changed); the
+ * running settings stay when it does not load or serve. 0 or -1. */
+static int reload_web(struct watch_daemon *d)
+{
+	const char *file = d->opts->web_file;
+	struct watch_web *nw = &d->web[!d->webcur];
+	char err[512];
+	int fd;
+
+	watch_http_retire(d->http); /* it may hold nw */
+	watch_web_free(nw);
+	if (watch_web_load(nw, file, err, sizeof(err)) < 0) {
+		fprintf(stderr,
+			"conndoctor watch: web config reload refused, the "
+			"running one stays: %s\n",
+			err);
+		return -1;
+	}
+	if (watch_http_set_web(d->http, nw, err, sizeof(err)) < 0) {
+		fprintf(stderr,
+			"conndoctor watch: web config reload refused, the "
+			"running one stays: %s: %s\n",
+			file, err);
+		watch_web_free(nw);
+		return -1;
+	}
+	d->webcur = !d->webcur;
+	fd = watch_http_fd(d->http);
+	if (fd != d->http_fd) { /* a new server; the old one's goes with it */
+		struct epoll_event ev = {.events = EPOLLIN,
+					 .data.u32 = TAG_HTTP};
+
+		if (epoll_ctl(d->ep, EPOLL_CTL_ADD, fd, &ev) < 0 &&
+		    errno != EEXIST)
+			fprintf(stderr, "conndoctor watch: epoll: %s\n",
+				strerror(errno));
+		d->http_fd = fd;
+	}
+	fprintf(stderr,
+		"conndoctor watch: reloaded %s: serving %s, %u user(s)\n", file,
+		watch_http_scheme(d->http), nw->nusers);
+	return 0;
+}
+
+/* Counts a SIGHUP reload as applied or refused. */
+static void reload_count(struct watch_daemon *d, int ok)
+{
+	if (ok) {
+		d->st.reloads++;
+		d->st.reload_ok = 1;
+	} else {
+		d->st.reload_failures++;
+		d->st.reload_ok = 0;
+	}
+}
+
+/* SIGHUP, once nothing is in flight: the new files, or the old config
+ * and web config kept with the reason. */
 static void reload(struct watch_daemon *d)
 {
 	struct watch_config *nc, *oc = d->cfg;
 	struct watch_state old_st;
 	char err[512];
 	size_t kept;
+	int web_ok = 1;
 
+	if (d->opts->web_file)
+		web_ok = reload_web(d) == 0;
+	if (!oc->file) { /* the quick form: only the web config */
+		reload_count(d, web_ok);
+		return;
+	}
 	nc = malloc(sizeof(*nc));
 	if (!nc)
 		return;
@@ -420,8 +495,7 @@ static void reload(struct watch_daemon *d)
 			err);
 		watch_config_free(nc);
 		free(nc);
-		d->st.reload_failures++;
-		d->st.reload_ok = 0;
+		reload_count(d, 0);
 		return;
 	}
 	if (oc->listen_cli) { /* --listen still wins over the file */
@@ -443,8 +517,7 @@ static void reload(struct watch_daemon *d)
 	watch_state_free(&old_st);
 	watch_config_free(oc);
 	free(oc);
-	d->st.reloads++;
-	d->st.reload_ok = 1;
+	reload_count(d, web_ok);
 	fprintf(stderr,
 		"conndoctor watch: reloaded %s: %zu target(s), %zu "
 		"unchanged kept their counters\n",
@@ -459,7 +532,7 @@ static void on_signals(struct watch_daemon *d)
 
 	while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			if (!d->cfg->file) {
+			if (!d->cfg->file && !d->opts->web_file) {
 				fprintf(stderr, "conndoctor watch: SIGHUP: "
 						"no config file to reload\n");
 				continue;
@@ -615,7 +688,11 @@ int watch_daemon_run(struct watch_config *cfg, const struct watch_opts *o)
 
 	memset(&d, 0, sizeof(d));
 	watch_host_init(&d.host);
-	d.ep = d.sfd = -1;
+	d.ep = d.sfd = d.http_fd = -1;
+	if (o->web) { /* its strings move with it */
+		d.web[0] = *o->web;
+		memset(o->web, 0, sizeof(*o->web));
+	}
 	d.opts = o;
 	own = malloc(sizeof(*own));
 	if (!own) {
@@ -643,7 +720,10 @@ int watch_daemon_run(struct watch_config *cfg, const struct watch_opts *o)
 		total += (cfg->targets[i].host ? 2 : 0) +
 			 (cfg->targets[i].socket ? 1 : 0) +
 			 (cfg->targets[i].idle_survival ? 1 : 0) +
-			 (cfg->targets[i].replica ? 1 : 0);
+			 (cfg->targets[i].replica ? 1 : 0) +
+			 (cfg->targets[i].host_cache && cfg->targets[i].host
+				  ? 1
+				  : 0);
 	d.slots = o->max_in_flight;
 	if (d.slots == 0)
 		d.slots = total < WATCH_INFLIGHT_DEFAULT
@@ -652,15 +732,17 @@ int watch_daemon_run(struct watch_config *cfg, const struct watch_opts *o)
 	probe_raise_nofile(d.slots + 64);
 	if (probe_engine_new(&d.eng, d.slots, on_attempt, &d, err,
 			     sizeof(err)) < 0 ||
-	    watch_http_start(&d.http, cfg->listen, o->web, render, &d,
-			     watch_probe_begin, err, sizeof(err)) < 0) {
+	    watch_http_start(&d.http, cfg->listen, o->web ? &d.web[0] : NULL,
+			     render, &d, watch_probe_begin, err,
+			     sizeof(err)) < 0) {
 		fprintf(stderr, "conndoctor watch: %s\n", err);
 		goto out;
 	}
+	d.http_fd = watch_http_fd(d.http);
 	d.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (d.ep < 0 || d.sfd < 0 ||
 	    add_fd(d.ep, probe_engine_fd(d.eng), TAG_ENGINE) < 0 ||
-	    add_fd(d.ep, watch_http_fd(d.http), TAG_HTTP) < 0 ||
+	    add_fd(d.ep, d.http_fd, TAG_HTTP) < 0 ||
 	    add_fd(d.ep, d.sfd, TAG_SIGNAL) < 0) {
 		fprintf(stderr, "conndoctor watch: epoll: %s\n",
 			strerror(errno));
@@ -678,6 +760,8 @@ out:
 	probe_engine_free(d.eng); /* before the jobs it borrows */
 	watch_http_run_final(d.http);
 	watch_http_stop(d.http);
+	watch_web_free(&d.web[0]);
+	watch_web_free(&d.web[1]);
 	if (d.ep >= 0)
 		close(d.ep);
 	if (d.sfd >= 0)

@@ -21,7 +21,12 @@ struct watch_runner;
 struct watch_probe_req;
 
 /* What an attempt in flight is for. */
-enum watch_ticket_kind { WATCH_TK_ROUND, WATCH_TK_IDLE, WATCH_TK_REPLICA };
+enum watch_ticket_kind {
+	WATCH_TK_ROUND,
+	WATCH_TK_IDLE,
+	WATCH_TK_REPLICA,
+	WATCH_TK_HOSTCACHE
+};
 
 /* What an attempt in flight belongs to (the engine's udata). */
 struct watch_ticket {
@@ -49,9 +54,29 @@ struct watch_runner {
 	struct probe_config ipc, rpc;
 	struct probe_job *ijob, *rjob;
 	int idle_busy, rep_busy;
+	int rep_query;	      /* index into watch_replica_queries */
 	int64_t idle_next_ns; /* when the idle session is (re)opened */
-	struct watch_ticket lticket[2]; /* [0] idle, [1] replica */
+	struct watch_ticket lticket[3]; /* [0] idle, [1] replica, [2] host
+					   cache */
 	struct watch_replica_parse rp;
+	/* host-cache (hostcache.c): its own job over the first TCP address,
+	 * run with a round at most every host-cache period; allocated for
+	 * the targets that have it only */
+	struct watch_hc_run *hc;
+	/* /probe modules of the config ([module NAME], probe_ep.c): a job
+	 * each, made at its first request; [nm] each, NULL until then */
+	struct probe_config *mpc;
+	struct probe_job **mjob;
+	size_t nm;
+};
+
+/* A target's host cache reads (links_run.c). */
+struct watch_hc_run {
+	struct probe_config pc;
+	struct probe_job *job;
+	int busy;
+	int64_t next_ns;
+	struct watch_hc_parse parse;
 };
 
 struct watch_daemon {
@@ -64,6 +89,11 @@ struct watch_daemon {
 	struct probe_engine *eng;
 	unsigned slots;
 	struct watch_http *http;
+	int http_fd; /* the HTTP server's descriptor in ep */
+	/* --web-config: [webcur] serves, the other is what a server replaced
+	 * by a TLS change still holds */
+	struct watch_web web[2];
+	int webcur;
 	int ep, sfd;
 	struct cd_host_facts facts;
 	struct watch_host host; /* check's host gauges */

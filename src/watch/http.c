@@ -5,12 +5,15 @@
  * attempts end: the manual's "suspend and resume"); 404 elsewhere, 405 for
  * other methods; TLS and basic auth from --web-config. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "util/clock.h"
 #include "util/fileio.h"
 #include "watch/watch.h"
 
@@ -20,6 +23,11 @@
 
 struct watch_http {
 	struct MHD_Daemon *d;
+	/* After a TLS change: the server it replaced, which no longer
+	 * accepts and finishes the connections it has, until old_end_ns. */
+	struct MHD_Daemon *old;
+	int64_t old_end_ns;
+	unsigned flags; /* MHD_start_daemon()'s, for a restart */
 	watch_render_fn render;
 	watch_probe_fn probe;
 	void *ctx;
@@ -316,6 +324,47 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	return reply_metrics(h, c, body, len, cap);
 }
 
+/* A server on listen (ss) or, with fd >= 0, on that listening socket
+ * (taken, even when it fails), over TLS when web has a certificate. */
+static struct MHD_Daemon *start_mhd(struct watch_http *h,
+				    const struct sockaddr_storage *ss,
+				    const struct watch_web *web, int fd)
+{
+	unsigned flags = h->flags;
+	int tls = web && web->cert_pem;
+	struct MHD_Daemon *d;
+
+	if (tls)
+		flags |= MHD_USE_TLS;
+	/* With TLS off, MHD_OPTION_END ends the list before the TLS
+	 * options. */
+	if (fd >= 0)
+		d = MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, h,
+			MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+			tls ? web->cert_pem : NULL, MHD_OPTION_HTTPS_MEM_KEY,
+			tls ? web->key_pem : NULL, MHD_OPTION_END);
+	else
+		d = MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, h,
+			MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+			tls ? web->cert_pem : NULL, MHD_OPTION_HTTPS_MEM_KEY,
+			tls ? web->key_pem : NULL, MHD_OPTION_END);
+	/* A socket given to a server that did not start may or may not have
+	 * been closed by it; nothing else opened a descriptor since. */
+	if (!d && fd >= 0 && fcntl(fd, F_GETFD) >= 0)
+		close(fd);
+	return d;
+}
+
 int watch_http_start(struct watch_http **out, const char *listen,
 		     const struct watch_web *web, watch_render_fn render,
 		     void *ctx, watch_probe_fn probe, char *err, size_t errlen)
@@ -323,8 +372,6 @@ int watch_http_start(struct watch_http **out, const char *listen,
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct watch_http *h;
-	unsigned flags =
-		MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	int tls = web && web->cert_pem;
 
 	if (watch_parse_listen(listen, &ss, &sl) < 0) {
@@ -343,20 +390,10 @@ int watch_http_start(struct watch_http **out, const char *listen,
 	h->probe = probe;
 	h->ctx = ctx;
 	h->web = web;
+	h->flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	if (tls)
-		flags |= MHD_USE_TLS;
-	h->d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, NULL,
-		/* Only with TLS; MHD_OPTION_END ends the list otherwise. */
-		tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-		tls ? web->cert_pem : NULL, MHD_OPTION_HTTPS_MEM_KEY,
-		tls ? web->key_pem : NULL, MHD_OPTION_END);
+		h->flags |= MHD_USE_IPv6;
+	h->d = start_mhd(h, &ss, web, -1);
 	if (!h->d) {
 		cd_errf(err, errlen,
 			tls ? "cannot serve TLS on %s (address in use, or "
@@ -368,6 +405,64 @@ int watch_http_start(struct watch_http **out, const char *listen,
 		return -1;
 	}
 	*out = h;
+	return 0;
+}
+
+/* 1 when a and b serve the same TLS (or both none). */
+static int same_tls(const struct watch_web *a, const struct watch_web *b)
+{
+	const char *ac = a ? a->cert_pem : NULL, *bc = b ? b->cert_pem : NULL;
+	const char *ak = a ? a->key_pem : NULL, *bk = b ? b->key_pem : NULL;
+
+	if (!ac || !bc)
+		return !ac && !bc;
+	return !strcmp(ac, bc) && !strcmp(ak, bk);
+}
+
+void watch_http_retire(struct watch_http *h)
+{
+	if (!h || !h->old)
+		return;
+	MHD_stop_daemon(h->old);
+	h->old = NULL;
+}
+
+int watch_http_set_web(struct watch_http *h, const struct watch_web *web,
+		       char *err, size_t errlen)
+{
+	const union MHD_DaemonInfo *i;
+	struct MHD_Daemon *nd;
+	MHD_socket ls;
+	int fd;
+
+	if (same_tls(h->web, web)) { /* users: from the next request on */
+		h->web = web;
+		return 0;
+	}
+	watch_http_retire(h);
+	i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_LISTEN_FD);
+	fd = i ? dup(i->listen_fd) : -1;
+	if (fd < 0) {
+		cd_errf(err, errlen, "cannot take the listening socket over");
+		return -1;
+	}
+	/* The new server starts on the same socket before the old one stops
+	 * accepting: no connection is refused in between. */
+	nd = start_mhd(h, NULL, web, fd);
+	if (!nd) {
+		cd_errf(err, errlen,
+			web && web->cert_pem
+				? "the certificate and key do not load for TLS"
+				: "cannot start the HTTP server again");
+		return -1;
+	}
+	ls = MHD_quiesce_daemon(h->d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls); /* nd holds the socket through its own descriptor */
+	h->old = h->d;
+	h->old_end_ns = cd_now_ns() + CONN_TIMEOUT_S * (int64_t)1000000000;
+	h->d = nd;
+	h->web = web;
 	return 0;
 }
 
@@ -384,30 +479,49 @@ int watch_http_fd(const struct watch_http *h)
 	return i ? i->epoll_fd : -1;
 }
 
+/* Runs the retired server, stopped once its connections are done or
+ * its time is up. */
+static void run_old(struct watch_http *h)
+{
+	const union MHD_DaemonInfo *i;
+
+	MHD_run(h->old);
+	i = MHD_get_daemon_info(h->old, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	if ((i && i->num_connections == 0) || cd_now_ns() >= h->old_end_ns)
+		watch_http_retire(h);
+}
+
 void watch_http_run(struct watch_http *h)
 {
 	MHD_run(h->d);
+	if (h->old)
+		run_old(h);
 }
 
 void watch_http_run_final(struct watch_http *h)
 {
-	if (h)
-		MHD_run(h->d);
+	if (!h)
+		return;
+	MHD_run(h->d);
+	if (h->old)
+		MHD_run(h->old);
 }
 
 int watch_http_timeout_ms(const struct watch_http *h)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
+	int cap = h->old ? 1000 : 60000; /* the retired server's end */
 
 	if (MHD_get_timeout(h->d, &ms) != MHD_YES)
-		return -1;
-	return ms > 60000 ? 60000 : (int)ms;
+		return h->old ? cap : -1;
+	return ms > (MHD_UNSIGNED_LONG_LONG)cap ? cap : (int)ms;
 }
 
 void watch_http_stop(struct watch_http *h)
 {
 	if (!h)
 		return;
+	watch_http_retire(h);
 	MHD_stop_daemon(h->d); /* sends the spare back */
 	free(h->spare);
 	free(h);

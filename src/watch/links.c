@@ -67,13 +67,27 @@ enum {
 	COL_HB_COUNT,
 	COL__COUNT
 };
-static const char *const col_names[COL__COUNT] = {"Slave_IO_Running",
-						  "Slave_SQL_Running",
-						  "Seconds_Behind_Master",
-						  "Master_Host",
-						  "Master_Port",
-						  "Slave_heartbeat_period",
-						  "Slave_received_heartbeats"};
+/* Each column as MariaDB (and MySQL's SHOW SLAVE STATUS) names it, and as
+ * MySQL 8.0.22+'s SHOW REPLICA STATUS does (NULL: it has none). */
+static const char *const col_names[COL__COUNT][2] = {
+	{"Slave_IO_Running", "Replica_IO_Running"},
+	{"Slave_SQL_Running", "Replica_SQL_Running"},
+	{"Seconds_Behind_Master", "Seconds_Behind_Source"},
+	{"Master_Host", "Source_Host"},
+	{"Master_Port", "Source_Port"},
+	{"Slave_heartbeat_period", NULL},
+	{"Slave_received_heartbeats", NULL}};
+
+const char *const watch_replica_queries[WATCH_REPLICA_QUERIES] = {
+	"SHOW ALL SLAVES STATUS", "SHOW REPLICA STATUS", "SHOW SLAVE STATUS"};
+
+int watch_replica_next_query(int cur, const struct cd_attempt *a)
+{
+	if (a->outcome == CD_QUERY_ERROR && a->mysql_code == 1064 &&
+	    cur + 1 < WATCH_REPLICA_QUERIES)
+		return cur + 1;
+	return cur;
+}
 
 /* Columns a status row may have at most; a longer one is not parsed. */
 #define STATUS_COLS_MAX 128
@@ -120,10 +134,13 @@ void watch_replica_parse_pkt(struct watch_replica_parse *p, int row,
 
 	if (!row) {
 		if (mysql_coldef_name(pkt, len, &name, &nlen) == MYSQL_OK)
-			for (i = 0; i < COL__COUNT; i++)
-				if (nlen == strlen(col_names[i]) &&
-				    !memcmp(name, col_names[i], nlen))
-					p->col[i] = (int)p->ncols;
+			for (i = 0; i < COL__COUNT * 2; i++) {
+				const char *cn = col_names[i / 2][i % 2];
+
+				if (cn && nlen == strlen(cn) &&
+				    !memcmp(name, cn, nlen))
+					p->col[i / 2] = (int)p->ncols;
+			}
 		p->ncols++;
 		return;
 	}
@@ -291,7 +308,7 @@ int watch_links_any(const struct watch_state *s)
 
 	for (i = 0; i < s->cfg->ntargets; i++)
 		if (s->cfg->targets[i].idle_survival ||
-		    s->cfg->targets[i].replica)
+		    s->cfg->targets[i].replica || s->cfg->targets[i].host_cache)
 			return 1;
 	return 0;
 }
@@ -484,13 +501,17 @@ static void sample(FILE *out, enum fam f, const struct watch_target *t,
 void watch_links_render(FILE *out, const struct watch_state *s)
 {
 	int kinds[2] = {0, 0}; /* [idle]: some target has replica / idle */
+	int hc = 0;
 	size_t i;
 	int f;
 
 	for (i = 0; i < s->cfg->ntargets; i++) {
 		kinds[1] |= s->cfg->targets[i].idle_survival;
 		kinds[0] |= s->cfg->targets[i].replica;
+		hc |= s->cfg->targets[i].host_cache;
 	}
+	if (hc)
+		watch_hc_render(out, s);
 	for (f = 0; f < F__COUNT; f++) {
 		if (!kinds[fams[f].idle])
 			continue;

@@ -1,8 +1,10 @@
 /* probe_ep.c - /probe?target=NAME&module=M, Prometheus' multi-target
  * exporter pattern (blackbox_exporter, mysqld_exporter): one fresh attempt
  * per transport of a configured target, answered with that attempt's
- * series when it ends. Credentials come from the config, never the URL;
- * these attempts are not added to /metrics' counters. */
+ * series when it ends; a [module NAME] of the config changes the
+ * transports, query, timeout or ssl-mode. Credentials come from the
+ * config, never the URL; these attempts are not added to /metrics'
+ * counters. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +24,71 @@ struct watch_probe_req {
 	struct watch_probe_req *next;
 };
 
-/* Transports a module probes (bit per enum cd_transport), 0: unknown. */
-static unsigned module_mask(const char *m)
+/* The job of module mi ([module NAME]) for runner r, made at its first
+ * use: r's addresses with the module's query, timeout and ssl-mode.
+ * NULL with msg when it cannot be made. */
+static struct probe_job *module_job(struct watch_runner *r,
+				    const struct watch_config *c, size_t mi,
+				    char *msg, size_t msglen)
 {
-	if (!m || !*m || !strcmp(m, "all"))
-		return 1u << CD_TCP | 1u << CD_SOCKET;
-	if (!strcmp(m, "tcp"))
-		return 1u << CD_TCP;
-	if (!strcmp(m, "socket"))
-		return 1u << CD_SOCKET;
+	const struct watch_module *m = &c->modules[mi];
+	struct probe_config *pc, dflt;
+	char err[256];
+	int p;
+
+	if (!r->mjob) {
+		r->mjob = calloc(c->nmodules, sizeof(struct probe_job *));
+		r->mpc = calloc(c->nmodules, sizeof(*r->mpc));
+		if (!r->mjob || !r->mpc) {
+			free(r->mjob);
+			free(r->mpc);
+			r->mjob = NULL;
+			r->mpc = NULL;
+			snprintf(msg, msglen, "500 out of memory");
+			return NULL;
+		}
+		r->nm = c->nmodules;
+	}
+	pc = &r->mpc[mi];
+	if (r->mjob[mi]) { /* the target's addresses as they are now */
+		memcpy(pc->targets, r->pc.targets, sizeof(pc->targets));
+		pc->ntargets = r->pc.ntargets;
+		return r->mjob[mi];
+	}
+	*pc = r->pc;
+	if (m->query)
+		pc->query = m->query;
+	if (m->ssl_mode_set)
+		pc->ssl_mode = m->ssl_mode;
+	if (m->timeout_s > 0) {
+		probe_config_init(&dflt);
+		for (p = 0; p < CD_PH__COUNT; p++)
+			pc->timeout_s[p] = dflt.timeout_s[p] > m->timeout_s
+						   ? m->timeout_s
+						   : dflt.timeout_s[p];
+	}
+	if (probe_job_new(&r->mjob[mi], pc, err, sizeof(err)) < 0) {
+		snprintf(msg, msglen, "500 [module %s]: %s", m->name, err);
+		return NULL;
+	}
+	return r->mjob[mi];
+}
+
+/* Transports module m probes (bit per enum cd_transport) and in *mi the
+ * index of a [module NAME] (c->nmodules for a built-in one); 0: unknown. */
+static unsigned module_mask(const struct watch_config *c, const char *m,
+			    size_t *mi)
+{
+	size_t i;
+
+	*mi = c->nmodules;
+	if (watch_module_builtin(m))
+		return watch_module_builtin(m);
+	for (i = 0; i < c->nmodules; i++)
+		if (!strcmp(c->modules[i].name, m)) {
+			*mi = i;
+			return c->modules[i].transports;
+		}
 	return 0;
 }
 
@@ -187,9 +245,10 @@ int watch_probe_begin(void *ctx, struct watch_http_req *hreq,
 	struct watch_probe_req *q;
 	struct watch_runner *r;
 	const struct watch_target *t = NULL;
+	struct probe_job *job;
 	char err[512];
-	unsigned mask = module_mask(module), k;
-	size_t ti;
+	unsigned mask, k;
+	size_t ti, mi;
 
 	if (!target || !*target) {
 		snprintf(msg, msglen,
@@ -197,9 +256,12 @@ int watch_probe_begin(void *ctx, struct watch_http_req *hreq,
 			 "[target NAME] of the config");
 		return 400;
 	}
+	mask = module_mask(d->cfg, module, &mi);
 	if (!mask) {
 		snprintf(msg, msglen,
-			 "400 unknown module: all (default), tcp or socket");
+			 "400 unknown module '%.64s': all (default), tcp, "
+			 "socket, or a [module NAME] of the config",
+			 module);
 		return 400;
 	}
 	for (ti = 0; ti < d->cfg->ntargets; ti++)
@@ -220,6 +282,10 @@ int watch_probe_begin(void *ctx, struct watch_http_req *hreq,
 		snprintf(msg, msglen, "503 [target %s]: %s", t->name, err);
 		return 503;
 	}
+	job = mi < d->cfg->nmodules ? module_job(r, d->cfg, mi, msg, msglen)
+				    : r->job;
+	if (!job)
+		return 500;
 	q = calloc(1, sizeof(*q));
 	if (!q) {
 		snprintf(msg, msglen, "500 out of memory");
@@ -249,7 +315,7 @@ int watch_probe_begin(void *ctx, struct watch_http_req *hreq,
 		q->tk[k].req = q;
 		q->tk[k].k = k;
 		q->pending++;
-		if (probe_engine_start(d->eng, r->job, k, &q->tk[k]) < 0) {
+		if (probe_engine_start(d->eng, job, k, &q->tk[k]) < 0) {
 			q->pending--;
 			q->want &= ~(1u << k);
 		}

@@ -42,16 +42,34 @@ struct watch_target {
 	int idle_survival;
 	double idle_check_s; /* an idle session is checked and reopened after */
 	int replica;
-	int socket_beside; /* probe the local server's own socket too */
-	char *beside_path; /* that socket's path, NULL: the default one */
+	int host_cache;	     /* read the server's host cache now and then */
+	double host_cache_s; /* that often (at most each round) */
+	int socket_beside;   /* probe the local server's own socket too */
+	char *beside_path;   /* that socket's path, NULL: the default one */
 	struct watch_label labels[WATCH_LABELS_MAX];
 	unsigned nlabels;
 	unsigned line;	/* where its group starts */
 	uint32_t isset; /* bit per key set in this group (config.c) */
 };
 
+/* A /probe module of the config's own, [module NAME] (blackbox_exporter's
+ * modules): what the attempts of /probe?module=NAME do differently from
+ * the target's rounds. */
+#define WATCH_MODULES_MAX 64
+struct watch_module {
+	char name[WATCH_NAME_MAX];
+	unsigned transports; /* bit per enum cd_transport */
+	char *query;	     /* NULL: the target's */
+	double timeout_s;    /* 0: the target's */
+	int ssl_mode_set;
+	enum probe_ssl_mode ssl_mode;
+	unsigned line; /* where its group starts */
+};
+
 struct watch_config {
 	char *file; /* the config file, NULL for the quick form */
+	struct watch_module *modules;
+	size_t nmodules;
 	char listen[128];
 	int listen_cli; /* listen came from --listen: a reload keeps it */
 	struct watch_target defaults; /* [watch] */
@@ -86,6 +104,14 @@ int watch_config_add(struct watch_config *c, const struct watch_target *t);
  * and checks the result (host or socket, a user, timeout < interval).
  * Returns 0 or -1 with err. */
 int watch_config_finish(struct watch_config *c, char *err, size_t errlen);
+
+/* Sets one key of module m as [module NAME]'s key = value would (either
+ * spelling). Returns 0 or -1 with the reason in err. */
+int watch_module_set(struct watch_module *m, const char *key, const char *value,
+		     char *err, size_t errlen);
+/* The transports (bit per enum cd_transport) of a built-in module name
+ * (all, tcp, socket; NULL or empty: all), 0 for another name. */
+unsigned watch_module_builtin(const char *name);
 
 /* Parses "1.5", "10s", "500ms", "2m" into seconds (0 < s <= 1 day).
  * Returns 0 or -1. */
@@ -264,8 +290,11 @@ int watch_web_check(const struct watch_web *w, const char *user,
 
 /* Options of the daemon beyond its config. */
 struct watch_opts {
-	unsigned max_in_flight;	     /* 0: one per transport, at most 256 */
-	const struct watch_web *web; /* NULL: plain HTTP, no auth */
+	unsigned max_in_flight; /* 0: one per transport, at most 256 */
+	/* --web-config as loaded (NULL: plain HTTP, no auth); the daemon
+	 * takes its contents, leaving it empty */
+	struct watch_web *web;
+	const char *web_file; /* read again on SIGHUP; NULL: none */
 };
 
 /* Runs the daemon over cfg (whose contents it takes, leaving cfg empty)
@@ -293,6 +322,19 @@ typedef int (*watch_probe_fn)(void *ctx, struct watch_http_req *req,
 int watch_http_start(struct watch_http **out, const char *listen,
 		     const struct watch_web *web, watch_render_fn render,
 		     void *ctx, watch_probe_fn probe, char *err, size_t errlen);
+/* Serves web (borrowed like watch_http_start's, NULL: plain HTTP) from
+ * now on. Its users apply from the next request. A changed certificate
+ * or key (or TLS turned on or off) starts a new server on the same
+ * listening socket; the one it replaces stops accepting and finishes the
+ * connections it has (for at most the connection timeout, 10 s), and
+ * keeps using the watch_web it had until watch_http_retire() or
+ * watch_http_stop(). Returns 0, or -1 with err and nothing changed. */
+int watch_http_set_web(struct watch_http *h, const struct watch_web *web,
+		       char *err, size_t errlen);
+/* Stops the server a TLS change replaced, now (no-op without one). Its
+ * epoll descriptor, still in the caller's epoll set from before, goes
+ * with it. */
+void watch_http_retire(struct watch_http *h);
 /* "http" or "https". */
 const char *watch_http_scheme(const struct watch_http *h);
 /* Answers a /probe request with body (malloc'd; taken). */

@@ -14,7 +14,10 @@ everything is checked through Prometheus' HTTP query API:
   the faulty targets only;
 - every PromQL expression of the Grafana dashboard (panels and template
   variables, with Grafana's variables substituted) is accepted by the query
-  API (status success, empty results allowed) and the core panels have data.
+  API (status success, empty results allowed) and the core panels have data;
+- with watch's host-cache gauges from a server whose host cache is in use,
+  target:conndoctor_host_cache_connect_errors:ratio is the share of
+  max_connect_errors the aborted handshakes from 127.0.0.2 reached.
 
 Skips when prometheus or MariaDB is missing."""
 import json
@@ -224,6 +227,75 @@ socket = {cls.db.socket}
         for title in ("Attempts by outcome", "Phase latency p99 (5m)", "variable target",
                       "variable phase"):
             self.assertFalse(any(w.startswith(f"panel {title!r}") or w == title for w in empty), title)
+
+
+class PrometheusHostCache(unittest.TestCase):
+    """The mixin's host-cache rule on watch's real host-cache gauges: a
+    server with the host cache in use (name resolution on,
+    performance_schema on), aborted handshakes from 127.0.0.2, and
+    target:conndoctor_host_cache_connect_errors:ratio at their share of
+    max_connect_errors."""
+
+    @classmethod
+    def setUpClass(cls):
+        harness.need_conndoctor()
+        harness.need_binary("prometheus")
+        cls.db = MariaDB(variables={"skip_name_resolve": "OFF", "performance_schema": "ON",
+                                    "max_connect_errors": 20})
+        cls.db.start()
+        cls.dir = tempfile.mkdtemp(prefix="cd_promhc_")
+        pw = os.path.join(cls.dir, "pw")
+        with open(pw, "w") as f:
+            f.write(cls.db.password + "\n")
+        os.chmod(pw, 0o600)
+        cnf = os.path.join(cls.dir, "watch.cnf")
+        with open(cnf, "w") as f:
+            f.write(f"""[target db]
+host = 127.0.0.1
+port = {cls.db.port}
+user = {cls.db.user}
+password-file = {pw}
+interval = 1
+timeout = 800ms
+host-cache = 1s
+""")
+        cls.watch_port = free_port()
+        cls.werr = tempfile.TemporaryFile()
+        cls.watch = subprocess.Popen(
+            [harness.conndoctor_path(), "watch", "--config", cnf,
+             "--listen", f"127.0.0.1:{cls.watch_port}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=cls.werr,
+            preexec_fn=harness.preexec_die_with_parent())
+        harness.add_cleanup(lambda: harness.end_process(cls.watch), "watch")
+        cls.prom = Prometheus([f"127.0.0.1:{cls.watch_port}"]).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.prom.stop()
+        harness.end_process(cls.watch)
+        cls.db.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_ratio_rule_on_real_host_cache(self):
+        import socket
+        self.prom.wait_for('conndoctor_server_max_connect_errors{target="db"} == 20', timeout=60)
+        for _ in range(6):
+            s = socket.socket()
+            s.settimeout(30)
+            s.bind(("127.0.0.2", 0))
+            s.connect(("127.0.0.1", self.db.port))
+            self.assertGreater(len(s.recv(4096)), 4)  # the greeting, then away
+            s.close()
+        rows = self.db.sql("SELECT SUM_CONNECT_ERRORS FROM performance_schema.host_cache "
+                           "WHERE IP = '127.0.0.2'")
+        self.assertEqual(rows, [("6",)])
+        v = self.prom.wait_for('target:conndoctor_host_cache_connect_errors:ratio{target="db"}',
+                               lambda v: bool(v) and one(v, target="db") == 0.3, timeout=60)
+        self.assertEqual(one(v, target="db"), 0.3)
+        doc = self.prom.rules_doc()
+        for rule in (r for g in doc["data"]["groups"] for r in g["rules"]):
+            if "host_cache" in rule["name"] or "HostCache" in rule["name"]:
+                self.assertEqual(rule["health"], "ok", rule.get("lastError"))
 
 
 if __name__ == "__main__":

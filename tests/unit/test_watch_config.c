@@ -202,7 +202,8 @@ static void refusals(void **state)
 		"([a-zA-Z_][a-zA-Z0-9_]*, not reserved)");
 	refused("host=db\n", ":1: 'host' outside a group");
 	refused("[client]\nhost=db\n",
-		":1: unknown group [client] (only [watch] and [target NAME])");
+		":1: unknown group [client] (only [watch], [target NAME] "
+		"and [module NAME])");
 	refused("[target a/b]\n",
 		":1: target name 'a/b' must be 1-63 letters, digits, '.', '_' "
 		"or '-'");
@@ -291,6 +292,87 @@ static void seconds(void **state)
 	assert_int_equal(watch_parse_seconds("86401", &s), -1);
 }
 
+/* [module NAME]: its keys, defaults, and refusals with their line. */
+static void modules(void **state)
+{
+	struct watch_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load("[target a]\nhost=db\nuser=u\n"
+			      "[module slow]\ntransport=socket\n"
+			      "query=SELECT SLEEP(1)\ntimeout=2500ms\n"
+			      "ssl_mode=DISABLED\n"
+			      "[module bare]\n",
+			      &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.nmodules, 2);
+	assert_string_equal(c.modules[0].name, "slow");
+	assert_int_equal(c.modules[0].transports, 1u << CD_SOCKET);
+	assert_string_equal(c.modules[0].query, "SELECT SLEEP(1)");
+	assert_true(c.modules[0].timeout_s == 2.5);
+	assert_int_equal(c.modules[0].ssl_mode_set, 1);
+	assert_int_equal(c.modules[0].ssl_mode, PROBE_SSL_DISABLED);
+	assert_int_equal(c.modules[0].line, 4);
+	assert_int_equal(c.modules[1].transports,
+			 1u << CD_TCP | 1u << CD_SOCKET);
+	assert_null(c.modules[1].query);
+	assert_true(c.modules[1].timeout_s == 0);
+	assert_int_equal(c.modules[1].ssl_mode_set, 0);
+	watch_config_free(&c);
+	assert_int_equal(watch_module_builtin(NULL),
+			 1u << CD_TCP | 1u << CD_SOCKET);
+	assert_int_equal(watch_module_builtin("tcp"), 1u << CD_TCP);
+	assert_int_equal(watch_module_builtin("slow"), 0);
+
+	refused("[module m]\nhost=db\n",
+		":2: unknown key 'host' in [module m] (transport, query, "
+		"timeout, ssl-mode)");
+	refused("[module m]\ntransport=udp\n",
+		":2: transport: 'udp' is not all, tcp or socket");
+	refused("[module m]\ntimeout=soon\n",
+		":2: timeout: 'soon' is not a duration (e.g. 10, 10s, 500ms, "
+		"2m; at most a day)");
+	refused("[module m]\nssl-mode=maybe\n",
+		":2: ssl-mode: 'maybe' is not one of DISABLED, PREFERRED, "
+		"REQUIRED, VERIFY_CA, VERIFY_IDENTITY");
+	refused("[module m]\nquery\n", ":2: query needs a value");
+	refused("[module all]\n",
+		":1: [module all]: all, tcp and socket are built in");
+	refused("[module a/b]\n", ":1: module name 'a/b' must be 1-63 "
+				  "letters, digits, '.', '_' or '-'");
+	refused("[module m]\n[module m]\n",
+		":2: [module m] defined twice (first at line 1)");
+}
+
+/* host-cache: off by default, on (every minute) or a period, from
+ * [watch] or the target. */
+static void host_cache(void **state)
+{
+	struct watch_config c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load("[watch]\nuser=u\nhost=h\nhost-cache=on\n"
+			      "[target a]\n[target b]\nhost_cache=5m\n"
+			      "[target c]\nhost-cache=off\n",
+			      &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.targets[0].host_cache, 1);
+	assert_true(c.targets[0].host_cache_s == 60);
+	assert_int_equal(c.targets[1].host_cache, 1);
+	assert_true(c.targets[1].host_cache_s == 300);
+	assert_int_equal(c.targets[2].host_cache, 0);
+	watch_config_free(&c);
+	assert_int_equal(
+		load("[target a]\nhost=h\nuser=u\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.targets[0].host_cache, 0);
+	watch_config_free(&c);
+	refused("[target a]\nhost-cache=sometimes\n",
+		":2: host-cache: 'sometimes' is not on, off or how often "
+		"(e.g. 1m, 30s; at most a day)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +381,8 @@ int main(void)
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(password_file_refusals),
 		cmocka_unit_test(seconds),
+		cmocka_unit_test(modules),
+		cmocka_unit_test(host_cache),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -184,11 +184,150 @@ static void test_replica_parse(void **state)
 	assert_string_equal(p.st.master_host, "");
 }
 
+/* MySQL 8.0.22+'s SHOW REPLICA STATUS, its column names as the MySQL 8.0
+ * reference manual lists them (no heartbeat columns there), in a row
+ * made by hand: vector-tested only, no MySQL 8 server here. */
+static void test_replica_parse_mysql8(void **state)
+{
+	static const char *const names[] = {
+		"Replica_IO_State",	 "Source_Host",
+		"Source_User",		 "Source_Port",
+		"Connect_Retry",	 "Source_Log_File",
+		"Replica_IO_Running",	 "Replica_SQL_Running",
+		"Seconds_Behind_Source", "Source_Server_Id"};
+	static const char *const row8[] = {"Waiting for source to send event",
+					   "10.1.2.3",
+					   "repl",
+					   "3306",
+					   "60",
+					   "binlog.000007",
+					   "Yes",
+					   "No",
+					   "17",
+					   "1"};
+	struct watch_replica_parse p;
+	struct cd_attempt a;
+
+	(void)state;
+	watch_replica_parse_init(&p);
+	feed(&p, names, row8, 10);
+	assert_int_equal(p.have_row, 1);
+	assert_int_equal(p.st.io_running, 1);
+	assert_int_equal(p.st.sql_running, 0);
+	assert_true(p.st.lag_s == 17);
+	assert_true(p.st.heartbeat_s == -1);
+	assert_true(p.st.heartbeats == -1);
+	assert_string_equal(p.st.master_host, "10.1.2.3");
+	assert_int_equal(p.st.master_port, 3306);
+
+	/* The statements in turn, on ERROR 1064 only. */
+	memset(&a, 0, sizeof(a));
+	assert_string_equal(watch_replica_queries[0], "SHOW ALL SLAVES STATUS");
+	a.outcome = CD_QUERY_ERROR;
+	a.mysql_code = 1064;
+	assert_int_equal(watch_replica_next_query(0, &a), 1);
+	assert_string_equal(watch_replica_queries[1], "SHOW REPLICA STATUS");
+	assert_int_equal(watch_replica_next_query(1, &a), 2);
+	assert_string_equal(watch_replica_queries[2], "SHOW SLAVE STATUS");
+	assert_int_equal(watch_replica_next_query(2, &a), 2);
+	a.mysql_code = 1227; /* access denied: the statement is known */
+	assert_int_equal(watch_replica_next_query(0, &a), 0);
+	a.outcome = CD_OK;
+	a.mysql_code = 0;
+	assert_int_equal(watch_replica_next_query(1, &a), 1);
+}
+
+/* The host cache's answer: max_connect_errors first, then the rows of
+ * this host's addresses only (loopback, or one of p.local). */
+static void test_hostcache_parse(void **state)
+{
+	static const char *const max[] = {"max_connect_errors", "100"};
+	static const char *const lo[] = {"127.0.0.2", "7"};
+	static const char *const v6lo[] = {"::1", "0"};
+	static const char *const far[] = {"192.0.2.9", "3"};
+	static const char *const mine[] = {"198.51.100.4", "12"};
+	static const char *const nul[] = {"127.0.0.3", NULL};
+	struct watch_hc_parse p;
+	struct watch_link l;
+	struct cd_attempt a;
+	uint8_t buf[512];
+
+	(void)state;
+	watch_hc_parse_init(&p, 0);
+	assert_true(p.max == -1);
+	/* 198.51.100.4 as an interface address of this host */
+	p.local[0].s6_addr[10] = p.local[0].s6_addr[11] = 0xff;
+	p.local[0].s6_addr[12] = 198;
+	p.local[0].s6_addr[13] = 51;
+	p.local[0].s6_addr[14] = 100;
+	p.local[0].s6_addr[15] = 4;
+	p.nlocal = 1;
+	watch_hc_parse_pkt(&p, 0, buf, coldef(buf, "max_connect_errors"));
+	watch_hc_parse_pkt(&p, 0, buf, coldef(buf, "@@GLOBAL.max"));
+	watch_hc_parse_pkt(&p, 1, buf, row(buf, max, 2));
+	watch_hc_parse_pkt(&p, 1, buf, row(buf, lo, 2));
+	watch_hc_parse_pkt(&p, 1, buf, row(buf, far, 2));
+	watch_hc_parse_pkt(&p, 1, buf, row(buf, v6lo, 2));
+	watch_hc_parse_pkt(&p, 1, buf, row(buf, mine, 2));
+	watch_hc_parse_pkt(&p, 1, buf, row(buf, nul, 2));
+	assert_int_equal(p.bad, 0);
+	assert_int_equal(p.have_max, 1);
+	assert_true(p.max == 100);
+	assert_int_equal(p.n, 3);
+	assert_string_equal(p.rows[0].ip, "127.0.0.2");
+	assert_true(p.rows[0].errors == 7);
+	assert_string_equal(p.rows[1].ip, "::1");
+	assert_string_equal(p.rows[2].ip, "198.51.100.4");
+	assert_true(p.rows[2].errors == 12);
+
+	memset(&l, 0, sizeof(l));
+	memset(&a, 0, sizeof(a));
+	a.outcome = CD_OK;
+	assert_int_equal(watch_hc_done(&l, &a, &p), 0);
+	assert_int_equal(l.hc_state, 1);
+	assert_int_equal(l.hc_n, 3);
+	assert_true(l.hc_max == 100);
+	/* a login that failed tells nothing about the grant */
+	a.outcome = CD_REFUSED;
+	assert_int_equal(watch_hc_done(&l, &a, &p), 0);
+	assert_int_equal(l.hc_state, 1);
+	/* ERROR 1142: unreadable, said once */
+	a.outcome = CD_QUERY_ERROR;
+	a.mysql_code = 1142;
+	assert_int_equal(watch_hc_done(&l, &a, &p), 1);
+	assert_int_equal(l.hc_state, -1);
+	assert_int_equal(l.hc_n, 0);
+	assert_int_equal(watch_hc_done(&l, &a, &p), 0);
+
+	/* a first row that is not max_connect_errors, a row of one cell, a
+	 * truncated row: not the answer asked for */
+	watch_hc_parse_init(&p, 0);
+	watch_hc_parse_pkt(&p, 0, buf, coldef(buf, "a"));
+	watch_hc_parse_pkt(&p, 0, buf, coldef(buf, "b"));
+	watch_hc_parse_pkt(&p, 1, buf, row(buf, lo, 2));
+	assert_int_equal(p.bad, 1);
+	watch_hc_parse_init(&p, 0);
+	watch_hc_parse_pkt(&p, 0, buf, coldef(buf, "a"));
+	watch_hc_parse_pkt(&p, 1, buf, row(buf, max, 1));
+	assert_int_equal(p.bad, 1);
+	watch_hc_parse_init(&p, 0);
+	watch_hc_parse_pkt(&p, 0, buf, coldef(buf, "a"));
+	watch_hc_parse_pkt(&p, 0, buf, coldef(buf, "b"));
+	watch_hc_parse_pkt(&p, 1, buf, row(buf, max, 2) - 1);
+	assert_int_equal(p.bad, 1);
+	a.outcome = CD_OK;
+	l.hc_state = 1;
+	assert_int_equal(watch_hc_done(&l, &a, &p), 1);
+	assert_int_equal(l.hc_state, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle_cuts),
 		cmocka_unit_test(test_replica_parse),
+		cmocka_unit_test(test_hostcache_parse),
+		cmocka_unit_test(test_replica_parse_mysql8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
