@@ -105,7 +105,8 @@ def rss_report(rss, probes, wall):
           f"({probes:.0f} probes in {wall:.0f} s; second half alone {60 * half:+.1f} KiB/min, "
           f"{1000 * half * wall / max(probes, 1):+.3f} KiB per 1,000); last/first "
           f"{last / first:.3f} ({'flat' if abs(last / first - 1) <= 0.10 else 'NOT flat'} "
-          f"at +-10%); at the whole window's slope 1,000,000 probes add "
+          f"at +-10%), last/middle {last / pts[2]:.3f}; at the whole window's slope "
+          f"1,000,000 probes add "
           f"{per_k * 1000 / 1024:+.1f} MiB")
 
 
