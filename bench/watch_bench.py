@@ -8,8 +8,12 @@ servers listen on 0.0.0.0 there and 127.x traffic never meets the host's.
 
 Measured over DURATION seconds after WARMUP:
 - watch's CPU (utime + stime from /proc, % of one core), RSS (VmRSS sampled
-  every 5 s: first, last, min, max), /metrics latency (GET by this script
-  every 2 s: median and max; and Prometheus' scrape_duration_seconds);
+  every 5 s: at five points of the window, min, max, its least-squares
+  slope per minute and per 1,000 probes over the whole window and over its
+  second half, last/first against the +-10% bar; and split by mapping,
+  heap, anonymous, files, at both ends), /metrics latency (ten GETs by
+  this script after the window: median and max; and Prometheus'
+  scrape_duration_seconds); the load average at both ends;
 - probes done by each: watch's attempts (sum of conndoctor_attempts_total)
   and blackbox's probes (Prometheus' count of probe_success samples);
 - CPU per probe of each, and the ratios.
@@ -17,7 +21,10 @@ Measured over DURATION seconds after WARMUP:
 The issue's bar: watch <= 3% of one core and <= 64 MiB RSS at 1,000 targets
 and 10 s, /metrics <= 50 ms, watch's CPU per full MySQL login <= blackbox's
 per TCP connect. Run as root: bench/watch_bench.py [--targets 1000]
-[--servers 4] [--interval 10] [--warmup 30] [--duration 120]. Needs
+[--servers 4] [--interval 10] [--warmup 30] [--duration 120] [--scrape S]
+(Prometheus' scrape interval of watch, default --interval; with
+`--targets 300 --interval 1 --scrape 10` the probes come three times as
+fast as at 1,000 and 10 s, for RSS runs over many probes). Needs
 prometheus, prometheus-blackbox-exporter, mariadb-server and a built
 conndoctor ($CONNDOCTOR or build/conndoctor). The servers' max_connect_errors
 is raised: blackbox's connects close before the handshake, which MariaDB
@@ -53,6 +60,56 @@ def rss_kib(pid):
     return 0
 
 
+def smaps_kib(pid):
+    """VmRSS split by where it lives: the [heap] (brk), anonymous
+    mappings (large malloc chunks, thread arenas, stacks), and files."""
+    out = {"heap": 0, "anon": 0, "file": 0}
+    kind = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if "-" in head[0] and not head[0].endswith(":"):
+                path = head[5] if len(head) > 5 else ""
+                kind = ("heap" if path == "[heap]" else
+                        "anon" if not path or path.startswith("[") else "file")
+            elif head[0] == "Rss:":
+                out[kind] += int(head[1])
+    return out
+
+
+def slope(samples):
+    """Least-squares slope of (t, v) samples, v per second."""
+    n = len(samples)
+    if n < 2:
+        return 0.0
+    mt = sum(t for t, _ in samples) / n
+    mv = sum(v for _, v in samples) / n
+    den = sum((t - mt) ** 2 for t, _ in samples)
+    return sum((t - mt) * (v - mv) for t, v in samples) / den if den else 0.0
+
+
+def rss_report(rss, probes, wall):
+    """RSS at five points of the window, its slope per minute and per
+    1,000 probes (least squares over all samples), last/first, and where
+    1,000,000 probes would take it at that slope."""
+    pts = [rss[round(k * (len(rss) - 1) / 4)][1] for k in range(5)]
+    kps = slope(rss)  # KiB per second
+    per_k = 1000 * kps * wall / max(probes, 1)
+    first, last = rss[0][1], rss[-1][1]
+    print("watch:    RSS at 0, 1/4, 1/2, 3/4, end of the window: "
+          + ", ".join(f"{v / 1024:.1f}" for v in pts) + " MiB "
+          f"(min {min(v for _, v in rss) / 1024:.1f}, max {max(v for _, v in rss) / 1024:.1f}, "
+          f"{len(rss)} samples)")
+    half = slope(rss[len(rss) // 2:])
+    print(f"watch:    RSS slope {60 * kps:+.1f} KiB/min, {per_k:+.3f} KiB per 1,000 probes "
+          f"({probes:.0f} probes in {wall:.0f} s; second half alone {60 * half:+.1f} KiB/min, "
+          f"{1000 * half * wall / max(probes, 1):+.3f} KiB per 1,000); last/first "
+          f"{last / first:.3f} ({'flat' if abs(last / first - 1) <= 0.10 else 'NOT flat'} "
+          f"at +-10%), last/middle {last / pts[2]:.3f}; at the whole window's slope "
+          f"1,000,000 probes add "
+          f"{per_k * 1000 / 1024:+.1f} MiB")
+
+
 def address(i):
     # 127.1.0.1 upwards: distinct loopback addresses, none 127.0.0.1.
     return f"127.{1 + i // 65000}.{(i % 65000) // 250}.{1 + i % 250}"
@@ -65,6 +122,8 @@ def main():
     ap.add_argument("--interval", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--duration", type=int, default=120)
+    ap.add_argument("--scrape", type=int, default=0,
+                    help="Prometheus' scrape interval of watch, s (default: --interval)")
     args = ap.parse_args()
     harness.need_conndoctor()
     harness.need_binary("prometheus")
@@ -90,7 +149,7 @@ def main():
         targets = [(f"t{i}", address(i), ports[i % len(ports)]) for i in range(n)]
         with open(os.path.join(d, "watch.cnf"), "w") as f:
             f.write(f"[watch]\nuser = {dbs[0].user}\npassword-file = {pwfile}\n"
-                    f"interval = {iv}s\ntimeout = {max(1, iv // 2)}s\n\n")
+                    f"interval = {iv}s\ntimeout = {iv / 2:g}s\n\n")
             for name, addr, port in targets:
                 f.write(f"[target {name}]\nhost = {addr}\nport = {port}\n\n")
         with open(os.path.join(d, "blackbox.yml"), "w") as f:
@@ -102,7 +161,7 @@ def main():
         berr = open(os.path.join(d, "blackbox.err"), "w")
         bb = lab.popen(ns, [bbx, f"--config.file={os.path.join(d, 'blackbox.yml')}",
                             "--web.listen-address=127.0.0.1:9115"], stdout=berr, stderr=berr)
-        prom = Prometheus(["127.0.0.1:9979"], interval=f"{iv}s", rules=False, lab=lab, ns=ns,
+        prom = Prometheus(["127.0.0.1:9979"], interval=f"{args.scrape or iv}s", rules=False, lab=lab, ns=ns,
                           extra_scrape=(
             "  - job_name: blackbox\n"
             "    metrics_path: /probe\n"
@@ -116,7 +175,8 @@ def main():
         prom.start()
         try:
             print(f"watch_bench: {n} targets on {len(ports)} MariaDB servers, interval {iv} s; "
-                  f"warm-up {args.warmup} s, measuring {args.duration} s", flush=True)
+                  f"warm-up {args.warmup} s, measuring {args.duration} s; watch is PID {watch.pid}",
+                  flush=True)
             time.sleep(args.warmup)
             for p, what in ((watch, "watch"), (bb, "blackbox")):
                 if p.poll() is not None:
@@ -126,14 +186,15 @@ def main():
             # at both ends (two extra renders in the whole window).
             _, _, a0 = fetch_metrics(lab, ns)
             w0, b0, t0 = cpu_seconds(watch.pid), cpu_seconds(bb.pid), time.monotonic()
-            rss = []
+            rss, sm0, load0 = [], smaps_kib(watch.pid), os.getloadavg()
             while time.monotonic() < t0 + args.duration:
-                rss.append(rss_kib(watch.pid))
+                rss.append((time.monotonic() - t0, rss_kib(watch.pid)))
                 time.sleep(min(5, max(0, t0 + args.duration - time.monotonic())))
             w1, b1, t1 = cpu_seconds(watch.pid), cpu_seconds(bb.pid), time.monotonic()
             t1_unix = time.time()
+            rss.append((t1 - t0, rss_kib(watch.pid)))
+            sm1 = smaps_kib(watch.pid)
             _, _, a1 = fetch_metrics(lab, ns)
-            rss.append(rss_kib(watch.pid))
             wall = t1 - t0
             # Phase 2, latency: ten GETs of /metrics, a second apart.
             lat = []
@@ -163,8 +224,11 @@ def main():
                   f"{wprobes:.0f} probes (full logins; {ok:.0f} of {allc:.0f} ok since start), "
                   f"{1e6 * wcpu / max(wprobes, 1):.0f} us CPU per probe "
                   f"(Prometheus' scrapes of watch included)")
-            print(f"watch:    RSS {rss[0] / 1024:.1f} MiB at start, {rss[-1] / 1024:.1f} MiB at end "
-                  f"(min {min(rss) / 1024:.1f}, max {max(rss) / 1024:.1f}, {len(rss)} samples)")
+            print("load:     average %.2f %.2f %.2f at the start of the window, "
+                  "%.2f %.2f %.2f at its end" % (load0 + os.getloadavg()))
+            rss_report(rss, wprobes, wall)
+            print("watch:    RSS by mapping, start -> end: " + ", ".join(
+                f"{k} {sm0[k] / 1024:.1f} -> {sm1[k] / 1024:.1f} MiB" for k in sm0))
             print(f"watch:    /metrics {size / 1024:.0f} KiB, GET median "
                   f"{1000 * statistics.median(lat):.1f} ms, max {1000 * max(lat):.1f} ms "
                   f"({len(lat)} GETs from inside the namespace), about {1000 * render:.0f} ms "

@@ -18,6 +18,7 @@
 #include "probe/run.h"
 #include "util/clock.h"
 #include "util/fileio.h"
+#include "watch/alloc.h"
 #include "watch/daemon_int.h"
 
 /* epoll tags of watch's own loop. */
@@ -687,6 +688,7 @@ int watch_daemon_run(struct watch_config *cfg, const struct watch_opts *o)
 	int rc = -1;
 
 	memset(&d, 0, sizeof(d));
+	(void)watch_malloc_setup(); /* RSS flat for months: alloc.h */
 	watch_host_init(&d.host);
 	d.ep = d.sfd = d.http_fd = -1;
 	if (o->web) { /* its strings move with it */
