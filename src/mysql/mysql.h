@@ -391,6 +391,10 @@ struct mysql_cell {
 int mysql_row_cells(const uint8_t *p, size_t len, uint64_t columns,
 		    struct mysql_cell *cells, size_t max);
 
+/* A text row's value as a non-negative number; -1 when NULL, empty, not
+ * a number or negative. */
+double mysql_cell_num(const struct mysql_cell *c);
+
 /* The name (alias) of a ColumnDefinition41, borrowed. MYSQL_OK or BAD. */
 int mysql_coldef_name(const uint8_t *p, size_t len, const uint8_t **name,
 		      size_t *name_len);

@@ -13,6 +13,7 @@
  * MYSQL_BAD. rs->ok.info borrows from the packet that ended the response
  * and lives as long as that packet's buffer.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mysql/mysql.h"
@@ -98,6 +99,19 @@ int mysql_row_cells(const uint8_t *p, size_t len, uint64_t columns,
 	if (columns > max || !row_walk(p, len, columns, cells, max))
 		return MYSQL_BAD;
 	return MYSQL_OK;
+}
+
+double mysql_cell_num(const struct mysql_cell *c)
+{
+	char buf[48], *end;
+	double v;
+
+	if (c->is_null || !c->data || !c->len || c->len >= sizeof(buf))
+		return -1;
+	memcpy(buf, c->data, c->len);
+	buf[c->len] = '\0';
+	v = strtod(buf, &end);
+	return *end || end == buf || v < 0 ? -1 : v;
 }
 
 int mysql_coldef_name(const uint8_t *p, size_t len, const uint8_t **name,

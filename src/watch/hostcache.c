@@ -78,20 +78,6 @@ static int is_local(const struct watch_hc_parse *p, const char *ip)
 	return 0;
 }
 
-/* A cell as a count, -1 when NULL or not a number. */
-static double cell_count(const struct mysql_cell *c)
-{
-	char buf[32], *end;
-	double v;
-
-	if (c->is_null || !c->data || !c->len || c->len >= sizeof(buf))
-		return -1;
-	memcpy(buf, c->data, c->len);
-	buf[c->len] = '\0';
-	v = strtod(buf, &end);
-	return *end || end == buf || v < 0 ? -1 : v;
-}
-
 void watch_hc_parse_pkt(struct watch_hc_parse *p, int row, const uint8_t *pkt,
 			size_t len)
 {
@@ -108,7 +94,7 @@ void watch_hc_parse_pkt(struct watch_hc_parse *p, int row, const uint8_t *pkt,
 		p->bad = 1;
 		return;
 	}
-	v = cell_count(&cells[1]);
+	v = mysql_cell_num(&cells[1]);
 	if (cells[0].is_null || !cells[0].data || cells[0].len >= sizeof(ip) ||
 	    v < 0)
 		return; /* a row without an address or count */

@@ -102,20 +102,6 @@ void watch_replica_parse_init(struct watch_replica_parse *p)
 	p->st.lag_s = p->st.heartbeat_s = p->st.heartbeats = -1;
 }
 
-/* A cell as a number, -1 when NULL, empty or not a number. */
-static double cell_num(const struct mysql_cell *c)
-{
-	char buf[48], *end;
-	double v;
-
-	if (c->is_null || !c->data || !c->len || c->len >= sizeof(buf))
-		return -1;
-	memcpy(buf, c->data, c->len);
-	buf[c->len] = '\0';
-	v = strtod(buf, &end);
-	return *end || end == buf || v < 0 ? -1 : v;
-}
-
 static int cell_is(const struct mysql_cell *c, const char *s)
 {
 	return !c->is_null && c->data && c->len == strlen(s) &&
@@ -154,13 +140,14 @@ void watch_replica_parse_pkt(struct watch_replica_parse *p, int row,
 	if (p->col[COL_SQL] >= 0)
 		p->st.sql_running = cell_is(&cells[p->col[COL_SQL]], "Yes");
 	if (p->col[COL_LAG] >= 0)
-		p->st.lag_s = cell_num(&cells[p->col[COL_LAG]]);
+		p->st.lag_s = mysql_cell_num(&cells[p->col[COL_LAG]]);
 	if (p->col[COL_HB_PERIOD] >= 0)
-		p->st.heartbeat_s = cell_num(&cells[p->col[COL_HB_PERIOD]]);
+		p->st.heartbeat_s =
+			mysql_cell_num(&cells[p->col[COL_HB_PERIOD]]);
 	if (p->col[COL_HB_COUNT] >= 0)
-		p->st.heartbeats = cell_num(&cells[p->col[COL_HB_COUNT]]);
+		p->st.heartbeats = mysql_cell_num(&cells[p->col[COL_HB_COUNT]]);
 	if (p->col[COL_PORT] >= 0) {
-		v = cell_num(&cells[p->col[COL_PORT]]);
+		v = mysql_cell_num(&cells[p->col[COL_PORT]]);
 		p->st.master_port = v > 0 && v < 65536 ? (unsigned)v : 0;
 	}
 	if (p->col[COL_HOST] >= 0) {

@@ -452,6 +452,33 @@ static void test_metadata_variants(void **state)
 	assert_true(rs.rows == 1);
 }
 
+/* A text row's cell as a number: NULL, empty, junk and negative are -1. */
+static void test_cell_num(void **state)
+{
+	static const struct {
+		const char *text;
+		double want;
+	} v[] = {{"0", 0},
+		 {"42", 42},
+		 {"1.5", 1.5},
+		 {"", -1},
+		 {"12x", -1},
+		 {"-3", -1},
+		 {" ", -1},
+		 {"123456789012345678901234567890123456789012345678", -1}};
+	struct mysql_cell c = {NULL, 0, 1};
+	size_t i;
+
+	(void)state;
+	assert_true(mysql_cell_num(&c) == -1); /* SQL NULL */
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		c.data = (const uint8_t *)v[i].text;
+		c.len = strlen(v[i].text);
+		c.is_null = 0;
+		assert_true(mysql_cell_num(&c) == v[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_header),
 		cmocka_unit_test(test_local_infile),
 		cmocka_unit_test(test_metadata_variants),
+		cmocka_unit_test(test_cell_num),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
