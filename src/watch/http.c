@@ -333,31 +333,29 @@ static struct MHD_Daemon *start_mhd(struct watch_http *h,
 	unsigned flags = h->flags;
 	int tls = web && web->cert_pem;
 	struct MHD_Daemon *d;
+	/* MHD_OPTION_END ends the list before the TLS rows when TLS is off. */
+	struct MHD_OptionItem ops[] = {
+		{MHD_OPTION_SOCK_ADDR, 0, (void *)ss},
+		{MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S, NULL},
+		{MHD_OPTION_END, 0, NULL}, /* the certificate, with TLS */
+		{MHD_OPTION_END, 0, NULL}, /* its key */
+		{MHD_OPTION_END, 0, NULL},
+	};
 
-	if (tls)
-		flags |= MHD_USE_TLS;
-	/* With TLS off, MHD_OPTION_END ends the list before the TLS
-	 * options. */
 	if (fd >= 0)
-		d = MHD_start_daemon(
-			flags, 0, NULL, NULL, on_request, h,
-			MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-			tls ? web->cert_pem : NULL, MHD_OPTION_HTTPS_MEM_KEY,
-			tls ? web->key_pem : NULL, MHD_OPTION_END);
-	else
-		d = MHD_start_daemon(
-			flags, 0, NULL, NULL, on_request, h,
-			MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-			tls ? web->cert_pem : NULL, MHD_OPTION_HTTPS_MEM_KEY,
-			tls ? web->key_pem : NULL, MHD_OPTION_END);
+		ops[0] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd,
+						 NULL};
+	if (tls) {
+		flags |= MHD_USE_TLS;
+		ops[3] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+						 web->cert_pem};
+		ops[4] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+						 web->key_pem};
+	}
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 	/* A socket given to a server that did not start may or may not have
 	 * been closed by it; nothing else opened a descriptor since. */
 	if (!d && fd >= 0 && fcntl(fd, F_GETFD) >= 0)

@@ -70,6 +70,26 @@ def expand(expr):
     return expr
 
 
+def start_watch(cls, cnf):
+    """watch on cnf (stderr kept in cls.werr) and a Prometheus scraping it."""
+    cls.watch_port = free_port()
+    cls.werr = tempfile.TemporaryFile()
+    cls.watch = subprocess.Popen(
+        [harness.conndoctor_path(), "watch", "--config", cnf,
+         "--listen", f"127.0.0.1:{cls.watch_port}"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=cls.werr,
+        preexec_fn=harness.preexec_die_with_parent())
+    harness.add_cleanup(lambda: harness.end_process(cls.watch), "watch")
+    cls.prom = Prometheus([f"127.0.0.1:{cls.watch_port}"]).start()
+
+
+def stop_watch(cls):
+    cls.prom.stop()
+    harness.end_process(cls.watch)
+    cls.db.stop()
+    shutil.rmtree(cls.dir, ignore_errors=True)
+
+
 class PrometheusScrapesWatch(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -113,22 +133,11 @@ host = 127.0.0.1
 port = {closed}
 socket = {cls.db.socket}
 """)
-        cls.watch_port = free_port()
-        cls.werr = tempfile.TemporaryFile()
-        cls.watch = subprocess.Popen(
-            [harness.conndoctor_path(), "watch", "--config", cnf,
-             "--listen", f"127.0.0.1:{cls.watch_port}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=cls.werr,
-            preexec_fn=harness.preexec_die_with_parent())
-        harness.add_cleanup(lambda: harness.end_process(cls.watch), "watch")
-        cls.prom = Prometheus([f"127.0.0.1:{cls.watch_port}"]).start()
+        start_watch(cls, cnf)
 
     @classmethod
     def tearDownClass(cls):
-        cls.prom.stop()
-        harness.end_process(cls.watch)
-        cls.db.stop()
-        shutil.rmtree(cls.dir, ignore_errors=True)
+        stop_watch(cls)
 
     def wait(self, expr, pred=lambda v: bool(v), timeout=60):
         if self.watch.poll() is not None:
@@ -259,22 +268,11 @@ interval = 1
 timeout = 800ms
 host-cache = 1s
 """)
-        cls.watch_port = free_port()
-        cls.werr = tempfile.TemporaryFile()
-        cls.watch = subprocess.Popen(
-            [harness.conndoctor_path(), "watch", "--config", cnf,
-             "--listen", f"127.0.0.1:{cls.watch_port}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=cls.werr,
-            preexec_fn=harness.preexec_die_with_parent())
-        harness.add_cleanup(lambda: harness.end_process(cls.watch), "watch")
-        cls.prom = Prometheus([f"127.0.0.1:{cls.watch_port}"]).start()
+        start_watch(cls, cnf)
 
     @classmethod
     def tearDownClass(cls):
-        cls.prom.stop()
-        harness.end_process(cls.watch)
-        cls.db.stop()
-        shutil.rmtree(cls.dir, ignore_errors=True)
+        stop_watch(cls)
 
     def test_ratio_rule_on_real_host_cache(self):
         import socket
