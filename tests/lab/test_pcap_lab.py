@@ -77,8 +77,8 @@ class Capture:
         self.dir = tempfile.mkdtemp(prefix="cd-pcap-lab-")
         os.chmod(self.dir, 0o777)  # tcpdump drops to its own user
         self.path = os.path.join(self.dir, "lab.pcap")
-        self.proc = lab.popen(ns, ["tcpdump", "-i", ifname, "-s", "0", "-U", "--immediate-mode",
-                                   "-n", "-w", self.path, "tcp port 3306"],
+        self.proc = lab.popen(ns, ["tcpdump", "-i", ifname, "-s", "0", "-B", "16384", "-U",
+                                   "--immediate-mode", "-n", "-w", self.path, "tcp port 3306"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         line = self.proc.stderr.readline()
         if "listening" not in line:

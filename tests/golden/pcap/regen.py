@@ -186,7 +186,7 @@ def make_captures(only=None):
                 if only and name not in only:
                     continue
                 path = os.path.join(HERE, f"{name}.pcap")
-                with tcpdump_lo(path, db.port):
+                with tcpdump_lo(path, db.port, mark=False):
                     fn(db)
                 size = os.path.getsize(path)
                 print(f"{name}.pcap: {size} bytes")
