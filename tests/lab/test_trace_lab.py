@@ -190,8 +190,9 @@ class TraceLab(unittest.TestCase):
         """n client connections that died in SYN_SENT on the kernel's schedule."""
         times, give_up, _, _ = syn_schedule(1, self.linear)
         c = port(client)
-        self.assertEqual(c["syn_retransmits"], n * (len(times) - 1))
-        self.assertEqual(c["failed_before_established"], n)
+        why = (c, client["connections"], client["duration_s"])  # the evidence, if it fails
+        self.assertEqual(c["syn_retransmits"], n * (len(times) - 1), why)
+        self.assertEqual(c["failed_before_established"], n, why)
         self.assertEqual(c["connected"], 0)
         conns = [x for x in client["connections"] if x["role"] == "client"]
         self.assertEqual(len(conns), n, client["connections"])
